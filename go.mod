@@ -1,0 +1,3 @@
+module github.com/ephpm/ephpm
+
+go 1.26

@@ -1,0 +1,80 @@
+// Package config loads ephpm.toml into typed structs with defaults,
+// environment overrides (EPHPM_SECTION__KEY) and validation.
+package config
+
+// Config is the whole effective configuration of one ephpm process.
+type Config struct {
+	Server ServerConfig `toml:"server"`
+	PHP    PHPConfig    `toml:"php"`
+	KV     KVConfig     `toml:"kv"`
+
+	// Path of the file the config was read from ("" when built from defaults only).
+	// Relative paths in the file (document_root, ini_file, logging.access,
+	// worker_script) are resolved against that file's directory.
+	File string `toml:"-"`
+}
+
+type ServerConfig struct {
+	Listen       string   `toml:"listen"`        // host:port; default 127.0.0.1:8080
+	DocumentRoot string   `toml:"document_root"` // absolute after Load
+	IndexFiles   []string `toml:"index_files"`
+
+	Request  RequestConfig  `toml:"request"`
+	Timeouts TimeoutsConfig `toml:"timeouts"`
+	Static   StaticConfig   `toml:"static"`
+	Logging  LoggingConfig  `toml:"logging"`
+	TLS      TLSConfig      `toml:"tls"`
+}
+
+type RequestConfig struct {
+	MaxBodySize   int64 `toml:"max_body_size"`   // bytes; 413 above it
+	MaxHeaderSize int   `toml:"max_header_size"` // bytes; 431 above it
+}
+
+// TimeoutsConfig holds whole seconds; 0 disables that timeout.
+type TimeoutsConfig struct {
+	HeaderRead int `toml:"header_read"`
+	Idle       int `toml:"idle"`
+	Request    int `toml:"request"`
+}
+
+type StaticConfig struct {
+	HiddenFiles  string `toml:"hidden_files"` // deny | ignore | allow
+	ETag         bool   `toml:"etag"`
+	CacheControl string `toml:"cache_control"`
+}
+
+type LoggingConfig struct {
+	Access string `toml:"access"` // file path, "stdout", "stderr" or "" (off)
+	Level  string `toml:"level"`  // debug | info | warn | error
+}
+
+// TLSConfig enables HTTPS when both files are set.
+type TLSConfig struct {
+	CertFile string `toml:"cert_file"`
+	KeyFile  string `toml:"key_file"`
+}
+
+type PHPConfig struct {
+	Workers          int         `toml:"workers"` // 0 = number of CPUs (1 with non-thread-safe libphp)
+	QueueSize        int         `toml:"queue_size"`
+	MaxExecutionTime int         `toml:"max_execution_time"` // seconds, 0 = unlimited
+	MemoryLimit      string      `toml:"memory_limit"`       // PHP size string: "128M", "-1"
+	IniFile          string      `toml:"ini_file"`
+	IniOverrides     [][2]string `toml:"ini_overrides"`
+
+	// Worker mode (see issue "worker mode").
+	Mode              string `toml:"mode"` // request | worker
+	WorkerScript      string `toml:"worker_script"`
+	WorkerCount       int    `toml:"worker_count"`
+	WorkerMaxRequests int    `toml:"worker_max_requests"`
+}
+
+type KVConfig struct {
+	MemoryLimit    ByteSize `toml:"memory_limit"` // bytes; "256MB" or an integer; 0 = no limit
+	EvictionPolicy string   `toml:"eviction_policy"`
+}
+
+// ByteSize is a size in bytes that TOML may give as an integer or as a
+// string with a unit ("256MB", "1GiB", "512k").
+type ByteSize int64
