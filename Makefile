@@ -1,0 +1,48 @@
+# ephpm — see README.md.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+GO_PURE_PKGS := ./internal/config/... ./internal/kv/... ./internal/server/...
+
+.PHONY: all deps build run test test-go test-race test-e2e test-php vet fmt-check clean
+
+all: build
+
+deps:
+	bash scripts/install-deps.sh
+
+build: deps bin/ephpm
+
+# Always rebuilt: go's own cache makes a no-op build fast.
+bin/ephpm: FORCE
+	go build -ldflags "$(LDFLAGS)" -o bin/ephpm ./cmd/ephpm
+
+FORCE:
+
+run: build
+	cd examples/hello && ../../bin/ephpm serve --config ephpm.toml
+
+test: deps vet fmt-check test-race test-go test-php
+	@echo "make test: all green"
+
+vet:
+	go vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l cmd internal tests 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Pure-Go packages under the race detector.
+test-race:
+	go test -race -count=1 $(GO_PURE_PKGS)
+
+# Packages that embed PHP, and the end-to-end suite against the real binary.
+test-go:
+	go test -count=1 -timeout 20m ./internal/phpembed/... ./cmd/... ./tests/...
+
+test-php:
+	@if [ -f composer/cache-laravel/phpunit.xml.dist ]; then phpunit -c composer/cache-laravel/phpunit.xml.dist; fi
+
+clean:
+	rm -rf bin

@@ -1,0 +1,249 @@
+// Command ephpm is a PHP application server: HTTP, embedded PHP and a
+// built-in key-value store in one process.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ephpm/ephpm/internal/config"
+	"github.com/ephpm/ephpm/internal/kv"
+	"github.com/ephpm/ephpm/internal/phpembed"
+	"github.com/ephpm/ephpm/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// shutdownGrace bounds how long in-flight requests may run after SIGINT or
+// SIGTERM before connections are closed.
+const shutdownGrace = 30 * time.Second
+
+func main() {
+	if err := newRootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "ephpm:", err)
+		os.Exit(1)
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ephpm",
+		Short:         "A PHP application server with embedded PHP and a built-in KV store",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newServeCmd(), newVersionCmd(), newConfigCmd())
+	return root
+}
+
+type configFlags struct {
+	path         string
+	listen       string
+	documentRoot string
+}
+
+func (f *configFlags) register(cmd *cobra.Command, overrides bool) {
+	cmd.Flags().StringVarP(&f.path, "config", "c", "ephpm.toml", "configuration file")
+	if overrides {
+		cmd.Flags().StringVar(&f.listen, "listen", "", "listen address host:port (overrides server.listen)")
+		cmd.Flags().StringVar(&f.documentRoot, "document-root", "", "document root (overrides server.document_root)")
+	}
+}
+
+// load reads the config file. Without --config and without ./ephpm.toml
+// the defaults (plus EPHPM_* variables and flags) are used, so
+// `ephpm serve --document-root public` works with no file at all.
+func (f *configFlags) load(cmd *cobra.Command) (*config.Config, error) {
+	var cfg *config.Config
+	var err error
+	if _, statErr := os.Stat(f.path); statErr != nil && !cmd.Flags().Changed("config") && errors.Is(statErr, os.ErrNotExist) {
+		cfg = config.Default()
+		if f.documentRoot == "" {
+			// Validate the defaults as they are, document root included.
+			cfg, err = config.FromEnv(".")
+		} else {
+			cfg, err = config.Default(), nil
+		}
+	} else {
+		cfg, err = config.Load(f.path)
+	}
+	if err != nil && !(f.documentRoot != "" && cfg != nil) {
+		return nil, err
+	}
+	if cfg == nil {
+		return nil, err
+	}
+	if f.listen != "" {
+		cfg.Server.Listen = f.listen
+	}
+	if f.documentRoot != "" {
+		cfg.Server.DocumentRoot = f.documentRoot
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func newServeCmd() *cobra.Command {
+	var flags configFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the PHP application in the document root",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := flags.load(cmd)
+			if err != nil {
+				return err
+			}
+			return serve(cfg)
+		},
+	}
+	flags.register(cmd, true)
+	return cmd
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the versions of ephpm, Go and the embedded PHP",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "ephpm %s\n", version)
+			fmt.Fprintf(out, "go %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(out, "php %s (%s)\n", phpembed.PHPVersion(), threadSafety())
+		},
+	}
+}
+
+func threadSafety() string {
+	if phpembed.ZTS() {
+		return "ZTS, thread-safe"
+	}
+	return "NTS, non-thread-safe: one PHP thread"
+}
+
+func newConfigCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Work with the configuration file"}
+	var flags configFlags
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Validate the configuration and print it with every default filled in",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := flags.load(cmd)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), cfg.TOML())
+			return nil
+		},
+	}
+	flags.register(check, true)
+	cmd.AddCommand(check)
+	return cmd
+}
+
+func serve(cfg *config.Config) error {
+	logger := server.NewLogger(cfg.Server.Logging.Level, os.Stderr)
+
+	store, err := kv.New(kv.Options{
+		MemoryLimit: int64(cfg.KV.MemoryLimit),
+		Policy:      kv.Policy(cfg.KV.EvictionPolicy),
+	})
+	if err != nil {
+		return fmt.Errorf("kv: %w", err)
+	}
+	defer store.Close()
+	phpembed.SetKVStore(store)
+
+	if cfg.PHP.Mode == "worker" {
+		return errors.New("php.mode = \"worker\" is not available in this build yet; use mode = \"request\"")
+	}
+	rt, err := phpembed.Start(phpembed.Options{
+		Workers:        cfg.PHP.Workers,
+		QueueSize:      cfg.PHP.QueueSize,
+		IniFile:        cfg.PHP.IniFile,
+		Ini:            phpIni(cfg),
+		Logger:         logger,
+		ServerSoftware: "ephpm/" + version,
+	})
+	if err != nil {
+		return err
+	}
+
+	srv, err := server.New(cfg, phpAdapter{rt}, logger)
+	if err != nil {
+		return err
+	}
+	addr, err := srv.Listen()
+	if err != nil {
+		rt.Shutdown(time.Second)
+		return err
+	}
+	logger.Info("ephpm listening",
+		"addr", addr.String(),
+		"document_root", cfg.Server.DocumentRoot,
+		"php", phpembed.PHPVersion(),
+		"php_threads", rt.Workers(),
+		"thread_safe", phpembed.ZTS())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	serveErr := srv.Serve(ctx, shutdownGrace)
+	if err := rt.Shutdown(shutdownGrace); err != nil {
+		logger.Warn("PHP shutdown", "err", err)
+	}
+	logger.Info("ephpm stopped")
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+// phpIni turns [php] and the request limits into php.ini settings, in the
+// order PHP applies them: ours first, the user's ini_overrides last.
+func phpIni(cfg *config.Config) [][2]string {
+	body := strconv.FormatInt(cfg.Server.Request.MaxBodySize, 10)
+	ini := [][2]string{
+		// Stream output as the script writes it, so flush() reaches the
+		// client (Debian's php.ini buffers 4 KB). ini_overrides can undo.
+		{"output_buffering", "0"},
+		{"memory_limit", cfg.PHP.MemoryLimit},
+		{"max_execution_time", strconv.Itoa(cfg.PHP.MaxExecutionTime)},
+		// PHP's own body limits follow server.request.max_body_size, so a
+		// body the server accepts is not silently dropped by PHP.
+		{"post_max_size", body},
+		{"upload_max_filesize", body},
+	}
+	for _, kv := range cfg.PHP.IniOverrides {
+		ini = append(ini, [2]string{kv[0], kv[1]})
+	}
+	return ini
+}
+
+// phpAdapter lets the pure-Go server call the embedded runtime.
+type phpAdapter struct{ rt *phpembed.Runtime }
+
+func (a phpAdapter) ServePHP(w http.ResponseWriter, r *http.Request, s server.Script, body io.Reader, deadline time.Time) server.PHPResult {
+	res := a.rt.Serve(w, r, phpembed.Script{
+		Filename:     s.Filename,
+		Name:         s.Name,
+		PathInfo:     s.PathInfo,
+		DocumentRoot: s.DocumentRoot,
+	}, body, deadline)
+	return server.PHPResult{Status: res.Status, Fatal: res.Fatal, TimedOut: res.TimedOut}
+}

@@ -1,0 +1,68 @@
+/*
+ * The C half of ephpm's PHP SAPI. Go owns the logic (routing, the request
+ * queue, timeouts, the KV store); C only does what must happen inside PHP:
+ * the sapi_module_struct callbacks, the request lifecycle calls, and the PHP
+ * functions that call into Go. Everything here works with a thread-safe
+ * (ZTS) and a non-thread-safe (NTS) libphp; the difference is handled with
+ * PHP's own ZTS macro.
+ */
+#ifndef EPHPM_H
+#define EPHPM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One HTTP request as Go hands it to a PHP thread. Strings are owned by Go's
+ * C allocations and live until ephpm_request_run returns. */
+typedef struct {
+	const char *method;
+	const char *request_uri;     /* raw path + query, as received */
+	const char *query_string;    /* without '?', "" if none */
+	const char *script_filename; /* absolute path of the script to run */
+	const char *script_name;     /* URL path of the script, e.g. /index.php */
+	const char *content_type;    /* NULL if absent */
+	int64_t content_length;      /* -1 if unknown */
+	const char *cookie;          /* joined Cookie headers, NULL if absent */
+	const char *authorization;   /* Authorization header, NULL if absent */
+	int proto_num;               /* 1000 for HTTP/1.0, 1001 for HTTP/1.1, 2000 for HTTP/2 */
+	double request_time;         /* unix seconds */
+	/* $_SERVER, encoded as repeated: u32 key length, key bytes, u32 value
+	 * length, value bytes (native endianness). */
+	const char *server_vars;
+	size_t server_vars_len;
+} ephpm_request;
+
+/* Result of one request, filled by ephpm_request_run. */
+typedef struct {
+	int status;       /* final http_response_code */
+	int bailout;      /* 1 if the script ended through a fatal error/bailout */
+	int startup_failed;
+} ephpm_result;
+
+/* Process lifecycle, called once from Go on one locked OS thread. */
+int ephpm_startup(const char *ini_entries, const char *ini_path);
+void ephpm_shutdown(void);
+int ephpm_is_zts(void);
+const char *ephpm_php_version(void);
+
+/* Per PHP thread (ZTS: allocates this thread's PHP globals; NTS: no-op). */
+void ephpm_thread_init(void);
+void ephpm_thread_shutdown(void);
+
+/* Runs one request on the calling (PHP) thread. slot identifies the Go
+ * worker; every callback into Go carries it. */
+void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *res);
+
+/* The executor globals of the calling PHP thread, for ephpm_interrupt. */
+void *ephpm_thread_executor_globals(void);
+/* Asks the PHP thread owning eg to stop with PHP's "Maximum execution time"
+ * fatal error at its next VM check; safe to call from any thread. */
+void ephpm_interrupt(void *eg);
+/* Wakes the PHP thread from a blocking sleep so it sees the interrupt. */
+void ephpm_thread_kick(uintptr_t pthread_id);
+uintptr_t ephpm_thread_self(void);
+
+/* Helpers the Go side calls while PHP is inside one of our functions. */
+int ephpm_zval_set_stringl(void *zv, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,158 @@
+package phpembed
+
+/*
+#include "ephpm.h"
+*/
+import "C"
+
+import (
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/ephpm/ephpm/internal/kv"
+)
+
+// The store the ephpm_kv_* PHP functions use: one per process, shared by
+// every PHP thread.
+var kvStore atomic.Pointer[kv.Store]
+
+// SetKVStore installs the store behind the ephpm_kv_* functions. Without
+// one they behave as an empty store that refuses writes.
+func SetKVStore(s *kv.Store) { kvStore.Store(s) }
+
+// cstr views C memory as a Go string without copying. Only for lookups:
+// the store must not keep it (it clones keys it inserts).
+func cstr(p *C.char, n C.size_t) string {
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String((*byte)(unsafe.Pointer(p)), int(n))
+}
+
+// gostr copies C memory into a Go string the store may keep.
+func gostr(p *C.char, n C.size_t) string {
+	if n == 0 {
+		return ""
+	}
+	return C.GoStringN(p, C.int(n))
+}
+
+func ttlDuration(seconds C.long) time.Duration {
+	if seconds <= 0 {
+		return 0
+	}
+	return time.Duration(seconds) * time.Second
+}
+
+//export ephpm_go_kv_get
+func ephpm_go_kv_get(key *C.char, klen C.size_t, rv unsafe.Pointer) C.int {
+	s := kvStore.Load()
+	if s == nil {
+		return 0
+	}
+	v, ok := s.Get(cstr(key, klen))
+	if !ok {
+		return 0
+	}
+	// One copy: straight from the store into the new PHP string.
+	if C.ephpm_zval_set_stringl(rv, (*C.char)(unsafe.Pointer(unsafe.StringData(v))), C.size_t(len(v))) != 0 {
+		return -1
+	}
+	return 1
+}
+
+//export ephpm_go_kv_set
+func ephpm_go_kv_set(key *C.char, klen C.size_t, val *C.char, vlen C.size_t, ttl C.long, nx C.int) C.int {
+	s := kvStore.Load()
+	if s == nil {
+		return 0
+	}
+	var ok bool
+	if nx != 0 {
+		ok = s.SetNX(cstr(key, klen), gostr(val, vlen), ttlDuration(ttl))
+	} else {
+		ok = s.Set(cstr(key, klen), gostr(val, vlen), ttlDuration(ttl))
+	}
+	if ok {
+		return 1
+	}
+	return 0
+}
+
+//export ephpm_go_kv_del
+func ephpm_go_kv_del(key *C.char, klen C.size_t) C.long {
+	if s := kvStore.Load(); s != nil && s.Del(cstr(key, klen)) {
+		return 1
+	}
+	return 0
+}
+
+//export ephpm_go_kv_exists
+func ephpm_go_kv_exists(key *C.char, klen C.size_t) C.int {
+	if s := kvStore.Load(); s != nil && s.Exists(cstr(key, klen)) {
+		return 1
+	}
+	return 0
+}
+
+//export ephpm_go_kv_incr_by
+func ephpm_go_kv_incr_by(key *C.char, klen C.size_t, delta C.long, out *C.longlong) C.int {
+	s := kvStore.Load()
+	if s == nil {
+		return 0
+	}
+	n, err := s.IncrBy(cstr(key, klen), int64(delta))
+	if err != nil {
+		return 0
+	}
+	*out = C.longlong(n)
+	return 1
+}
+
+//export ephpm_go_kv_expire
+func ephpm_go_kv_expire(key *C.char, klen C.size_t, seconds C.long) C.int {
+	s := kvStore.Load()
+	if s == nil || seconds <= 0 {
+		return 0
+	}
+	if s.Expire(cstr(key, klen), time.Duration(seconds)*time.Second) {
+		return 1
+	}
+	return 0
+}
+
+//export ephpm_go_kv_ttl
+func ephpm_go_kv_ttl(key *C.char, klen C.size_t, millis C.int) C.long {
+	s := kvStore.Load()
+	if s == nil {
+		return -2
+	}
+	if millis != 0 {
+		return C.long(s.PTTL(cstr(key, klen)))
+	}
+	return C.long(s.TTL(cstr(key, klen)))
+}
+
+//export ephpm_go_kv_flush_all
+func ephpm_go_kv_flush_all() {
+	if s := kvStore.Load(); s != nil {
+		s.Flush()
+	}
+}
+
+//export ephpm_go_kv_del_prefix
+func ephpm_go_kv_del_prefix(prefix *C.char, plen C.size_t) C.long {
+	if s := kvStore.Load(); s != nil {
+		return C.long(s.DelPrefix(cstr(prefix, plen)))
+	}
+	return 0
+}
+
+//export ephpm_go_kv_del_if_equals
+func ephpm_go_kv_del_if_equals(key *C.char, klen C.size_t, val *C.char, vlen C.size_t) C.int {
+	if s := kvStore.Load(); s != nil && s.DelIfEquals(cstr(key, klen), cstr(val, vlen)) {
+		return 1
+	}
+	return 0
+}

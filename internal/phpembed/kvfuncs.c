@@ -1,0 +1,235 @@
+/*
+ * The ephpm_kv_* PHP functions: argument parsing in C (so PHP raises its
+ * usual TypeError / ArgumentCountError), then one direct call into the Go
+ * store. Semantics live in Go (internal/kv); see SPEC section 1.
+ */
+#include "php.h"
+#include "zend_API.h"
+
+#include "ephpm.h"
+#include "_cgo_export.h"
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_get, 0, 1, IS_STRING, 1)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_set, 0, 2, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, value, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, ttl, IS_LONG, 0, "0")
+ZEND_END_ARG_INFO()
+
+#define arginfo_ephpm_kv_setnx arginfo_ephpm_kv_set
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_del, 0, 1, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_exists, 0, 1, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_ephpm_kv_incr, 0, 1, MAY_BE_LONG|MAY_BE_FALSE)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_ephpm_kv_decr arginfo_ephpm_kv_incr
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_ephpm_kv_incr_by, 0, 2, MAY_BE_LONG|MAY_BE_FALSE)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, delta, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_expire, 0, 2, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, seconds, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_ttl, 0, 1, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_ephpm_kv_pttl arginfo_ephpm_kv_ttl
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_flush_all, 0, 0, _IS_BOOL, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_del_prefix, 0, 1, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, prefix, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_del_if_equals, 0, 2, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, expected, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+#define KEY_ARG(k) ZSTR_VAL(k), ZSTR_LEN(k)
+
+PHP_FUNCTION(ephpm_kv_get)
+{
+	zend_string *key;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STR(key)
+	ZEND_PARSE_PARAMETERS_END();
+	int r = ephpm_go_kv_get(KEY_ARG(key), return_value);
+	if (r < 0) {
+		/* The value did not fit in memory_limit: the fatal error was
+		 * raised already; continue its unwinding outside Go. */
+		zend_bailout();
+	}
+	if (r == 0) {
+		RETURN_NULL();
+	}
+}
+
+static void kv_set(INTERNAL_FUNCTION_PARAMETERS, int nx)
+{
+	zend_string *key, *value;
+	zend_long ttl = 0;
+	ZEND_PARSE_PARAMETERS_START(2, 3)
+		Z_PARAM_STR(key)
+		Z_PARAM_STR(value)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_LONG(ttl)
+	ZEND_PARSE_PARAMETERS_END();
+	RETURN_BOOL(ephpm_go_kv_set(KEY_ARG(key), ZSTR_VAL(value), ZSTR_LEN(value), ttl, nx));
+}
+
+PHP_FUNCTION(ephpm_kv_set)
+{
+	kv_set(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
+}
+
+PHP_FUNCTION(ephpm_kv_setnx)
+{
+	kv_set(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1);
+}
+
+PHP_FUNCTION(ephpm_kv_del)
+{
+	zend_string *key;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STR(key)
+	ZEND_PARSE_PARAMETERS_END();
+	RETURN_LONG(ephpm_go_kv_del(KEY_ARG(key)));
+}
+
+PHP_FUNCTION(ephpm_kv_exists)
+{
+	zend_string *key;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STR(key)
+	ZEND_PARSE_PARAMETERS_END();
+	RETURN_BOOL(ephpm_go_kv_exists(KEY_ARG(key)));
+}
+
+static void kv_incr(INTERNAL_FUNCTION_PARAMETERS, zend_string *key, zend_long delta)
+{
+	long long out = 0;
+	if (!ephpm_go_kv_incr_by(KEY_ARG(key), delta, &out)) {
+		RETURN_FALSE;
+	}
+	RETURN_LONG((zend_long)out);
+}
+
+PHP_FUNCTION(ephpm_kv_incr)
+{
+	zend_string *key;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STR(key)
+	ZEND_PARSE_PARAMETERS_END();
+	kv_incr(INTERNAL_FUNCTION_PARAM_PASSTHRU, key, 1);
+}
+
+PHP_FUNCTION(ephpm_kv_decr)
+{
+	zend_string *key;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STR(key)
+	ZEND_PARSE_PARAMETERS_END();
+	kv_incr(INTERNAL_FUNCTION_PARAM_PASSTHRU, key, -1);
+}
+
+PHP_FUNCTION(ephpm_kv_incr_by)
+{
+	zend_string *key;
+	zend_long delta;
+	ZEND_PARSE_PARAMETERS_START(2, 2)
+		Z_PARAM_STR(key)
+		Z_PARAM_LONG(delta)
+	ZEND_PARSE_PARAMETERS_END();
+	kv_incr(INTERNAL_FUNCTION_PARAM_PASSTHRU, key, delta);
+}
+
+PHP_FUNCTION(ephpm_kv_expire)
+{
+	zend_string *key;
+	zend_long seconds;
+	ZEND_PARSE_PARAMETERS_START(2, 2)
+		Z_PARAM_STR(key)
+		Z_PARAM_LONG(seconds)
+	ZEND_PARSE_PARAMETERS_END();
+	RETURN_BOOL(ephpm_go_kv_expire(KEY_ARG(key), seconds));
+}
+
+PHP_FUNCTION(ephpm_kv_ttl)
+{
+	zend_string *key;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STR(key)
+	ZEND_PARSE_PARAMETERS_END();
+	RETURN_LONG(ephpm_go_kv_ttl(KEY_ARG(key), 0));
+}
+
+PHP_FUNCTION(ephpm_kv_pttl)
+{
+	zend_string *key;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STR(key)
+	ZEND_PARSE_PARAMETERS_END();
+	RETURN_LONG(ephpm_go_kv_ttl(KEY_ARG(key), 1));
+}
+
+PHP_FUNCTION(ephpm_kv_flush_all)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	ephpm_go_kv_flush_all();
+	RETURN_TRUE;
+}
+
+PHP_FUNCTION(ephpm_kv_del_prefix)
+{
+	zend_string *prefix;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STR(prefix)
+	ZEND_PARSE_PARAMETERS_END();
+	RETURN_LONG(ephpm_go_kv_del_prefix(KEY_ARG(prefix)));
+}
+
+PHP_FUNCTION(ephpm_kv_del_if_equals)
+{
+	zend_string *key, *expected;
+	ZEND_PARSE_PARAMETERS_START(2, 2)
+		Z_PARAM_STR(key)
+		Z_PARAM_STR(expected)
+	ZEND_PARSE_PARAMETERS_END();
+	RETURN_BOOL(ephpm_go_kv_del_if_equals(KEY_ARG(key), ZSTR_VAL(expected), ZSTR_LEN(expected)));
+}
+
+const zend_function_entry ephpm_functions[] = {
+	PHP_FE(ephpm_kv_get, arginfo_ephpm_kv_get)
+	PHP_FE(ephpm_kv_set, arginfo_ephpm_kv_set)
+	PHP_FE(ephpm_kv_setnx, arginfo_ephpm_kv_setnx)
+	PHP_FE(ephpm_kv_del, arginfo_ephpm_kv_del)
+	PHP_FE(ephpm_kv_exists, arginfo_ephpm_kv_exists)
+	PHP_FE(ephpm_kv_incr, arginfo_ephpm_kv_incr)
+	PHP_FE(ephpm_kv_decr, arginfo_ephpm_kv_decr)
+	PHP_FE(ephpm_kv_incr_by, arginfo_ephpm_kv_incr_by)
+	PHP_FE(ephpm_kv_expire, arginfo_ephpm_kv_expire)
+	PHP_FE(ephpm_kv_ttl, arginfo_ephpm_kv_ttl)
+	PHP_FE(ephpm_kv_pttl, arginfo_ephpm_kv_pttl)
+	PHP_FE(ephpm_kv_flush_all, arginfo_ephpm_kv_flush_all)
+	PHP_FE(ephpm_kv_del_prefix, arginfo_ephpm_kv_del_prefix)
+	PHP_FE(ephpm_kv_del_if_equals, arginfo_ephpm_kv_del_if_equals)
+	PHP_FE_END
+};

@@ -1,0 +1,409 @@
+package phpembed
+
+/*
+#include <stdlib.h>
+#include "ephpm.h"
+*/
+import "C"
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// Script says which PHP file a request runs and how it was found.
+type Script struct {
+	Filename     string // absolute path of the .php file
+	Name         string // its URL path: SCRIPT_NAME, e.g. /index.php
+	PathInfo     string // what followed the script in the URL path, "" if none
+	DocumentRoot string // absolute
+}
+
+// Result is what PHP did with a request.
+type Result struct {
+	Status        int  // the response status PHP chose
+	Fatal         bool // the script ended with a fatal error (or uncaught exception)
+	TimedOut      bool // max_execution_time or the request timeout fired
+	StartupFailed bool
+	Rejected      bool // queue full or runtime shutting down: 503 sent
+}
+
+// Request is one HTTP request handed to a PHP thread.
+type Request struct {
+	w        http.ResponseWriter
+	r        *http.Request
+	rc       *http.ResponseController
+	body     io.Reader
+	deadline time.Time
+	done     chan struct{}
+
+	cbuf unsafe.Pointer // C memory holding the strings creq points into
+	creq *C.ephpm_request
+
+	headersSent  bool
+	bodyErr      error
+	timedOut     bool
+	canceled     bool
+	queueTimeout bool
+	result       Result
+}
+
+var phpLogger atomic.Pointer[slog.Logger]
+
+// ErrClosed is returned by Serve once Shutdown has begun.
+var ErrClosed = errors.New("phpembed: runtime is shutting down")
+
+// Serve runs script for r and writes PHP's response to w. It blocks until
+// PHP is done. deadline, if not zero, is the hard end of the request: PHP is
+// interrupted there as if max_execution_time had passed. body replaces
+// r.Body (e.g. a size-limited reader); nil means r.Body.
+func (rt *Runtime) Serve(w http.ResponseWriter, r *http.Request, script Script, body io.Reader, deadline time.Time) Result {
+	if body == nil {
+		body = r.Body
+	}
+	req := &Request{
+		w:        w,
+		r:        r,
+		rc:       http.NewResponseController(w),
+		body:     body,
+		deadline: deadline,
+		done:     make(chan struct{}),
+	}
+	req.build(script, rt.opts.ServerSoftware)
+	defer C.free(req.cbuf)
+
+	rt.closeMu.RLock()
+	if rt.closed.Load() {
+		rt.closeMu.RUnlock()
+		unavailable(w, "server is shutting down")
+		return Result{Rejected: true, Status: http.StatusServiceUnavailable}
+	}
+	rt.inflight.Add(1)
+	select {
+	case rt.queue <- req:
+		rt.closeMu.RUnlock()
+	default:
+		rt.closeMu.RUnlock()
+		rt.inflight.Add(-1)
+		unavailable(w, "all PHP workers are busy and the queue is full")
+		return Result{Rejected: true, Status: http.StatusServiceUnavailable}
+	}
+	<-req.done
+
+	res := req.result
+	res.TimedOut = req.timedOut
+	switch {
+	case req.canceled:
+		res.Status = 499 // client closed the request; nothing to send
+	case req.queueTimeout:
+		unavailable(w, "request timed out waiting for a PHP worker")
+		res.Status = http.StatusServiceUnavailable
+		res.Rejected = true
+	case !req.headersSent:
+		// PHP could not even start the request; it sends headers in
+		// every other case (at the latest at request shutdown).
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		res.Status = http.StatusInternalServerError
+	}
+	return res
+}
+
+func unavailable(w http.ResponseWriter, msg string) {
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "Service Unavailable: "+msg, http.StatusServiceUnavailable)
+}
+
+// build lays the request out in one C allocation: the NUL-terminated
+// strings the SAPI needs and the $_SERVER table, length-prefixed.
+func (req *Request) build(s Script, software string) {
+	r := req.r
+	var vars []byte
+	add := func(k, v string) {
+		vars = binary.NativeEndian.AppendUint32(vars, uint32(len(k)))
+		vars = append(vars, k...)
+		vars = binary.NativeEndian.AppendUint32(vars, uint32(len(v)))
+		vars = append(vars, v...)
+	}
+	https := r.TLS != nil
+	scheme := "http"
+	if https {
+		scheme = "https"
+	}
+	serverAddr, serverPort := "", ""
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		serverAddr, serverPort, _ = net.SplitHostPort(la.String())
+	}
+	serverName := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		serverName = h
+	}
+	serverName = strings.Trim(serverName, "[]")
+	if serverName == "" {
+		serverName = serverAddr
+	}
+	remoteAddr, remotePort, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		remoteAddr = r.RemoteAddr
+	}
+	requestURI := r.RequestURI
+	if requestURI == "" {
+		requestURI = r.URL.RequestURI()
+	}
+
+	add("DOCUMENT_ROOT", s.DocumentRoot)
+	add("CONTEXT_DOCUMENT_ROOT", s.DocumentRoot)
+	add("SCRIPT_FILENAME", s.Filename)
+	add("SCRIPT_NAME", s.Name)
+	add("PHP_SELF", s.Name+s.PathInfo)
+	if s.PathInfo != "" {
+		add("PATH_INFO", s.PathInfo)
+		add("PATH_TRANSLATED", s.DocumentRoot+s.PathInfo)
+	}
+	add("REQUEST_URI", requestURI)
+	add("QUERY_STRING", r.URL.RawQuery)
+	add("REQUEST_METHOD", r.Method)
+	add("REQUEST_SCHEME", scheme)
+	add("SERVER_PROTOCOL", r.Proto)
+	add("GATEWAY_INTERFACE", "CGI/1.1")
+	add("SERVER_SOFTWARE", software)
+	add("SERVER_NAME", serverName)
+	add("SERVER_ADDR", serverAddr)
+	add("SERVER_PORT", serverPort)
+	add("REMOTE_ADDR", remoteAddr)
+	add("REMOTE_PORT", remotePort)
+	if https {
+		add("HTTPS", "on")
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct != "" {
+		add("CONTENT_TYPE", ct)
+	}
+	if r.ContentLength >= 0 && (r.ContentLength > 0 || r.Header.Get("Content-Length") != "") {
+		add("CONTENT_LENGTH", strconv.FormatInt(r.ContentLength, 10))
+	}
+	add("HTTP_HOST", r.Host)
+	for name, values := range r.Header {
+		// A header name with '_' would collide with its '-' twin once
+		// mapped to HTTP_*, letting a client spoof a header a proxy set
+		// (nginx drops them too). Proxy is httpoxy (CVE-2016-5385).
+		if strings.IndexByte(name, '_') >= 0 || strings.EqualFold(name, "Proxy") {
+			continue
+		}
+		sep := ", "
+		if name == "Cookie" {
+			sep = "; "
+		}
+		add("HTTP_"+headerVarName(name), strings.Join(values, sep))
+	}
+
+	// Fixed strings, NUL-terminated, then the vars.
+	var strs []byte
+	offsets := make([]int, 0, 8)
+	put := func(v string, present bool) {
+		if !present {
+			offsets = append(offsets, -1)
+			return
+		}
+		offsets = append(offsets, len(strs))
+		strs = append(strs, v...)
+		strs = append(strs, 0)
+	}
+	cookie := strings.Join(r.Header.Values("Cookie"), "; ")
+	auth := r.Header.Get("Authorization")
+	put(r.Method, true)
+	put(requestURI, true)
+	put(r.URL.RawQuery, true)
+	put(s.Filename, true)
+	put(s.Name, true)
+	put(ct, ct != "")
+	put(cookie, cookie != "")
+	put(auth, auth != "")
+	varsOff := len(strs)
+	total := len(strs) + len(vars)
+
+	mem := C.malloc(C.size_t(total + int(unsafe.Sizeof(C.ephpm_request{}))))
+	buf := unsafe.Slice((*byte)(mem), total)
+	copy(buf, strs)
+	copy(buf[varsOff:], vars)
+	at := func(i int) *C.char {
+		if offsets[i] < 0 {
+			return nil
+		}
+		return (*C.char)(unsafe.Add(mem, offsets[i]))
+	}
+	creq := (*C.ephpm_request)(unsafe.Add(mem, total))
+	*creq = C.ephpm_request{}
+	creq.method = at(0)
+	creq.request_uri = at(1)
+	creq.query_string = at(2)
+	creq.script_filename = at(3)
+	creq.script_name = at(4)
+	creq.content_type = at(5)
+	creq.cookie = at(6)
+	creq.authorization = at(7)
+	creq.content_length = C.int64_t(r.ContentLength)
+	creq.proto_num = C.int(r.ProtoMajor*1000 + r.ProtoMinor)
+	now := time.Now()
+	creq.request_time = C.double(float64(now.UnixNano()) / 1e9)
+	creq.server_vars = (*C.char)(unsafe.Add(mem, varsOff))
+	creq.server_vars_len = C.size_t(len(vars))
+	req.cbuf = mem
+	req.creq = creq
+}
+
+// headerVarName maps a canonical header name to its CGI form: X-Forwarded-For
+// becomes X_FORWARDED_FOR.
+func headerVarName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		switch {
+		case c == '-':
+			b[i] = '_'
+		case 'a' <= c && c <= 'z':
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// ---- SAPI callbacks, on the PHP thread ----
+
+//export ephpm_go_write
+func ephpm_go_write(slot C.uintptr_t, p *C.char, n C.size_t) C.int {
+	req := current(slot)
+	if req == nil {
+		return 0
+	}
+	if req.r.Context().Err() != nil {
+		return 1
+	}
+	if !req.headersSent {
+		req.writeHeader(http.StatusOK)
+	}
+	if _, err := req.w.Write(unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))); err != nil {
+		return 1
+	}
+	return 0
+}
+
+//export ephpm_go_flush
+func ephpm_go_flush(slot C.uintptr_t) C.int {
+	req := current(slot)
+	if req == nil {
+		return 0
+	}
+	if err := req.rc.Flush(); err != nil || req.r.Context().Err() != nil {
+		return 1
+	}
+	return 0
+}
+
+//export ephpm_go_send_headers
+func ephpm_go_send_headers(slot C.uintptr_t, status C.int, buf *C.char, n C.size_t) {
+	req := current(slot)
+	if req == nil || req.headersSent {
+		return
+	}
+	code := int(status)
+	h := req.w.Header()
+	// A copy: the header strings outlive PHP's buffer.
+	raw := C.GoStringN(buf, C.int(n))
+	for len(raw) > 0 {
+		line := raw
+		if i := strings.IndexByte(raw, 0); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = ""
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		name = strings.TrimSpace(name)
+		value = strings.TrimSpace(value)
+		if name == "" {
+			continue
+		}
+		if strings.EqualFold(name, "Status") {
+			// CGI's "Status: 404 Not Found", honoured as FPM does.
+			if c, err := strconv.Atoi(strings.Fields(value + " x")[0]); err == nil {
+				code = c
+			}
+			continue
+		}
+		h.Add(name, value)
+	}
+	req.writeHeader(code)
+}
+
+func (req *Request) writeHeader(code int) {
+	req.headersSent = true
+	if code < 200 || code > 999 {
+		// 1xx would leave the response open; nonsense codes would panic.
+		code = http.StatusInternalServerError
+	}
+	req.result.Status = code
+	req.w.WriteHeader(code)
+}
+
+//export ephpm_go_read_body
+func ephpm_go_read_body(slot C.uintptr_t, p *C.char, n C.size_t) C.size_t {
+	req := current(slot)
+	if req == nil || req.body == nil || req.bodyErr != nil {
+		return 0
+	}
+	// PHP takes a short read for the end of the body, so fill the buffer.
+	got, err := io.ReadFull(req.body, unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)))
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		req.bodyErr = err
+	} else if err != nil {
+		req.bodyErr = io.EOF
+	}
+	return C.size_t(got)
+}
+
+//export ephpm_go_log
+func ephpm_go_log(slot C.uintptr_t, msg *C.char, syslogType C.int) {
+	l := phpLogger.Load()
+	if l == nil {
+		l = slog.Default()
+	}
+	level := slog.LevelInfo
+	switch {
+	case syslogType <= 3: // LOG_EMERG .. LOG_ERR
+		level = slog.LevelError
+	case syslogType == 4: // LOG_WARNING
+		level = slog.LevelWarn
+	case syslogType >= 7: // LOG_DEBUG
+		level = slog.LevelDebug
+	}
+	attrs := []any{}
+	if req := current(slot); req != nil {
+		attrs = append(attrs, "method", req.r.Method, "uri", req.r.RequestURI)
+	}
+	l.Log(context.Background(), level, C.GoString(msg), append([]any{"source", "php"}, attrs...)...)
+}
+
+//export ephpm_go_request_started
+func ephpm_go_request_started(slot C.uintptr_t, limit C.long) {
+	if w := workerFor(slot); w != nil {
+		w.armLimit(int64(limit))
+	}
+}
+
+//export ephpm_go_set_time_limit
+func ephpm_go_set_time_limit(slot C.uintptr_t, seconds C.long) {
+	if w := workerFor(slot); w != nil {
+		w.armLimit(int64(seconds))
+	}
+}

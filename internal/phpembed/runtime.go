@@ -1,0 +1,203 @@
+// Package phpembed runs PHP inside the ephpm process: our own SAPI over
+// libphp's embed library (the C half lives in sapi.c and kvfuncs.c), a pool
+// of PHP threads fed from one bounded queue, the mapping between net/http
+// and a PHP request, and the PHP functions that call into Go.
+//
+// With a non-thread-safe libphp (Debian's libphp8.2-embed) there is exactly
+// one PHP thread; with a thread-safe (ZTS) build there are N, each a locked
+// OS thread with its own PHP context.
+package phpembed
+
+/*
+#include <stdlib.h>
+#include "ephpm.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// Options configure the PHP runtime. It can be started once per process.
+type Options struct {
+	// Workers is the number of PHP threads; 0 means one per CPU. A
+	// non-thread-safe libphp always gets 1.
+	Workers int
+	// QueueSize bounds the requests waiting for a PHP thread; when it is
+	// full, Serve answers 503 with Retry-After.
+	QueueSize int
+	// IniFile replaces the php.ini PHP would load ("" = PHP's own search).
+	IniFile string
+	// Ini are settings applied after php.ini, in order (later wins).
+	Ini [][2]string
+	// Logger receives PHP's log messages; nil = slog.Default().
+	Logger *slog.Logger
+	// ServerSoftware is $_SERVER['SERVER_SOFTWARE'].
+	ServerSoftware string
+}
+
+// Runtime is the started PHP runtime.
+type Runtime struct {
+	opts    Options
+	log     *slog.Logger
+	queue   chan *Request
+	workers []*worker
+
+	mainDone  chan struct{} // closed when the startup thread has shut PHP down
+	stopMain  chan struct{}
+	stopOnce  sync.Once
+	wg        sync.WaitGroup
+	closed    atomic.Bool
+	closeMu   sync.RWMutex // guards sends on queue against its close
+	inflight  atomic.Int64
+	startedAt time.Time
+}
+
+var (
+	startOnce sync.Once
+	started   atomic.Bool
+	// slots maps a worker slot (1-based) to its worker, for callbacks.
+	slots []*worker
+)
+
+// ZTS reports whether the linked libphp is thread-safe.
+func ZTS() bool { return C.ephpm_is_zts() == 1 }
+
+// PHPVersion is the version of the linked libphp.
+func PHPVersion() string { return C.GoString(C.ephpm_php_version()) }
+
+// ErrStarted is returned by a second Start in one process: PHP's module
+// startup can run only once.
+var ErrStarted = errors.New("phpembed: the PHP runtime was already started in this process")
+
+// Start starts PHP (module startup once) and its worker threads.
+func Start(opts Options) (*Runtime, error) {
+	if !started.CompareAndSwap(false, true) {
+		return nil, ErrStarted
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 256
+	}
+	n := opts.Workers
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	if !ZTS() {
+		n = 1
+	}
+	rt := &Runtime{
+		opts:      opts,
+		log:       opts.Logger,
+		queue:     make(chan *Request, opts.QueueSize),
+		mainDone:  make(chan struct{}),
+		stopMain:  make(chan struct{}),
+		startedAt: time.Now(),
+	}
+	phpLogger.Store(opts.Logger)
+	for i := 0; i < n; i++ {
+		w := &worker{rt: rt, slot: uintptr(i + 1)}
+		rt.workers = append(rt.workers, w)
+	}
+	slots = rt.workers
+
+	ini := buildIni(opts.Ini)
+	ready := make(chan error, 1)
+	go rt.mainThread(ini, opts.IniFile, ready)
+	if err := <-ready; err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// buildIni renders the settings as php.ini lines. max_input_time stays -1:
+// any other value makes PHP arm its process-wide SIGPROF timer, which a Go
+// process cannot host (see sapi.c); max_execution_time is enforced from Go.
+func buildIni(settings [][2]string) string {
+	var b strings.Builder
+	for _, kv := range settings {
+		b.WriteString(kv[0])
+		b.WriteByte('=')
+		b.WriteString(kv[1])
+		b.WriteByte('\n')
+	}
+	b.WriteString("max_input_time=-1\n")
+	return b.String()
+}
+
+// mainThread performs PHP's module startup on a locked OS thread and, at
+// shutdown, the module shutdown on that same thread. With a non-thread-safe
+// libphp this thread is also the only worker.
+func (rt *Runtime) mainThread(ini, iniFile string, ready chan<- error) {
+	runtime.LockOSThread()
+	// Never unlocked: the thread carries PHP state and is left to exit
+	// with the goroutine.
+	cini := C.CString(ini)
+	defer C.free(unsafe.Pointer(cini))
+	cpath := C.CString(iniFile)
+	defer C.free(unsafe.Pointer(cpath))
+	if C.ephpm_startup(cini, cpath) != 0 {
+		ready <- fmt.Errorf("phpembed: PHP module startup failed (see the log above for PHP's message)")
+		return
+	}
+	if ZTS() {
+		for _, w := range rt.workers {
+			rt.wg.Add(1)
+			go w.loop(false)
+		}
+		ready <- nil
+		<-rt.stopMain
+		rt.wg.Wait()
+	} else {
+		rt.wg.Add(1)
+		ready <- nil
+		rt.workers[0].loop(true)
+	}
+	C.ephpm_shutdown()
+	close(rt.mainDone)
+}
+
+// Workers is the number of PHP threads.
+func (rt *Runtime) Workers() int { return len(rt.workers) }
+
+// Shutdown stops accepting requests, lets queued and running requests
+// finish, then shuts PHP down. It returns when PHP is down or the timeout
+// passes (running scripts are then interrupted as if they timed out).
+func (rt *Runtime) Shutdown(timeout time.Duration) error {
+	rt.stopOnce.Do(func() {
+		rt.closeMu.Lock()
+		rt.closed.Store(true)
+		close(rt.queue)
+		rt.closeMu.Unlock()
+		close(rt.stopMain)
+	})
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	select {
+	case <-rt.mainDone:
+		return nil
+	case <-deadline.C:
+	}
+	for _, w := range rt.workers {
+		w.interruptCurrent()
+	}
+	select {
+	case <-rt.mainDone:
+		return errors.New("phpembed: shutdown timed out; running scripts were interrupted")
+	case <-time.After(5 * time.Second):
+		return errors.New("phpembed: shutdown timed out; PHP threads still busy")
+	}
+}
+
+// InFlight is the number of requests queued or running.
+func (rt *Runtime) InFlight() int64 { return rt.inflight.Load() }

@@ -1,0 +1,460 @@
+/*
+ * ephpm's SAPI: the sapi_module_struct PHP talks to, and the request
+ * lifecycle. Written for PHP 8.2, NTS and ZTS alike.
+ */
+#include <signal.h>
+#include <pthread.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "php.h"
+#include "php_main.h"
+#include "php_variables.h"
+#include "php_ini.h"
+#include "SAPI.h"
+#include "zend_ini.h"
+#include "zend_exceptions.h"
+#include "ext/standard/info.h"
+#ifdef ZEND_SIGNALS
+#include "zend_signal.h"
+#endif
+
+#include "ephpm.h"
+#include "_cgo_export.h"
+
+extern zend_module_entry ephpm_module_entry;
+
+/* The Go worker slot of the request running on this thread (0 = none). */
+static __thread uintptr_t cur_slot;
+/* max_execution_time as PHP code sees it on this thread; Go enforces it. */
+static __thread zend_long cur_time_limit;
+
+/* Go's SIGPROF handler, saved before PHP starts. PHP (re)installs its own
+ * timeout handler for SIGPROF at every request start; we put Go's back so
+ * that a SIGPROF (Go's CPU profiler) never reaches PHP's handler on a Go
+ * thread. PHP never arms its SIGPROF timer here: max_execution_time is
+ * enforced from Go (see ephpm_interrupt). */
+static struct sigaction go_sigprof;
+
+static void restore_go_sigprof(void)
+{
+	sigaction(SIGPROF, &go_sigprof, NULL);
+}
+
+/* ---- sapi_module_struct callbacks ---- */
+
+static int ephpm_sapi_startup(sapi_module_struct *module)
+{
+	return php_module_startup(module, &ephpm_module_entry);
+}
+
+static size_t ephpm_ub_write(const char *str, size_t len)
+{
+	if (!cur_slot) {
+		return len;
+	}
+	if (ephpm_go_write(cur_slot, (char *)str, len) != 0) {
+		/* The client went away: PHP marks the connection aborted and,
+		 * unless ignore_user_abort is set, ends the script. */
+		php_handle_aborted_connection();
+	}
+	return len;
+}
+
+static void ephpm_flush(void *server_context)
+{
+	uintptr_t slot = (uintptr_t)server_context;
+	if (!slot) {
+		return;
+	}
+	if (!SG(headers_sent)) {
+		sapi_send_headers();
+	}
+	if (ephpm_go_flush(slot) != 0) {
+		php_handle_aborted_connection();
+	}
+}
+
+/* All headers go to Go in one call: "Name: value\0" repeated. */
+static int ephpm_send_headers(sapi_headers_struct *headers)
+{
+	uintptr_t slot = (uintptr_t)SG(server_context);
+	if (!slot) {
+		return SAPI_HEADER_SENT_SUCCESSFULLY;
+	}
+	size_t total = 0;
+	zend_llist_position pos;
+	sapi_header_struct *h;
+	for (h = zend_llist_get_first_ex(&headers->headers, &pos); h; h = zend_llist_get_next_ex(&headers->headers, &pos)) {
+		total += h->header_len + 1;
+	}
+	char *buf = emalloc(total + 1);
+	char *p = buf;
+	for (h = zend_llist_get_first_ex(&headers->headers, &pos); h; h = zend_llist_get_next_ex(&headers->headers, &pos)) {
+		memcpy(p, h->header, h->header_len);
+		p += h->header_len;
+		*p++ = '\0';
+	}
+	int status = headers->http_response_code ? headers->http_response_code : 200;
+	ephpm_go_send_headers(slot, status, buf, total);
+	efree(buf);
+	return SAPI_HEADER_SENT_SUCCESSFULLY;
+}
+
+static size_t ephpm_read_post(char *buf, size_t len)
+{
+	uintptr_t slot = (uintptr_t)SG(server_context);
+	if (!slot) {
+		return 0;
+	}
+	return ephpm_go_read_body(slot, buf, len);
+}
+
+static char *ephpm_read_cookies(void)
+{
+	return SG(request_info).cookie_data;
+}
+
+/* $_SERVER comes from Go as one length-prefixed buffer. */
+static const ephpm_request *cur_request_for_vars(void);
+
+static void ephpm_register_variables(zval *track_vars_array)
+{
+	const ephpm_request *req = cur_request_for_vars();
+	if (!req) {
+		return;
+	}
+	const char *p = req->server_vars;
+	const char *end = p + req->server_vars_len;
+	char keybuf[256];
+	while (p + 4 <= end) {
+		uint32_t klen, vlen;
+		memcpy(&klen, p, 4);
+		p += 4;
+		if (p + klen + 4 > end) break;
+		const char *key = p;
+		p += klen;
+		memcpy(&vlen, p, 4);
+		p += 4;
+		if (p + vlen > end) break;
+		const char *val = p;
+		p += vlen;
+		/* php_register_variable_safe wants a NUL-terminated name. */
+		char *name = klen < sizeof(keybuf) ? keybuf : emalloc(klen + 1);
+		memcpy(name, key, klen);
+		name[klen] = '\0';
+		size_t new_len = vlen;
+		char *v = estrndup(val, vlen);
+		if (sapi_module.input_filter(PARSE_SERVER, name, &v, vlen, &new_len)) {
+			php_register_variable_safe(name, v, new_len, track_vars_array);
+		}
+		efree(v);
+		if (name != keybuf) efree(name);
+	}
+}
+
+static void ephpm_log_message(const char *message, int syslog_type)
+{
+	ephpm_go_log(cur_slot, (char *)message, syslog_type);
+}
+
+static double cur_request_time;
+
+static zend_result ephpm_get_request_time(double *t)
+{
+	*t = cur_request_time;
+	return SUCCESS;
+}
+
+static sapi_module_struct ephpm_sapi_module = {
+	"ephpm",                        /* name */
+	"ephpm application server",     /* pretty name */
+	ephpm_sapi_startup,             /* startup */
+	php_module_shutdown_wrapper,    /* shutdown */
+	NULL,                           /* activate */
+	NULL,                           /* deactivate */
+	ephpm_ub_write,                 /* unbuffered write */
+	ephpm_flush,                    /* flush */
+	NULL,                           /* get uid */
+	NULL,                           /* getenv */
+	php_error,                      /* error handler */
+	NULL,                           /* header handler */
+	ephpm_send_headers,             /* send headers handler */
+	NULL,                           /* send header handler */
+	ephpm_read_post,                /* read POST data */
+	ephpm_read_cookies,             /* read Cookies */
+	ephpm_register_variables,       /* register server variables */
+	ephpm_log_message,              /* log message */
+	ephpm_get_request_time,         /* get request time */
+	NULL,                           /* child terminate */
+	STANDARD_SAPI_MODULE_PROPERTIES
+};
+
+/* ---- max_execution_time, enforced from Go ----
+ *
+ * PHP's own timer is setitimer(ITIMER_PROF): process-wide CPU time, delivered
+ * as SIGPROF to any thread. In a Go process that fires early (it counts Go's
+ * threads too) and can land on a Go thread and crash it. So PHP's timer is
+ * never armed (EG(timeout_seconds) stays 0 while PHP would arm it), the
+ * ini value is kept for PHP code to read, and a Go timer per request calls
+ * ephpm_interrupt, which is what PHP itself does on Windows. */
+static ZEND_INI_MH(ephpm_on_update_timeout)
+{
+	zend_long secs = ZEND_ATOL(ZSTR_VAL(new_value));
+	cur_time_limit = secs;
+	if (stage == ZEND_INI_STAGE_RUNTIME) {
+		/* set_time_limit() / ini_set(): restart the limit from now. */
+		EG(timeout_seconds) = secs;
+		if (cur_slot) {
+			ephpm_go_set_time_limit(cur_slot, secs);
+		}
+	}
+	return SUCCESS;
+}
+
+static void hook_timeout_ini(void)
+{
+	zend_ini_entry *e = zend_hash_str_find_ptr(EG(ini_directives), "max_execution_time", sizeof("max_execution_time") - 1);
+	if (e) {
+		e->on_modify = ephpm_on_update_timeout;
+		cur_time_limit = e->value ? ZEND_ATOL(ZSTR_VAL(e->value)) : 0;
+	}
+	EG(timeout_seconds) = 0;
+}
+
+void *ephpm_thread_executor_globals(void)
+{
+#ifdef ZTS
+	return TSRMG_BULK_STATIC(executor_globals_id, zend_executor_globals *);
+#else
+	return &executor_globals;
+#endif
+}
+
+void ephpm_interrupt(void *egp)
+{
+	zend_executor_globals *eg = egp;
+	zend_atomic_bool_store(&eg->timed_out, true);
+	zend_atomic_bool_store(&eg->vm_interrupt, true);
+}
+
+uintptr_t ephpm_thread_self(void)
+{
+	return (uintptr_t)pthread_self();
+}
+
+void ephpm_thread_kick(uintptr_t tid)
+{
+	/* SIGURG is Go's own preemption signal: Go's handler ignores a spurious
+	 * one, and it interrupts sleep()/usleep() in the PHP thread (EINTR) so
+	 * the VM sees the timeout flag without waiting for the sleep to end. */
+	pthread_kill((pthread_t)tid, SIGURG);
+}
+
+/* ---- our module: PHP functions that call into Go ---- */
+
+extern const zend_function_entry ephpm_functions[];
+
+static PHP_MINIT_FUNCTION(ephpm)
+{
+	hook_timeout_ini();
+	return SUCCESS;
+}
+
+static PHP_MINFO_FUNCTION(ephpm)
+{
+	php_info_print_table_start();
+	php_info_print_table_row(2, "ephpm", "enabled");
+	php_info_print_table_end();
+}
+
+zend_module_entry ephpm_module_entry = {
+	STANDARD_MODULE_HEADER,
+	"ephpm",
+	ephpm_functions,
+	PHP_MINIT(ephpm),
+	NULL,
+	NULL,
+	NULL,
+	PHP_MINFO(ephpm),
+	"0.1.0",
+	STANDARD_MODULE_PROPERTIES
+};
+
+/* ---- process and thread lifecycle ---- */
+
+int ephpm_is_zts(void)
+{
+#ifdef ZTS
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+const char *ephpm_php_version(void)
+{
+	return PHP_VERSION;
+}
+
+int ephpm_startup(const char *ini_entries, const char *ini_path)
+{
+	sigaction(SIGPROF, NULL, &go_sigprof);
+#ifdef ZTS
+	php_tsrm_startup();
+#endif
+#ifdef ZEND_SIGNALS
+	zend_signal_startup();
+#endif
+	sapi_startup(&ephpm_sapi_module);
+	/* ini_entries is parsed after php.ini, so it overrides it; it must
+	 * outlive the module, PHP keeps pointers into the parsed hash. */
+	ephpm_sapi_module.ini_entries = ini_entries ? strdup(ini_entries) : NULL;
+	if (ini_path && *ini_path) {
+		ephpm_sapi_module.php_ini_path_override = strdup(ini_path);
+	}
+	ephpm_sapi_module.php_ini_ignore_cwd = 1;
+	if (ephpm_sapi_module.startup(&ephpm_sapi_module) == FAILURE) {
+		return -1;
+	}
+	/* Scripts resolve relative includes against their own directory through
+	 * include_path; never chdir the whole process per request. */
+	SG(options) |= SAPI_OPTION_NO_CHDIR;
+#ifdef ZEND_SIGNALS
+	/* Do not let PHP take over SIGINT/SIGTERM/SIGHUP/SIGUSR* at each request:
+	 * Go owns the process's signals (graceful shutdown). */
+	SIGG(reset) = 0;
+#endif
+	restore_go_sigprof();
+	return 0;
+}
+
+void ephpm_shutdown(void)
+{
+	php_module_shutdown();
+	sapi_shutdown();
+#ifdef ZTS
+	tsrm_shutdown();
+#endif
+	restore_go_sigprof();
+}
+
+void ephpm_thread_init(void)
+{
+#ifdef ZTS
+	(void)ts_resource(0);
+#ifdef ZEND_SIGNALS
+	SIGG(reset) = 0;
+#endif
+	EG(timeout_seconds) = 0;
+#endif
+}
+
+void ephpm_thread_shutdown(void)
+{
+#ifdef ZTS
+	ts_free_thread();
+#endif
+}
+
+/* ---- one request ---- */
+
+static __thread const ephpm_request *cur_req;
+
+static const ephpm_request *cur_request_for_vars(void)
+{
+	return cur_req;
+}
+
+void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *res)
+{
+	zend_file_handle file_handle;
+
+	res->status = 0;
+	res->bailout = 0;
+	res->startup_failed = 0;
+
+	cur_slot = slot;
+	cur_req = req;
+	cur_request_time = req->request_time;
+
+	SG(server_context) = (void *)slot;
+	SG(request_info).request_method = req->method;
+	SG(request_info).query_string = (char *)req->query_string;
+	SG(request_info).request_uri = (char *)req->script_name;
+	SG(request_info).path_translated = (char *)req->script_filename;
+	SG(request_info).content_type = req->content_type;
+	SG(request_info).content_length = req->content_length < 0 ? 0 : req->content_length;
+	SG(request_info).cookie_data = (char *)req->cookie;
+	SG(request_info).proto_num = req->proto_num;
+	SG(request_info).headers_only = 0;
+	SG(request_info).no_headers = 0;
+	SG(sapi_headers).http_response_code = 200;
+	/* php_handle_auth_data fills auth_user/auth_password (freed by
+	 * sapi_deactivate); NULL fields otherwise. */
+	SG(request_info).auth_user = NULL;
+	SG(request_info).auth_password = NULL;
+	SG(request_info).auth_digest = NULL;
+	if (req->authorization) {
+		php_handle_auth_data(req->authorization);
+	}
+
+	if (php_request_startup() == FAILURE) {
+		restore_go_sigprof();
+		res->startup_failed = 1;
+		php_request_shutdown(NULL);
+		goto done;
+	}
+	restore_go_sigprof();
+	/* PHP's startup zeroed the timeout it would have armed; from here on
+	 * EG(timeout_seconds) only names the limit in the timeout message. */
+	cur_time_limit = INI_INT("max_execution_time");
+	EG(timeout_seconds) = cur_time_limit;
+	ephpm_go_request_started(slot, cur_time_limit);
+
+	zend_stream_init_filename(&file_handle, req->script_filename);
+	zend_try {
+		if (!php_execute_script(&file_handle)) {
+			res->bailout = 1;
+		}
+	} zend_catch {
+		res->bailout = 1;
+	} zend_end_try();
+	zend_destroy_file_handle(&file_handle);
+
+	if (EG(exit_status) == 255) {
+		res->bailout = 1;
+	}
+	res->status = SG(sapi_headers).http_response_code;
+
+	php_request_shutdown(NULL);
+	restore_go_sigprof();
+	/* php_request_startup arms PHP's timer with EG(timeout_seconds): keep
+	 * it 0 between requests. */
+	EG(timeout_seconds) = 0;
+
+done:
+	SG(server_context) = NULL;
+	SG(request_info).request_method = NULL;
+	SG(request_info).query_string = NULL;
+	SG(request_info).request_uri = NULL;
+	SG(request_info).path_translated = NULL;
+	SG(request_info).content_type = NULL;
+	SG(request_info).cookie_data = NULL;
+	cur_slot = 0;
+	cur_req = NULL;
+}
+
+/* Called from Go while PHP is inside one of our functions: the allocation
+ * can hit memory_limit, whose fatal error longjmps. Catch it here so the
+ * jump never crosses Go frames; the caller re-raises after Go returns. */
+int ephpm_zval_set_stringl(void *zv, const char *data, size_t len)
+{
+	volatile int failed = 0;
+	zend_try {
+		ZVAL_STRINGL((zval *)zv, data, len);
+	} zend_catch {
+		failed = 1;
+	} zend_end_try();
+	return failed ? -1 : 0;
+}

@@ -1,0 +1,150 @@
+package phpembed
+
+/*
+#include "ephpm.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// A worker is one PHP thread: a goroutine locked to its OS thread for its
+// whole life, running one request at a time from the shared queue.
+type worker struct {
+	rt   *Runtime
+	slot uintptr
+
+	eg  unsafe.Pointer // this thread's executor globals, for interrupts
+	tid C.uintptr_t    // pthread id, to wake it from a blocking sleep
+
+	mu       sync.Mutex // guards the fields below against the timer goroutine
+	cur      *Request
+	gen      uint64
+	timer    *time.Timer
+	deadline time.Time // hard end of the current request (server timeout)
+}
+
+func (w *worker) loop(onStartupThread bool) {
+	defer w.rt.wg.Done()
+	if !onStartupThread {
+		runtime.LockOSThread()
+		C.ephpm_thread_init()
+		defer C.ephpm_thread_shutdown()
+	}
+	w.eg = C.ephpm_thread_executor_globals()
+	w.tid = C.ephpm_thread_self()
+	for req := range w.rt.queue {
+		w.run(req)
+	}
+}
+
+func (w *worker) run(req *Request) {
+	defer w.rt.inflight.Add(-1)
+	defer close(req.done)
+	if err := req.r.Context().Err(); err != nil {
+		// The client left while the request waited in the queue.
+		req.canceled = true
+		return
+	}
+	if !req.deadline.IsZero() && time.Now().After(req.deadline) {
+		req.queueTimeout = true
+		return
+	}
+	w.mu.Lock()
+	w.cur = req
+	w.gen++
+	w.deadline = req.deadline
+	w.mu.Unlock()
+
+	var res C.ephpm_result
+	C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
+
+	w.mu.Lock()
+	w.cur = nil
+	w.stopTimerLocked()
+	w.mu.Unlock()
+
+	req.result.Status = int(res.status)
+	req.result.Fatal = res.bailout != 0
+	req.result.StartupFailed = res.startup_failed != 0
+}
+
+// armLimit (re)starts the execution-time limit of the running request:
+// seconds from now (0 = no limit), capped by the request's hard deadline.
+// Called on the PHP thread: at request start and from set_time_limit().
+func (w *worker) armLimit(seconds int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopTimerLocked()
+	if w.cur == nil {
+		return
+	}
+	var d time.Duration = -1
+	if seconds > 0 {
+		d = time.Duration(seconds) * time.Second
+	}
+	if !w.deadline.IsZero() {
+		if left := time.Until(w.deadline); d < 0 || left < d {
+			d = max(left, 0)
+		}
+	}
+	if d < 0 {
+		return
+	}
+	gen := w.gen
+	w.timer = time.AfterFunc(d, func() { w.fire(gen) })
+}
+
+func (w *worker) stopTimerLocked() {
+	if w.timer != nil {
+		w.timer.Stop()
+		w.timer = nil
+	}
+}
+
+// fire interrupts the request of generation gen if it is still running,
+// and keeps doing so every second: PHP runs shutdown functions after the
+// timeout error, and those are bounded the same way.
+func (w *worker) fire(gen uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cur == nil || w.gen != gen {
+		return
+	}
+	w.cur.timedOut = true
+	C.ephpm_interrupt(w.eg)
+	C.ephpm_thread_kick(w.tid)
+	w.timer = time.AfterFunc(time.Second, func() { w.fire(gen) })
+}
+
+// interruptCurrent stops whatever the worker runs now (shutdown deadline).
+func (w *worker) interruptCurrent() {
+	w.mu.Lock()
+	gen, busy := w.gen, w.cur != nil
+	w.mu.Unlock()
+	if busy {
+		w.fire(gen)
+	}
+}
+
+func workerFor(slot C.uintptr_t) *worker {
+	i := int(slot) - 1
+	if i < 0 || i >= len(slots) {
+		return nil
+	}
+	return slots[i]
+}
+
+// current returns the request running on slot. Only the PHP thread itself
+// calls this (from SAPI callbacks), so w.cur cannot change under it.
+func current(slot C.uintptr_t) *Request {
+	w := workerFor(slot)
+	if w == nil {
+		return nil
+	}
+	return w.cur
+}

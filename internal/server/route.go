@@ -1,0 +1,196 @@
+package server
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+type routeKind int
+
+const (
+	routeStatic routeKind = iota
+	routePHP
+	routeRedirect
+	routeError
+)
+
+// route is what a request path resolves to under the document root.
+type route struct {
+	kind     routeKind
+	file     string      // absolute path of the file to serve or run
+	info     os.FileInfo // of file, for static files
+	name     string      // URL path of the script (SCRIPT_NAME)
+	pathInfo string      // URL path after the script (PATH_INFO)
+	location string      // for redirects
+	status   int         // for errors and redirects
+}
+
+func errorRoute(status int) route { return route{kind: routeError, status: status} }
+
+// phpSourceExt are extensions that hold PHP source. Only .php runs; the
+// others are refused rather than sent as text.
+var phpSourceExt = map[string]bool{
+	".php": true, ".phtml": true, ".phar": true, ".phps": true, ".inc": true,
+	".php3": true, ".php4": true, ".php5": true, ".php7": true, ".php8": true,
+}
+
+// resolve maps a request to a file, following SPEC section 4:
+//  1. the path is cleaned under the document root; anything that would
+//     escape it (.., %2e%2e, %2f, NUL, symlinks out) is refused;
+//  2. hidden segments follow hidden_files (/.well-known/ always allowed);
+//  3. an existing .php file runs in PHP (also with a PATH_INFO tail), any
+//     other existing file is served statically;
+//  4. a directory serves its first index file;
+//  5. anything else runs the root index.php as front controller.
+func (s *Server) resolve(r *http.Request) route {
+	raw := r.URL.EscapedPath()
+	if strings.Contains(raw, "%00") || strings.IndexByte(r.URL.Path, 0) >= 0 {
+		return errorRoute(http.StatusBadRequest)
+	}
+	// An encoded slash or backslash inside a segment would be read as a
+	// separator by the file system: refuse rather than guess.
+	lower := strings.ToLower(raw)
+	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
+		return errorRoute(http.StatusBadRequest)
+	}
+	p := r.URL.Path
+	if !strings.HasPrefix(p, "/") {
+		return errorRoute(http.StatusBadRequest)
+	}
+	trailingSlash := strings.HasSuffix(p, "/")
+
+	// Clean segment by segment; ".." above the root is an escape attempt.
+	var segs []string
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "", ".":
+			continue
+		case "..":
+			if len(segs) == 0 {
+				return errorRoute(http.StatusBadRequest)
+			}
+			segs = segs[:len(segs)-1]
+		default:
+			if strings.IndexByte(seg, '\\') >= 0 {
+				return errorRoute(http.StatusBadRequest)
+			}
+			segs = append(segs, seg)
+		}
+	}
+
+	for i, seg := range segs {
+		if seg[0] != '.' || (i == 0 && seg == ".well-known") {
+			continue
+		}
+		switch s.cfg.Server.Static.HiddenFiles {
+		case "allow":
+		case "ignore":
+			return errorRoute(http.StatusNotFound)
+		default:
+			return errorRoute(http.StatusForbidden)
+		}
+	}
+
+	// Walk down from the root. The first regular file ends the walk: a
+	// .php file with segments after it runs with them as PATH_INFO.
+	cur := s.root
+	for i, seg := range segs {
+		next := filepath.Join(cur, seg)
+		fi, err := os.Stat(next)
+		if err != nil {
+			return s.frontController()
+		}
+		if fi.Mode().IsRegular() {
+			if i == len(segs)-1 {
+				urlPath := "/" + strings.Join(segs, "/")
+				if trailingSlash {
+					// /file.css/ names no file; PHP apps own such URLs.
+					if strings.HasSuffix(seg, ".php") {
+						return s.phpRoute(next, urlPath, "/")
+					}
+					return s.frontController()
+				}
+				return s.fileRoute(next, fi, urlPath)
+			}
+			if strings.HasSuffix(seg, ".php") {
+				rest := "/" + strings.Join(segs[i+1:], "/")
+				if trailingSlash {
+					rest += "/"
+				}
+				return s.phpRoute(next, "/"+strings.Join(segs[:i+1], "/"), rest)
+			}
+			return s.frontController()
+		}
+		if !fi.IsDir() {
+			return errorRoute(http.StatusNotFound)
+		}
+		cur = next
+	}
+
+	// The path names a directory (possibly the root).
+	dirURL := "/" + strings.Join(segs, "/")
+	if len(segs) > 0 {
+		dirURL += "/"
+	}
+	if !trailingSlash && len(segs) > 0 {
+		loc := dirURL
+		if r.URL.RawQuery != "" {
+			loc += "?" + r.URL.RawQuery
+		}
+		return route{kind: routeRedirect, status: http.StatusMovedPermanently, location: loc}
+	}
+	if !s.inside(cur) {
+		return errorRoute(http.StatusForbidden)
+	}
+	for _, index := range s.cfg.Server.IndexFiles {
+		file := filepath.Join(cur, index)
+		fi, err := os.Stat(file)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		return s.fileRoute(file, fi, dirURL+index)
+	}
+	return s.frontController()
+}
+
+func (s *Server) fileRoute(file string, fi os.FileInfo, urlPath string) route {
+	if !s.inside(file) {
+		return errorRoute(http.StatusForbidden)
+	}
+	ext := strings.ToLower(filepath.Ext(file))
+	if ext == ".php" {
+		return route{kind: routePHP, file: file, name: urlPath}
+	}
+	if phpSourceExt[ext] {
+		return errorRoute(http.StatusForbidden)
+	}
+	return route{kind: routeStatic, file: file, info: fi, name: urlPath}
+}
+
+func (s *Server) phpRoute(file, name, pathInfo string) route {
+	if !s.inside(file) {
+		return errorRoute(http.StatusForbidden)
+	}
+	return route{kind: routePHP, file: file, name: name, pathInfo: pathInfo}
+}
+
+func (s *Server) frontController() route {
+	file := filepath.Join(s.root, "index.php")
+	fi, err := os.Stat(file)
+	if err != nil || !fi.Mode().IsRegular() || !s.inside(file) {
+		return errorRoute(http.StatusNotFound)
+	}
+	return route{kind: routePHP, file: file, name: "/index.php"}
+}
+
+// inside reports whether path, with every symlink resolved, is still under
+// the document root.
+func (s *Server) inside(path string) bool {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return false
+	}
+	return real == s.realRoot || strings.HasPrefix(real, s.realRoot+string(filepath.Separator))
+}

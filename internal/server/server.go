@@ -1,0 +1,241 @@
+// Package server is ephpm's HTTP front: routing under the document root,
+// static files, request limits and timeouts, the access log and graceful
+// shutdown. PHP itself is reached through the PHP interface, so this
+// package stays pure Go.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ephpm/ephpm/internal/config"
+)
+
+// Script is the PHP file a request runs.
+type Script struct {
+	Filename     string // absolute path
+	Name         string // SCRIPT_NAME
+	PathInfo     string // PATH_INFO, "" if none
+	DocumentRoot string
+}
+
+// PHPResult is what the PHP side reports back for logging.
+type PHPResult struct {
+	Status   int
+	Fatal    bool
+	TimedOut bool
+}
+
+// PHP runs scripts. Implemented by the embedded runtime (cmd/ephpm wires
+// internal/phpembed to it); it writes the response itself.
+type PHP interface {
+	ServePHP(w http.ResponseWriter, r *http.Request, s Script, body io.Reader, deadline time.Time) PHPResult
+}
+
+// Server serves one document root over HTTP.
+type Server struct {
+	cfg      *config.Config
+	php      PHP
+	log      *slog.Logger
+	access   *accessLog
+	root     string // absolute document root
+	realRoot string // with symlinks resolved
+	http     *http.Server
+
+	mu       sync.Mutex
+	listener net.Listener
+}
+
+// New checks the document root and prepares the server.
+func New(cfg *config.Config, php PHP, logger *slog.Logger) (*Server, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	root, err := filepath.Abs(cfg.Server.DocumentRoot)
+	if err != nil {
+		return nil, fmt.Errorf("server.document_root: %w", err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("server.document_root: %w", err)
+	}
+	s := &Server{cfg: cfg, php: php, log: logger, root: root, realRoot: realRoot}
+	s.access, err = openAccessLog(cfg.Server.Logging.Access)
+	if err != nil {
+		return nil, fmt.Errorf("server.logging.access: %w", err)
+	}
+	t := cfg.Server.Timeouts
+	s.http = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: seconds(t.HeaderRead),
+		IdleTimeout:       seconds(t.Idle),
+		MaxHeaderBytes:    cfg.Server.Request.MaxHeaderSize,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// Listen binds the configured address. Split from Serve so callers (and
+// tests using port 0) learn the address before serving.
+func (s *Server) Listen() (net.Addr, error) {
+	ln, err := net.Listen("tcp", s.cfg.Server.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("server.listen: %w", err)
+	}
+	s.mu.Lock()
+	s.listener = ln
+	s.mu.Unlock()
+	return ln.Addr(), nil
+}
+
+// Serve serves until ctx is done, then shuts down gracefully: it stops
+// accepting, lets in-flight requests finish for up to grace, and returns.
+func (s *Server) Serve(ctx context.Context, grace time.Duration) error {
+	s.mu.Lock()
+	ln := s.listener
+	s.mu.Unlock()
+	if ln == nil {
+		if _, err := s.Listen(); err != nil {
+			return err
+		}
+		ln = s.listener
+	}
+	errc := make(chan error, 1)
+	go func() {
+		tls := s.cfg.Server.TLS
+		if tls.CertFile != "" {
+			errc <- s.http.ServeTLS(ln, tls.CertFile, tls.KeyFile)
+		} else {
+			errc <- s.http.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: finishing in-flight requests", "grace", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := s.http.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn("shutdown grace period ended with requests still running; closing connections")
+		s.http.Close()
+	}
+	<-errc
+	s.access.Close()
+	return nil
+}
+
+// ServeHTTP routes one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	defer func() {
+		s.access.Log(r, rec, start)
+	}()
+	s.serve(rec, r, start)
+}
+
+func (s *Server) serve(w *recorder, r *http.Request, start time.Time) {
+	limits := s.cfg.Server.Request
+	if headerSize(r) > limits.MaxHeaderSize {
+		plainError(w, http.StatusRequestHeaderFieldsTooLarge)
+		return
+	}
+	if r.ContentLength > limits.MaxBodySize {
+		w.Header().Set("Connection", "close")
+		plainError(w, http.StatusRequestEntityTooLarge)
+		return
+	}
+	var deadline time.Time
+	if t := s.cfg.Server.Timeouts.Request; t > 0 {
+		deadline = start.Add(seconds(t))
+		rc := http.NewResponseController(w.ResponseWriter)
+		_ = rc.SetReadDeadline(deadline)
+		// A little slack so the 500 for a timed-out script still goes out.
+		_ = rc.SetWriteDeadline(deadline.Add(5 * time.Second))
+	}
+
+	rt := s.resolve(r)
+	switch rt.kind {
+	case routeError:
+		plainError(w, rt.status)
+	case routeRedirect:
+		http.Redirect(w, r, rt.location, rt.status)
+	case routeStatic:
+		s.serveStatic(w, r, rt)
+	case routePHP:
+		if s.php == nil {
+			plainError(w, http.StatusServiceUnavailable)
+			return
+		}
+		body := http.MaxBytesReader(w, r.Body, limits.MaxBodySize)
+		res := s.php.ServePHP(w, r, Script{
+			Filename:     rt.file,
+			Name:         rt.name,
+			PathInfo:     rt.pathInfo,
+			DocumentRoot: s.root,
+		}, body, deadline)
+		w.phpFatal = res.Fatal
+		if res.TimedOut {
+			s.log.Warn("PHP script timed out", "script", rt.file, "uri", r.RequestURI)
+		}
+	}
+}
+
+// headerSize approximates the request head as sent: request line plus
+// "Name: value\r\n" per header.
+func headerSize(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len(r.Host) + 8
+	for name, values := range r.Header {
+		for _, v := range values {
+			n += len(name) + len(v) + 4
+		}
+	}
+	return n
+}
+
+func plainError(w http.ResponseWriter, status int) {
+	http.Error(w, fmt.Sprintf("%d %s", status, http.StatusText(status)), status)
+}
+
+// Addr is the bound address, once Listen has run.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil {
+		return nil
+	}
+	return s.listener.Addr()
+}
+
+// NewLogger builds the server's slog logger for level ("debug".."error").
+func NewLogger(level string, out io.Writer) *slog.Logger {
+	var l slog.Level
+	switch level {
+	case "debug":
+		l = slog.LevelDebug
+	case "warn":
+		l = slog.LevelWarn
+	case "error":
+		l = slog.LevelError
+	default:
+		l = slog.LevelInfo
+	}
+	if out == nil {
+		out = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: l}))
+}

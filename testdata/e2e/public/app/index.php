@@ -1,0 +1,1 @@
+<?php echo "app index, SCRIPT_NAME=", $_SERVER["SCRIPT_NAME"];

@@ -1,0 +1,2 @@
+<?php
+die("died with message\n");

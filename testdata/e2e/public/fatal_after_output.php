@@ -1,0 +1,4 @@
+<?php
+echo "partial output\n";
+flush();
+undefined_function_ephpm_test();
