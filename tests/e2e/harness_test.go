@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -143,8 +144,25 @@ func start(t *testing.T, root, extraTOML string, env ...string) *server {
 	}
 	cfgPath := filepath.Join(dir, "ephpm.toml")
 	must(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	s := &server{t: t, Dir: dir, Root: root, exited: make(chan struct{})}
-	s.cmd = exec.Command(binPath, "serve", "--config", cfgPath)
+	s := startArgs(t, dir, append([]string{"--config", cfgPath}, env...)...)
+	s.Root = root
+	return s
+}
+
+// startArgs runs `ephpm serve ARGS...` in dir; arguments of the form
+// NAME=value (no leading dash) are passed as environment variables.
+func startArgs(t *testing.T, dir string, args ...string) *server {
+	t.Helper()
+	var env, flags []string
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") && strings.Contains(a, "=") && strings.ToUpper(a[:1]) == a[:1] {
+			env = append(env, a)
+		} else {
+			flags = append(flags, a)
+		}
+	}
+	s := &server{t: t, Dir: dir, exited: make(chan struct{})}
+	s.cmd = exec.Command(binPath, append([]string{"serve"}, flags...)...)
 	s.cmd.Dir = dir
 	s.cmd.Env = append(os.Environ(), env...)
 	pr, pw := io.Pipe()
@@ -212,6 +230,8 @@ func (s *server) Exited() bool {
 		return false
 	}
 }
+
+var sigterm = syscall.SIGTERM
 
 var client = &http.Client{
 	Timeout: 60 * time.Second,

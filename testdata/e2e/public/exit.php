@@ -1,7 +1,7 @@
 <?php
-echo "before exit\n";
 if (isset($_GET['status'])) {
     http_response_code((int)$_GET['status']);
 }
+echo "before exit\n";
 exit(3);
 echo "after exit\n";

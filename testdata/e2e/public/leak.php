@@ -11,6 +11,6 @@ echo json_encode([
 ]);
 $GLOBALS['ephpm_leak'] = 'leaked';
 define('EPHPM_LEAK', 'leaked');
-function ephpm_leak_fn() {}
+if (!function_exists("ephpm_leak_fn")) { function ephpm_leak_fn() {} }
 ini_set('precision', '5');
 header('X-Leak: set');
