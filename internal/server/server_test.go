@@ -1,0 +1,166 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ephpm/ephpm/internal/config"
+)
+
+// recordingPHP stands in for the embedded runtime, which cannot run in a
+// pure-Go test binary: it records which script the router chose.
+type recordingPHP struct {
+	mu   sync.Mutex
+	last Script
+}
+
+func (p *recordingPHP) ServePHP(w http.ResponseWriter, r *http.Request, s Script, body io.Reader, _ time.Time) PHPResult {
+	p.mu.Lock()
+	p.last = s
+	p.mu.Unlock()
+	b, _ := io.ReadAll(body)
+	w.Header().Set("X-Script", s.Name)
+	w.Header().Set("X-Path-Info", s.PathInfo)
+	io.WriteString(w, "php:"+s.Name+":"+string(b))
+	return PHPResult{Status: 200}
+}
+
+func newTestServer(t *testing.T, mutate func(*config.Config)) (*httptest.Server, string) {
+	t.Helper()
+	root := t.TempDir()
+	files := map[string]string{
+		"index.php":        "<?php",
+		"info.php":         "<?php",
+		"style.css":        "body{}",
+		"sub/index.html":   "<p>sub</p>",
+		"blog/index.php":   "<?php",
+		".env":             "SECRET=1",
+		".well-known/x":    "wk",
+		"lib/helper.inc":   "<?php secret",
+		"empty/.gitignore": "",
+	}
+	for name, body := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	os.WriteFile(outside, []byte("outside"), 0o644)
+	os.Symlink(outside, filepath.Join(root, "out.txt"))
+
+	cfg := &config.Config{}
+	cfg.Server.DocumentRoot = root
+	cfg.Server.IndexFiles = []string{"index.php", "index.html"}
+	cfg.Server.Request.MaxBodySize = 64
+	cfg.Server.Request.MaxHeaderSize = 4096
+	cfg.Server.Static.HiddenFiles = "deny"
+	cfg.Server.Static.ETag = true
+	if mutate != nil {
+		mutate(cfg)
+	}
+	s, err := New(cfg, &recordingPHP{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return ts, root
+}
+
+func TestRouteDecisions(t *testing.T) {
+	ts, _ := newTestServer(t, nil)
+	cases := []struct {
+		path, method string
+		status       int
+		script       string
+		pathInfo     string
+		bodyHas      string
+	}{
+		{"/", "GET", 200, "/index.php", "", ""},
+		{"/info.php", "GET", 200, "/info.php", "", ""},
+		{"/info.php/a/b", "GET", 200, "/info.php", "/a/b", ""},
+		{"/style.css", "GET", 200, "", "", "body{}"},
+		{"/sub/", "GET", 200, "", "", "<p>sub</p>"},
+		{"/sub", "GET", 301, "", "", ""},
+		{"/blog/", "GET", 200, "/blog/index.php", "", ""},
+		{"/empty/", "GET", 200, "/index.php", "", ""},
+		{"/pretty/url", "GET", 200, "/index.php", "", ""},
+		{"/style.css/extra", "GET", 200, "/index.php", "", ""},
+		{"/.env", "GET", 403, "", "", ""},
+		{"/empty/.gitignore", "GET", 403, "", "", ""},
+		{"/.well-known/x", "GET", 200, "", "", "wk"},
+		{"/lib/helper.inc", "GET", 403, "", "", ""},
+		{"/out.txt", "GET", 403, "", "", ""},
+		{"/style.css", "DELETE", 405, "", "", ""},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest(c.method, ts.URL+c.path, nil)
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%s %s: status %d, want %d", c.method, c.path, resp.StatusCode, c.status)
+			continue
+		}
+		if got := resp.Header.Get("X-Script"); got != c.script {
+			t.Errorf("%s: script %q, want %q", c.path, got, c.script)
+		}
+		if got := resp.Header.Get("X-Path-Info"); got != c.pathInfo {
+			t.Errorf("%s: PATH_INFO %q, want %q", c.path, got, c.pathInfo)
+		}
+		if c.bodyHas != "" && !strings.Contains(string(body), c.bodyHas) {
+			t.Errorf("%s: body %q", c.path, body)
+		}
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	ts, _ := newTestServer(t, nil)
+	resp, err := http.Post(ts.URL+"/info.php", "text/plain", strings.NewReader(strings.Repeat("x", 65)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 413 {
+		t.Errorf("status %d, want 413", resp.StatusCode)
+	}
+	resp, err = http.Post(ts.URL+"/info.php", "text/plain", strings.NewReader("small"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "php:/info.php:small" {
+		t.Errorf("body %q", b)
+	}
+}
+
+func TestHiddenIgnoreAndAllow(t *testing.T) {
+	ts, _ := newTestServer(t, func(c *config.Config) { c.Server.Static.HiddenFiles = "ignore" })
+	resp, _ := http.Get(ts.URL + "/.env")
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("ignore: %d", resp.StatusCode)
+	}
+	ts2, _ := newTestServer(t, func(c *config.Config) { c.Server.Static.HiddenFiles = "allow" })
+	resp, _ = http.Get(ts2.URL + "/.env")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "SECRET=1" {
+		t.Errorf("allow: %d %q", resp.StatusCode, b)
+	}
+}
