@@ -441,3 +441,44 @@ func TestClientAbort(t *testing.T) {
 	}
 	t.Fatalf("connection_aborted() never became true")
 }
+
+func TestIniSettings(t *testing.T) {
+	root := fixtureRoot(t)
+	must(t, os.WriteFile(filepath.Join(root, "ini.php"), []byte(`<?php
+header('Content-Type: application/json');
+echo json_encode(array_map('ini_get', array_combine($_GET['k'], $_GET['k'])));
+`), 0o644))
+	iniFile := filepath.Join(t.TempDir(), "custom.ini")
+	must(t, os.WriteFile(iniFile, []byte("default_charset = \"ISO-8859-1\"\nprecision = 9\n"), 0o644))
+	s := start(t, root, fmt.Sprintf(`[php]
+memory_limit = "64M"
+max_execution_time = 7
+ini_file = %q
+ini_overrides = [["precision", "11"], ["display_errors", "On"], ["html_errors", "Off"]]
+[server.request]
+max_body_size = 2097152
+`, iniFile))
+	m := decodeJSON(t, s.get(t, "/ini.php?k[]=memory_limit&k[]=max_execution_time&k[]=default_charset&k[]=precision&k[]=display_errors&k[]=post_max_size&k[]=upload_max_filesize&k[]=output_buffering&k[]=max_input_time"))
+	want := map[string]string{
+		"memory_limit":        "64M",
+		"max_execution_time":  "7",
+		"default_charset":     "ISO-8859-1", // from ini_file
+		"precision":           "11",         // ini_overrides win over ini_file
+		"display_errors":      "1",
+		"post_max_size":       "2097152",
+		"upload_max_filesize": "2097152",
+		"output_buffering":    "0",
+		"max_input_time":      "-1",
+	}
+	for k, v := range want {
+		if fmt.Sprint(m[k]) != v {
+			t.Errorf("ini_get(%s) = %v, want %s", k, m[k], v)
+		}
+	}
+	// display_errors = On shows the fatal error in the page, as PHP does.
+	r := s.get(t, "/fatal.php")
+	if !strings.Contains(r.Body, "Call to undefined function") {
+		t.Errorf("display_errors On: body %q", r.Body)
+	}
+	healthy(t, s, "display_errors fatal")
+}
