@@ -224,11 +224,9 @@ static void hook_timeout_ini(void)
 
 void *ephpm_thread_executor_globals(void)
 {
-#ifdef ZTS
-	return TSRMG_BULK_STATIC(executor_globals_id, zend_executor_globals *);
-#else
-	return &executor_globals;
-#endif
+	/* EG() resolves to this thread's globals with ZTS and to the one
+	 * global struct without; step back from a member to the struct. */
+	return (char *)&EG(timed_out) - offsetof(zend_executor_globals, timed_out);
 }
 
 void ephpm_interrupt(void *egp)
