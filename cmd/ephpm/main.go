@@ -170,17 +170,23 @@ func serve(cfg *config.Config) error {
 	defer store.Close()
 	phpembed.SetKVStore(store)
 
-	if cfg.PHP.Mode == "worker" {
-		return errors.New("php.mode = \"worker\" is not available in this build yet; use mode = \"request\"")
-	}
-	rt, err := phpembed.Start(phpembed.Options{
+	opts := phpembed.Options{
 		Workers:        cfg.PHP.Workers,
 		QueueSize:      cfg.PHP.QueueSize,
 		IniFile:        cfg.PHP.IniFile,
 		Ini:            phpIni(cfg),
 		Logger:         logger,
 		ServerSoftware: "ephpm/" + version,
-	})
+		DocumentRoot:   cfg.Server.DocumentRoot,
+	}
+	if cfg.PHP.Mode == "worker" {
+		opts.WorkerScript, opts.WorkerScriptName = server.WorkerScript(cfg)
+		opts.WorkerMaxRequests = cfg.PHP.WorkerMaxRequests
+		if cfg.PHP.WorkerCount > 0 {
+			opts.Workers = cfg.PHP.WorkerCount
+		}
+	}
+	rt, err := phpembed.Start(opts)
 	if err != nil {
 		return err
 	}
@@ -199,7 +205,8 @@ func serve(cfg *config.Config) error {
 		"document_root", cfg.Server.DocumentRoot,
 		"php", phpembed.PHPVersion(),
 		"php_threads", rt.Workers(),
-		"thread_safe", phpembed.ZTS())
+		"thread_safe", phpembed.ZTS(),
+		"mode", cfg.PHP.Mode)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

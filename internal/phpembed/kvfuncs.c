@@ -216,7 +216,28 @@ PHP_FUNCTION(ephpm_kv_del_if_equals)
 	RETURN_BOOL(ephpm_go_kv_del_if_equals(KEY_ARG(key), ZSTR_VAL(expected), ZSTR_LEN(expected)));
 }
 
+/* Worker mode (worker.c). */
+PHP_FUNCTION(ephpm_worker_take_request);
+PHP_FUNCTION(ephpm_worker_send_response);
+PHP_FUNCTION(ephpm_handle_request);
+
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_take_request, 0, 0, Ephpm\\Worker\\Envelope, 1)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_send_response, 0, 3, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, status, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, headers, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, body, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_handle_request, 0, 1, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO(0, handler, IS_CALLABLE, 0)
+ZEND_END_ARG_INFO()
+
 const zend_function_entry ephpm_functions[] = {
+	ZEND_NS_NAMED_FE("Ephpm\\Worker", take_request, ZEND_FN(ephpm_worker_take_request), arginfo_take_request)
+	ZEND_NS_NAMED_FE("Ephpm\\Worker", send_response, ZEND_FN(ephpm_worker_send_response), arginfo_send_response)
+	PHP_FE(ephpm_handle_request, arginfo_handle_request)
 	PHP_FE(ephpm_kv_get, arginfo_ephpm_kv_get)
 	PHP_FE(ephpm_kv_set, arginfo_ephpm_kv_set)
 	PHP_FE(ephpm_kv_setnx, arginfo_ephpm_kv_setnx)

@@ -42,6 +42,17 @@ type Options struct {
 	Logger *slog.Logger
 	// ServerSoftware is $_SERVER['SERVER_SOFTWARE'].
 	ServerSoftware string
+
+	// WorkerScript, if set, turns on worker mode: each PHP thread runs
+	// this script once and it takes requests with ephpm_handle_request()
+	// or \Ephpm\Worker\take_request().
+	WorkerScript string
+	// WorkerScriptName is its URL path (SCRIPT_NAME while it boots).
+	WorkerScriptName string
+	// DocumentRoot is $_SERVER['DOCUMENT_ROOT'] while a worker boots.
+	DocumentRoot string
+	// WorkerMaxRequests recycles a worker after that many requests (0 = never).
+	WorkerMaxRequests int
 }
 
 // Runtime is the started PHP runtime.

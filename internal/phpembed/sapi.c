@@ -20,6 +20,7 @@
 #endif
 
 #include "ephpm.h"
+#include "ephpm_internal.h"
 #include "_cgo_export.h"
 
 extern zend_module_entry ephpm_module_entry;
@@ -115,9 +116,16 @@ static char *ephpm_read_cookies(void)
 	return SG(request_info).cookie_data;
 }
 
-/* $_SERVER comes from Go as one length-prefixed buffer. */
-static const ephpm_request *cur_request_for_vars(void);
+/* The request the SAPI callbacks describe on this thread. */
+static __thread const ephpm_request *cur_req;
+static __thread double cur_request_time;
 
+static const ephpm_request *cur_request_for_vars(void)
+{
+	return cur_req;
+}
+
+/* $_SERVER comes from Go as one length-prefixed buffer. */
 static void ephpm_register_variables(zval *track_vars_array)
 {
 	const ephpm_request *req = cur_request_for_vars();
@@ -158,11 +166,19 @@ static void ephpm_log_message(const char *message, int syslog_type)
 	ephpm_go_log(cur_slot, (char *)message, syslog_type);
 }
 
-static double cur_request_time;
-
 static zend_result ephpm_get_request_time(double *t)
 {
 	*t = cur_request_time;
+	return SUCCESS;
+}
+
+/* sapi_activate resets proto_num to HTTP/1.0; put the real one back. */
+static int ephpm_activate(void)
+{
+	const ephpm_request *req = cur_request_for_vars();
+	if (req) {
+		SG(request_info).proto_num = req->proto_num;
+	}
 	return SUCCESS;
 }
 
@@ -171,7 +187,7 @@ static sapi_module_struct ephpm_sapi_module = {
 	"ephpm application server",     /* pretty name */
 	ephpm_sapi_startup,             /* startup */
 	php_module_shutdown_wrapper,    /* shutdown */
-	NULL,                           /* activate */
+	ephpm_activate,                 /* activate */
 	NULL,                           /* deactivate */
 	ephpm_ub_write,                 /* unbuffered write */
 	ephpm_flush,                    /* flush */
@@ -256,6 +272,7 @@ extern const zend_function_entry ephpm_functions[];
 static PHP_MINIT_FUNCTION(ephpm)
 {
 	hook_timeout_ini();
+	ephpm_worker_minit();
 	return SUCCESS;
 }
 
@@ -357,11 +374,47 @@ void ephpm_thread_shutdown(void)
 
 /* ---- one request ---- */
 
-static __thread const ephpm_request *cur_req;
 
-static const ephpm_request *cur_request_for_vars(void)
+uintptr_t ephpm_cur_slot(void)
 {
-	return cur_req;
+	return cur_slot;
+}
+
+void ephpm_fill_request_info(uintptr_t slot, const ephpm_request *req)
+{
+	cur_slot = slot;
+	cur_req = req;
+	SG(server_context) = (void *)slot;
+	SG(sapi_headers).http_response_code = 200;
+	SG(request_info).headers_only = 0;
+	SG(request_info).no_headers = 0;
+	SG(request_info).auth_user = NULL;
+	SG(request_info).auth_password = NULL;
+	SG(request_info).auth_digest = NULL;
+	if (!req) {
+		SG(request_info).request_method = NULL;
+		SG(request_info).query_string = NULL;
+		SG(request_info).request_uri = NULL;
+		SG(request_info).path_translated = NULL;
+		SG(request_info).content_type = NULL;
+		SG(request_info).content_length = 0;
+		SG(request_info).cookie_data = NULL;
+		return;
+	}
+	cur_request_time = req->request_time;
+	SG(request_info).request_method = req->method;
+	SG(request_info).query_string = (char *)req->query_string;
+	SG(request_info).request_uri = (char *)req->script_name;
+	SG(request_info).path_translated = (char *)req->script_filename;
+	SG(request_info).content_type = req->content_type;
+	SG(request_info).content_length = req->content_length < 0 ? 0 : req->content_length;
+	SG(request_info).cookie_data = (char *)req->cookie;
+	SG(request_info).proto_num = req->proto_num;
+	/* php_handle_auth_data fills auth_user/auth_password (freed by
+	 * sapi_deactivate). */
+	if (req->authorization) {
+		php_handle_auth_data(req->authorization);
+	}
 }
 
 void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *res)
@@ -371,31 +424,8 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	res->status = 0;
 	res->bailout = 0;
 	res->startup_failed = 0;
-
-	cur_slot = slot;
-	cur_req = req;
-	cur_request_time = req->request_time;
-
-	SG(server_context) = (void *)slot;
-	SG(request_info).request_method = req->method;
-	SG(request_info).query_string = (char *)req->query_string;
-	SG(request_info).request_uri = (char *)req->script_name;
-	SG(request_info).path_translated = (char *)req->script_filename;
-	SG(request_info).content_type = req->content_type;
-	SG(request_info).content_length = req->content_length < 0 ? 0 : req->content_length;
-	SG(request_info).cookie_data = (char *)req->cookie;
-	SG(request_info).proto_num = req->proto_num;
-	SG(request_info).headers_only = 0;
-	SG(request_info).no_headers = 0;
-	SG(sapi_headers).http_response_code = 200;
-	/* php_handle_auth_data fills auth_user/auth_password (freed by
-	 * sapi_deactivate); NULL fields otherwise. */
-	SG(request_info).auth_user = NULL;
-	SG(request_info).auth_password = NULL;
-	SG(request_info).auth_digest = NULL;
-	if (req->authorization) {
-		php_handle_auth_data(req->authorization);
-	}
+	ephpm_worker_thread_reset();
+	ephpm_fill_request_info(slot, req);
 
 	if (php_request_startup() == FAILURE) {
 		restore_go_sigprof();

@@ -8,6 +8,7 @@ import "C"
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -26,6 +27,11 @@ type worker struct {
 	gen      uint64
 	timer    *time.Timer
 	deadline time.Time // hard end of the current request (server timeout)
+
+	// Worker mode, touched only by the PHP thread itself.
+	exitReason int
+	handled    int
+	boots      atomic.Int64
 }
 
 func (w *worker) loop(onStartupThread bool) {
@@ -37,40 +43,60 @@ func (w *worker) loop(onStartupThread bool) {
 	}
 	w.eg = C.ephpm_thread_executor_globals()
 	w.tid = C.ephpm_thread_self()
+	if w.rt.opts.WorkerScript != "" {
+		w.workerLoop()
+		return
+	}
 	for req := range w.rt.queue {
-		w.run(req)
+		if !w.accept(req) {
+			continue
+		}
+		var res C.ephpm_result
+		C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
+		w.finish(req, res)
 	}
 }
 
-func (w *worker) run(req *Request) {
-	defer w.rt.inflight.Add(-1)
-	defer close(req.done)
+// accept makes req the worker's current request, unless its client left
+// or its deadline passed while it waited in the queue.
+func (w *worker) accept(req *Request) bool {
 	if err := req.r.Context().Err(); err != nil {
-		// The client left while the request waited in the queue.
 		req.canceled = true
-		return
+		w.complete(req)
+		return false
 	}
 	if !req.deadline.IsZero() && time.Now().After(req.deadline) {
 		req.queueTimeout = true
-		return
+		w.complete(req)
+		return false
 	}
 	w.mu.Lock()
 	w.cur = req
 	w.gen++
 	w.deadline = req.deadline
 	w.mu.Unlock()
+	return true
+}
 
-	var res C.ephpm_result
-	C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
-
+// finish records PHP's result for req and hands it back to Serve.
+func (w *worker) finish(req *Request, res C.ephpm_result) {
 	w.mu.Lock()
-	w.cur = nil
+	if w.cur == req {
+		w.cur = nil
+	}
 	w.stopTimerLocked()
 	w.mu.Unlock()
-
-	req.result.Status = int(res.status)
-	req.result.Fatal = res.bailout != 0
+	if req.result.Status == 0 {
+		req.result.Status = int(res.status)
+	}
+	req.result.Fatal = req.result.Fatal || res.bailout != 0
 	req.result.StartupFailed = res.startup_failed != 0
+	w.complete(req)
+}
+
+func (w *worker) complete(req *Request) {
+	w.rt.inflight.Add(-1)
+	close(req.done)
 }
 
 // armLimit (re)starts the execution-time limit of the running request:

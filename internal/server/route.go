@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/ephpm/ephpm/internal/config"
+
 	"net/http"
 	"os"
 	"path/filepath"
@@ -177,6 +179,12 @@ func (s *Server) phpRoute(file, name, pathInfo string) route {
 }
 
 func (s *Server) frontController() route {
+	if s.cfg.PHP.Mode == "worker" {
+		// The worker script is the application: it answers every URL
+		// that names no file.
+		file, name := WorkerScript(s.cfg)
+		return route{kind: routePHP, file: file, name: name}
+	}
 	file := filepath.Join(s.root, "index.php")
 	fi, err := os.Stat(file)
 	if err != nil || !fi.Mode().IsRegular() || !s.inside(file) {
@@ -193,4 +201,19 @@ func (s *Server) inside(path string) bool {
 		return false
 	}
 	return real == s.realRoot || strings.HasPrefix(real, s.realRoot+string(filepath.Separator))
+}
+
+// WorkerScript resolves php.worker_script: a relative path is under the
+// document root. It returns the absolute path and its URL path.
+func WorkerScript(cfg *config.Config) (file, name string) {
+	file = cfg.PHP.WorkerScript
+	root := cfg.Server.DocumentRoot
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(root, file)
+	}
+	name = "/" + filepath.Base(file)
+	if rel, err := filepath.Rel(root, file); err == nil && !strings.HasPrefix(rel, "..") {
+		name = "/" + filepath.ToSlash(rel)
+	}
+	return file, name
 }

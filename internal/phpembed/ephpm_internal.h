@@ -1,0 +1,15 @@
+/* Shared between the C files of internal/phpembed; not seen by Go. */
+#ifndef EPHPM_INTERNAL_H
+#define EPHPM_INTERNAL_H
+
+#include "ephpm.h"
+
+/* The Go worker slot of the PHP thread calling (0 = none). */
+uintptr_t ephpm_cur_slot(void);
+/* Points SG(request_info) and the SAPI callbacks at req (NULL = none). */
+void ephpm_fill_request_info(uintptr_t slot, const ephpm_request *req);
+/* Worker mode: class registration at module startup, per-thread reset. */
+void ephpm_worker_minit(void);
+void ephpm_worker_thread_reset(void);
+
+#endif

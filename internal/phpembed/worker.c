@@ -1,0 +1,377 @@
+/*
+ * Worker mode: the worker script runs as one long PHP request per PHP thread
+ * and takes HTTP requests one after another. Between two HTTP requests the
+ * per-request SAPI state (superglobals, headers, status, output buffers,
+ * uploaded files, the request body) is torn down and built again, the way
+ * php_request_shutdown/php_request_startup do it, without touching what the
+ * application keeps in memory.
+ */
+#include "php.h"
+#include "php_main.h"
+#include "php_variables.h"
+#include "SAPI.h"
+#include "php_output.h"
+#include "rfc1867.h"
+#include "zend_exceptions.h"
+#include "zend_interfaces.h"
+#include "ext/standard/head.h"
+
+#include "ephpm.h"
+#include "ephpm_internal.h"
+#include "_cgo_export.h"
+
+static zend_class_entry *envelope_ce;
+
+/* 1 while an HTTP request taken by the worker script is being answered. */
+static __thread int serving;
+
+/* Tears down the per-request SAPI state of the current (HTTP or idle)
+ * request. Answers the HTTP request first if one is being served. */
+static void worker_end_state(void)
+{
+	zend_try {
+		php_output_end_all();
+		if (!SG(headers_sent)) {
+			sapi_send_headers();
+		}
+	} zend_end_try();
+
+	if (serving) {
+		serving = 0;
+		ephpm_go_worker_done(ephpm_cur_slot(), SG(sapi_headers).http_response_code);
+	}
+
+	zend_try {
+		php_output_deactivate();
+	} zend_end_try();
+	for (int i = 0; i < NUM_TRACK_VARS; i++) {
+		zval_ptr_dtor(&PG(http_globals)[i]);
+		ZVAL_UNDEF(&PG(http_globals)[i]);
+	}
+	if (SG(request_info).request_body) {
+		php_stream_close(SG(request_info).request_body);
+		SG(request_info).request_body = NULL;
+	}
+	sapi_deactivate();
+	/* sapi_deactivate frees these without clearing them. */
+	SG(request_info).content_type_dup = NULL;
+	SG(request_info).current_user = NULL;
+}
+
+/* Builds the per-request SAPI state for req (NULL: an idle state with no
+ * client, so the worker script always runs inside a valid request). */
+static void worker_begin_state(const ephpm_request *req)
+{
+	ephpm_fill_request_info(ephpm_cur_slot(), req);
+	if (!req) {
+		SG(server_context) = NULL;
+	}
+	php_output_activate();
+	sapi_activate();
+	SG(sapi_headers).http_response_code = 200;
+	PG(connection_status) = PHP_CONNECTION_NORMAL;
+	PG(header_is_being_sent) = 0;
+	if (PG(output_handler) && PG(output_handler)[0]) {
+		zval oh;
+		ZVAL_STRING(&oh, PG(output_handler));
+		php_output_start_user(&oh, 0, PHP_OUTPUT_HANDLER_STDFLAGS);
+		zval_ptr_dtor(&oh);
+	} else if (PG(output_buffering)) {
+		php_output_start_user(NULL, PG(output_buffering) > 1 ? PG(output_buffering) : 0, PHP_OUTPUT_HANDLER_STDFLAGS);
+	} else if (PG(implicit_flush)) {
+		php_output_set_implicit_flush(1);
+	}
+	php_hash_environment();
+	/* $_SERVER and $_REQUEST are built on first use at compile time; the
+	 * worker's code is compiled already, so build them now. */
+	zend_is_auto_global_str(ZEND_STRL("_SERVER"));
+	zend_is_auto_global_str(ZEND_STRL("_REQUEST"));
+	if (req) {
+		serving = 1;
+		ephpm_go_request_started(ephpm_cur_slot(), INI_INT("max_execution_time"));
+	}
+}
+
+/* Ends the current request and waits for the next. Returns 0 when the
+ * worker should stop (shutdown, or recycling after worker_max_requests). */
+static int worker_next(void)
+{
+	worker_end_state();
+	const ephpm_request *req = ephpm_go_worker_next(ephpm_cur_slot());
+	worker_begin_state(req);
+	return req != NULL;
+}
+
+void ephpm_worker_thread_reset(void)
+{
+	serving = 0;
+}
+
+/* ---- \Ephpm\Worker\Envelope ---- */
+
+static void envelope_set(zval *obj, const char *name, zval *value)
+{
+	zend_update_property(envelope_ce, Z_OBJ_P(obj), name, strlen(name), value);
+}
+
+static void build_headers(zval *out)
+{
+	array_init(out);
+	zval *server = &PG(http_globals)[TRACK_VARS_SERVER];
+	if (Z_TYPE_P(server) != IS_ARRAY) {
+		return;
+	}
+	zend_string *key;
+	zval *val;
+	ZEND_HASH_FOREACH_STR_KEY_VAL(Z_ARRVAL_P(server), key, val) {
+		if (!key || Z_TYPE_P(val) != IS_STRING) continue;
+		const char *k = ZSTR_VAL(key);
+		size_t klen = ZSTR_LEN(key);
+		const char *name;
+		size_t nlen;
+		if (klen > 5 && strncmp(k, "HTTP_", 5) == 0) {
+			name = k + 5;
+			nlen = klen - 5;
+		} else if (strcmp(k, "CONTENT_TYPE") == 0 || strcmp(k, "CONTENT_LENGTH") == 0) {
+			name = k;
+			nlen = klen;
+		} else {
+			continue;
+		}
+		/* HTTP_X_FORWARDED_FOR -> X-Forwarded-For */
+		zend_string *h = zend_string_alloc(nlen, 0);
+		int upper = 1;
+		for (size_t i = 0; i < nlen; i++) {
+			char c = name[i];
+			if (c == '_') {
+				ZSTR_VAL(h)[i] = '-';
+				upper = 1;
+			} else {
+				ZSTR_VAL(h)[i] = upper ? toupper((unsigned char)c) : tolower((unsigned char)c);
+				upper = 0;
+			}
+		}
+		ZSTR_VAL(h)[nlen] = '\0';
+		Z_TRY_ADDREF_P(val);
+		zend_symtable_update(Z_ARRVAL_P(out), h, val);
+		zend_string_release(h);
+	} ZEND_HASH_FOREACH_END();
+}
+
+static void copy_global(zval *dst, int track)
+{
+	zval *src = &PG(http_globals)[track];
+	if (Z_TYPE_P(src) == IS_ARRAY) {
+		ZVAL_ARR(dst, zend_array_dup(Z_ARRVAL_P(src)));
+	} else {
+		array_init(dst);
+	}
+}
+
+PHP_METHOD(Envelope, serverVars)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	zval rv;
+	RETURN_COPY(zend_read_property(envelope_ce, Z_OBJ_P(ZEND_THIS), "server", sizeof("server") - 1, 0, &rv));
+}
+
+PHP_METHOD(Envelope, headers)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	zval rv;
+	RETURN_COPY(zend_read_property(envelope_ce, Z_OBJ_P(ZEND_THIS), "headers", sizeof("headers") - 1, 0, &rv));
+}
+
+PHP_METHOD(Envelope, cookies)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	zval rv;
+	RETURN_COPY(zend_read_property(envelope_ce, Z_OBJ_P(ZEND_THIS), "cookies", sizeof("cookies") - 1, 0, &rv));
+}
+
+PHP_METHOD(Envelope, query)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	zval rv;
+	RETURN_COPY(zend_read_property(envelope_ce, Z_OBJ_P(ZEND_THIS), "query", sizeof("query") - 1, 0, &rv));
+}
+
+PHP_METHOD(Envelope, rawBody)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	zval rv;
+	zval *body = zend_read_property(envelope_ce, Z_OBJ_P(ZEND_THIS), "body", sizeof("body") - 1, 0, &rv);
+	if (Z_TYPE_P(body) == IS_STRING) {
+		RETURN_COPY(body);
+	}
+	/* Read on first use: the body streams from the client. */
+	php_stream *s = php_stream_open_wrapper("php://input", "rb", 0, NULL);
+	zend_string *data = NULL;
+	if (s) {
+		data = php_stream_copy_to_mem(s, PHP_STREAM_COPY_ALL, 0);
+		php_stream_close(s);
+	}
+	if (!data) {
+		data = ZSTR_EMPTY_ALLOC();
+	}
+	zval zdata;
+	ZVAL_STR(&zdata, data);
+	envelope_set(ZEND_THIS, "body", &zdata);
+	RETURN_STR(data);
+}
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_envelope_array, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_envelope_string, 0, 0, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+static const zend_function_entry envelope_methods[] = {
+	PHP_ME(Envelope, serverVars, arginfo_envelope_array, ZEND_ACC_PUBLIC)
+	PHP_ME(Envelope, headers, arginfo_envelope_array, ZEND_ACC_PUBLIC)
+	PHP_ME(Envelope, cookies, arginfo_envelope_array, ZEND_ACC_PUBLIC)
+	PHP_ME(Envelope, query, arginfo_envelope_array, ZEND_ACC_PUBLIC)
+	PHP_ME(Envelope, rawBody, arginfo_envelope_string, ZEND_ACC_PUBLIC)
+	PHP_FE_END
+};
+
+void ephpm_worker_minit(void)
+{
+	zend_class_entry ce;
+	INIT_NS_CLASS_ENTRY(ce, "Ephpm\\Worker", "Envelope", envelope_methods);
+	envelope_ce = zend_register_internal_class_ex(&ce, NULL);
+	envelope_ce->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES;
+	zend_declare_property_null(envelope_ce, "server", sizeof("server") - 1, ZEND_ACC_PRIVATE);
+	zend_declare_property_null(envelope_ce, "headers", sizeof("headers") - 1, ZEND_ACC_PRIVATE);
+	zend_declare_property_null(envelope_ce, "cookies", sizeof("cookies") - 1, ZEND_ACC_PRIVATE);
+	zend_declare_property_null(envelope_ce, "query", sizeof("query") - 1, ZEND_ACC_PRIVATE);
+	zend_declare_property_null(envelope_ce, "body", sizeof("body") - 1, ZEND_ACC_PRIVATE);
+}
+
+static int require_worker_mode(void)
+{
+	if (!ephpm_go_worker_mode(ephpm_cur_slot())) {
+		zend_throw_error(NULL, "%s() is only available in worker mode ([php] mode = \"worker\")", get_active_function_name());
+		return 0;
+	}
+	return 1;
+}
+
+/* \Ephpm\Worker\take_request(): ?Envelope */
+PHP_FUNCTION(ephpm_worker_take_request)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	if (!require_worker_mode()) {
+		RETURN_THROWS();
+	}
+	if (!worker_next()) {
+		RETURN_NULL();
+	}
+	object_init_ex(return_value, envelope_ce);
+	zval tmp;
+	copy_global(&tmp, TRACK_VARS_SERVER);
+	envelope_set(return_value, "server", &tmp);
+	zval_ptr_dtor(&tmp);
+	build_headers(&tmp);
+	envelope_set(return_value, "headers", &tmp);
+	zval_ptr_dtor(&tmp);
+	copy_global(&tmp, TRACK_VARS_COOKIE);
+	envelope_set(return_value, "cookies", &tmp);
+	zval_ptr_dtor(&tmp);
+	copy_global(&tmp, TRACK_VARS_GET);
+	envelope_set(return_value, "query", &tmp);
+	zval_ptr_dtor(&tmp);
+}
+
+/* \Ephpm\Worker\send_response(int $status, array $headers, string $body): void */
+PHP_FUNCTION(ephpm_worker_send_response)
+{
+	zend_long status;
+	HashTable *headers;
+	zend_string *body;
+	ZEND_PARSE_PARAMETERS_START(3, 3)
+		Z_PARAM_LONG(status)
+		Z_PARAM_ARRAY_HT(headers)
+		Z_PARAM_STR(body)
+	ZEND_PARSE_PARAMETERS_END();
+	if (!require_worker_mode()) {
+		RETURN_THROWS();
+	}
+	if (!serving) {
+		zend_throw_error(NULL, "send_response(): no request is being served (call take_request() first)");
+		RETURN_THROWS();
+	}
+	if (!SG(headers_sent)) {
+		SG(sapi_headers).http_response_code = (int)status;
+		zend_string *name;
+		zval *val;
+		ZEND_HASH_FOREACH_STR_KEY_VAL(headers, name, val) {
+			if (!name) continue;
+			zval *one;
+			zval single;
+			HashTable *values;
+			HashTable tmp;
+			if (Z_TYPE_P(val) == IS_ARRAY) {
+				values = Z_ARRVAL_P(val);
+			} else {
+				zend_hash_init(&tmp, 1, NULL, ZVAL_PTR_DTOR, 0);
+				ZVAL_COPY(&single, val);
+				zend_hash_next_index_insert(&tmp, &single);
+				values = &tmp;
+			}
+			int first = 1;
+			ZEND_HASH_FOREACH_VAL(values, one) {
+				zend_string *s = zval_get_string(one);
+				sapi_header_line ctr = {0};
+				zend_string *line = zend_strpprintf(0, "%s: %s", ZSTR_VAL(name), ZSTR_VAL(s));
+				ctr.line = ZSTR_VAL(line);
+				ctr.line_len = ZSTR_LEN(line);
+				sapi_header_op(first ? SAPI_HEADER_REPLACE : SAPI_HEADER_ADD, &ctr);
+				first = 0;
+				zend_string_release(line);
+				zend_string_release(s);
+			} ZEND_HASH_FOREACH_END();
+			if (values == &tmp) {
+				zend_hash_destroy(&tmp);
+			}
+		} ZEND_HASH_FOREACH_END();
+		/* sapi_header_op may have changed the code (Location: 302). */
+		SG(sapi_headers).http_response_code = (int)status;
+	}
+	PHPWRITE(ZSTR_VAL(body), ZSTR_LEN(body));
+	worker_end_state();
+	worker_begin_state(NULL);
+}
+
+/* ephpm_handle_request(callable $handler): bool */
+PHP_FUNCTION(ephpm_handle_request)
+{
+	zend_fcall_info fci;
+	zend_fcall_info_cache fcc;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_FUNC(fci, fcc)
+	ZEND_PARSE_PARAMETERS_END();
+	if (!require_worker_mode()) {
+		RETURN_THROWS();
+	}
+	if (!worker_next()) {
+		RETURN_FALSE;
+	}
+	zval retval;
+	ZVAL_UNDEF(&retval);
+	fci.retval = &retval;
+	zend_call_function(&fci, &fcc);
+	zval_ptr_dtor(&retval);
+	/* An exception (exit() included) leaves the handler: the response so
+	 * far is sent and the exception goes on up the worker script. An
+	 * uncaught error with nothing sent yet is a 500, as in request mode. */
+	if (EG(exception) && !zend_is_unwind_exit(EG(exception)) && !SG(headers_sent)) {
+		SG(sapi_headers).http_response_code = 500;
+	}
+	worker_end_state();
+	worker_begin_state(NULL);
+	if (EG(exception)) {
+		RETURN_THROWS();
+	}
+	RETURN_TRUE;
+}

@@ -1,0 +1,137 @@
+package phpembed
+
+/*
+#include <stdlib.h>
+#include "ephpm.h"
+*/
+import "C"
+
+import (
+	"net/http"
+	"time"
+)
+
+// Why a worker script stopped taking requests.
+const (
+	exitNone     = iota // still running, or the script ended on its own
+	exitRecycle         // worker_max_requests reached
+	exitShutdown        // the runtime is shutting down
+)
+
+// workerLoop runs the worker script over and over: after a recycle at
+// once, after a crash (fatal error, uncaught exception, exit, the script
+// returning) with a growing delay so a broken script does not spin.
+func (w *worker) workerLoop() {
+	backoff := 100 * time.Millisecond
+	log := w.rt.log
+	for {
+		w.exitReason = exitNone
+		w.handled = 0
+		boots := w.boots.Add(1)
+		res := w.runWorkerScript()
+		switch {
+		case w.exitReason == exitShutdown:
+			return
+		case w.exitReason == exitRecycle && !res.Fatal:
+			log.Debug("PHP worker recycled", "slot", w.slot, "requests", w.handled)
+			backoff = 100 * time.Millisecond
+			continue
+		}
+		log.Error("PHP worker stopped unexpectedly; restarting", "slot", w.slot,
+			"script", w.rt.opts.WorkerScript, "fatal", res.Fatal, "requests", w.handled, "boots", boots, "retry_in", backoff)
+		if w.handled > 0 {
+			backoff = 100 * time.Millisecond
+		}
+		select {
+		case <-time.After(backoff):
+		case <-w.rt.stopMain:
+			// Shutting down: one more run would only take the queue's
+			// close; let the loop see it.
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// runWorkerScript runs the worker script as one PHP request. It returns
+// when the script ends; a request it held then ends too (500 if nothing
+// was sent).
+func (w *worker) runWorkerScript() Result {
+	boot, _ := http.NewRequest(http.MethodGet, w.rt.opts.WorkerScriptName, nil)
+	boot.RequestURI = w.rt.opts.WorkerScriptName
+	breq := &Request{r: boot}
+	breq.build(Script{
+		Filename:     w.rt.opts.WorkerScript,
+		Name:         w.rt.opts.WorkerScriptName,
+		DocumentRoot: w.rt.opts.DocumentRoot,
+	}, w.rt.opts.ServerSoftware)
+	defer C.free(breq.cbuf)
+
+	var res C.ephpm_result
+	C.ephpm_request_run(C.uintptr_t(w.slot), breq.creq, &res)
+
+	w.mu.Lock()
+	held := w.cur
+	w.mu.Unlock()
+	if held != nil {
+		held.result.Fatal = true
+		w.finish(held, res)
+	}
+	return Result{Fatal: res.bailout != 0 || res.startup_failed != 0}
+}
+
+//export ephpm_go_worker_mode
+func ephpm_go_worker_mode(slot C.uintptr_t) C.int {
+	if w := workerFor(slot); w != nil && w.rt.opts.WorkerScript != "" {
+		return 1
+	}
+	return 0
+}
+
+// ephpm_go_worker_next blocks until the next request for this worker and
+// returns it, or nil when the worker must stop (shutdown or recycle).
+//
+//export ephpm_go_worker_next
+func ephpm_go_worker_next(slot C.uintptr_t) *C.ephpm_request {
+	w := workerFor(slot)
+	if w == nil {
+		return nil
+	}
+	if max := w.rt.opts.WorkerMaxRequests; max > 0 && w.handled >= max {
+		w.exitReason = exitRecycle
+		return nil
+	}
+	for req := range w.rt.queue {
+		if !w.accept(req) {
+			continue
+		}
+		w.handled++
+		return req.creq
+	}
+	w.exitReason = exitShutdown
+	return nil
+}
+
+// ephpm_go_worker_done hands a request answered by the worker back to Serve.
+//
+//export ephpm_go_worker_done
+func ephpm_go_worker_done(slot C.uintptr_t, status C.int) {
+	w := workerFor(slot)
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	req := w.cur
+	w.mu.Unlock()
+	if req != nil {
+		w.finish(req, C.ephpm_result{status: status})
+	}
+}
+
+// Boots is how many times worker scripts were started (all threads).
+func (rt *Runtime) Boots() int64 {
+	var n int64
+	for _, w := range rt.workers {
+		n += w.boots.Load()
+	}
+	return n
+}
