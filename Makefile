@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 GO_PURE_PKGS := ./internal/config/... ./internal/kv/... ./internal/server/...
 
-.PHONY: all deps build run test test-go test-race test-e2e test-php vet fmt-check clean
+.PHONY: all deps build run test test-go test-race test-e2e test-php vet fmt-check clean bench bench-kv
 
 all: build
 
@@ -43,6 +43,10 @@ test-go:
 
 test-php:
 	@if [ -f composer/cache-laravel/phpunit.xml.dist ]; then phpunit -c composer/cache-laravel/phpunit.xml.dist; fi
+
+# Benchmarks (not tests): results printed and written under bench/results/.
+bench-kv: build
+	bash scripts/bench-kv.sh
 
 clean:
 	rm -rf bin

@@ -62,6 +62,11 @@ void ephpm_interrupt(void *eg);
 void ephpm_thread_kick(uintptr_t pthread_id);
 uintptr_t ephpm_thread_self(void);
 
+/* ephpm_go_kv_get results other than a length. */
+#define EPHPM_KV_MISS (-1)
+#define EPHPM_KV_IN_RETVAL (-2)
+#define EPHPM_KV_ALLOC_FAILED (-3)
+
 /* Helpers the Go side calls while PHP is inside one of our functions. */
 int ephpm_zval_set_stringl(void *zv, const char *data, size_t len);
 

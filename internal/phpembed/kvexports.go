@@ -45,21 +45,27 @@ func ttlDuration(seconds C.long) time.Duration {
 	return time.Duration(seconds) * time.Second
 }
 
+// ephpm_go_kv_get copies a hit into buf when it fits (returning its
+// length), else into a new PHP string in rv; or reports a miss.
+//
 //export ephpm_go_kv_get
-func ephpm_go_kv_get(key *C.char, klen C.size_t, rv unsafe.Pointer) C.int {
+func ephpm_go_kv_get(key *C.char, klen C.size_t, buf *C.char, bufLen C.size_t, rv unsafe.Pointer) C.longlong {
 	s := kvStore.Load()
 	if s == nil {
-		return 0
+		return C.EPHPM_KV_MISS
 	}
 	v, ok := s.Get(cstr(key, klen))
 	if !ok {
-		return 0
+		return C.EPHPM_KV_MISS
 	}
-	// One copy: straight from the store into the new PHP string.
+	if len(v) <= int(bufLen) {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(buf)), len(v)), v)
+		return C.longlong(len(v))
+	}
 	if C.ephpm_zval_set_stringl(rv, (*C.char)(unsafe.Pointer(unsafe.StringData(v))), C.size_t(len(v))) != 0 {
-		return -1
+		return C.EPHPM_KV_ALLOC_FAILED
 	}
-	return 1
+	return C.EPHPM_KV_IN_RETVAL
 }
 
 //export ephpm_go_kv_set

@@ -65,21 +65,31 @@ ZEND_END_ARG_INFO()
 
 #define KEY_ARG(k) ZSTR_VAL(k), ZSTR_LEN(k)
 
+/* Values up to this size come back in one call into Go, copied into a
+ * buffer on this stack; larger ones are copied by Go straight into a new
+ * PHP string (a second, nested call). */
+#define KV_GET_STACK_BUF 1024
+
 PHP_FUNCTION(ephpm_kv_get)
 {
 	zend_string *key;
+	char buf[KV_GET_STACK_BUF];
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
-	int r = ephpm_go_kv_get(KEY_ARG(key), return_value);
-	if (r < 0) {
+	long long n = ephpm_go_kv_get(KEY_ARG(key), buf, sizeof(buf), return_value);
+	if (n >= 0) {
+		RETURN_STRINGL(buf, (size_t)n);
+	}
+	if (n == EPHPM_KV_MISS) {
+		RETURN_NULL();
+	}
+	if (n == EPHPM_KV_ALLOC_FAILED) {
 		/* The value did not fit in memory_limit: the fatal error was
 		 * raised already; continue its unwinding outside Go. */
 		zend_bailout();
 	}
-	if (r == 0) {
-		RETURN_NULL();
-	}
+	/* EPHPM_KV_IN_RETVAL: Go filled return_value. */
 }
 
 static void kv_set(INTERNAL_FUNCTION_PARAMETERS, int nx)

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# make bench-kv: the built-in KV store from PHP, side by side with APCu and
+# phpredis (all in the same embedded PHP, same run, same machine), memory
+# per key against redis-server, and the Go benchmarks of internal/kv.
+# Loopback only; every server is started and stopped here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+EPHPM_BENCH_DEPS=1 bash scripts/install-deps.sh
+
+BIN=${EPHPM_BIN:-bin/ephpm}
+[ -x "$BIN" ] || make --no-print-directory bin/ephpm
+N=${KV_BENCH_N:-200000}
+KEYS=${KV_BENCH_KEYS:-1000000}
+OUT=bench/results
+mkdir -p "$OUT" bench/tmp
+TMP=$(mktemp -d bench/tmp/kv.XXXXXX)
+TMP=$(cd "$TMP" && pwd)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+echo "== starting redis-server (loopback)"
+RPORT=$(free_port)
+redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$TMP/redis.log" 2>&1 &
+pids+=($!)
+
+echo "== starting ephpm"
+EPORT=$(free_port)
+cat >"$TMP/ephpm.toml" <<EOF
+[server]
+listen = "127.0.0.1:$EPORT"
+document_root = "$PWD/bench/kv/public"
+[server.timeouts]
+request = 600
+[php]
+max_execution_time = 600
+memory_limit = "1G"
+[kv]
+memory_limit = 0
+EOF
+"$BIN" serve --config "$TMP/ephpm.toml" >"$TMP/ephpm.log" 2>&1 &
+EPID=$!
+pids+=($EPID)
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$EPORT/kvbench.php?n=10&redis_n=10" >/dev/null 2>&1 && break; sleep 0.2; done
+redis-cli -p "$RPORT" ping >/dev/null
+
+echo "== timing calls from PHP (n=$N per op, best of 3)"
+curl -sf "http://127.0.0.1:$EPORT/kvbench.php?n=$N&redis_port=$RPORT" >"$TMP/calls.json"
+
+echo "== memory: $KEYS keys of 16 bytes with 32-byte values"
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+before=$(rss_kb "$EPID")
+curl -sf "http://127.0.0.1:$EPORT/fill.php?n=$KEYS" >/dev/null
+sleep 1
+after=$(rss_kb "$EPID")
+rbefore=$(redis-cli -p "$RPORT" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
+curl -sf "http://127.0.0.1:$EPORT/fill_redis.php?n=$KEYS&redis_port=$RPORT" >/dev/null
+rafter=$(redis-cli -p "$RPORT" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
+
+python3 - "$TMP/calls.json" "$before" "$after" "$rbefore" "$rafter" "$KEYS" >"$TMP/table.md" <<'PY'
+import json, sys
+calls = json.load(open(sys.argv[1]))
+before, after, rb, ra, keys = (int(x) for x in sys.argv[2:7])
+ops = calls["ops"]
+e, a, r = ops.get("ephpm", {}), ops.get("apcu", {}), ops.get("phpredis", {})
+print(f"PHP {calls['php']} ({'ZTS' if calls['zts'] else 'NTS'}), {calls['n']} calls per op, best of 3, loop overhead ({calls['loop_ns']:.1f} ns) subtracted\n")
+print("| operation | ephpm ns/call | APCu ns/call | ephpm/APCu (target <= 1.0) | phpredis ns/call | phpredis/ephpm (target >= 100) |")
+print("|---|---|---|---|---|---|")
+for op, label in [("get_hit", "get (hit)"), ("get_miss", "get (miss)"), ("set", "set"), ("incr_by", "incr_by")]:
+    ev, av, rv = e.get(op), a.get(op), r.get(op)
+    f = lambda v: f"{v:.1f}" if v is not None else "n/a"
+    ratio = f"{ev/av:.2f}" if ev and av else "n/a"
+    rratio = f"{rv/ev:.0f}x" if ev and rv else "n/a"
+    print(f"| {label} | {f(ev)} | {f(av)} | {ratio} | {f(rv)} | {rratio} |")
+ephpm_b = (after - before) * 1024 / keys
+redis_b = (ra - rb) / keys
+print()
+print(f"| memory for {keys} keys (16 B key, 32 B value) | ephpm (process RSS growth) | redis-server (used_memory growth) | ephpm/redis (target <= 1.0) |")
+print("|---|---|---|---|")
+print(f"| bytes per key | {ephpm_b:.1f} | {redis_b:.1f} | {ephpm_b/redis_b:.2f} |")
+PY
+
+echo "== Go benchmarks of internal/kv"
+go test -run '^$' -bench . -benchmem -benchtime 1s ./internal/kv/ | tee "$TMP/go-bench.txt"
+
+{
+  echo "# KV benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
+  echo
+  cat "$TMP/table.md"
+  echo
+  echo '```'
+  grep -E '^(Benchmark|goos|goarch|cpu)' "$TMP/go-bench.txt" || true
+  echo '```'
+} >"$OUT/kv.md"
+echo
+cat "$OUT/kv.md"
+echo "(written to $OUT/kv.md)"
