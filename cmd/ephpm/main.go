@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -62,34 +63,30 @@ func (f *configFlags) register(cmd *cobra.Command, overrides bool) {
 	}
 }
 
-// load reads the config file. Without --config and without ./ephpm.toml
-// the defaults (plus EPHPM_* variables and flags) are used, so
+// load reads the config file, applies --listen/--document-root and then
+// validates. Without --config and without ./ephpm.toml the defaults (plus
+// EPHPM_* variables and flags) are used, so
 // `ephpm serve --document-root public` works with no file at all.
 func (f *configFlags) load(cmd *cobra.Command) (*config.Config, error) {
 	var cfg *config.Config
 	var err error
-	if _, statErr := os.Stat(f.path); statErr != nil && !cmd.Flags().Changed("config") && errors.Is(statErr, os.ErrNotExist) {
-		cfg = config.Default()
-		if f.documentRoot == "" {
-			// Validate the defaults as they are, document root included.
-			cfg, err = config.FromEnv(".")
-		} else {
-			cfg, err = config.Default(), nil
-		}
+	if _, statErr := os.Stat(f.path); errors.Is(statErr, os.ErrNotExist) && !cmd.Flags().Changed("config") {
+		cfg, err = config.FromEnv(".")
 	} else {
-		cfg, err = config.Load(f.path)
+		cfg, err = config.Parse(f.path)
 	}
-	if err != nil && !(f.documentRoot != "" && cfg != nil) {
-		return nil, err
-	}
-	if cfg == nil {
+	if err != nil {
 		return nil, err
 	}
 	if f.listen != "" {
 		cfg.Server.Listen = f.listen
 	}
 	if f.documentRoot != "" {
-		cfg.Server.DocumentRoot = f.documentRoot
+		abs, err := filepath.Abs(f.documentRoot)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Server.DocumentRoot = abs
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
