@@ -21,21 +21,13 @@ var kvStore atomic.Pointer[kv.Store]
 // one they behave as an empty store that refuses writes.
 func SetKVStore(s *kv.Store) { kvStore.Store(s) }
 
-// cstr views C memory as a Go string without copying. Only for lookups:
-// the store must not keep it (it clones keys it inserts).
+// cstr views C memory as a Go string without copying. The store never
+// keeps such a string: it copies keys and values it stores.
 func cstr(p *C.char, n C.size_t) string {
 	if n == 0 {
 		return ""
 	}
 	return unsafe.String((*byte)(unsafe.Pointer(p)), int(n))
-}
-
-// gostr copies C memory into a Go string the store may keep.
-func gostr(p *C.char, n C.size_t) string {
-	if n == 0 {
-		return ""
-	}
-	return C.GoStringN(p, C.int(n))
 }
 
 func ttlDuration(seconds C.long) time.Duration {
@@ -76,9 +68,9 @@ func ephpm_go_kv_set(key *C.char, klen C.size_t, val *C.char, vlen C.size_t, ttl
 	}
 	var ok bool
 	if nx != 0 {
-		ok = s.SetNX(cstr(key, klen), gostr(val, vlen), ttlDuration(ttl))
+		ok = s.SetNX(cstr(key, klen), cstr(val, vlen), ttlDuration(ttl))
 	} else {
-		ok = s.Set(cstr(key, klen), gostr(val, vlen), ttlDuration(ttl))
+		ok = s.Set(cstr(key, klen), cstr(val, vlen), ttlDuration(ttl))
 	}
 	if ok {
 		return 1

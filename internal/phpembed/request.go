@@ -231,18 +231,20 @@ func (req *Request) build(s Script, software string) {
 	varsOff := len(strs)
 	total := len(strs) + len(vars)
 
-	mem := C.malloc(C.size_t(total + int(unsafe.Sizeof(C.ephpm_request{}))))
-	buf := unsafe.Slice((*byte)(mem), total)
+	// The struct first (malloc's alignment), then the strings and vars.
+	structSize := int(unsafe.Sizeof(C.ephpm_request{}))
+	mem := C.calloc(1, C.size_t(structSize+total))
+	creq := (*C.ephpm_request)(mem)
+	base := unsafe.Add(mem, structSize)
+	buf := unsafe.Slice((*byte)(base), total)
 	copy(buf, strs)
 	copy(buf[varsOff:], vars)
 	at := func(i int) *C.char {
 		if offsets[i] < 0 {
 			return nil
 		}
-		return (*C.char)(unsafe.Add(mem, offsets[i]))
+		return (*C.char)(unsafe.Add(base, offsets[i]))
 	}
-	creq := (*C.ephpm_request)(unsafe.Add(mem, total))
-	*creq = C.ephpm_request{}
 	creq.method = at(0)
 	creq.request_uri = at(1)
 	creq.query_string = at(2)
@@ -255,7 +257,7 @@ func (req *Request) build(s Script, software string) {
 	creq.proto_num = C.int(r.ProtoMajor*1000 + r.ProtoMinor)
 	now := time.Now()
 	creq.request_time = C.double(float64(now.UnixNano()) / 1e9)
-	creq.server_vars = (*C.char)(unsafe.Add(mem, varsOff))
+	creq.server_vars = (*C.char)(unsafe.Add(base, varsOff))
 	creq.server_vars_len = C.size_t(len(vars))
 	req.cbuf = mem
 	req.creq = creq

@@ -1,0 +1,184 @@
+package kv
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// model is the reference: a plain map with expiry times, no memory limit.
+type model struct {
+	vals    map[string]string
+	expires map[string]int64
+}
+
+func (m *model) live(k string, now int64) bool {
+	if _, ok := m.vals[k]; !ok {
+		return false
+	}
+	if e := m.expires[k]; e != 0 && now >= e {
+		delete(m.vals, k)
+		delete(m.expires, k)
+		return false
+	}
+	return true
+}
+
+// FuzzOps decodes bytes into operations and checks every result against
+// the model.
+func FuzzOps(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13})
+	f.Add([]byte("\x00a\x05\x06a\x01\x07a\x02\x08\x09a\x03"))
+	f.Add([]byte{6, 1, 6, 1, 6, 1, 0, 1, 9, 1, 7, 1, 200, 2, 2, 1})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		clk := &fakeClock{}
+		clk.ns.Store(1_000_000_000_000)
+		s, err := New(Options{Clock: clk.now, SweepInterval: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		m := &model{vals: map[string]string{}, expires: map[string]int64{}}
+		keys := []string{"a", "b", "a\x00", "pre:1", "pre:2", ""}
+		vals := []string{"1", "-5", "x", "", "9223372036854775807", "007", "v\x00v"}
+		for i := 0; i+2 < len(ops); i += 3 {
+			op, k, arg := ops[i]%13, keys[int(ops[i+1])%len(keys)], ops[i+2]
+			v := vals[int(arg)%len(vals)]
+			ttl := time.Duration(arg%4) * time.Second
+			now := clk.now()
+			where := fmt.Sprintf("op %d (%d %q %d)", i/3, op, k, arg)
+			switch op {
+			case 0: // get
+				got, ok := s.Get(k)
+				want, wok := m.vals[k], m.live(k, now)
+				if ok != wok || (ok && got != want) {
+					t.Fatalf("%s get: %q %v, model %q %v", where, got, ok, want, wok)
+				}
+			case 1: // set
+				if !s.Set(k, v, ttl) {
+					t.Fatalf("%s set refused", where)
+				}
+				m.vals[k] = v
+				m.expires[k] = 0
+				if ttl > 0 {
+					m.expires[k] = now + int64(ttl)
+				}
+			case 2: // setnx
+				got := s.SetNX(k, v, ttl)
+				want := !m.live(k, now)
+				if got != want {
+					t.Fatalf("%s setnx %v, model %v", where, got, want)
+				}
+				if want {
+					m.vals[k] = v
+					m.expires[k] = 0
+					if ttl > 0 {
+						m.expires[k] = now + int64(ttl)
+					}
+				}
+			case 3: // del
+				got := s.Del(k)
+				want := m.live(k, now)
+				delete(m.vals, k)
+				if got != want {
+					t.Fatalf("%s del %v, model %v", where, got, want)
+				}
+			case 4: // incr_by
+				delta := int64(int8(arg))
+				if arg == 255 {
+					delta = math.MaxInt64
+				}
+				got, err := s.IncrBy(k, delta)
+				var cur int64
+				wantErr := false
+				if m.live(k, now) {
+					mv := m.vals[k]
+					n, perr := strconv.ParseInt(mv, 10, 64)
+					if perr != nil || strings.HasPrefix(mv, "+") || (len(mv) > 1 && (mv[0] == '0' || strings.HasPrefix(mv, "-0"))) {
+						wantErr = true
+					} else {
+						cur = n
+					}
+				} else {
+					m.expires[k] = 0
+				}
+				if !wantErr && ((delta > 0 && cur > math.MaxInt64-delta) || (delta < 0 && cur < math.MinInt64-delta)) {
+					wantErr = true
+				}
+				if (err != nil) != wantErr {
+					t.Fatalf("%s incr err %v, model err %v (value %q)", where, err, wantErr, m.vals[k])
+				}
+				if !wantErr {
+					if got != cur+delta {
+						t.Fatalf("%s incr %d, model %d", where, got, cur+delta)
+					}
+					m.vals[k] = strconv.FormatInt(cur+delta, 10)
+				}
+			case 5: // expire
+				got := s.Expire(k, ttl)
+				want := ttl > 0 && m.live(k, now)
+				if got != want {
+					t.Fatalf("%s expire %v, model %v", where, got, want)
+				}
+				if want {
+					m.expires[k] = now + int64(ttl)
+				}
+			case 6: // ttl
+				got := s.PTTL(k)
+				want := int64(-2)
+				if m.live(k, now) {
+					want = -1
+					if e := m.expires[k]; e != 0 {
+						want = (e - now + 999_999) / 1_000_000
+					}
+				}
+				if got != want {
+					t.Fatalf("%s pttl %d, model %d", where, got, want)
+				}
+			case 7: // advance the clock
+				clk.advance(time.Duration(arg) * 20 * time.Millisecond)
+			case 8: // del_prefix
+				got := s.DelPrefix("pre:")
+				want := 0
+				for mk := range m.vals {
+					if strings.HasPrefix(mk, "pre:") {
+						if m.live(mk, now) {
+							want++
+						}
+						delete(m.vals, mk)
+					}
+				}
+				if got != want {
+					t.Fatalf("%s del_prefix %d, model %d", where, got, want)
+				}
+			case 9: // del_if_equals
+				got := s.DelIfEquals(k, v)
+				want := m.live(k, now) && m.vals[k] == v
+				if got != want {
+					t.Fatalf("%s del_if_equals %v, model %v", where, got, want)
+				}
+				if want {
+					delete(m.vals, k)
+				}
+			case 10: // flush
+				s.Flush()
+				m.vals = map[string]string{}
+			case 11: // exists
+				if got, want := s.Exists(k), m.live(k, now); got != want {
+					t.Fatalf("%s exists %v, model %v", where, got, want)
+				}
+			case 12: // sweep
+				s.SweepExpired()
+			}
+		}
+		// Accounting matches what is stored.
+		var sum int64
+		s.m.Range(func(k string, it item) bool { sum += it.cost(); return true })
+		if st := s.Stats(); st.Bytes != sum || st.Keys != int64(s.Len()) {
+			t.Fatalf("accounting: %+v, actual bytes %d keys %d", st, sum, s.Len())
+		}
+	})
+}

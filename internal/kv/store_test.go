@@ -1,0 +1,562 @@
+package kv
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeClock is a settable clock for TTL tests.
+type fakeClock struct{ ns atomic.Int64 }
+
+func (c *fakeClock) now() int64             { return c.ns.Load() }
+func (c *fakeClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+func newStore(t testing.TB, opts Options) (*Store, *fakeClock) {
+	t.Helper()
+	clk := &fakeClock{}
+	clk.ns.Store(1_700_000_000_000_000_000)
+	if opts.Clock == nil {
+		opts.Clock = clk.now
+	}
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, clk
+}
+
+func TestGetSetDel(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	if _, ok := s.Get("a"); ok {
+		t.Fatal("hit on empty store")
+	}
+	if !s.Set("a", "alpha", 0) {
+		t.Fatal("set refused")
+	}
+	if v, ok := s.Get("a"); !ok || v != "alpha" {
+		t.Fatalf("get = %q %v", v, ok)
+	}
+	s.Set("a", "beta", 0)
+	if v, _ := s.Get("a"); v != "beta" {
+		t.Fatalf("replace: %q", v)
+	}
+	if !s.Exists("a") || s.Exists("b") {
+		t.Fatal("exists")
+	}
+	if !s.Del("a") || s.Del("a") {
+		t.Fatal("del should report 1 then 0")
+	}
+	st := s.Stats()
+	if st.Keys != 0 || st.Bytes != 0 || st.Hits != 2 || st.Misses != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestBinaryKeysAndValues(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	k1, k2 := "bin\x00key", "bin"
+	v := "va\x00lue\xff\x00"
+	s.Set(k1, v, 0)
+	if got, ok := s.Get(k1); !ok || got != v {
+		t.Fatalf("got %q", got)
+	}
+	if _, ok := s.Get(k2); ok {
+		t.Fatal("NUL truncated the key")
+	}
+	s.Set("", "empty key", 0)
+	if got, _ := s.Get(""); got != "empty key" {
+		t.Fatal("empty key")
+	}
+	s.Set("ev", "", 0)
+	if got, ok := s.Get("ev"); !ok || got != "" {
+		t.Fatal("empty value")
+	}
+}
+
+func TestKeyNotRetained(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	buf := []byte("mutable-key")
+	s.Set(string(buf), "v", 0)
+	key := buf // the caller reuses its buffer, as C memory would be
+	copy(key, "XXXXXXXXXXX")
+	if v, ok := s.Get("mutable-key"); !ok || v != "v" {
+		t.Fatal("store kept the caller's key memory")
+	}
+}
+
+func TestTTL(t *testing.T) {
+	s, clk := newStore(t, Options{})
+	if s.TTL("none") != -2 || s.PTTL("none") != -2 {
+		t.Fatal("missing key ttl")
+	}
+	s.Set("p", "v", 0)
+	if s.TTL("p") != -1 || s.PTTL("p") != -1 {
+		t.Fatal("no expiry ttl")
+	}
+	s.Set("neg", "v", -time.Second)
+	if s.TTL("neg") != -1 {
+		t.Fatal("negative ttl must mean no expiry")
+	}
+	s.Set("t", "v", 10*time.Second)
+	if s.TTL("t") != 10 || s.PTTL("t") != 10000 {
+		t.Fatalf("ttl %d pttl %d", s.TTL("t"), s.PTTL("t"))
+	}
+	clk.advance(8500 * time.Millisecond)
+	if s.TTL("t") != 2 || s.PTTL("t") != 1500 {
+		t.Fatalf("rounding: ttl %d pttl %d", s.TTL("t"), s.PTTL("t"))
+	}
+	clk.advance(1499*time.Millisecond + 500*time.Microsecond)
+	if s.PTTL("t") != 1 || s.TTL("t") != 1 {
+		t.Fatalf("sub-ms left: pttl %d ttl %d", s.PTTL("t"), s.TTL("t"))
+	}
+	clk.advance(time.Millisecond)
+	if _, ok := s.Get("t"); ok || s.Exists("t") || s.TTL("t") != -2 {
+		t.Fatal("expired key still visible")
+	}
+	if s.Stats().Expirations != 1 {
+		t.Errorf("expirations %d", s.Stats().Expirations)
+	}
+	// set replaces the TTL
+	s.Set("r", "v", time.Second)
+	s.Set("r", "v2", 0)
+	if s.TTL("r") != -1 {
+		t.Fatal("set did not clear the TTL")
+	}
+	// expire
+	if !s.Expire("r", 5*time.Second) || s.TTL("r") != 5 {
+		t.Fatal("expire")
+	}
+	if s.Expire("r", 0) || s.Expire("r", -time.Second) || s.TTL("r") != 5 {
+		t.Fatal("expire <= 0 must be refused and change nothing")
+	}
+	if s.Expire("missing", time.Second) {
+		t.Fatal("expire on a missing key")
+	}
+	// setnx over an expired key wins
+	s.Set("x", "old", time.Second)
+	clk.advance(2 * time.Second)
+	if !s.SetNX("x", "new", 0) {
+		t.Fatal("setnx over expired")
+	}
+	if s.Del("gone") {
+		t.Fatal("del of missing")
+	}
+	s.Set("d", "v", time.Second)
+	clk.advance(2 * time.Second)
+	if s.Del("d") {
+		t.Fatal("del of an expired key must report 0")
+	}
+}
+
+func TestIncrBy(t *testing.T) {
+	s, clk := newStore(t, Options{})
+	if n, err := s.IncrBy("c", 5); err != nil || n != 5 {
+		t.Fatalf("new counter: %d %v", n, err)
+	}
+	if s.TTL("c") != -1 {
+		t.Fatal("new counter must have no expiry")
+	}
+	if n, _ := s.IncrBy("c", -7); n != -2 {
+		t.Fatalf("got %d", n)
+	}
+	if v, _ := s.Get("c"); v != "-2" {
+		t.Fatalf("stored as %q", v)
+	}
+	s.Set("t", "10", 100*time.Second)
+	clk.advance(30 * time.Second)
+	if n, _ := s.IncrBy("t", 1); n != 11 || s.TTL("t") != 70 {
+		t.Fatalf("incr must keep the TTL: %d ttl %d", n, s.TTL("t"))
+	}
+	for _, bad := range []string{"abc", "1.5", " 1", "1 ", "+1", "", "0x10", "99999999999999999999", "01"} {
+		s.Set("b", bad, 0)
+		if _, err := s.IncrBy("b", 1); !errors.Is(err, ErrNotInteger) {
+			t.Errorf("incr on %q: %v", bad, err)
+		}
+		if v, _ := s.Get("b"); v != bad {
+			t.Errorf("value %q changed to %q", bad, v)
+		}
+	}
+	s.Set("max", strconv.FormatInt(math.MaxInt64, 10), 0)
+	if _, err := s.IncrBy("max", 1); !errors.Is(err, ErrOverflow) {
+		t.Errorf("overflow: %v", err)
+	}
+	s.Set("min", strconv.FormatInt(math.MinInt64, 10), 0)
+	if _, err := s.IncrBy("min", -1); !errors.Is(err, ErrOverflow) {
+		t.Errorf("underflow: %v", err)
+	}
+	if n, err := s.IncrBy("min", 1); err != nil || n != math.MinInt64+1 {
+		t.Errorf("min+1: %d %v", n, err)
+	}
+	s.Set("e", "5", time.Second)
+	clk.advance(2 * time.Second)
+	if n, _ := s.IncrBy("e", 1); n != 1 || s.TTL("e") != -1 {
+		t.Errorf("incr on expired key must start over: %d ttl %d", n, s.TTL("e"))
+	}
+}
+
+func TestConcurrentIncrByIsExact(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	const goroutines, each = 16, 2000
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if _, err := s.IncrBy("ctr", 1); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if v, _ := s.Get("ctr"); v != strconv.Itoa(goroutines*each) {
+		t.Errorf("counter %s, want %d", v, goroutines*each)
+	}
+}
+
+func TestConcurrentSetNXOneWinner(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	for round := 0; round < 50; round++ {
+		key := fmt.Sprint("lock", round)
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for g := 0; g < 16; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				<-start
+				if s.SetNX(key, strconv.Itoa(g), time.Minute) {
+					wins.Add(1)
+				}
+			}(g)
+		}
+		close(start)
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("round %d: %d winners", round, wins.Load())
+		}
+	}
+}
+
+func TestDelIfEqualsAndPrefix(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	s.Set("lock", "owner-1", 0)
+	if s.DelIfEquals("lock", "owner-2") || !s.Exists("lock") {
+		t.Fatal("wrong owner released the lock")
+	}
+	if !s.DelIfEquals("lock", "owner-1") || s.Exists("lock") {
+		t.Fatal("owner could not release")
+	}
+	s.Set("lock", "me", 0)
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s.DelIfEquals("lock", "me") {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d releases", wins.Load())
+	}
+	for i := 0; i < 10; i++ {
+		s.Set(fmt.Sprint("p:", i), "v", 0)
+	}
+	s.Set("q:1", "v", 0)
+	if n := s.DelPrefix("p:"); n != 10 {
+		t.Fatalf("del_prefix removed %d", n)
+	}
+	if !s.Exists("q:1") || s.Stats().Keys != 1 {
+		t.Fatal("del_prefix touched another prefix")
+	}
+	s.Flush()
+	if s.Exists("q:1") || s.Stats().Keys != 0 || s.Stats().Bytes != 0 {
+		t.Fatalf("flush: %+v", s.Stats())
+	}
+}
+
+func TestSweeperReclaimsUnreadKeys(t *testing.T) {
+	s, err := New(Options{SweepInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := 0; i < 1000; i++ {
+		s.Set(fmt.Sprint("k", i), "value", 50*time.Millisecond)
+	}
+	s.Set("stays", "v", 0)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if st := s.Stats(); st.Keys == 1 {
+			if st.Expirations != 1000 || st.Bytes != int64(len("stays")+1+EntryOverhead) || s.Len() != 1 {
+				t.Fatalf("after sweep: %+v len %d", st, s.Len())
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("sweeper did not reclaim: %+v", s.Stats())
+}
+
+func fill(s *Store, prefix string, n, size int, ttl time.Duration) (stored int) {
+	v := string(make([]byte, size))
+	for i := 0; i < n; i++ {
+		if s.Set(fmt.Sprint(prefix, i), v, ttl) {
+			stored++
+		}
+	}
+	return stored
+}
+
+func TestEvictionKeepsUnderLimit(t *testing.T) {
+	const limit = 200_000
+	for _, p := range []Policy{AllKeysLRU, AllKeysRandom, VolatileLRU} {
+		t.Run(string(p), func(t *testing.T) {
+			s, _ := newStore(t, Options{MemoryLimit: limit, Policy: p})
+			ttl := time.Duration(0)
+			if p == VolatileLRU {
+				ttl = time.Hour
+			}
+			var wg sync.WaitGroup
+			for g := 0; g < 4; g++ {
+				wg.Add(1)
+				go func(g int) {
+					defer wg.Done()
+					fill(s, fmt.Sprint("g", g, ":"), 2000, 200, ttl)
+				}(g)
+			}
+			wg.Wait()
+			st := s.Stats()
+			if st.Bytes > limit {
+				t.Errorf("bytes %d over limit %d", st.Bytes, limit)
+			}
+			if st.Evictions == 0 || st.Keys == 0 {
+				t.Errorf("stats %+v", st)
+			}
+			// Accounting matches the entries present.
+			var sum int64
+			s.m.Range(func(k string, it item) bool { sum += it.cost(); return true })
+			if sum != st.Bytes || int64(s.Len()) != st.Keys {
+				t.Errorf("accounted %d bytes / %d keys, actual %d / %d", st.Bytes, st.Keys, sum, s.Len())
+			}
+		})
+	}
+}
+
+func TestNoEvictionRefusesAndKeepsOld(t *testing.T) {
+	s, _ := newStore(t, Options{MemoryLimit: 10_000, Policy: NoEviction})
+	stored := fill(s, "k", 200, 100, 0)
+	if stored == 0 || stored == 200 {
+		t.Fatalf("stored %d of 200", stored)
+	}
+	if s.Set("k0", string(make([]byte, 5000)), 0) {
+		t.Fatal("a write over the limit was accepted")
+	}
+	if v, _ := s.Get("k0"); len(v) != 100 {
+		t.Fatal("refused write lost the old value")
+	}
+	if _, err := s.IncrBy("newcounter", 1); !errors.Is(err, ErrNoMemory) {
+		t.Fatalf("incr of a new key: %v", err)
+	}
+	if s.Stats().Bytes > 10_000 || s.Stats().Evictions != 0 {
+		t.Fatalf("%+v", s.Stats())
+	}
+}
+
+func TestVolatileLRUKeepsPersistentKeys(t *testing.T) {
+	s, _ := newStore(t, Options{MemoryLimit: 50_000, Policy: VolatileLRU})
+	fill(s, "persist", 100, 100, 0)
+	fill(s, "vol", 1000, 100, time.Hour)
+	for i := 0; i < 100; i++ {
+		if !s.Exists(fmt.Sprint("persist", i)) {
+			t.Fatalf("volatile-lru evicted persist%d", i)
+		}
+	}
+	// With only persistent keys left to evict, a write fails.
+	s2, _ := newStore(t, Options{MemoryLimit: 5_000, Policy: VolatileLRU})
+	stored := fill(s2, "p", 100, 100, 0)
+	if stored == 100 {
+		t.Fatal("volatile-lru evicted a key without TTL")
+	}
+}
+
+func TestLRUKeepsRecentlyReadKeys(t *testing.T) {
+	s, err := New(Options{MemoryLimit: 300_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	fill(s, "hot", 200, 100, 0)
+	fill(s, "cold", 800, 100, 0)
+	time.Sleep(250 * time.Millisecond) // let the access clock move on
+	for r := 0; r < 3; r++ {
+		for i := 0; i < 200; i++ {
+			s.Get(fmt.Sprint("hot", i))
+		}
+		time.Sleep(120 * time.Millisecond)
+	}
+	fill(s, "new", 1000, 100, 0)
+	hot, cold := 0, 0
+	for i := 0; i < 200; i++ {
+		if s.Exists(fmt.Sprint("hot", i)) {
+			hot++
+		}
+	}
+	for i := 0; i < 800; i++ {
+		if s.Exists(fmt.Sprint("cold", i)) {
+			cold++
+		}
+	}
+	hotRate, coldRate := float64(hot)/200, float64(cold)/800
+	if hotRate < 0.8 || hotRate <= coldRate*2 {
+		t.Errorf("recently read keys survived %.0f%%, untouched ones %.0f%%", hotRate*100, coldRate*100)
+	}
+}
+
+func TestNoAllocationOnLookup(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	s.Set("present", "value", 0)
+	hit := testing.AllocsPerRun(1000, func() { s.Get("present") })
+	miss := testing.AllocsPerRun(1000, func() { s.Get("absent") })
+	if hit != 0 || miss != 0 {
+		t.Errorf("allocations per Get: hit %v, miss %v", hit, miss)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	if _, err := New(Options{Policy: "lru"}); err == nil {
+		t.Error("unknown policy accepted")
+	}
+	if _, err := New(Options{MemoryLimit: -1}); err == nil {
+		t.Error("negative limit accepted")
+	}
+}
+
+// BenchmarkMemoryPerKey reports Go heap bytes per key for 1M keys of 16
+// bytes with 32-byte values (compare: redis-server's used_memory).
+func BenchmarkMemoryPerKey(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		s, _ := New(Options{})
+		v := string(make([]byte, 32))
+		const n = 1_000_000
+		for k := 0; k < n; k++ {
+			s.Set(fmt.Sprintf("key:%012d", k), v, 0)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "heap-bytes/key")
+		s.Close()
+		runtime.KeepAlive(s)
+	}
+}
+
+func benchStore(b *testing.B) *Store {
+	s, _ := New(Options{})
+	b.Cleanup(s.Close)
+	for i := 0; i < 1024; i++ {
+		s.Set(fmt.Sprintf("bench:key:%06d", i), "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", 0)
+	}
+	return s
+}
+
+var benchKeys = func() []string {
+	k := make([]string, 1024)
+	for i := range k {
+		k[i] = fmt.Sprintf("bench:key:%06d", i)
+	}
+	return k
+}()
+
+var counterKeys = func() []string {
+	k := make([]string, 16)
+	for i := range k {
+		k[i] = fmt.Sprintf("bench:ctr:%02d", i)
+	}
+	return k
+}()
+
+func BenchmarkGetHit(b *testing.B) {
+	s := benchStore(b)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.Get(benchKeys[i&1023])
+	}
+}
+
+func BenchmarkGetMiss(b *testing.B) {
+	s := benchStore(b)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.Get("bench:missing")
+	}
+}
+
+func BenchmarkSet(b *testing.B) {
+	s := benchStore(b)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.Set(benchKeys[i&1023], "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", 0)
+	}
+}
+
+func BenchmarkIncrBy(b *testing.B) {
+	s := benchStore(b)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.IncrBy("bench:counter", 1)
+	}
+}
+
+func BenchmarkGetHitParallel(b *testing.B) {
+	s := benchStore(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			s.Get(benchKeys[i&1023])
+			i++
+		}
+	})
+}
+
+func BenchmarkSetParallel(b *testing.B) {
+	s := benchStore(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			s.Set(benchKeys[i&1023], "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", 0)
+			i++
+		}
+	})
+}
+
+func BenchmarkIncrByParallel(b *testing.B) {
+	s := benchStore(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			s.IncrBy(counterKeys[i&15], 1)
+			i++
+		}
+	})
+}
