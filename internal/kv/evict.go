@@ -5,7 +5,6 @@ import (
 	"sort"
 	"sync/atomic"
 	"unsafe"
-
 )
 
 // Eviction: when a write would pass the memory limit, entries are evicted
@@ -129,4 +128,3 @@ func (c *stripedCounter) sum() int64 {
 	}
 	return n
 }
-

@@ -15,7 +15,7 @@ import (
 // fakeClock is a settable clock for TTL tests.
 type fakeClock struct{ ns atomic.Int64 }
 
-func (c *fakeClock) now() int64             { return c.ns.Load() }
+func (c *fakeClock) now() int64              { return c.ns.Load() }
 func (c *fakeClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 func newStore(t testing.TB, opts Options) (*Store, *fakeClock) {
