@@ -363,6 +363,13 @@ func (s *Store) IncrBy(key string, delta int64) (int64, error) {
 	if !s.reserve(reserved) {
 		return 0, ErrNoMemory
 	}
+	// The map keeps the key passed to Compute, so it must be ours, not
+	// the caller's: allocate the new entry's memory first (room for the
+	// longest int64) and compute on the key inside it.
+	buf := make([]byte, header+len(key)+20)
+	*(*uint32)(unsafe.Pointer(&buf[0])) = s.tick.Load()
+	copy(buf[header:], key)
+	stable := unsafe.String(&buf[header], len(key))
 	var (
 		result  int64
 		err     error
@@ -370,7 +377,7 @@ func (s *Store) IncrBy(key string, delta int64) (int64, error) {
 		loaded  bool
 		written item
 	)
-	s.m.Compute(key, func(cur item, ok bool) (item, xsync.ComputeOp) {
+	s.m.Compute(stable, func(cur item, ok bool) (item, xsync.ComputeOp) {
 		old, loaded, err = cur, ok, nil
 		var n, expires int64
 		if ok && !s.isExpired(cur) {
@@ -386,9 +393,8 @@ func (s *Store) IncrBy(key string, delta int64) (int64, error) {
 			return cur, xsync.CancelOp
 		}
 		r := n + delta
-		var buf [24]byte
-		digits := strconv.AppendInt(buf[:0], r, 10)
-		written = s.newItem(key, unsafe.String(&digits[0], len(digits)), expires)
+		digits := strconv.AppendInt(buf[:header+len(key)], r, 10)
+		written = item{data: unsafe.String(&buf[0], len(digits)), expires: expires}
 		result = r
 		return written, xsync.UpdateOp
 	})
@@ -427,16 +433,30 @@ func (s *Store) Expire(key string, ttl time.Duration) bool {
 		return false
 	}
 	expires := s.now() + int64(ttl)
-	done := false
-	s.m.Compute(key, func(cur item, ok bool) (item, xsync.ComputeOp) {
-		if !ok || s.isExpired(cur) {
-			return cur, xsync.CancelOp
+	for {
+		cur, ok := s.lookup(key)
+		if !ok {
+			return false
 		}
-		done = true
-		cur.expires = expires
-		return cur, xsync.UpdateOp
-	})
-	return done
+		// A new version with its own memory: the map keeps the key
+		// passed to Compute, which must not be the caller's.
+		next := s.newItem(key, cur.value(len(key)), expires)
+		done, changed := false, false
+		s.m.Compute(keyOf(next, len(key)), func(now item, ok bool) (item, xsync.ComputeOp) {
+			if !ok || !sameAlloc(now, cur) {
+				changed = true
+				return now, xsync.CancelOp
+			}
+			done = true
+			return next, xsync.UpdateOp
+		})
+		if done {
+			return true
+		}
+		if !changed {
+			return false
+		}
+	}
 }
 
 // TTL is the seconds left, rounded up; -1 without expiry; -2 if missing.

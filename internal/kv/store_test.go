@@ -6,10 +6,12 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // fakeClock is a settable clock for TTL tests.
@@ -90,7 +92,29 @@ func TestKeyNotRetained(t *testing.T) {
 	if v, ok := s.Get("mutable-key"); !ok || v != "v" {
 		t.Fatal("store kept the caller's key memory")
 	}
+	// Every write path: the map must hold its own copy of the key.
+	for name, write := range map[string]func(k string){
+		"incr":   func(k string) { s.IncrBy(k, 1) },
+		"setnx":  func(k string) { s.SetNX(k, "v", 0) },
+		"expire": func(k string) { s.Set("exp-key", "v", 0); s.Expire(k, time.Minute) },
+	} {
+		b := []byte(name + "-key")
+		if name == "expire" {
+			b = []byte("exp-key")
+		}
+		want := string(b)
+		write(string(b))
+		write(unsafeView(b))
+		copy(b, strings.Repeat("Z", len(b)))
+		if !s.Exists(want) {
+			t.Errorf("%s: key lost after the caller reused its buffer", name)
+		}
+	}
 }
+
+// unsafeView is how phpembed passes keys: a string over memory the caller
+// will reuse.
+func unsafeView(b []byte) string { return unsafe.String(&b[0], len(b)) }
 
 func TestTTL(t *testing.T) {
 	s, clk := newStore(t, Options{})
