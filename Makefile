@@ -48,5 +48,8 @@ test-php:
 bench-kv: build
 	bash scripts/bench-kv.sh
 
+bench: build
+	bash scripts/bench.sh
+
 clean:
 	rm -rf bin

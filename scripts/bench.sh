@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# make bench: ephpm side by side with nginx + php-fpm (and Redis/APCu for
+# the Laravel route), all started and stopped here, loopback only, one run
+# on this machine. Prints a Markdown table and writes bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+EPHPM_BENCH_DEPS=1 bash scripts/install-deps.sh
+
+DUR=${BENCH_DURATION:-10}
+CPUS=$(nproc)
+CONNS=${BENCH_CONNECTIONS:-32}
+OUT=bench/results
+mkdir -p "$OUT" bench/tmp
+TMP=$(cd "$(mktemp -d bench/tmp/run.XXXXXX)" && pwd)
+REPO=$PWD
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.5
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+[ -n "${BENCH_KEEP:-}" ] && trap - EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; echo "bench: $1 did not answer" >&2; return 1; }
+
+# Which ephpm: the thread-safe single binary when it is built, else the
+# quick NTS build (one PHP thread), said so in the table.
+if [ -n "${EPHPM_BIN:-}" ]; then BIN=$EPHPM_BIN
+elif [ -x bin/ephpm-static ]; then BIN=bin/ephpm-static
+else make --no-print-directory bin/ephpm >/dev/null; BIN=bin/ephpm; fi
+BIN_DESC=$("$BIN" version | tr '\n' ' ')
+echo "== ephpm: $BIN_DESC"
+
+head -c 1048576 /dev/urandom >"$TMP/static-1mb.bin"
+DOCROOT="$TMP/www"
+mkdir -p "$DOCROOT"
+cp bench/apps/hello/*.php "$DOCROOT/"
+cp "$TMP/static-1mb.bin" "$DOCROOT/static-1mb.bin"
+
+RESULTS="$TMP/results.tsv"
+: >"$RESULTS"
+
+# rss_of PID...: total resident KB of the processes and their children.
+rss_of() {
+  local total=0 p
+  for p in $(for root in "$@"; do echo "$root"; pgrep -P "$root" || true; done | sort -u); do
+    [ -r "/proc/$p/status" ] && total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status")))
+  done
+  echo "$total"
+}
+
+# run NAME STACK URL PID...: warm up, load with wrk, record req/s, p50, p99, RSS.
+run() {
+  local name=$1 stack=$2 url=$3; shift 3
+  curl -sf -o /dev/null "$url"
+  wrk -t2 -c"$CONNS" -d2s "$url" >/dev/null 2>&1 || true
+  local out
+  out=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --latency "$url")
+  local rps p50 p99 errs
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$stack" "$rps" "$p50" "$p99" "$(rss_of "$@")" "$errs" >>"$RESULTS"
+  printf '  %-28s %-28s %10s req/s  p50 %-9s p99 %-9s %s\n' "$name" "$stack" "$rps" "$p50" "$p99" "$errs"
+}
+
+start_ephpm() { # DOCROOT MODE [WORKER_SCRIPT] -> sets EPID, EURL
+  local root=$1 mode=$2 script=${3:-}
+  local port; port=$(free_port)
+  cat >"$TMP/ephpm-$port.toml" <<CFG
+[server]
+listen = "127.0.0.1:$port"
+document_root = "$root"
+[server.request]
+max_body_size = 10485760
+[php]
+workers = 0
+queue_size = 4096
+mode = "$mode"
+worker_script = "$script"
+ini_overrides = [["opcache.enable", "1"], ["display_errors", "Off"]]
+CFG
+  "$BIN" serve --config "$TMP/ephpm-$port.toml" >"$TMP/ephpm-$port.log" 2>&1 &
+  EPID=$!; pids+=($EPID)
+  EURL="http://127.0.0.1:$port"
+  wait_http "$EURL/static-1mb.bin" 2>/dev/null || wait_http "$EURL/"
+}
+
+start_fpm_nginx() { # DOCROOT EXTRA_FPM_INI -> sets NPID FPID NURL
+  local root=$1 extra=${2:-}
+  local port; port=$(free_port)
+  mkdir -p "$TMP/fpm-$port"
+  cat >"$TMP/fpm-$port/php-fpm.conf" <<CFG
+[global]
+error_log = $TMP/fpm-$port/error.log
+daemonize = no
+[www]
+listen = $TMP/fpm-$port/fpm.sock
+listen.mode = 0666
+pm = static
+pm.max_children = $CPUS
+php_admin_value[opcache.enable] = 1
+php_admin_value[display_errors] = Off
+$extra
+CFG
+  php-fpm8.2 --nodaemonize --fpm-config "$TMP/fpm-$port/php-fpm.conf" -R >"$TMP/fpm-$port/stdout.log" 2>&1 &
+  FPID=$!; pids+=($FPID)
+  cat >"$TMP/fpm-$port/nginx.conf" <<CFG
+user root;
+worker_processes $CPUS;
+pid $TMP/fpm-$port/nginx.pid;
+error_log $TMP/fpm-$port/nginx-error.log;
+daemon off;
+events { worker_connections 4096; }
+http {
+  include /etc/nginx/mime.types;
+  access_log off;
+  sendfile on;
+  keepalive_requests 100000;
+  client_body_temp_path $TMP/fpm-$port/body;
+  fastcgi_temp_path $TMP/fpm-$port/fastcgi;
+  proxy_temp_path $TMP/fpm-$port/proxy;
+  uwsgi_temp_path $TMP/fpm-$port/uwsgi;
+  scgi_temp_path $TMP/fpm-$port/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    root $root;
+    index index.php;
+    location / { try_files \$uri \$uri/ /index.php?\$query_string; }
+    location ~ \.php$ {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
+      fastcgi_pass unix:$TMP/fpm-$port/fpm.sock;
+    }
+  }
+}
+CFG
+  for _ in $(seq 50); do [ -S "$TMP/fpm-$port/fpm.sock" ] && break; sleep 0.1; done
+  nginx -c "$TMP/fpm-$port/nginx.conf" -e "$TMP/fpm-$port/nginx-error.log" &
+  NPID=$!; pids+=($NPID)
+  NURL="http://127.0.0.1:$port"
+  wait_http "$NURL/static-1mb.bin" 2>/dev/null || wait_http "$NURL/"
+}
+
+stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; }
+
+echo "== hello world, 20 KB page, 1 MB static file ($CONNS connections, ${DUR}s each)"
+start_ephpm "$DOCROOT" request
+run "hello world" "ephpm (request mode)" "$EURL/index.php" "$EPID"
+run "20 KB page" "ephpm (request mode)" "$EURL/page.php" "$EPID"
+run "static 1 MB" "ephpm" "$EURL/static-1mb.bin" "$EPID"
+stop "$EPID"
+start_ephpm "$DOCROOT" worker worker.php
+run "hello world" "ephpm (worker mode)" "$EURL/" "$EPID"
+stop "$EPID"
+start_fpm_nginx "$DOCROOT"
+run "hello world" "nginx + php-fpm" "$NURL/index.php" "$NPID" "$FPID"
+run "20 KB page" "nginx + php-fpm" "$NURL/page.php" "$NPID" "$FPID"
+run "static 1 MB" "nginx" "$NURL/static-1mb.bin" "$NPID"
+stop "$NPID" "$FPID"
+
+LARAVEL=testdata/laravel-app
+if [ -f "$LARAVEL/public/index.php" ] && [ -f "$LARAVEL/bench/cached-route.sh" ]; then
+  # shellcheck source=/dev/null
+  source "$LARAVEL/bench/cached-route.sh"
+else
+  echo "== Laravel cached route: skipped (testdata/laravel-app has no bench hook yet)"
+fi
+
+python3 - "$RESULTS" "$BIN_DESC" "$DUR" "$CONNS" "$CPUS" >"$TMP/table.md" <<'PY'
+import sys, re
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+desc, dur, conns, cpus = sys.argv[2:6]
+def ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s)", v or "")
+    if not m: return None
+    x = float(m.group(1)); return x / 1000 if m.group(2) == "us" else x * 1000 if m.group(2) == "s" else x
+print(f"wrk, {conns} connections, {dur} s per row, {cpus} CPUs, loopback. ephpm: {desc}\n")
+print("| test | stack | requests/s | p50 | p99 | RSS of the stack | errors |")
+print("|---|---|---|---|---|---|---|")
+for name, stack, rps, p50, p99, rss, errs in rows:
+    print(f"| {name} | {stack} | {float(rps):,.0f} | {p50} | {p99} | {int(rss)/1024:.0f} MB | {errs.strip() or '-'} |")
+by = {(r[0], r[1]): r for r in rows}
+def ratio(test, a, b, target):
+    if (test, a) in by and (test, b) in by:
+        ra, rb = float(by[(test, a)][2]), float(by[(test, b)][2])
+        pa, pb = ms(by[(test, a)][4]), ms(by[(test, b)][4])
+        print(f"| {test} | {a} vs {b} | {ra/rb:.2f}x | p99 {pa:.2f} ms vs {pb:.2f} ms | {target} |")
+print("\n| ratio | stacks | requests/s ratio | latency | target |")
+print("|---|---|---|---|---|")
+ratio("hello world", "ephpm (request mode)", "nginx + php-fpm", ">= 1.5x, p99 no worse")
+ratio("20 KB page", "ephpm (request mode)", "nginx + php-fpm", "-")
+ratio("static 1 MB", "ephpm", "nginx", ">= 0.8x")
+ratio("hello world", "ephpm (worker mode)", "ephpm (request mode)", ">= 3x")
+ratio("Laravel cached route", "ephpm + ephpm store", "nginx + php-fpm + Redis store", ">= 1.5x")
+ratio("Laravel cached route", "ephpm + ephpm store", "nginx + php-fpm + APCu store", "> 1x")
+ratio("Laravel cached route", "ephpm worker + ephpm store", "nginx + php-fpm + Redis store", ">= 5x, p99 no worse")
+PY
+{
+  echo "# ephpm benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  cat "$TMP/table.md"
+} >"$OUT/latest.md"
+echo
+cat "$OUT/latest.md"
+echo "(written to $OUT/latest.md)"
