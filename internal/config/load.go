@@ -1,10 +1,9 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"net"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,7 +14,9 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Default returns the configuration with every key at its default.
+// Default returns the configuration with every key at its default, as
+// listed in ephpm.toml.example. document_root is "./public", relative to
+// the config file's directory once loaded.
 func Default() *Config {
 	c := &Config{}
 	c.Server.Listen = "127.0.0.1:8080"
@@ -40,9 +41,10 @@ func Default() *Config {
 	return c
 }
 
-// Load reads path over the defaults, applies EPHPM_* environment
-// overrides, resolves relative paths against the file's directory and
-// validates. Errors are one line naming the file, line and key.
+// Load reads the TOML file at path over the defaults, applies EPHPM_*
+// environment overrides (see FromEnv), resolves relative paths against
+// the file's directory and validates. Every error is an *Error, one line
+// naming the file, the line and the key.
 func Load(path string) (*Config, error) {
 	c, err := Parse(path)
 	if err != nil {
@@ -54,21 +56,25 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-// Parse is Load without validation, for callers that still apply their
-// own overrides (command-line flags) and then call Validate.
+// Parse is Load without Validate, for a caller that applies its own
+// overrides (command-line flags) and then calls Validate.
 func Parse(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("config file %s does not exist", path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{Msg: fmt.Sprintf("config file %s does not exist", path)}
 		}
-		return nil, fmt.Errorf("config file %s: %w", path, err)
+		var perr *fs.PathError
+		if errors.As(err, &perr) {
+			err = perr.Err
+		}
+		return nil, &Error{Msg: fmt.Sprintf("config file %s: %v", path, err)}
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, err
+		return nil, &Error{Msg: fmt.Sprintf("config file %s: %v", path, err)}
 	}
-	c, err := parse(data, filepath.Dir(abs), filepath.Base(path), os.Environ())
+	c, err := parse(data, filepath.Dir(abs), path, os.Environ())
 	if err != nil {
 		return nil, err
 	}
@@ -77,11 +83,12 @@ func Parse(path string) (*Config, error) {
 }
 
 // LoadBytes is Load for TOML already in memory; dir is the base for
-// relative paths.
+// relative paths. Errors name the file "ephpm.toml".
 func LoadBytes(data []byte, dir string) (*Config, error) {
 	return loadBytesEnv(data, dir, os.Environ())
 }
 
+// loadBytesEnv is LoadBytes with the environment given ("NAME=value").
 func loadBytesEnv(data []byte, dir string, environ []string) (*Config, error) {
 	c, err := parse(data, dir, "ephpm.toml", environ)
 	if err != nil {
@@ -93,149 +100,232 @@ func loadBytesEnv(data []byte, dir string, environ []string) (*Config, error) {
 	return c, nil
 }
 
-// FromEnv is the defaults plus EPHPM_* overrides, with relative paths
-// resolved against dir, not yet validated (for running without a file).
+// FromEnv is the defaults plus environment overrides, for running without
+// a file; relative paths are resolved against dir. It does not validate:
+// call Validate after any further overrides.
+//
+// Any key can be set by EPHPM_<SECTION>__<KEY>, the path of the key with
+// "__" between its parts, case-insensitive: EPHPM_SERVER__LISTEN,
+// EPHPM_SERVER__REQUEST__MAX_BODY_SIZE, EPHPM_KV__MEMORY_LIMIT=64MB.
+// Integers, booleans (true/false/1/0) and strings are read as such; an
+// array is a TOML inline array (["index.php"], [["display_errors", "On"]]),
+// and server.index_files also takes a comma-separated list. A variable with
+// "__" that names no key is an error; EPHPM_ variables without "__" are not
+// configuration and are ignored.
 func FromEnv(dir string) (*Config, error) {
 	return parse(nil, dir, "", os.Environ())
 }
 
+// source remembers where the values of a loaded Config came from.
+type source struct {
+	file   string            // name in messages; "" without a file
+	data   []byte            // the file's text
+	inFile map[string]bool   // dotted keys set in the file
+	env    map[string]string // dotted key -> EPHPM_ variable that set it
+	loaded map[string]any    // dotted key -> value once loaded
+}
+
 func parse(data []byte, dir, name string, environ []string) (*Config, error) {
 	c := Default()
-	// The default list is replaced, not merged, by a file's list.
-	if bytes.Contains(data, []byte("ini_overrides")) {
-		c.PHP.IniOverrides = nil
+	src := &source{file: name, data: data, inFile: map[string]bool{}, env: map[string]string{}}
+	if err := decodeFile(c, src); err != nil {
+		return nil, err
 	}
-	if len(data) > 0 {
-		md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(c)
-		if err != nil {
-			return nil, decodeError(name, data, err)
-		}
-		if undecoded := md.Undecoded(); len(undecoded) > 0 {
-			key := undecoded[0]
-			return nil, fmt.Errorf("%sunknown key %s", where(name, lineOf(data, key)), key.String())
-		}
-	}
-	if err := applyEnv(c, environ); err != nil {
+	if err := applyEnv(c, environ, src); err != nil {
 		return nil, err
 	}
 	c.resolvePaths(dir)
+	src.loaded = map[string]any{}
+	walkKeys(reflect.ValueOf(c).Elem(), "", func(key string, f reflect.Value) {
+		src.loaded[key] = snapshot(f)
+	})
+	c.src = src
 	return c, nil
 }
 
-func where(name string, line int) string {
-	switch {
-	case name == "":
-		return ""
-	case line > 0:
-		return fmt.Sprintf("%s:%d: ", name, line)
-	default:
-		return name + ": "
+// snapshot copies a field's value so that later changes to a slice's
+// elements are seen as changes.
+func snapshot(f reflect.Value) any {
+	if f.Kind() == reflect.Slice && !f.IsNil() {
+		cp := reflect.MakeSlice(f.Type(), f.Len(), f.Len())
+		reflect.Copy(cp, f)
+		return cp.Interface()
 	}
+	return f.Interface()
 }
 
-var (
-	lastKeyRe   = regexp.MustCompile(`last key "([^"]+)"`)
-	innerLineRe = regexp.MustCompile(`line \d+ \(last key "[^"]*"\): `)
-	typeMismRe  = regexp.MustCompile(`incompatible types: TOML value has type ([^;]+); destination has type (.+)$`)
-)
+// decodeFile decodes src.data over c.
+func decodeFile(c *Config, src *source) error {
+	data := src.data
+	// First the syntax alone, which also gives the raw values.
+	var raw map[string]any
+	if _, err := toml.NewDecoder(strings.NewReader(string(data))).Decode(&raw); err != nil {
+		return syntaxError(src.file, err)
+	}
+	md, err := toml.NewDecoder(strings.NewReader(string(data))).Decode(c)
+	if err != nil {
+		return decodeError(src.file, data, raw, err)
+	}
+	// Unknown keys: those the decoder did not use, and those it matched to
+	// a field only case-insensitively (TOML keys are case-sensitive).
+	known := knownKeys()
+	undecoded := map[string]bool{}
+	for _, k := range md.Undecoded() {
+		undecoded[k.String()] = true
+	}
+	var unknown []toml.Key
+	for _, k := range md.Keys() {
+		if _, ok := known[strings.Join(k, ".")]; !ok || undecoded[k.String()] {
+			unknown = append(unknown, k)
+		}
+	}
+	if k := deepest(unknown); k != nil {
+		return &Error{File: src.file, Line: keyLine(data, k), Msg: "unknown key " + withSuggestion(k)}
+	}
+	for _, k := range md.Keys() {
+		src.inFile[strings.Join(k, ".")] = true
+	}
+	return nil
+}
 
-// decodeError turns the TOML library's errors into one line: file, line,
-// key, what is wrong.
-func decodeError(name string, data []byte, err error) error {
+// deepest picks the first unknown key that has no unknown key below it,
+// so that [server.requets] with max_body_size under it is reported as
+// server.requets.max_body_size, at the line of max_body_size.
+func deepest(keys []toml.Key) toml.Key {
+	parents := map[string]bool{}
+	for _, k := range keys {
+		for i := 1; i < len(k); i++ {
+			parents[k[:i].String()] = true
+		}
+	}
+	for _, k := range keys {
+		if !parents[k.String()] {
+			return k
+		}
+	}
+	return nil
+}
+
+var duplicateRe = regexp.MustCompile(`^Key '(.*)' has already been defined\.?$`)
+
+// syntaxError shapes an error of the TOML parser: "FILE:LINE: problem".
+func syntaxError(file string, err error) error {
+	var perr toml.ParseError
+	if !errors.As(err, &perr) {
+		return &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "toml: ")}
+	}
+	msg := strings.TrimSuffix(perr.Message, ".")
+	if m := duplicateRe.FindStringSubmatch(perr.Message); m != nil {
+		return &Error{File: file, Line: perr.Position.Line, Key: m[1], Msg: "set more than once"}
+	}
+	return &Error{File: file, Line: perr.Position.Line, Msg: "syntax error: " + msg}
+}
+
+var decodeMsgRe = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key (".*")\): (.*)$`)
+
+// decodeError shapes an error from decoding into Config (the syntax is
+// fine): "FILE:LINE: KEY: wrong type: want an integer, got string "10M"".
+func decodeError(file string, data []byte, raw map[string]any, err error) error {
+	var (
+		key  string
+		line int
+		msg  = err.Error()
+		ours bool // the message is ours (from an UnmarshalTOML) or the range check's
+	)
 	var perr toml.ParseError
 	if errors.As(err, &perr) {
-		msg := perr.Message
-		if msg == "" {
-			msg = perr.Error()
+		key, line, msg, ours = perr.LastKey, perr.Position.Line, perr.Message, true
+	} else if m := decodeMsgRe.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		if k, err := strconv.Unquote(m[2]); err == nil {
+			key = k
 		}
-		key := perr.LastKey
-		if m := typeMismRe.FindStringSubmatch(msg); m != nil {
-			msg = fmt.Sprintf("wrong type: want %s, got %s", friendlyType(m[2]), m[1])
-		} else if strings.Contains(msg, "cannot be decoded") || strings.Contains(msg, "cannot decode") {
-			msg = "wrong type: " + msg
-		}
-		msg = strings.TrimPrefix(msg, "toml: ")
-		msg = innerLineRe.ReplaceAllString(msg, "")
-		if key != "" && !strings.Contains(msg, key) {
-			return fmt.Errorf("%s%s: %s", where(name, perr.Position.Line), key, msg)
-		}
-		return fmt.Errorf("%s%s", where(name, perr.Position.Line), msg)
+		msg = m[3]
 	}
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
-	msg = strings.TrimPrefix(msg, "toml: ")
-	if m := lastKeyRe.FindStringSubmatch(msg); m != nil {
-		msg = innerLineRe.ReplaceAllString(msg, "")
-		line := lineOf(data, strings.Split(m[1], "."))
-		if tm := typeMismRe.FindStringSubmatch(msg); tm != nil {
-			return fmt.Errorf("%s%s: wrong type: want %s, got %s", where(name, line), m[1], friendlyType(tm[2]), tm[1])
-		}
-		return fmt.Errorf("%s%s: %s", where(name, line), m[1], msg)
+	if key == "" {
+		return &Error{File: file, Line: line, Msg: strings.TrimPrefix(msg, "toml: ")}
 	}
-	return fmt.Errorf("%s%s", where(name, 0), msg)
-}
-
-func friendlyType(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), goType == "config.ByteSize":
-		return "an integer"
-	case goType == "string":
-		return "a string"
-	case goType == "bool":
-		return "true or false"
-	case strings.HasPrefix(goType, "[]"), strings.HasPrefix(goType, "["):
-		return "an array"
-	case strings.Contains(goType, "Config"):
-		return "a table"
+	path := strings.Split(key, ".")
+	if line == 0 {
+		line = keyLine(data, path)
 	}
-	return goType
-}
-
-// lineOf finds the line where key is set: `name = ` inside its table
-// header, or a dotted `a.b = `. Best effort: 0 when not found.
-func lineOf(data []byte, key toml.Key) int {
-	if len(key) == 0 {
-		return 0
+	e := &Error{File: file, Line: line, Key: key, Msg: msg}
+	if ours {
+		return e
 	}
-	lines := strings.Split(string(data), "\n")
-	table := ""
-	for i, raw := range lines {
-		line := strings.TrimSpace(raw)
-		if strings.HasPrefix(line, "[") {
-			t := strings.Trim(line, "[] \t")
-			if j := strings.IndexByte(t, ']'); j >= 0 {
-				t = t[:j]
+	want := typeAt(key)
+	value, found := rawAt(raw, path)
+	if want == nil || !found {
+		return e
+	}
+	e.Msg = "wrong type: want " + describeWant(want) + ", got " + describeGot(value)
+	// Arrays: name the entry that is wrong.
+	if arr, ok := value.([]any); ok && (want.Kind() == reflect.Slice || want.Kind() == reflect.Array) {
+		for i, el := range arr {
+			if msg := badElement(want.Elem(), el); msg != "" {
+				e.Key, e.Msg = fmt.Sprintf("%s[%d]", key, i), msg
+				break
 			}
-			table = strings.ReplaceAll(t, " ", "")
-			// The key may be a table itself: [server.requets]
-			if table == strings.Join(key, ".") {
-				return i + 1
-			}
-			continue
-		}
-		eq := strings.IndexByte(line, '=')
-		if eq < 0 {
-			continue
-		}
-		name := strings.Trim(strings.ReplaceAll(strings.TrimSpace(line[:eq]), " ", ""), `"'`)
-		full := name
-		if table != "" {
-			full = table + "." + name
-		}
-		want := strings.Join(key, ".")
-		if full == want || strings.HasPrefix(want, full+".") {
-			return i + 1
 		}
 	}
-	return 0
+	return e
 }
 
-// resolvePaths makes file paths absolute, relative to dir.
+// badElement says what is wrong with el as an element of Go type t ("" if
+// nothing).
+func badElement(t reflect.Type, el any) string {
+	switch t.Kind() {
+	case reflect.String:
+		if _, ok := el.(string); !ok {
+			return "wrong type: want a string, got " + describeGot(el)
+		}
+	case reflect.Array:
+		arr, ok := el.([]any)
+		good := ok && len(arr) == t.Len()
+		for _, x := range arr {
+			if _, ok := x.(string); !ok {
+				good = false
+			}
+		}
+		if !good && t.Elem().Kind() == reflect.String && t.Len() == 2 {
+			return `want ["name", "value"] (two strings), got ` + describeGot(el)
+		}
+		if !good {
+			return "wrong type: want " + describeWant(t) + ", got " + describeGot(el)
+		}
+	}
+	return ""
+}
+
+// rawAt finds the decoded value at path.
+func rawAt(raw map[string]any, path []string) (any, bool) {
+	var cur any = raw
+	for _, p := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[p]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// resolvePaths makes file paths absolute and clean, relative ones against
+// dir. worker_script stays as given: relative, it is under document_root.
 func (c *Config) resolvePaths(dir string) {
 	abs := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
+		if p == "" {
 			return p
 		}
-		return filepath.Clean(filepath.Join(dir, p))
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return filepath.Clean(p)
 	}
 	c.Server.DocumentRoot = abs(c.Server.DocumentRoot)
 	c.PHP.IniFile = abs(c.PHP.IniFile)
@@ -246,294 +336,28 @@ func (c *Config) resolvePaths(dir string) {
 	default:
 		c.Server.Logging.Access = abs(c.Server.Logging.Access)
 	}
-	// worker_script stays relative: it is relative to the document root.
 }
 
-// ---- environment overrides ----
-
-// applyEnv applies EPHPM_<SECTION>__<KEY> variables, sections joined by
-// "__", matched against the toml tags case-insensitively.
-func applyEnv(c *Config, environ []string) error {
-	for _, kv := range environ {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || !strings.HasPrefix(strings.ToUpper(name), "EPHPM_") || !strings.Contains(name, "__") {
-			continue
-		}
-		path := strings.Split(strings.ToLower(name[len("EPHPM_"):]), "__")
-		field, err := findField(reflect.ValueOf(c).Elem(), path)
-		if err != nil {
-			return fmt.Errorf("%s: names no configuration key (%s)", name, err)
-		}
-		if err := setFromString(field, value); err != nil {
-			return fmt.Errorf("%s: %v", name, err)
-		}
+// locate adds to a problem with a key where its value came from: the line
+// of the file or the environment variable. A value changed since loading
+// (by a command-line flag) is not attributed to either.
+func (c *Config) locate(e *Error) *Error {
+	if c.src == nil || e.Key == "" {
+		return e
 	}
-	return nil
-}
-
-func findField(v reflect.Value, path []string) (reflect.Value, error) {
-	for i, part := range path {
-		if v.Kind() != reflect.Struct {
-			return reflect.Value{}, fmt.Errorf("%s is not a section", strings.Join(path[:i], "."))
-		}
-		found := false
-		t := v.Type()
-		for j := 0; j < t.NumField(); j++ {
-			tag := strings.Split(t.Field(j).Tag.Get("toml"), ",")[0]
-			if tag != "" && tag != "-" && strings.EqualFold(tag, part) {
-				v = v.Field(j)
-				found = true
-				break
-			}
-		}
-		if !found {
-			return reflect.Value{}, fmt.Errorf("no key %s", strings.Join(path[:i+1], "."))
-		}
+	base, _, _ := strings.Cut(e.Key, "[")
+	f, _, err := fieldAt(reflect.ValueOf(c).Elem(), strings.Split(base, "."), false)
+	if err != nil || !f.IsValid() {
+		return e
 	}
-	if v.Kind() == reflect.Struct {
-		return reflect.Value{}, fmt.Errorf("%s is a section, not a key", strings.Join(path, "."))
+	if loaded, ok := c.src.loaded[base]; !ok || !reflect.DeepEqual(snapshot(f), loaded) {
+		return e
 	}
-	return v, nil
-}
-
-func setFromString(v reflect.Value, s string) error {
-	if v.Type() == reflect.TypeOf(ByteSize(0)) {
-		n, err := ParseByteSize(s)
-		if err != nil {
-			return err
-		}
-		v.SetInt(n)
-		return nil
-	}
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(s)
-	case reflect.Int, reflect.Int64, reflect.Int32:
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			return fmt.Errorf("%q is not an integer", s)
-		}
-		v.SetInt(n)
-	case reflect.Bool:
-		b, err := strconv.ParseBool(strings.TrimSpace(s))
-		if err != nil {
-			return fmt.Errorf("%q is not true or false", s)
-		}
-		v.SetBool(b)
-	case reflect.Slice:
-		t := strings.TrimSpace(s)
-		if strings.HasPrefix(t, "[") {
-			// A TOML inline array: decode it through a one-key document.
-			holder := reflect.New(reflect.StructOf([]reflect.StructField{{
-				Name: "V", Type: v.Type(), Tag: `toml:"v"`,
-			}}))
-			if _, err := toml.Decode("v = "+t, holder.Interface()); err != nil {
-				return fmt.Errorf("%q is not a valid TOML array: %v", s, err)
-			}
-			v.Set(holder.Elem().Field(0))
-			return nil
-		}
-		if v.Type().Elem().Kind() != reflect.String {
-			return fmt.Errorf("%q: give a TOML array, e.g. [[\"display_errors\", \"On\"]]", s)
-		}
-		var items []string
-		for _, it := range strings.Split(t, ",") {
-			if it = strings.TrimSpace(it); it != "" {
-				items = append(items, it)
-			}
-		}
-		v.Set(reflect.ValueOf(items))
-	default:
-		return fmt.Errorf("cannot be set from the environment")
-	}
-	return nil
-}
-
-// ---- sizes ----
-
-var sizeRe = regexp.MustCompile(`^\s*(\d+)\s*([kmgt]?)(i?b)?\s*$`)
-
-// ParseByteSize reads "0", "1024", "512k", "512KB", "512KiB", "256MB",
-// "1G", "1GiB"... Units are powers of 1024, case-insensitive.
-func ParseByteSize(s string) (int64, error) {
-	m := sizeRe.FindStringSubmatch(strings.ToLower(s))
-	if m == nil {
-		return 0, fmt.Errorf("%q is not a size (e.g. 1048576, \"512KB\", \"256MB\", \"1GB\")", s)
-	}
-	n, err := strconv.ParseInt(m[1], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is too large", s)
-	}
-	shift := map[string]uint{"": 0, "k": 10, "m": 20, "g": 30, "t": 40}[m[2]]
-	if shift > 0 && n > (1<<62)>>shift {
-		return 0, fmt.Errorf("%q is too large", s)
-	}
-	return n << shift, nil
-}
-
-// UnmarshalTOML accepts an integer or a size string.
-func (b *ByteSize) UnmarshalTOML(v any) error {
-	switch x := v.(type) {
-	case int64:
-		if x < 0 {
-			return fmt.Errorf("size %d is negative", x)
-		}
-		*b = ByteSize(x)
-	case string:
-		n, err := ParseByteSize(x)
-		if err != nil {
-			return err
-		}
-		*b = ByteSize(n)
-	default:
-		return fmt.Errorf("wrong type: want an integer or a size string like \"256MB\", got %T", v)
-	}
-	return nil
-}
-
-// MarshalTOML renders the size as a plain integer of bytes.
-func (b ByteSize) MarshalTOML() ([]byte, error) {
-	return []byte(strconv.FormatInt(int64(b), 10)), nil
-}
-
-// ---- validation ----
-
-var phpSizeRe = regexp.MustCompile(`^(-1|\d+[kKmMgG]?)$`)
-
-// Validate checks every key; the first problem is returned as one line
-// naming the key.
-func (c *Config) Validate() error {
-	s := c.Server
-	if err := validListen(s.Listen); err != nil {
-		return fmt.Errorf("server.listen: %q is not a valid listen address (want host:port, e.g. 127.0.0.1:8080): %v", s.Listen, err)
-	}
-	fi, err := os.Stat(s.DocumentRoot)
 	switch {
-	case err != nil && errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("server.document_root: %q does not exist", s.DocumentRoot)
-	case err != nil:
-		return fmt.Errorf("server.document_root: %v", err)
-	case !fi.IsDir():
-		return fmt.Errorf("server.document_root: %q is not a directory", s.DocumentRoot)
+	case c.src.env[base] != "":
+		e.Env = c.src.env[base]
+	case c.src.inFile[base] && c.src.file != "":
+		e.File, e.Line = c.src.file, keyLine(c.src.data, strings.Split(base, "."))
 	}
-	if len(s.IndexFiles) == 0 {
-		return errors.New("server.index_files: must name at least one file")
-	}
-	for _, f := range s.IndexFiles {
-		if f == "" || strings.ContainsAny(f, "/\\") {
-			return fmt.Errorf("server.index_files: %q must be a plain file name", f)
-		}
-	}
-	if s.Request.MaxBodySize < 1 {
-		return fmt.Errorf("server.request.max_body_size: %d must be at least 1", s.Request.MaxBodySize)
-	}
-	if s.Request.MaxHeaderSize < 1024 {
-		return fmt.Errorf("server.request.max_header_size: %d must be at least 1024", s.Request.MaxHeaderSize)
-	}
-	for name, v := range map[string]int{"header_read": s.Timeouts.HeaderRead, "idle": s.Timeouts.Idle, "request": s.Timeouts.Request} {
-		if v < 0 {
-			return fmt.Errorf("server.timeouts.%s: %d must be 0 (off) or more seconds", name, v)
-		}
-	}
-	if err := oneOf("server.static.hidden_files", s.Static.HiddenFiles, "deny", "ignore", "allow"); err != nil {
-		return err
-	}
-	if err := oneOf("server.logging.level", s.Logging.Level, "debug", "info", "warn", "error"); err != nil {
-		return err
-	}
-	if (s.TLS.CertFile == "") != (s.TLS.KeyFile == "") {
-		return errors.New("server.tls: set both cert_file and key_file, or neither")
-	}
-	for key, f := range map[string]string{"server.tls.cert_file": s.TLS.CertFile, "server.tls.key_file": s.TLS.KeyFile, "php.ini_file": c.PHP.IniFile} {
-		if f == "" {
-			continue
-		}
-		if _, err := os.Stat(f); err != nil {
-			return fmt.Errorf("%s: %q does not exist", key, f)
-		}
-	}
-	p := c.PHP
-	if p.Workers < 0 {
-		return fmt.Errorf("php.workers: %d must be 0 (one per CPU) or more", p.Workers)
-	}
-	if p.QueueSize < 1 {
-		return fmt.Errorf("php.queue_size: %d must be at least 1", p.QueueSize)
-	}
-	if p.MaxExecutionTime < 0 {
-		return fmt.Errorf("php.max_execution_time: %d must be 0 (unlimited) or more seconds", p.MaxExecutionTime)
-	}
-	if !phpSizeRe.MatchString(p.MemoryLimit) {
-		return fmt.Errorf("php.memory_limit: %q is not a PHP size (e.g. \"128M\", \"1G\", \"-1\")", p.MemoryLimit)
-	}
-	for i, kv := range p.IniOverrides {
-		if kv[0] == "" || strings.ContainsAny(kv[0], "=\n\r") {
-			return fmt.Errorf("php.ini_overrides[%d]: %q is not a php.ini setting name", i, kv[0])
-		}
-		if strings.ContainsAny(kv[1], "\n\r") {
-			return fmt.Errorf("php.ini_overrides[%d]: the value of %s has a line break", i, kv[0])
-		}
-		if kv[0] == "max_input_time" {
-			return fmt.Errorf("php.ini_overrides[%d]: max_input_time cannot be set (ephpm enforces time limits itself; it stays -1)", i)
-		}
-	}
-	if err := oneOf("php.mode", p.Mode, "request", "worker"); err != nil {
-		return err
-	}
-	if p.Mode == "worker" {
-		if p.WorkerScript == "" {
-			return errors.New(`php.worker_script: required when php.mode = "worker"`)
-		}
-		ws := p.WorkerScript
-		if !filepath.IsAbs(ws) {
-			ws = filepath.Join(s.DocumentRoot, ws)
-		}
-		if fi, err := os.Stat(ws); err != nil || fi.IsDir() {
-			return fmt.Errorf("php.worker_script: %q does not exist", ws)
-		}
-	}
-	if p.WorkerCount < 0 {
-		return fmt.Errorf("php.worker_count: %d must be 0 (= workers) or more", p.WorkerCount)
-	}
-	if p.WorkerMaxRequests < 0 {
-		return fmt.Errorf("php.worker_max_requests: %d must be 0 (never recycle) or more", p.WorkerMaxRequests)
-	}
-	if c.KV.MemoryLimit < 0 {
-		return fmt.Errorf("kv.memory_limit: %d must be 0 (no limit) or more bytes", c.KV.MemoryLimit)
-	}
-	return oneOf("kv.eviction_policy", c.KV.EvictionPolicy, "allkeys-lru", "volatile-lru", "allkeys-random", "noeviction")
-}
-
-func oneOf(key, v string, allowed ...string) error {
-	for _, a := range allowed {
-		if v == a {
-			return nil
-		}
-	}
-	return fmt.Errorf("%s: %q is not one of %s", key, v, strings.Join(allowed, ", "))
-}
-
-func validListen(addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return errors.New("missing port")
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("port %q is not 0-65535", port)
-	}
-	if strings.ContainsAny(host, " /") {
-		return fmt.Errorf("bad host %q", host)
-	}
-	return nil
-}
-
-// TOML renders the effective configuration with every key.
-func (c *Config) TOML() string {
-	var b bytes.Buffer
-	enc := toml.NewEncoder(&b)
-	enc.Indent = ""
-	if err := enc.Encode(c); err != nil {
-		return "# cannot render: " + err.Error() + "\n"
-	}
-	return b.String()
+	return e
 }

@@ -10,8 +10,13 @@ type Config struct {
 
 	// Path of the file the config was read from ("" when built from defaults only).
 	// Relative paths in the file (document_root, ini_file, logging.access,
-	// worker_script) are resolved against that file's directory.
+	// tls files) are resolved against that file's directory; a relative
+	// worker_script is kept as given and is relative to document_root.
 	File string `toml:"-"`
+
+	// Where each value came from, so that Validate can name the line or
+	// the environment variable. nil for a Config built by hand.
+	src *source
 }
 
 type ServerConfig struct {

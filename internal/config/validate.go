@@ -1,0 +1,208 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Validate checks every key and returns the first problem as an *Error:
+// one line naming the key and, for a value from the file or the
+// environment, the line or the variable. It also makes a relative
+// server.document_root absolute (against the working directory) and
+// cleans it, keeping symlinks.
+func (c *Config) Validate() error {
+	if e := c.validate(); e != nil {
+		return c.locate(e)
+	}
+	return nil
+}
+
+var (
+	phpSizeRe  = regexp.MustCompile(`^(-1|\d+[kKmMgG]?)$`)
+	hostnameRe = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$`)
+	digitsRe   = regexp.MustCompile(`^[0-9]{1,5}$`)
+)
+
+func (c *Config) validate() *Error {
+	s := &c.Server
+	if msg := checkListen(s.Listen); msg != "" {
+		return keyErr("server.listen", "%s", msg)
+	}
+	if s.DocumentRoot == "" {
+		return keyErr("server.document_root", "must be set")
+	}
+	if abs, err := filepath.Abs(s.DocumentRoot); err == nil {
+		s.DocumentRoot = abs
+	}
+	if e := checkPath("server.document_root", s.DocumentRoot, true); e != nil {
+		return e
+	}
+	if len(s.IndexFiles) == 0 {
+		return keyErr("server.index_files", "must list at least one file name, e.g. [\"index.php\"]")
+	}
+	for i, f := range s.IndexFiles {
+		if f == "" || f == "." || f == ".." || strings.ContainsAny(f, "/\\\x00") {
+			return keyErr(fmt.Sprintf("server.index_files[%d]", i), "%s is not a file name (no '/' allowed)", quoteShort(f))
+		}
+	}
+	if s.Request.MaxBodySize < 1 {
+		return keyErr("server.request.max_body_size", "must be at least 1 (bytes), got %d", s.Request.MaxBodySize)
+	}
+	if s.Request.MaxHeaderSize < 1024 {
+		return keyErr("server.request.max_header_size", "must be at least 1024 (bytes), got %d", s.Request.MaxHeaderSize)
+	}
+	for _, t := range []struct {
+		key string
+		v   int
+	}{
+		{"server.timeouts.header_read", s.Timeouts.HeaderRead},
+		{"server.timeouts.idle", s.Timeouts.Idle},
+		{"server.timeouts.request", s.Timeouts.Request},
+	} {
+		if t.v < 0 {
+			return keyErr(t.key, "must be 0 (no limit) or more seconds, got %d", t.v)
+		}
+	}
+	if e := oneOf("server.static.hidden_files", s.Static.HiddenFiles, "deny", "ignore", "allow"); e != nil {
+		return e
+	}
+	if strings.ContainsAny(s.Static.CacheControl, "\r\n\x00") {
+		return keyErr("server.static.cache_control", "must not contain a line break")
+	}
+	if e := oneOf("server.logging.level", s.Logging.Level, "debug", "info", "warn", "error"); e != nil {
+		return e
+	}
+	switch {
+	case s.TLS.CertFile != "" && s.TLS.KeyFile == "":
+		return keyErr("server.tls.cert_file", "is set but server.tls.key_file is not (set both for HTTPS, or neither)")
+	case s.TLS.CertFile == "" && s.TLS.KeyFile != "":
+		return keyErr("server.tls.key_file", "is set but server.tls.cert_file is not (set both for HTTPS, or neither)")
+	}
+	if s.TLS.CertFile != "" {
+		if e := checkPath("server.tls.cert_file", s.TLS.CertFile, false); e != nil {
+			return e
+		}
+		if e := checkPath("server.tls.key_file", s.TLS.KeyFile, false); e != nil {
+			return e
+		}
+	}
+
+	p := &c.PHP
+	if p.Workers < 0 {
+		return keyErr("php.workers", "must be 0 (one per CPU) or more, got %d", p.Workers)
+	}
+	if p.QueueSize < 1 {
+		return keyErr("php.queue_size", "must be at least 1, got %d", p.QueueSize)
+	}
+	if p.MaxExecutionTime < 0 {
+		return keyErr("php.max_execution_time", "must be 0 (no limit) or more seconds, got %d", p.MaxExecutionTime)
+	}
+	if !phpSizeRe.MatchString(p.MemoryLimit) {
+		return keyErr("php.memory_limit", "%s is not a PHP size (want digits with an optional K, M or G, e.g. \"128M\", or \"-1\" for no limit)", quoteShort(p.MemoryLimit))
+	}
+	if p.IniFile != "" {
+		if e := checkPath("php.ini_file", p.IniFile, false); e != nil {
+			return e
+		}
+	}
+	for i, kv := range p.IniOverrides {
+		key := fmt.Sprintf("php.ini_overrides[%d]", i)
+		switch {
+		case kv[0] == "":
+			return keyErr(key, "the setting name is empty")
+		case strings.ContainsAny(kv[0], "=\r\n\x00"):
+			return keyErr(key, "setting name %s must not contain '=' or a line break", quoteShort(kv[0]))
+		case strings.ContainsAny(kv[1], "\r\n\x00"):
+			return keyErr(key, "the value of %s must not contain a line break", kv[0])
+		case kv[0] == "max_input_time":
+			return keyErr(key, "max_input_time cannot be set (ephpm enforces time limits itself; it stays -1)")
+		}
+	}
+	if e := oneOf("php.mode", p.Mode, "request", "worker"); e != nil {
+		return e
+	}
+	if p.Mode == "worker" {
+		if p.WorkerScript == "" {
+			return keyErr("php.worker_script", `required when php.mode = "worker"`)
+		}
+		ws := p.WorkerScript
+		if !filepath.IsAbs(ws) {
+			ws = filepath.Join(s.DocumentRoot, ws)
+		}
+		if e := checkPath("php.worker_script", ws, false); e != nil {
+			if ws != p.WorkerScript {
+				e.Msg = strings.Replace(e.Msg, strconv.Quote(ws), fmt.Sprintf("%q (%s)", p.WorkerScript, ws), 1)
+			}
+			return e
+		}
+	}
+	if p.WorkerCount < 0 {
+		return keyErr("php.worker_count", "must be 0 (= php.workers) or more, got %d", p.WorkerCount)
+	}
+	if p.WorkerMaxRequests < 0 {
+		return keyErr("php.worker_max_requests", "must be 0 (never recycle) or more, got %d", p.WorkerMaxRequests)
+	}
+
+	if c.KV.MemoryLimit < 0 {
+		return keyErr("kv.memory_limit", "must be 0 (no limit) or more bytes, got %d", c.KV.MemoryLimit)
+	}
+	return oneOf("kv.eviction_policy", c.KV.EvictionPolicy, "allkeys-lru", "volatile-lru", "allkeys-random", "noeviction")
+}
+
+func oneOf(key, v string, allowed ...string) *Error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return keyErr(key, "%s is not one of %s", quoteShort(v), strings.Join(allowed, ", "))
+}
+
+// checkPath checks that path exists and is a directory (dir) or not.
+func checkPath(key, path string, dir bool) *Error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return keyErr(key, "%q does not exist", path)
+	case err != nil:
+		var perr *fs.PathError
+		if errors.As(err, &perr) {
+			err = perr.Err
+		}
+		return keyErr(key, "%q: %v", path, err)
+	case dir && !fi.IsDir():
+		return keyErr(key, "%q is not a directory", path)
+	case !dir && fi.IsDir():
+		return keyErr(key, "%q is a directory, not a file", path)
+	}
+	return nil
+}
+
+// checkListen returns what is wrong with a listen address, "" if nothing.
+// host:port, the host empty (all interfaces), an IP ([::1] for IPv6) or a
+// host name; the port a number 0-65535.
+func checkListen(addr string) string {
+	bad := fmt.Sprintf("%s is not a valid listen address (want host:port, e.g. 127.0.0.1:8080)", quoteShort(addr))
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return bad
+	}
+	if n, err := strconv.Atoi(port); err != nil || !digitsRe.MatchString(port) || n > 65535 {
+		return fmt.Sprintf("%s is not a valid listen address: the port must be a number 0-65535, got %s", quoteShort(addr), quoteShort(port))
+	}
+	if host == "" {
+		return ""
+	}
+	ip, _, _ := strings.Cut(host, "%") // IPv6 zone: fe80::1%eth0
+	if net.ParseIP(ip) != nil || hostnameRe.MatchString(host) && len(host) <= 253 {
+		return ""
+	}
+	return fmt.Sprintf("%s is not a valid listen address: %s is not an IP address or host name", quoteShort(addr), quoteShort(host))
+}
