@@ -183,7 +183,7 @@ static int ephpm_activate(void)
 }
 
 static sapi_module_struct ephpm_sapi_module = {
-	"ephpm",                        /* name */
+	"ephpm",                        /* name (see rename_php_sapi_constant) */
 	"ephpm application server",     /* pretty name */
 	ephpm_sapi_startup,             /* startup */
 	php_module_shutdown_wrapper,    /* shutdown */
@@ -265,6 +265,23 @@ void ephpm_thread_kick(uintptr_t tid)
 	pthread_kill((pthread_t)tid, SIGURG);
 }
 
+/* OPcache turns itself on only for SAPI names on its own list, and a
+ * libphp we cannot patch (Debian's) has "ephpm" nowhere on it. So PHP's
+ * module startup (where OPcache decides) runs under a listed name, and the
+ * SAPI takes its own name back: PHP_SAPI is rewritten in our module's
+ * startup (when strings made there are permanent, and before ZTS threads
+ * copy the constants), sapi_module.name once startup is over. */
+#define EPHPM_SAPI_NAME "ephpm"
+#define OPCACHE_LISTED_NAME "fpm-fcgi"
+
+static void rename_php_sapi_constant(void)
+{
+	zend_constant *c = zend_hash_str_find_ptr(EG(zend_constants), "PHP_SAPI", sizeof("PHP_SAPI") - 1);
+	if (c && Z_TYPE(c->value) == IS_STRING) {
+		ZVAL_INTERNED_STR(&c->value, zend_string_init_interned(EPHPM_SAPI_NAME, sizeof(EPHPM_SAPI_NAME) - 1, 1));
+	}
+}
+
 /* ---- our module: PHP functions that call into Go ---- */
 
 extern const zend_function_entry ephpm_functions[];
@@ -272,6 +289,7 @@ extern const zend_function_entry ephpm_functions[];
 static PHP_MINIT_FUNCTION(ephpm)
 {
 	hook_timeout_ini();
+	rename_php_sapi_constant();
 	ephpm_worker_minit();
 	return SUCCESS;
 }
@@ -321,6 +339,7 @@ int ephpm_startup(const char *ini_entries, const char *ini_path)
 #ifdef ZEND_SIGNALS
 	zend_signal_startup();
 #endif
+	ephpm_sapi_module.name = OPCACHE_LISTED_NAME;
 	sapi_startup(&ephpm_sapi_module);
 	/* ini_entries is parsed after php.ini, so it overrides it; it must
 	 * outlive the module, PHP keeps pointers into the parsed hash. */
@@ -332,6 +351,7 @@ int ephpm_startup(const char *ini_entries, const char *ini_path)
 	if (ephpm_sapi_module.startup(&ephpm_sapi_module) == FAILURE) {
 		return -1;
 	}
+	sapi_module.name = EPHPM_SAPI_NAME;
 	/* Scripts resolve relative includes against their own directory through
 	 * include_path; never chdir the whole process per request. */
 	SG(options) |= SAPI_OPTION_NO_CHDIR;
@@ -441,6 +461,8 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	ephpm_go_request_started(slot, cur_time_limit);
 
 	zend_stream_init_filename(&file_handle, req->script_filename);
+	file_handle.primary_script = 1;
+	EG(exit_status) = 0;
 	zend_try {
 		if (!php_execute_script(&file_handle)) {
 			res->bailout = 1;
@@ -448,7 +470,11 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	} zend_catch {
 		res->bailout = 1;
 	} zend_end_try();
-	zend_destroy_file_handle(&file_handle);
+	/* A handle PHP put on CG(open_files) is freed at request shutdown; with
+	 * OPcache serving the script it is not there, and is ours to free. */
+	if (!file_handle.in_list) {
+		zend_destroy_file_handle(&file_handle);
+	}
 
 	if (EG(exit_status) == 255) {
 		res->bailout = 1;
