@@ -191,15 +191,13 @@ final class InMemoryKvOps implements KvOpsInterface
 
     /**
      * The server's strict integer syntax: an optional '-', then digits, no
-     * '+', spaces, leading zeros or '-0'; must fit in 64 bits.
+     * '+', spaces, leading zeros or '-0', within 64 bits. Exactly the strings
+     * PHP prints for an int, so a round trip through (int) decides it (a
+     * string that (int) truncates, pads or clamps does not come back equal).
      */
     private static function parseInt(string $value): ?int
     {
-        if (preg_match('/^-?(0|[1-9][0-9]*)$/D', $value) !== 1 || $value === '-0') {
-            return null;
-        }
         $n = (int) $value;
-        // (int) saturates on overflow; a round trip tells a real value from a clamped one.
         return (string) $n === $value ? $n : null;
     }
 }
