@@ -1,0 +1,83 @@
+<?php
+
+/*
+| Worker mode ([php] mode = "worker", worker_script = "worker.php"): boots the
+| Laravel application and its HTTP kernel once, then serves request after
+| request with ephpm_handle_request(), as Laravel Octane does. Per request:
+| a fresh Illuminate\Http\Request from the superglobals ephpm filled in, and
+| what Octane resets as far as this app uses it (session, cookies queued,
+| auth, the request in the container and the facades, the URL generator).
+| Application state that is meant to live on (config, routes, the cache
+| stores, rate limiters) is kept: that is the point of worker mode.
+*/
+
+use Illuminate\Contracts\Http\Kernel;
+use Illuminate\Http\Request;
+use Illuminate\Session\Middleware\StartSession;
+use Illuminate\Support\Facades\Facade;
+
+if (!function_exists('ephpm_handle_request')) {
+    http_response_code(404);
+    return;
+}
+
+define('LARAVEL_START', microtime(true));
+
+require __DIR__ . '/../vendor/autoload.php';
+
+$app = require __DIR__ . '/../bootstrap/app.php';
+
+/** @var \App\Http\Kernel $kernel */
+$kernel = $app->make(Kernel::class);
+// Load .env and config, register and boot every provider: once.
+$kernel->bootstrap();
+
+// Boots of the application in this server process (all PHP threads), and
+// requests served by this boot: GET /worker/boots, header X-Worker-Boots.
+$stats = new ArrayObject([
+    'boots' => function_exists('ephpm_kv_incr') ? ephpm_kv_incr('laravel-app:worker:boots') : 1,
+    'served' => 0,
+]);
+$app->instance('worker.stats', $stats);
+
+// The request-scoped services Laravel would build fresh in a new process.
+// StartSession is a singleton (Laravel 8-10) holding the session manager.
+$forget = ['session', 'session.store', StartSession::class, 'auth', 'auth.driver', 'cookie'];
+
+$handler = function () use ($app, $kernel, $stats, $forget) {
+    $stats['served']++;
+
+    // The router, the error pages and Symfony's base-URL detection should
+    // see the front controller, as under public/index.php.
+    $_SERVER['SCRIPT_NAME'] = $_SERVER['PHP_SELF'] = '/index.php';
+    $_SERVER['SCRIPT_FILENAME'] = __DIR__ . '/index.php';
+
+    $request = Request::capture();
+
+    // Fresh session manager and store (the store keeps the previous
+    // client's attributes and id otherwise), no cookies queued by the
+    // previous request, no user from the previous request.
+    foreach ($forget as $abstract) {
+        $app->forgetInstance($abstract);
+        Facade::clearResolvedInstance($abstract);
+    }
+    $app->instance('request', $request);
+    Facade::clearResolvedInstance('request');
+    if ($app->resolved('url')) {
+        $app['url']->setRequest($request);
+    }
+    if ($app->resolved('redirect')) {
+        // The redirector flashes to the session it was given when built.
+        $app['redirect']->setSession($app['session.store']);
+    }
+
+    $response = $kernel->handle($request);
+    $response->headers->set('X-Worker-Boots', (string) $stats['boots']);
+    $response->send();
+
+    $kernel->terminate($request, $response);
+};
+
+while (ephpm_handle_request($handler)) {
+    gc_collect_cycles();
+}
