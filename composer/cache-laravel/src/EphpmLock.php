@@ -29,7 +29,7 @@ class EphpmLock extends Lock
     /**
      * @return bool
      */
-    public function acquire()
+    public function acquire(): bool
     {
         return $this->ops->setnx($this->name, (string) $this->owner, max(0, (int) $this->seconds));
     }
@@ -39,7 +39,7 @@ class EphpmLock extends Lock
      *
      * @return bool
      */
-    public function release()
+    public function release(): bool
     {
         if ($this->ops->supportsDelIfEquals()) {
             return $this->ops->delIfEquals($this->name, (string) $this->owner);
@@ -58,7 +58,7 @@ class EphpmLock extends Lock
      *
      * @return void
      */
-    public function forceRelease()
+    public function forceRelease(): void
     {
         $this->ops->del($this->name);
     }
@@ -66,7 +66,7 @@ class EphpmLock extends Lock
     /**
      * @return string|null  the token in the store, null when nobody holds the lock
      */
-    protected function getCurrentOwner()
+    protected function getCurrentOwner(): ?string
     {
         return $this->ops->get($this->name);
     }

@@ -22,8 +22,10 @@ use Illuminate\Contracts\Cache\LockProvider;
  * namespace id in the store itself, so tagged flushes work here as they do
  * on any store that has forever() and forget().
  *
- * Method signatures carry no parameter types on purpose: they implement
- * Laravel's untyped Store contract, the same from Laravel 8 to 13.
+ * Parameters are untyped on purpose: they implement Laravel's untyped Store
+ * contract, the same from Laravel 8 to 13, and an implementation may not
+ * narrow a parameter. Return types are declared: they are allowed against an
+ * untyped contract and stay compatible if a later contract adds them.
  */
 class EphpmStore extends TaggableStore implements LockProvider
 {
@@ -42,7 +44,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  string  $key
      * @return mixed  null on a miss
      */
-    public function get($key)
+    public function get($key): mixed
     {
         $raw = $this->ops->get($this->key($key));
         return $raw === null ? null : $this->decode($raw);
@@ -54,7 +56,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      *
      * @return array<string, mixed>
      */
-    public function many(array $keys)
+    public function many(array $keys): array
     {
         $values = [];
         foreach ($keys as $key) {
@@ -69,7 +71,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  int  $seconds  floored to 1 (as Laravel's Redis store does); use forever() for no expiry
      * @return bool
      */
-    public function put($key, $value, $seconds)
+    public function put($key, $value, $seconds): bool
     {
         return $this->ops->set($this->key($key), $this->encode($value), self::ttl($seconds));
     }
@@ -79,7 +81,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  int  $seconds
      * @return bool  true only when every write succeeded
      */
-    public function putMany(array $values, $seconds)
+    public function putMany(array $values, $seconds): bool
     {
         $ok = true;
         foreach ($values as $key => $value) {
@@ -99,7 +101,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  int  $seconds
      * @return bool
      */
-    public function add($key, $value, $seconds)
+    public function add($key, $value, $seconds): bool
     {
         return $this->ops->setnx($this->key($key), $this->encode($value), self::ttl($seconds));
     }
@@ -112,7 +114,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  mixed  $value
      * @return int|false  false when the key holds anything but an integer, or on overflow
      */
-    public function increment($key, $value = 1)
+    public function increment($key, $value = 1): int|false
     {
         return $this->ops->incrBy($this->key($key), (int) $value);
     }
@@ -122,7 +124,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  mixed  $value
      * @return int|false
      */
-    public function decrement($key, $value = 1)
+    public function decrement($key, $value = 1): int|false
     {
         $value = (int) $value;
         if ($value === PHP_INT_MIN) {
@@ -136,7 +138,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  mixed  $value
      * @return bool
      */
-    public function forever($key, $value)
+    public function forever($key, $value): bool
     {
         return $this->ops->set($this->key($key), $this->encode($value), 0);
     }
@@ -149,7 +151,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  int  $seconds  floored to 1, as put()
      * @return bool  false when the key is missing or expired
      */
-    public function touch($key, $seconds)
+    public function touch($key, $seconds): bool
     {
         return $this->ops->expire($this->key($key), self::ttl($seconds));
     }
@@ -158,7 +160,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  string  $key
      * @return bool  whether a live item was removed
      */
-    public function forget($key)
+    public function forget($key): bool
     {
         return $this->ops->del($this->key($key)) > 0;
     }
@@ -172,7 +174,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @return bool  false when the server lacks ephpm_kv_del_prefix (older
      *               servers): nothing is removed then; bump the prefix instead
      */
-    public function flush()
+    public function flush(): bool
     {
         if ($this->prefix === '') {
             return $this->ops->flushAll();
@@ -193,7 +195,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  string|null  $owner  random when null
      * @return EphpmLock
      */
-    public function lock($name, $seconds = 0, $owner = null)
+    public function lock($name, $seconds = 0, $owner = null): EphpmLock
     {
         return new EphpmLock($this->ops, $this->key($name), (int) $seconds, $owner);
     }
@@ -205,7 +207,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      * @param  string  $owner
      * @return EphpmLock
      */
-    public function restoreLock($name, $owner)
+    public function restoreLock($name, $owner): EphpmLock
     {
         return $this->lock($name, 0, $owner);
     }
@@ -216,7 +218,7 @@ class EphpmStore extends TaggableStore implements LockProvider
      *
      * @return string
      */
-    public function getPrefix()
+    public function getPrefix(): string
     {
         return $this->prefix;
     }
