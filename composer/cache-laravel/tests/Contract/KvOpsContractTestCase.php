@@ -198,6 +198,8 @@ abstract class KvOpsContractTestCase extends TestCase
             $this->ops->set($this->k($name), $name === 'incr' ? '41' : 'owner', 1);
         }
         $this->ops->set($this->k('keep'), 'kept', 60);
+        $this->ops->set($this->k('dp:gone'), 'x', 1);
+        $this->ops->set($this->k('dp:live'), 'x', 60);
         $this->advance(1.1);
 
         $this->assertNull($this->ops->get($this->k('get')));
@@ -217,6 +219,9 @@ abstract class KvOpsContractTestCase extends TestCase
         $this->assertSame(1, $this->ops->incrBy($this->k('incr'), 1));
         $this->assertSame(-1, $this->ops->ttl($this->k('incr')));
         $this->assertSame('kept', $this->ops->get($this->k('keep')));
+        if ($this->ops->supportsDelPrefix()) {
+            $this->assertSame(1, $this->ops->delPrefix($this->k('dp:')), 'del_prefix counts live keys only');
+        }
     }
 
     public function testSetnx(): void
