@@ -7,6 +7,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -744,5 +745,26 @@ func TestLaravelWorkerStateReset(t *testing.T) {
 	s.call(t, "PUT", "/api/cache/q?store=ephpm_other", map[string]any{"value": 1, "ttl": 60})
 	if m := s.call(t, "GET", "/api/cache/q", nil); m["has"] != false {
 		t.Errorf("?store= of the previous request leaked: %v", m)
+	}
+}
+
+// TestLaravelWorkerSurvivesClientAbort: clients that hang up before their
+// answer must not take the booted application down with them.
+func TestLaravelWorkerSurvivesClientAbort(t *testing.T) {
+	s := startLaravel(t, laravelModes[1].env...)
+	for i := 0; i < 3; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		req, err := http.NewRequestWithContext(ctx, "GET", s.URL+"/slow?ms=400", nil)
+		must(t, err)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			t.Log("the slow page answered before the client gave up")
+		}
+		cancel()
+		// The next request is served by the same boot.
+		m := s.call(t, "GET", "/worker/boots", nil)
+		if num(m, "boots") != 1 {
+			t.Fatalf("after client abort %d: %v, want boots 1\n%s", i+1, m, s.Log())
+		}
 	}
 }

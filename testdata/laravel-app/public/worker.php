@@ -23,6 +23,11 @@ if (!function_exists('ephpm_handle_request')) {
 
 define('LARAVEL_START', microtime(true));
 
+// A client that goes away mid-request must not stop the worker (PHP would
+// end the whole script, i.e. the booted application, at its next output):
+// finish the request, then take the next.
+ignore_user_abort(true);
+
 require __DIR__ . '/../vendor/autoload.php';
 
 $app = require __DIR__ . '/../bootstrap/app.php';
@@ -78,6 +83,14 @@ $handler = function () use ($app, $kernel, $stats, $forget) {
     $kernel->terminate($request, $response);
 };
 
+// Collect garbage cycles between requests when memory grew by 16 MB since
+// the last collection, not after every request: a full collection over a
+// booted Laravel costs more than serving a cached page (Octane does the
+// same with its garbage threshold).
+$collectedAt = memory_get_usage();
 while (ephpm_handle_request($handler)) {
-    gc_collect_cycles();
+    if (memory_get_usage() - $collectedAt > 16 * 1024 * 1024) {
+        gc_collect_cycles();
+        $collectedAt = memory_get_usage();
+    }
 }

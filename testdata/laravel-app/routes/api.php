@@ -77,7 +77,14 @@ Route::get('/worker/boots', function () {
         'boots' => $stats ? $stats['boots'] : null,
         'served' => $stats ? $stats['served'] : null,
         'app' => spl_object_id(app()),
+        'memory' => memory_get_usage(),
     ];
+});
+
+// A slow page (?ms milliseconds), for clients that give up waiting.
+Route::get('/slow', function (Request $request) {
+    usleep(1000 * min((int) $request->query('ms', 100), 5000));
+    return ['slept_ms' => (int) $request->query('ms', 100)];
 });
 
 Route::prefix('api')->group(function () use ($store, $body, $ttl, $kvKey) {
