@@ -21,7 +21,8 @@ const (
 
 type candidate struct {
 	key   string
-	it    item
+	sl    *slot
+	v     *vhdr
 	clock uint32
 }
 
@@ -58,11 +59,15 @@ func (s *Store) evictOne() bool {
 		for len(s.pool) > 0 {
 			c := s.pool[0]
 			s.pool = s.pool[1:]
-			// Skip a candidate read since it was sampled (LRU) or replaced.
-			if attempt == 0 && s.policy != AllKeysRandom && atomic.LoadUint32(c.it.clock()) != c.clock {
+			// Skip a candidate replaced since it was sampled, or (LRU)
+			// read since.
+			if c.sl.v.Load() != c.v {
 				continue
 			}
-			if s.removeIf(c.key, c.it, &s.evictions) {
+			if attempt == 0 && s.policy != AllKeysRandom && atomic.LoadUint32(&c.v.clock) != c.clock {
+				continue
+			}
+			if s.remove(c.key, c.sl, c.v, false, &s.evictions) != nil {
 				return true
 			}
 		}
@@ -75,12 +80,13 @@ func (s *Store) refill() {
 	sample := make([]candidate, 0, sampleSize)
 	seen := 0
 	now := s.now()
-	s.m.Range(func(key string, it item) bool {
-		if s.policy == VolatileLRU && it.expires == 0 {
+	s.m.Range(func(key string, sl *slot) bool {
+		v := sl.v.Load()
+		if v == tomb || (s.policy == VolatileLRU && v.deadline() == 0) {
 			return true
 		}
-		c := candidate{key: key, it: it, clock: atomic.LoadUint32(it.clock())}
-		if s.expired(it, now) {
+		c := candidate{key: key, sl: sl, v: v, clock: atomic.LoadUint32(&v.clock)}
+		if expiredAt(v, now) {
 			c.clock = 0 // expired entries go first
 		}
 		seen++

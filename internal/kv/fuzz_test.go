@@ -176,7 +176,7 @@ func FuzzOps(f *testing.F) {
 		}
 		// Accounting matches what is stored.
 		var sum int64
-		s.m.Range(func(k string, it item) bool { sum += it.cost(); return true })
+		sum = storedBytes(s)
 		if st := s.Stats(); st.Bytes != sum || st.Keys != int64(s.Len()) {
 			t.Fatalf("accounting: %+v, actual bytes %d keys %d", st, sum, s.Len())
 		}

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/puzpuzpuz/xsync/v4"
 )
@@ -32,10 +31,11 @@ const (
 )
 
 // EntryOverhead is what one entry costs beyond its key and value bytes,
-// as counted against the memory limit: the map entry (48 bytes: key and
-// value headers, expiry), the map bucket slot (about 32), and the 4-byte
-// access clock with allocation rounding (16).
-const EntryOverhead = 96
+// as counted against the memory limit: the map entry (24 bytes: key
+// header and slot pointer), the slot header (8), the version header (16:
+// expiry, access clock, length) and the entry's share of the map's
+// buckets (about 32).
+const EntryOverhead = 80
 
 var (
 	// ErrNotInteger: IncrBy on a value that is not a decimal int64.
@@ -63,31 +63,9 @@ type Stats struct {
 	Hits, Misses, Keys, Bytes, Evictions, Expirations int64
 }
 
-// item is the map value. data holds, in one allocation, a 4-byte access
-// clock, the key and the value; the map key is a substring of it, so a
-// key costs no allocation of its own.
-type item struct {
-	data    string
-	expires int64 // unix nanos; 0 = no expiry
-}
-
-const header = 4 // bytes of access clock at the front of data
-
-func (it item) value(klen int) string { return it.data[header+klen:] }
-
-func (it item) cost() int64 { return int64(len(it.data)-header) + EntryOverhead }
-
-// sameAlloc reports whether a and b are the same stored version.
-func sameAlloc(a, b item) bool {
-	return unsafe.StringData(a.data) == unsafe.StringData(b.data) && a.expires == b.expires
-}
-
-// clock is the access clock word of it.
-func (it item) clock() *uint32 { return (*uint32)(unsafe.Pointer(unsafe.StringData(it.data))) }
-
 // Store is the key-value store. Safe for concurrent use.
 type Store struct {
-	m      *xsync.Map[string, item]
+	m      *xsync.Map[string, *slot]
 	limit  int64
 	policy Policy
 	now    func() int64
@@ -130,7 +108,7 @@ func New(opts Options) (*Store, error) {
 		now = func() int64 { return unix + int64(time.Since(start)) }
 	}
 	s := &Store{
-		m:      xsync.NewMap[string, item](),
+		m:      xsync.NewMap[string, *slot](),
 		limit:  opts.MemoryLimit,
 		policy: opts.Policy,
 		now:    now,
@@ -180,32 +158,25 @@ func (s *Store) updateTick() {
 
 // touch records an access for LRU; a store only when the clock moved, so
 // hot keys read by many threads do not bounce a cache line.
-func (s *Store) touch(it item) {
+func (s *Store) touch(h *vhdr) {
 	t := s.tick.Load()
-	if p := it.clock(); atomic.LoadUint32(p) != t {
-		atomic.StoreUint32(p, t)
+	if atomic.LoadUint32(&h.clock) != t {
+		atomic.StoreUint32(&h.clock, t)
 	}
 }
 
-func (s *Store) expired(it item, now int64) bool {
-	return it.expires != 0 && now >= it.expires
+// live reports whether version h has not expired. It reads the clock only
+// for versions with a TTL: the clock is a system call on some machines,
+// and most entries have none.
+func (s *Store) live(h *vhdr) bool {
+	e := h.deadline()
+	return e == 0 || s.now() < e
 }
 
-// isExpired reads the clock only for entries that have a TTL: the clock
-// is a system call on some machines, and most entries have none.
-func (s *Store) isExpired(it item) bool {
-	return it.expires != 0 && s.now() >= it.expires
+func expiredAt(h *vhdr, now int64) bool {
+	e := h.deadline()
+	return e != 0 && now >= e
 }
-
-func (s *Store) newItem(key, value string, expires int64) item {
-	b := make([]byte, header+len(key)+len(value))
-	*(*uint32)(unsafe.Pointer(&b[0])) = s.tick.Load()
-	copy(b[header:], key)
-	copy(b[header+len(key):], value)
-	return item{data: unsafe.String(&b[0], len(b)), expires: expires}
-}
-
-func keyOf(it item, klen int) string { return it.data[header : header+klen] }
 
 func (s *Store) deadline(ttl time.Duration) int64 {
 	if ttl <= 0 {
@@ -214,52 +185,90 @@ func (s *Store) deadline(ttl time.Duration) int64 {
 	return s.now() + int64(ttl)
 }
 
-// lookup returns the live item for key, dropping it if it expired.
-func (s *Store) lookup(key string) (item, bool) {
-	it, ok := s.m.Load(key)
-	if !ok {
-		return item{}, false
-	}
-	if it.expires != 0 && s.now() >= it.expires {
-		s.removeIf(key, it, &s.expirations)
-		return item{}, false
-	}
-	return it, true
+func overflows(n, delta int64) bool {
+	return (delta > 0 && n > math.MaxInt64-delta) || (delta < 0 && n < math.MinInt64-delta)
 }
 
-// removeIf deletes key if it still holds exactly version it, and counts
-// the removal in counter.
-func (s *Store) removeIf(key string, it item, counter *stripedCounter) bool {
-	removed := false
-	s.m.Compute(key, func(cur item, loaded bool) (item, xsync.ComputeOp) {
-		if loaded && sameAlloc(cur, it) {
-			removed = true
+// lookup returns key's live version, dropping an expired one. No lock, no
+// allocation: one map load and one atomic load.
+func (s *Store) lookup(key string) (*vhdr, bool) {
+	sl, ok := s.m.Load(key)
+	if !ok {
+		return nil, false
+	}
+	h := sl.v.Load()
+	if h == tomb {
+		return nil, false
+	}
+	if e := h.deadline(); e != 0 && s.now() >= e {
+		s.remove(key, sl, h, true, &s.expirations)
+		return nil, false
+	}
+	return h, true
+}
+
+// remove deletes key if it still holds slot sl at version h (at any
+// version when h is nil; only while expired when onlyExpired), counting
+// the removal in counter. It returns the version removed, or nil.
+func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter *stripedCounter) *vhdr {
+	var old *vhdr
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+		if !loaded || cur != sl {
+			return cur, xsync.CancelOp
+		}
+		if h == nil {
+			old = cur.v.Swap(tomb)
 			return cur, xsync.DeleteOp
 		}
-		return cur, xsync.CancelOp
+		if onlyExpired && s.live(h) { // Expire moved it on meanwhile
+			return cur, xsync.CancelOp
+		}
+		if !cur.v.CompareAndSwap(h, tomb) {
+			return cur, xsync.CancelOp
+		}
+		old = h
+		return cur, xsync.DeleteOp
 	})
-	if removed {
-		s.bytes.Add(-it.cost())
+	if old != nil {
+		s.bytes.Add(-cost(len(key), old))
 		s.keys.Add(-1)
 		if counter != nil {
 			counter.add(key, 1)
 		}
 	}
-	return removed
+	return old
 }
 
 // Get returns the value of a live key. The returned string is the store's
-// own immutable copy: no copy is made, and key is not retained, so a view
-// of foreign memory (unsafe.String over a C buffer) is fine.
+// own immutable copy: no copy is made (except a counter's decimal text),
+// and key is not retained, so a view of foreign memory (unsafe.String
+// over a C buffer) is fine.
 func (s *Store) Get(key string) (string, bool) {
-	it, ok := s.lookup(key)
+	h, ok := s.lookup(key)
 	if !ok {
 		s.misses.add(key, 1)
 		return "", false
 	}
-	s.touch(it)
+	s.touch(h)
 	s.hits.add(key, 1)
-	return it.value(len(key)), true
+	if h.isCounter() {
+		return strconv.FormatInt(atomic.LoadInt64(h.cell()), 10), true
+	}
+	return h.str(), true
+}
+
+// GetTo is Get for a caller that copies the value out before reusing
+// scratch: a counter's decimal text is written into scratch (20 bytes
+// suffice) instead of a new string, so a hit never allocates.
+func (s *Store) GetTo(key string, scratch []byte) (string, bool) {
+	h, ok := s.lookup(key)
+	if !ok {
+		s.misses.add(key, 1)
+		return "", false
+	}
+	s.touch(h)
+	s.hits.add(key, 1)
+	return h.text(scratch), true
 }
 
 // Exists reports whether key is live. It counts neither a hit nor a miss.
@@ -281,69 +290,103 @@ func (s *Store) SetNX(key, value string, ttl time.Duration) bool {
 	return s.put(key, value, s.deadline(ttl), true)
 }
 
+// put: an existing key takes the new version by one compare-and-swap on
+// its slot, with no lock; a new key is inserted under the bucket lock.
+// The growth is reserved before the write, so the limit holds under
+// concurrency.
 func (s *Store) put(key, value string, expires int64, onlyIfAbsent bool) bool {
-	newCost := int64(len(key)+len(value)) + EntryOverhead
-	// Reserve the growth first, so the limit holds under concurrency;
-	// estimate it from the current entry, correct after the write.
-	var oldCost int64
-	if old, ok := s.m.Load(key); ok {
-		if onlyIfAbsent && !s.isExpired(old) {
+	nv := newVersion(value, expires, s.tick.Load())
+	newCost := cost(len(key), nv)
+	for {
+		sl, ok := s.m.Load(key)
+		if !ok {
+			break
+		}
+		old := sl.v.Load()
+		if old == tomb {
+			break
+		}
+		wasLive := s.live(old)
+		if onlyIfAbsent && wasLive {
 			return false
 		}
-		oldCost = old.cost()
-	}
-	reserved := max(newCost-oldCost, 0)
-	if !s.reserve(reserved) {
-		return false
-	}
-	it := s.newItem(key, value, expires)
-	var (
-		old      item
-		loaded   bool
-		inserted bool
-	)
-	s.m.Compute(keyOf(it, len(key)), func(cur item, ok bool) (item, xsync.ComputeOp) {
-		old, loaded = cur, ok
-		if ok && onlyIfAbsent && !s.isExpired(cur) {
-			return cur, xsync.CancelOp
+		grow := newCost - cost(len(key), old)
+		if !s.reserve(grow) {
+			return false
 		}
-		inserted = true
-		return it, xsync.UpdateOp
-	})
-	if !inserted {
-		s.bytes.Add(-reserved)
+		if sl.v.CompareAndSwap(old, nv) {
+			if !wasLive {
+				s.expirations.add(key, 1)
+			}
+			return true
+		}
+		s.bytes.Add(-grow) // lost a race: undo and look again
+	}
+	return s.putLocked(key, nv, newCost, onlyIfAbsent)
+}
+
+func (s *Store) putLocked(key string, nv *vhdr, newCost int64, onlyIfAbsent bool) bool {
+	// The key was absent a moment ago: reserve its whole entry.
+	if !s.reserve(newCost) {
 		return false
 	}
-	delta := newCost - reserved
-	if loaded {
-		delta -= old.cost()
-		if s.isExpired(old) {
+	// The map keeps the key passed to Compute when it inserts, so that
+	// key must be the store's own copy: the one in the new slot.
+	sl, stable := newSlot(key)
+	var (
+		old                        *vhdr
+		inserted, refused, oldLive bool
+	)
+	s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+		if !loaded {
+			sl.v.Store(nv)
+			inserted = true
+			return sl, xsync.UpdateOp
+		}
+		for { // under the bucket lock a slot in the map is never tomb
+			o := cur.v.Load()
+			oldLive = s.live(o)
+			if onlyIfAbsent && oldLive {
+				refused = true
+				return cur, xsync.CancelOp
+			}
+			if cur.v.CompareAndSwap(o, nv) {
+				old = o
+				return cur, xsync.CancelOp
+			}
+		}
+	})
+	switch {
+	case refused:
+		s.bytes.Add(-newCost)
+		return false
+	case inserted:
+		s.keys.Add(1)
+	default:
+		s.bytes.Add(-cost(len(key), old))
+		if !oldLive {
 			s.expirations.add(key, 1)
 		}
-	} else {
-		s.keys.Add(1)
 	}
-	s.bytes.Add(delta)
 	return true
 }
 
 // Del removes key; it reports whether a live entry was there.
 func (s *Store) Del(key string) bool {
-	var old item
-	var loaded bool
-	s.m.Compute(key, func(cur item, ok bool) (item, xsync.ComputeOp) {
-		old, loaded = cur, ok
-		if !ok {
+	var old *vhdr
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+		if !loaded {
 			return cur, xsync.CancelOp
 		}
+		old = cur.v.Swap(tomb)
 		return cur, xsync.DeleteOp
 	})
-	if !loaded {
+	if old == nil {
 		return false
 	}
-	s.bytes.Add(-old.cost())
+	s.bytes.Add(-cost(len(key), old))
 	s.keys.Add(-1)
-	if s.isExpired(old) {
+	if !s.live(old) {
 		s.expirations.add(key, 1)
 		return false
 	}
@@ -354,65 +397,125 @@ func (s *Store) Del(key string) bool {
 // new value. A missing key starts at 0 with no expiry; an existing key
 // keeps its TTL. A value that is not a decimal int64 gives ErrNotInteger,
 // leaving the value untouched; so does an overflow (ErrOverflow).
+//
+// A counter is kept as an int64 cell (Get shows its decimal text), so
+// incrementing a live counter is a compare-and-swap on that cell: no lock,
+// no allocation. Anything else (a new key, an expired one, a decimal
+// string turned into a counter) goes through the bucket lock.
 func (s *Store) IncrBy(key string, delta int64) (int64, error) {
-	// At most 20 digits and a sign; a new key also costs its entry.
-	reserved := int64(21)
-	if old, ok := s.m.Load(key); !ok || s.isExpired(old) {
-		reserved += int64(len(key)) + EntryOverhead
+	if sl, ok := s.m.Load(key); ok {
+		if h := sl.v.Load(); h.isCounter() && h != tomb && s.live(h) {
+			c := h.cell()
+			for {
+				n := atomic.LoadInt64(c)
+				if overflows(n, delta) {
+					return 0, ErrOverflow
+				}
+				if atomic.CompareAndSwapInt64(c, n, n+delta) {
+					s.touch(h)
+					return n + delta, nil
+				}
+			}
+		}
+	}
+	return s.incrLocked(key, delta)
+}
+
+func (s *Store) incrLocked(key string, delta int64) (int64, error) {
+	// Reserve the growth: a new key costs its whole entry, a string
+	// turned into a counter the difference (a cell is 8 bytes).
+	reserved := int64(len(key)) + 8 + EntryOverhead
+	if sl, ok := s.m.Load(key); ok {
+		if h := sl.v.Load(); h != tomb && s.live(h) {
+			reserved = max(8-h.size(), 0)
+		}
 	}
 	if !s.reserve(reserved) {
 		return 0, ErrNoMemory
 	}
-	// The map keeps the key passed to Compute, so it must be ours, not
-	// the caller's: allocate the new entry's memory first (room for the
-	// longest int64) and compute on the key inside it.
-	buf := make([]byte, header+len(key)+20)
-	*(*uint32)(unsafe.Pointer(&buf[0])) = s.tick.Load()
-	copy(buf[header:], key)
-	stable := unsafe.String(&buf[header], len(key))
 	var (
-		result  int64
-		err     error
-		old     item
-		loaded  bool
-		written item
+		sl     *slot
+		stable = key // not kept: Compute below inserts only with a slot's own key
 	)
-	s.m.Compute(stable, func(cur item, ok bool) (item, xsync.ComputeOp) {
-		old, loaded, err = cur, ok, nil
-		var n, expires int64
-		if ok && !s.isExpired(cur) {
-			v, perr := parseInt(cur.value(len(key)))
-			if perr != nil {
-				err = ErrNotInteger
-				return cur, xsync.CancelOp
+	for {
+		var (
+			result              int64
+			err                 error
+			old, nv             *vhdr
+			inserted, retry     bool
+			oldExpired, changed bool
+		)
+		s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+			if !loaded {
+				if sl == nil {
+					retry = true
+					return cur, xsync.CancelOp
+				}
+				nv = newCounter(delta, 0, s.tick.Load())
+				sl.v.Store(nv)
+				result, inserted = delta, true
+				return sl, xsync.UpdateOp
 			}
-			n, expires = v, cur.expires
+			for { // under the bucket lock a slot in the map is never tomb
+				o := cur.v.Load()
+				var n, expires int64
+				live := s.live(o)
+				if live && o.isCounter() { // a counter already: in place
+					c := o.cell()
+					x := atomic.LoadInt64(c)
+					if overflows(x, delta) {
+						err = ErrOverflow
+						return cur, xsync.CancelOp
+					}
+					if atomic.CompareAndSwapInt64(c, x, x+delta) {
+						s.touch(o)
+						result = x + delta
+						return cur, xsync.CancelOp
+					}
+					continue
+				}
+				if live {
+					v, perr := parseInt(o.str())
+					if perr != nil {
+						err = ErrNotInteger
+						return cur, xsync.CancelOp
+					}
+					n, expires = v, o.deadline()
+				}
+				if overflows(n, delta) {
+					err = ErrOverflow
+					return cur, xsync.CancelOp
+				}
+				c := newCounter(n+delta, expires, s.tick.Load())
+				if cur.v.CompareAndSwap(o, c) {
+					old, nv, result = o, c, n+delta
+					oldExpired, changed = !live, true
+					return cur, xsync.CancelOp
+				}
+			}
+		})
+		if retry {
+			sl, stable = newSlot(key)
+			continue
 		}
-		if (delta > 0 && n > math.MaxInt64-delta) || (delta < 0 && n < math.MinInt64-delta) {
-			err = ErrOverflow
-			return cur, xsync.CancelOp
+		if err != nil {
+			s.bytes.Add(-reserved)
+			return 0, err
 		}
-		r := n + delta
-		digits := strconv.AppendInt(buf[:header+len(key)], r, 10)
-		written = item{data: unsafe.String(&buf[0], len(digits)), expires: expires}
-		result = r
-		return written, xsync.UpdateOp
-	})
-	if err != nil {
-		s.bytes.Add(-reserved)
-		return 0, err
+		var change int64
+		switch {
+		case inserted:
+			s.keys.Add(1)
+			change = cost(len(key), nv)
+		case changed:
+			change = cost(len(key), nv) - cost(len(key), old)
+			if oldExpired {
+				s.expirations.add(key, 1)
+			}
+		}
+		s.bytes.Add(change - reserved)
+		return result, nil
 	}
-	change := written.cost()
-	if loaded {
-		change -= old.cost()
-		if s.isExpired(old) {
-			s.expirations.add(key, 1)
-		}
-	} else {
-		s.keys.Add(1)
-	}
-	s.bytes.Add(change - reserved)
-	return result, nil
 }
 
 // parseInt is strict: an optional '-', then digits; no '+', spaces or
@@ -428,35 +531,24 @@ func parseInt(v string) (int64, error) {
 }
 
 // Expire sets a live key's TTL; ttl <= 0 returns false and changes nothing.
+// It changes the current version's expiry in place, under the bucket
+// lock (see slot.go for why that is safe).
 func (s *Store) Expire(key string, ttl time.Duration) bool {
 	if ttl <= 0 {
 		return false
 	}
 	expires := s.now() + int64(ttl)
-	for {
-		cur, ok := s.lookup(key)
-		if !ok {
-			return false
-		}
-		// A new version with its own memory: the map keeps the key
-		// passed to Compute, which must not be the caller's.
-		next := s.newItem(key, cur.value(len(key)), expires)
-		done, changed := false, false
-		s.m.Compute(keyOf(next, len(key)), func(now item, ok bool) (item, xsync.ComputeOp) {
-			if !ok || !sameAlloc(now, cur) {
-				changed = true
-				return now, xsync.CancelOp
+	done := false
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+		if loaded {
+			if o := cur.v.Load(); s.live(o) {
+				atomic.StoreInt64(&o.expires, expires)
+				done = true
 			}
-			done = true
-			return next, xsync.UpdateOp
-		})
-		if done {
-			return true
 		}
-		if !changed {
-			return false
-		}
-	}
+		return cur, xsync.CancelOp
+	})
+	return done
 }
 
 // TTL is the seconds left, rounded up; -1 without expiry; -2 if missing.
@@ -470,45 +562,53 @@ func (s *Store) TTL(key string) int64 {
 
 // PTTL is the milliseconds left, rounded up; -1 / -2 as TTL.
 func (s *Store) PTTL(key string) int64 {
-	it, ok := s.lookup(key)
+	h, ok := s.lookup(key)
 	if !ok {
 		return -2
 	}
-	if it.expires == 0 {
+	e := h.deadline()
+	if e == 0 {
 		return -1
 	}
-	left := it.expires - s.now()
+	left := e - s.now()
 	return (left + int64(time.Millisecond) - 1) / int64(time.Millisecond)
 }
 
 // DelIfEquals deletes key only if its live value equals expected
 // (atomic compare-and-delete, e.g. releasing a lock only for its owner).
 func (s *Store) DelIfEquals(key, expected string) bool {
-	var old item
-	deleted := false
-	s.m.Compute(key, func(cur item, ok bool) (item, xsync.ComputeOp) {
-		if !ok || s.isExpired(cur) || cur.value(len(key)) != expected {
+	var old *vhdr
+	var scratch [20]byte
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+		if !loaded {
 			return cur, xsync.CancelOp
 		}
-		old, deleted = cur, true
-		return cur, xsync.DeleteOp
+		for {
+			o := cur.v.Load()
+			if !s.live(o) || o.text(scratch[:]) != expected {
+				return cur, xsync.CancelOp
+			}
+			if cur.v.CompareAndSwap(o, tomb) {
+				old = o
+				return cur, xsync.DeleteOp
+			}
+		}
 	})
-	if deleted {
-		s.bytes.Add(-old.cost())
-		s.keys.Add(-1)
+	if old == nil {
+		return false
 	}
-	return deleted
+	s.bytes.Add(-cost(len(key), old))
+	s.keys.Add(-1)
+	return true
 }
 
 // DelPrefix removes every key starting with prefix; it returns how many
 // live keys it removed.
 func (s *Store) DelPrefix(prefix string) int {
 	n := 0
-	now := s.now()
-	s.m.Range(func(key string, it item) bool {
+	s.m.Range(func(key string, sl *slot) bool {
 		if strings.HasPrefix(key, prefix) {
-			live := !s.expired(it, now)
-			if s.removeIf(key, it, nil) && live {
+			if old := s.remove(key, sl, nil, false, nil); old != nil && s.live(old) {
 				n++
 			}
 		}
@@ -519,8 +619,8 @@ func (s *Store) DelPrefix(prefix string) int {
 
 // Flush removes every key.
 func (s *Store) Flush() {
-	s.m.Range(func(key string, it item) bool {
-		s.removeIf(key, it, nil)
+	s.m.Range(func(key string, sl *slot) bool {
+		s.remove(key, sl, nil, false, nil)
 		return true
 	})
 }
@@ -530,8 +630,8 @@ func (s *Store) Flush() {
 func (s *Store) SweepExpired() int {
 	n := 0
 	now := s.now()
-	s.m.Range(func(key string, it item) bool {
-		if s.expired(it, now) && s.removeIf(key, it, &s.expirations) {
+	s.m.Range(func(key string, sl *slot) bool {
+		if h := sl.v.Load(); h != tomb && expiredAt(h, now) && s.remove(key, sl, h, true, &s.expirations) != nil {
 			n++
 		}
 		return true

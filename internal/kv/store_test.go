@@ -374,7 +374,7 @@ func TestEvictionKeepsUnderLimit(t *testing.T) {
 			}
 			// Accounting matches the entries present.
 			var sum int64
-			s.m.Range(func(k string, it item) bool { sum += it.cost(); return true })
+			sum = storedBytes(s)
 			if sum != st.Bytes || int64(s.Len()) != st.Keys {
 				t.Errorf("accounted %d bytes / %d keys, actual %d / %d", st.Bytes, st.Keys, sum, s.Len())
 			}
@@ -388,6 +388,9 @@ func TestNoEvictionRefusesAndKeepsOld(t *testing.T) {
 	if stored == 0 || stored == 200 {
 		t.Fatalf("stored %d of 200", stored)
 	}
+	// Top up with entries no bigger than a new counter, so what is left
+	// cannot hold one.
+	fill(s, "z", 100, 8, 0)
 	if s.Set("k0", string(make([]byte, 5000)), 0) {
 		t.Fatal("a write over the limit was accepted")
 	}
@@ -434,7 +437,7 @@ func TestLRUKeepsRecentlyReadKeys(t *testing.T) {
 		}
 		time.Sleep(120 * time.Millisecond)
 	}
-	fill(s, "new", 1000, 100, 0)
+	fill(s, "new", 1300, 100, 0)
 	hot, cold := 0, 0
 	for i := 0; i < 200; i++ {
 		if s.Exists(fmt.Sprint("hot", i)) {
@@ -583,4 +586,142 @@ func BenchmarkIncrByParallel(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// storedBytes sums the cost of every entry in the map, as accounted.
+func storedBytes(s *Store) int64 {
+	var sum int64
+	s.m.Range(func(k string, sl *slot) bool {
+		if v := sl.v.Load(); v != tomb {
+			sum += cost(len(k), v)
+		}
+		return true
+	})
+	return sum
+}
+
+// The lock-free paths (a write to an existing key is a compare-and-swap on
+// its slot, a counter's increment one on its cell) racing with the locked
+// ones (insert, delete, expire, conversions, eviction): the accounting
+// must match what is stored, and the limit must hold.
+func TestConcurrentMixedOpsKeepAccounting(t *testing.T) {
+	for _, limit := range []int64{0, 4_000} {
+		t.Run(fmt.Sprint("limit=", limit), func(t *testing.T) {
+			s, err := New(Options{MemoryLimit: limit, SweepInterval: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			keys := []string{"a", "b", "c", "d", "p:1", "p:2", "counter", "long-key-" + strings.Repeat("x", 300)}
+			vals := []string{"1", "", "x", strings.Repeat("v", 100), "-7", "007"}
+			var wg sync.WaitGroup
+			for g := 0; g < 8; g++ {
+				wg.Add(1)
+				go func(g int) {
+					defer wg.Done()
+					for i := 0; i < 20000; i++ {
+						r := (i*7 + g*13) ^ (i >> 3)
+						k, v := keys[r%len(keys)], vals[(r/8)%len(vals)]
+						switch (r / 3) % 11 {
+						case 0, 1:
+							s.Set(k, v, time.Duration(r%3)*time.Millisecond)
+						case 2:
+							s.SetNX(k, v, 0)
+						case 3:
+							s.Del(k)
+						case 4, 5:
+							s.IncrBy(k, int64(r%5)-2)
+						case 6:
+							s.Expire(k, time.Millisecond)
+						case 7:
+							s.Get(k)
+						case 8:
+							s.DelIfEquals(k, v)
+						case 9:
+							if i%100 == 0 {
+								s.DelPrefix("p:")
+							}
+						case 10:
+							s.PTTL(k)
+						}
+					}
+				}(g)
+			}
+			wg.Wait()
+			st := s.Stats()
+			if sum := storedBytes(s); st.Bytes != sum || st.Keys != int64(s.Len()) {
+				t.Fatalf("accounted %d bytes / %d keys, stored %d / %d", st.Bytes, st.Keys, sum, s.Len())
+			}
+			if limit > 0 && st.Bytes > limit {
+				t.Fatalf("bytes %d over limit %d", st.Bytes, limit)
+			}
+		})
+	}
+}
+
+// Increments on a counter while Expire and Get run and a decimal string
+// is converted: none is lost, and the TTL set by Expire stays.
+func TestConcurrentIncrWithExpireIsExact(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	s.Set("n", "100", 0)
+	const goroutines, each = 8, 5000
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if _, err := s.IncrBy("n", 1); err != nil {
+					t.Error(err)
+					return
+				}
+				if g == 0 && i%50 == 0 {
+					s.Expire("n", time.Hour)
+					s.Get("n")
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	if v, _ := s.Get("n"); v != strconv.Itoa(100+goroutines*each) {
+		t.Fatalf("counter %s, want %d", v, 100+goroutines*each)
+	}
+	if s.TTL("n") != 3600 {
+		t.Fatalf("ttl %d", s.TTL("n"))
+	}
+	if n, _ := s.IncrBy("n", -1); n != int64(99+goroutines*each) {
+		t.Fatalf("after: %d", n)
+	}
+}
+
+func TestCounterTextEverywhere(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	s.IncrBy("c", -42)
+	if v, ok := s.GetTo("c", make([]byte, 20)); !ok || v != "-42" {
+		t.Fatalf("GetTo %q", v)
+	}
+	if s.DelIfEquals("c", "42") || !s.DelIfEquals("c", "-42") {
+		t.Fatal("del_if_equals on a counter compares its text")
+	}
+	s.IncrBy("c", math.MinInt64)
+	if v, _ := s.Get("c"); v != strconv.FormatInt(math.MinInt64, 10) {
+		t.Fatalf("min: %q", v)
+	}
+	if _, err := s.IncrBy("c", -1); !errors.Is(err, ErrOverflow) {
+		t.Fatal(err)
+	}
+	s.Set("c", "str", 0)
+	if _, err := s.IncrBy("c", 1); !errors.Is(err, ErrNotInteger) {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Bytes != storedBytes(s) {
+		t.Fatalf("%+v vs %d", st, storedBytes(s))
+	}
+	hit := testing.AllocsPerRun(1000, func() { s.IncrBy("ctr", 1) })
+	scratch := make([]byte, 20)
+	get := testing.AllocsPerRun(1000, func() { s.GetTo("ctr", scratch) })
+	set := testing.AllocsPerRun(1000, func() { s.Set("c", "value", 0) })
+	if hit != 0 || get != 0 || set != 1 {
+		t.Errorf("allocations: incr_by %v, get of a counter %v, overwrite %v", hit, get, set)
+	}
 }

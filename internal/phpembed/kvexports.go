@@ -38,7 +38,8 @@ func ttlDuration(seconds C.long) time.Duration {
 }
 
 // ephpm_go_kv_get copies a hit into buf when it fits (returning its
-// length), else into a new PHP string in rv; or reports a miss.
+// length), else into a new PHP string in rv; or reports a miss. buf must
+// hold at least 20 bytes (a counter's text).
 //
 //export ephpm_go_kv_get
 func ephpm_go_kv_get(key *C.char, klen C.size_t, buf *C.char, bufLen C.size_t, rv unsafe.Pointer) C.longlong {
@@ -46,12 +47,16 @@ func ephpm_go_kv_get(key *C.char, klen C.size_t, buf *C.char, bufLen C.size_t, r
 	if s == nil {
 		return C.EPHPM_KV_MISS
 	}
-	v, ok := s.Get(cstr(key, klen))
+	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(bufLen))
+	// A counter's decimal text is written straight into dst.
+	v, ok := s.GetTo(cstr(key, klen), dst)
 	if !ok {
 		return C.EPHPM_KV_MISS
 	}
-	if len(v) <= int(bufLen) {
-		copy(unsafe.Slice((*byte)(unsafe.Pointer(buf)), len(v)), v)
+	if len(v) <= len(dst) {
+		if len(v) > 0 && unsafe.StringData(v) != &dst[0] {
+			copy(dst, v)
+		}
 		return C.longlong(len(v))
 	}
 	if C.ephpm_zval_set_stringl(rv, (*C.char)(unsafe.Pointer(unsafe.StringData(v))), C.size_t(len(v))) != 0 {

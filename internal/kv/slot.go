@@ -1,0 +1,219 @@
+package kv
+
+import (
+	"strconv"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Memory layout of an entry. Per key the map holds one *slot, which lives
+// as long as the key is in the map and holds the key's bytes; the slot
+// points to the current version of the value, a vhdr. A version is
+// immutable except for three atomic words: its expiry (Expire changes it
+// in place), its access clock (LRU), and a counter's int64 cell. So a
+// write to an existing key is one allocation and one compare-and-swap on
+// the slot, with no map lock and no new map entry, and incr_by on a counter
+// is a compare-and-swap on its cell.
+//
+// Ownership rules that make the lock-free paths linearizable:
+//   - A slot's pointer only moves forward by CAS from the version a writer
+//     read; deletion swaps in tomb (terminal) under the map's bucket lock,
+//     and the entry is removed under that same lock, so a CAS that
+//     succeeds always acts on a slot that is in the map.
+//   - In-place changes (Expire, a counter's cell) act on the version they
+//     loaded. One that lands on a version just replaced is ordered before
+//     the replacing write: it started while that version was current, and
+//     the replacing write never reads those words (conversions that do
+//     read them, a string turned into a counter, run under the bucket lock,
+//     as Expire does).
+
+// slot is a key's cell in the map. The key bytes follow it in the same
+// allocation (see newSlot), so a new key costs one allocation here.
+type slot struct {
+	v atomic.Pointer[vhdr]
+}
+
+// vhdr heads a version: a no-pointer allocation of vhdrSize bytes followed
+// by the value bytes, or by an int64 cell for a counter.
+type vhdr struct {
+	expires int64  // unix nanos, 0 = none; atomic after publication
+	clock   uint32 // access clock for LRU; atomic after publication
+	n       uint32 // value length, or counterMark, or longMark
+}
+
+const (
+	vhdrSize    = int(unsafe.Sizeof(vhdr{}))
+	counterMark = ^uint32(0)     // the value is an int64 cell, shown as decimal text
+	longMark    = ^uint32(0) - 1 // the value length is the int64 after the header
+)
+
+// tomb marks a slot whose key was deleted; it never leaves that slot.
+var tomb = &vhdr{}
+
+// newVersion copies value into a new version.
+func newVersion(value string, expires int64, clock uint32) *vhdr {
+	n := len(value)
+	if uint64(n) >= uint64(longMark) {
+		b := make([]byte, vhdrSize+8+n)
+		h := (*vhdr)(unsafe.Pointer(&b[0]))
+		h.expires, h.clock, h.n = expires, clock, longMark
+		*(*int64)(unsafe.Pointer(&b[vhdrSize])) = int64(n)
+		copy(b[vhdrSize+8:], value)
+		return h
+	}
+	b := make([]byte, vhdrSize+n)
+	h := (*vhdr)(unsafe.Pointer(&b[0]))
+	h.expires, h.clock, h.n = expires, clock, uint32(n)
+	copy(b[vhdrSize:], value)
+	return h
+}
+
+// counterVersion is a new counter holding n.
+type counterVersion struct {
+	vhdr
+	cell int64
+}
+
+func newCounter(n, expires int64, clock uint32) *vhdr {
+	c := &counterVersion{vhdr: vhdr{expires: expires, clock: clock, n: counterMark}, cell: n}
+	return &c.vhdr
+}
+
+func (h *vhdr) isCounter() bool { return h.n == counterMark }
+
+func (h *vhdr) cell() *int64 { return &(*counterVersion)(unsafe.Pointer(h)).cell }
+
+func (h *vhdr) deadline() int64 { return atomic.LoadInt64(&h.expires) }
+
+// str is a string value (not a counter).
+func (h *vhdr) str() string {
+	switch h.n {
+	case 0:
+		return ""
+	case longMark:
+		n := *(*int64)(unsafe.Add(unsafe.Pointer(h), vhdrSize))
+		return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(h), vhdrSize+8)), int(n))
+	}
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(h), vhdrSize)), int(h.n))
+}
+
+// text is the value as PHP sees it; a counter's decimal text is appended
+// to scratch[:0] (no allocation when scratch holds 20 bytes).
+func (h *vhdr) text(scratch []byte) string {
+	if h.n == counterMark {
+		b := strconv.AppendInt(scratch[:0], atomic.LoadInt64(h.cell()), 10)
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	return h.str()
+}
+
+// size is the value's bytes as counted against the memory limit.
+func (h *vhdr) size() int64 {
+	switch h.n {
+	case counterMark:
+		return 8
+	case longMark:
+		return *(*int64)(unsafe.Add(unsafe.Pointer(h), vhdrSize))
+	}
+	return int64(h.n)
+}
+
+// cost of an entry with a key of klen bytes and version h.
+func cost(klen int, h *vhdr) int64 { return int64(klen) + h.size() + EntryOverhead }
+
+// Slots with the key inline, sized so that the whole object is a Go size
+// class (8 + N bytes); longer keys get a separate copy.
+type (
+	slot8 struct {
+		slot
+		k [8]byte
+	}
+	slot16 struct {
+		slot
+		k [16]byte
+	}
+	slot24 struct {
+		slot
+		k [24]byte
+	}
+	slot40 struct {
+		slot
+		k [40]byte
+	}
+	slot56 struct {
+		slot
+		k [56]byte
+	}
+	slot72 struct {
+		slot
+		k [72]byte
+	}
+	slot88 struct {
+		slot
+		k [88]byte
+	}
+	slot104 struct {
+		slot
+		k [104]byte
+	}
+	slot120 struct {
+		slot
+		k [120]byte
+	}
+	slot152 struct {
+		slot
+		k [152]byte
+	}
+	slot184 struct {
+		slot
+		k [184]byte
+	}
+	slot248 struct {
+		slot
+		k [248]byte
+	}
+	slotBig struct {
+		slot
+		k string
+	}
+)
+
+// newSlot makes an empty slot holding a copy of key, and returns that copy:
+// the map must keep a key in the store's own memory, never the caller's.
+func newSlot(key string) (*slot, string) {
+	var p unsafe.Pointer
+	switch n := len(key); {
+	case n == 0:
+		return new(slot), ""
+	case n <= 8:
+		p = unsafe.Pointer(new(slot8))
+	case n <= 16:
+		p = unsafe.Pointer(new(slot16))
+	case n <= 24:
+		p = unsafe.Pointer(new(slot24))
+	case n <= 40:
+		p = unsafe.Pointer(new(slot40))
+	case n <= 56:
+		p = unsafe.Pointer(new(slot56))
+	case n <= 72:
+		p = unsafe.Pointer(new(slot72))
+	case n <= 88:
+		p = unsafe.Pointer(new(slot88))
+	case n <= 104:
+		p = unsafe.Pointer(new(slot104))
+	case n <= 120:
+		p = unsafe.Pointer(new(slot120))
+	case n <= 152:
+		p = unsafe.Pointer(new(slot152))
+	case n <= 184:
+		p = unsafe.Pointer(new(slot184))
+	case n <= 248:
+		p = unsafe.Pointer(new(slot248))
+	default:
+		b := &slotBig{k: string([]byte(key))}
+		return &b.slot, b.k
+	}
+	k := (*byte)(unsafe.Add(p, unsafe.Sizeof(slot{})))
+	copy(unsafe.Slice(k, len(key)), key)
+	return (*slot)(p), unsafe.String(k, len(key))
+}
