@@ -14,6 +14,7 @@
 #include "SAPI.h"
 #include "zend_ini.h"
 #include "zend_exceptions.h"
+#include "zend_extensions.h"
 #include "ext/standard/info.h"
 #ifdef ZEND_SIGNALS
 #include "zend_signal.h"
@@ -206,6 +207,28 @@ static sapi_module_struct ephpm_sapi_module = {
 	STANDARD_SAPI_MODULE_PROPERTIES
 };
 
+/* ---- defaults below php.ini ----
+ *
+ * PHP's built-in defaults are a developer's (errors displayed, not
+ * logged). A server's are a production php.ini's: errors go to the server
+ * log, never to the visitor. These sit under php.ini, so a php.ini (Debian's
+ * or [php] ini_file) and ini_overrides still decide. */
+static void set_ini_default(HashTable *configuration_hash, const char *name, const char *value)
+{
+	zval tmp;
+	ZVAL_NEW_STR(&tmp, zend_string_init(value, strlen(value), 1));
+	zend_hash_str_update(configuration_hash, name, strlen(name), &tmp);
+}
+
+static void ephpm_ini_defaults(HashTable *configuration_hash)
+{
+	set_ini_default(configuration_hash, "display_errors", "0");
+	set_ini_default(configuration_hash, "display_startup_errors", "0");
+	set_ini_default(configuration_hash, "log_errors", "1");
+	set_ini_default(configuration_hash, "html_errors", "0");
+	set_ini_default(configuration_hash, "expose_php", "0");
+}
+
 /* ---- max_execution_time, enforced from Go ----
  *
  * PHP's own timer is setitimer(ITIMER_PROF): process-wide CPU time, delivered
@@ -330,8 +353,28 @@ const char *ephpm_php_version(void)
 	return PHP_VERSION;
 }
 
+#ifdef EPHPM_STATIC_OPCACHE
+/* Our own thread-safe build links OPcache in (scripts/build-php-zts.sh).
+ * A shared OPcache is registered as a zend_extension when php.ini names
+ * it; a static one has no php.ini line, so it is registered here, at the
+ * point of module startup where built-in modules are registered: after
+ * the zend_extension list exists, before extensions start. */
+extern zend_extension ephpm_opcache_zend_extension;
+static int register_builtin_modules_and_opcache(void)
+{
+	if (php_register_internal_extensions() == FAILURE) {
+		return FAILURE;
+	}
+	zend_register_extension(&ephpm_opcache_zend_extension, NULL);
+	return SUCCESS;
+}
+#endif
+
 int ephpm_startup(const char *ini_entries, const char *ini_path)
 {
+#ifdef EPHPM_STATIC_OPCACHE
+	php_register_internal_extensions_func = register_builtin_modules_and_opcache;
+#endif
 	sigaction(SIGPROF, NULL, &go_sigprof);
 #ifdef ZTS
 	php_tsrm_startup();
@@ -340,6 +383,7 @@ int ephpm_startup(const char *ini_entries, const char *ini_path)
 	zend_signal_startup();
 #endif
 	ephpm_sapi_module.name = OPCACHE_LISTED_NAME;
+	ephpm_sapi_module.ini_defaults = ephpm_ini_defaults;
 	sapi_startup(&ephpm_sapi_module);
 	/* ini_entries is parsed after php.ini, so it overrides it; it must
 	 * outlive the module, PHP keeps pointers into the parsed hash. */

@@ -376,9 +376,6 @@ func TestRequestLimits(t *testing.T) {
 
 func TestQueueFullAnswers503(t *testing.T) {
 	s := start(t, fixtureRoot(t), "[php]\nworkers = 1\nqueue_size = 1\n")
-	if strings.Contains(s.Log(), "thread_safe=true") {
-		t.Skip("queue overflow is tested with one PHP thread")
-	}
 	type res struct {
 		code  int
 		retry string

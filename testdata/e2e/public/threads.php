@@ -1,0 +1,44 @@
+<?php
+// Probes for the thread-safe build: CPU work, KV races across PHP threads,
+// and what a request can see of the thread it runs on.
+header('Content-Type: application/json');
+$op = $_GET['op'] ?? 'cpu';
+switch ($op) {
+    case 'cpu':
+        // Pure CPU: no I/O, no KV, so only the number of PHP threads
+        // decides how many of these run at once.
+        $n = (int)($_GET['n'] ?? 2000000);
+        $x = 0;
+        for ($i = 0; $i < $n; $i++) {
+            $x = ($x * 31 + $i) % 1000003;
+        }
+        echo json_encode(['result' => $x]);
+        break;
+    case 'incr_loop':
+        // Many increments in one request, so that requests on different
+        // threads hit the same counter at the same moment.
+        $n = (int)($_GET['n'] ?? 1000);
+        $last = 0;
+        for ($i = 0; $i < $n; $i++) {
+            $last = ephpm_kv_incr_by($_GET['key'] ?? 'c', 1);
+        }
+        echo json_encode(['last' => $last]);
+        break;
+    case 'setnx_at':
+        // Every caller waits for the same wall-clock instant, then races.
+        time_sleep_until((float)$_GET['at']);
+        $won = ephpm_kv_setnx($_GET['key'] ?? 'race', $_GET['value'] ?? '', 0);
+        echo json_encode(['won' => $won]);
+        break;
+    case 'state':
+        // A global and a static must start fresh in every request, on
+        // whichever thread it lands.
+        static $calls = 0;
+        $calls++;
+        $GLOBALS['seen'] = ($GLOBALS['seen'] ?? 0) + 1;
+        echo json_encode(['calls' => $calls, 'seen' => $GLOBALS['seen'],
+            'defined' => defined('EPHPM_TEST_CONST'), 'ini' => ini_get('precision')]);
+        define('EPHPM_TEST_CONST', 1);
+        ini_set('precision', '3');
+        break;
+}

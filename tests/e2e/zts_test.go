@@ -1,0 +1,237 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// These tests need many PHP threads in one process: they run against the
+// thread-safe build (make test-zts, EPHPM_BIN=bin/ephpm-static) and skip
+// on Debian's non-thread-safe libphp.
+
+func requireZTS(t *testing.T, s *server) {
+	t.Helper()
+	if !strings.Contains(s.Log(), "thread_safe=true") {
+		t.Skip("needs the thread-safe (ZTS) build: make test-zts")
+	}
+}
+
+// parallelGets runs n GETs of path at once and returns how long all took.
+func parallelGets(t *testing.T, s *server, n int, path func(i int) string) (time.Duration, []response) {
+	t.Helper()
+	out := make([]response, n)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			out[i] = s.get(t, path(i))
+		}(i)
+	}
+	wg.Wait()
+	return time.Since(t0), out
+}
+
+func TestZTSSleepingRequestsRunInParallel(t *testing.T) {
+	const n = 4
+	s := start(t, fixtureRoot(t), fmt.Sprintf("[php]\nworkers = %d\n", n))
+	requireZTS(t, s)
+	took, rs := parallelGets(t, s, n, func(int) string { return "/sleep.php?s=1" })
+	for _, r := range rs {
+		expectStatus(t, r, 200, "sleep")
+	}
+	// One at a time would take 4 s; in parallel, about one sleep.
+	if took > 2500*time.Millisecond {
+		t.Errorf("%d requests sleeping 1 s each took %v with workers = %d; want about 1 s", n, took, n)
+	}
+}
+
+// cpuTicks reads the user+system CPU time the server process has used, in
+// clock ticks (1/100 s on Linux).
+func cpuTicks(t *testing.T, s *server) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	must(t, err)
+	// Fields after the command name (which is in parentheses): utime and
+	// stime are the 12th and 13th of those.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	u, err1 := strconv.Atoi(f[11])
+	k, err2 := strconv.Atoi(f[12])
+	if err1 != nil || err2 != nil {
+		t.Fatalf("parsing /proc/pid/stat: %q", b)
+	}
+	return u + k
+}
+
+func TestZTSCPUBoundRequestsScaleWithThreads(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("needs two CPUs")
+	}
+	const reqs = 8
+	path := func(int) string { return "/threads.php?op=cpu&n=8000000" }
+	// How many cores the server kept busy while CPU-bound requests ran:
+	// PHP running one request at a time can never use more than one,
+	// whatever else the machine does; two PHP threads use about two.
+	cores := func(workers int) float64 {
+		s := start(t, fixtureRoot(t), fmt.Sprintf("[php]\nworkers = %d\n", workers))
+		defer s.Stop()
+		requireZTS(t, s)
+		s.get(t, path(0)) // warm up (OPcache)
+		before := cpuTicks(t, s)
+		took, rs := parallelGets(t, s, reqs, path)
+		used := time.Duration(cpuTicks(t, s)-before) * 10 * time.Millisecond
+		for _, r := range rs {
+			expectStatus(t, r, 200, "cpu")
+		}
+		c := float64(used) / float64(took)
+		t.Logf("workers = %d: %d CPU-bound requests took %v, %v of CPU: %.2f cores", workers, reqs, took, used, c)
+		return c
+	}
+	one, two := cores(1), cores(2)
+	if one > 1.2 {
+		t.Errorf("one PHP thread kept %.2f cores busy; the measure is off", one)
+	}
+	if two < 1.4 {
+		t.Errorf("two PHP threads kept only %.2f cores busy with %d CPU-bound requests; want close to 2", two, reqs)
+	}
+}
+
+func TestZTSIncrementsFromManyThreadsAreExact(t *testing.T) {
+	s := start(t, fixtureRoot(t), "[php]\nworkers = 4\n")
+	requireZTS(t, s)
+	const reqs, each = 40, 500
+	_, rs := parallelGets(t, s, reqs, func(int) string {
+		return fmt.Sprintf("/threads.php?op=incr_loop&key=hot&n=%d", each)
+	})
+	for _, r := range rs {
+		expectStatus(t, r, 200, "incr_loop")
+	}
+	r := s.get(t, "/kv.php?op=get&key=hot")
+	if want := fmt.Sprintf(`"result":"%d"`, reqs*each); !strings.Contains(r.Body, want) {
+		t.Errorf("counter after %d x %d increments on 4 threads = %s, want %s", reqs, each, r.Body, want)
+	}
+}
+
+func TestZTSSetnxOneWinnerAcrossThreads(t *testing.T) {
+	s := start(t, fixtureRoot(t), "[php]\nworkers = 4\n")
+	requireZTS(t, s)
+	for round := 0; round < 5; round++ {
+		at := float64(time.Now().Add(300*time.Millisecond).UnixNano()) / 1e9
+		_, rs := parallelGets(t, s, 4, func(i int) string {
+			return fmt.Sprintf("/threads.php?op=setnx_at&key=race%d&value=w%d&at=%.3f", round, i, at)
+		})
+		wins := 0
+		for _, r := range rs {
+			expectStatus(t, r, 200, "setnx_at")
+			if strings.Contains(r.Body, `"won":true`) {
+				wins++
+			}
+		}
+		if wins != 1 {
+			t.Errorf("round %d: %d of 4 threads won setnx at the same instant, want exactly 1", round, wins)
+		}
+	}
+}
+
+func TestZTSNoStateCrossesThreadsOrRequests(t *testing.T) {
+	s := start(t, fixtureRoot(t), "[php]\nworkers = 4\n")
+	requireZTS(t, s)
+	_, rs := parallelGets(t, s, 40, func(int) string { return "/threads.php?op=state" })
+	for _, r := range rs {
+		m := decodeJSON(t, r)
+		if m["calls"] != 1.0 || m["seen"] != 1.0 || m["defined"] != false || m["ini"] != "14" {
+			t.Fatalf("a request saw state left by another: %s", r.Body)
+		}
+	}
+}
+
+// rssKB reads the resident memory of the server process.
+func rssKB(t *testing.T, s *server) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	must(t, err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			n, err := strconv.Atoi(strings.Fields(line)[1])
+			must(t, err)
+			return n
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+func TestZTS200ConcurrentClients(t *testing.T) {
+	s := start(t, fixtureRoot(t), "[php]\nworkers = 0\n")
+	requireZTS(t, s)
+	const clients = 200
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	paths := []string{"/index.php", "/info.php?x=1", "/kv.php?op=incr&key=load", "/style.css", "/leak.php"}
+
+	// round drives 200 clients for d and returns how many requests were
+	// served; any error or non-200 fails the test.
+	round := func(d time.Duration) int64 {
+		var served, failed atomic.Int64
+		deadline := time.Now().Add(d)
+		var wg sync.WaitGroup
+		for c := 0; c < clients; c++ {
+			wg.Add(1)
+			go func(c int) {
+				defer wg.Done()
+				for i := 0; time.Now().Before(deadline); i++ {
+					resp, err := client.Get(s.URL + paths[(c+i)%len(paths)])
+					if err != nil {
+						if failed.Add(1) < 5 {
+							t.Errorf("client %d: %v", c, err)
+						}
+						continue
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						if failed.Add(1) < 5 {
+							t.Errorf("client %d: status %d", c, resp.StatusCode)
+						}
+						continue
+					}
+					served.Add(1)
+				}
+			}(c)
+		}
+		wg.Wait()
+		if f := failed.Load(); f > 0 {
+			t.Fatalf("%d of %d requests failed under %d concurrent clients", f, f+served.Load(), clients)
+		}
+		return served.Load()
+	}
+
+	round(3 * time.Second) // warm up: OPcache, thread arenas, connection pool
+	base := rssKB(t, s)
+	var total int64
+	for i := 0; i < 3; i++ {
+		total += round(3 * time.Second)
+	}
+	grown := rssKB(t, s) - base
+	t.Logf("%d requests from %d clients; RSS %d kB -> +%d kB", total, clients, base, grown)
+	// Memory that grew with every request would show here: the loop serves
+	// tens of thousands of requests, a leak of even 1 kB each is tens of MB.
+	if grown > 48*1024 {
+		t.Errorf("resident memory grew by %d kB over %d requests", grown, total)
+	}
+	if r := s.get(t, "/kv.php?op=get&key=load"); !strings.Contains(r.Body, `"result"`) {
+		t.Errorf("kv after load: %s", r.Body)
+	}
+	healthy(t, s, "200 concurrent clients")
+}
