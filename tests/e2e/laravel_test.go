@@ -133,6 +133,7 @@ func TestLaravel(t *testing.T) {
 			run("rate_limiter", laravelRateLimiter)
 			run("throttle_middleware", laravelThrottle)
 			run("sessions", laravelSessions)
+			run("queued_cookies", laravelQueuedCookies)
 			run("bench_route", laravelBenchRoute)
 			run("flush_keeps_other_prefix", laravelFlush)
 			t.Run("boots", func(t *testing.T) {
@@ -635,6 +636,37 @@ func laravelSessions(t *testing.T, s *counted) {
 	if anon := s.call(t, "GET", "/session/counter", nil); anon["name"] != nil || num(anon, "counter") != 1 {
 		t.Errorf("a new client after alice's post: %v", anon)
 	}
+}
+
+// A cookie queued by one request (Cookie::queue) goes out with that
+// response only.
+func laravelQueuedCookies(t *testing.T, s *counted) {
+	setCookies := func(r response) (names []string) {
+		for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+			names = append(names, c.Name)
+		}
+		return names
+	}
+	r := s.callRaw(t, "GET", "/cookie/queue?value=for-this-client", nil)
+	expectStatus(t, r, 200, "queue a cookie")
+	if names := setCookies(r); !contains(toAny(names), "greeting") {
+		t.Fatalf("queued cookie not sent: %v", names)
+	}
+	for i := 0; i < 3; i++ {
+		r := s.callRaw(t, "GET", "/session/counter", nil)
+		expectStatus(t, r, 200, "next request")
+		if names := setCookies(r); contains(toAny(names), "greeting") {
+			t.Fatalf("a cookie queued by an earlier request was sent again: %v", names)
+		}
+	}
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 func laravelBenchRoute(t *testing.T, s *counted) {

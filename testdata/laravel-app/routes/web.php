@@ -1,6 +1,7 @@
 <?php
 
 use Illuminate\Http\Request;
+use Illuminate\Support\Facades\Cookie;
 use Illuminate\Support\Facades\Route;
 
 // Stateful routes: encrypted cookies, a session (SESSION_DRIVER=cache keeps
@@ -34,6 +35,13 @@ Route::post('/session/name', function (Request $request) {
     $request->session()->put('name', $data['name']);
 
     return ['name' => $data['name'], 'id' => $request->session()->getId()];
+});
+
+// A cookie queued with Cookie::queue(), sent with this response only.
+Route::get('/cookie/queue', function (Request $request) {
+    Cookie::queue('greeting', (string) $request->query('value', 'hello'), 10);
+
+    return ['queued' => true];
 });
 
 // Laravel's throttle middleware on the cache: the 4th hit within a minute
