@@ -46,3 +46,37 @@ func TestKVContractAgainstRealStore(t *testing.T) {
 		t.Fatalf("second run:\n%s", r.Body)
 	}
 }
+
+// TestKVStoreAtTheMemoryLimit: with noeviction, a write the KV refuses is
+// false from Cache::put/add/forever/putMany (no exception), and the value
+// that was there is kept.
+func TestKVContractStoreAtTheMemoryLimit(t *testing.T) {
+	root := filepath.Join(repoRoot, "testdata", "kv-contract", "public")
+	pkg := filepath.Join(repoRoot, "composer", "cache-laravel")
+	s := start(t, root, "[kv]\nmemory_limit = \"256KB\"\neviction_policy = \"noeviction\"\n", "EPHPM_CACHE_LARAVEL_DIR="+pkg)
+	r := s.get(t, "/memory_limit.php")
+	expectStatus(t, r, 200, "memory_limit.php")
+	got := decodeJSON(t, r)
+	want := map[string]any{
+		"small_put":            true,
+		"huge_put":             false,
+		"huge_absent":          true,
+		"replace_refused":      false,
+		"old_value_kept":       true,
+		"huge_add":             false,
+		"huge_forever":         false,
+		"put_many":             false,
+		"put_many_kept_others": true,
+		"filled":               true,
+		"increment_when_full":  false,
+		"lock_when_full":       false,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	if t.Failed() {
+		t.Logf("response: %s", r.Body)
+	}
+}
