@@ -59,6 +59,7 @@ release: deps php-zts
 
 # The end-to-end suite again, against the thread-safe single binary.
 test-zts: release
+	bash scripts/check-standalone.sh bin/ephpm-static
 	EPHPM_BIN=$(CURDIR)/bin/ephpm-static go test -count=1 -timeout 20m ./tests/...
 
 # Benchmarks (not tests): results printed and written under bench/results/.

@@ -19,7 +19,7 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-cache="$repo/.cache/php-zts"
+cache="${EPHPM_PHP_CACHE:-$repo/.cache/php-zts}"
 jobs="${EPHPM_PHP_JOBS:-$(nproc)}"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
