@@ -47,7 +47,7 @@ func TestKVContractAgainstRealStore(t *testing.T) {
 	}
 }
 
-// TestKVStoreAtTheMemoryLimit: with noeviction, a write the KV refuses is
+// TestKVContractStoreAtTheMemoryLimit: with noeviction, a write the KV refuses is
 // false from Cache::put/add/forever/putMany (no exception), and the value
 // that was there is kept.
 func TestKVContractStoreAtTheMemoryLimit(t *testing.T) {
