@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -144,17 +145,37 @@ func TestLaravel(t *testing.T) {
 					}
 					return
 				}
-				// One boot for everything the suite sent, each request
-				// served by that same boot.
-				if m["mode"] != "worker" || num(m, "boots") != 1 || num(m, "served") < requests {
+				// One boot per PHP thread for everything the suite sent: a
+				// second boot of a thread would push the count past them.
+				threads := phpThreads(t, s)
+				if m["mode"] != "worker" || num(m, "boots") < 1 || num(m, "boots") > threads {
+					t.Errorf("worker mode after %d requests on %d PHP threads: %v, want 1 boot per thread", requests, threads, m)
+				}
+				if threads == 1 && (num(m, "boots") != 1 || num(m, "served") < requests) {
 					t.Errorf("worker mode after %d requests: %v, want boots 1 and served >= %d", requests, m, requests)
 				}
-				if r := s.get(t, "/api/cache/x"); r.Header.Get("X-Worker-Boots") != "1" {
-					t.Errorf("X-Worker-Boots %q, want 1", r.Header.Get("X-Worker-Boots"))
+				r := s.get(t, "/api/cache/x")
+				if b, err := strconv.Atoi(r.Header.Get("X-Worker-Boots")); err != nil || b < 1 || b > threads {
+					t.Errorf("X-Worker-Boots %q, want 1..%d", r.Header.Get("X-Worker-Boots"), threads)
 				}
 			})
 		})
 	}
+}
+
+var phpThreadsRe = regexp.MustCompile(`php_threads=(\d+)`)
+
+// phpThreads is the number of PHP threads the server said it runs (1 with
+// Debian's non-thread-safe libphp; more with the ZTS build): in worker mode
+// each boots the application once.
+func phpThreads(t *testing.T, s *server) int {
+	t.Helper()
+	m := phpThreadsRe.FindStringSubmatch(s.Log())
+	if m == nil {
+		t.Fatalf("no php_threads= in the server log:\n%s", s.Log())
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }
 
 // counted is a server whose requests are counted.
@@ -741,6 +762,7 @@ func TestLaravelPackageDiscoveryFile(t *testing.T) {
 // the next.
 func TestLaravelWorkerStateReset(t *testing.T) {
 	s := &counted{server: startLaravel(t, laravelModes[1].env...)}
+	threads := phpThreads(t, s.server)
 	alice := newBrowser(t, s)
 	alice.json(t, "/session/counter")
 	tok := alice.json(t, "/session/token")["token"].(string)
@@ -766,11 +788,11 @@ func TestLaravelWorkerStateReset(t *testing.T) {
 		}
 		w := s.call(t, "GET", "/worker/boots", nil)
 		apps[w["app"]] = true
-		if num(w, "boots") != 1 {
-			t.Fatalf("worker booted again: %v", w)
+		if num(w, "boots") > threads {
+			t.Fatalf("a worker booted again (%d PHP threads): %v", threads, w)
 		}
 	}
-	if len(apps) != 1 {
+	if threads == 1 && len(apps) != 1 {
 		t.Errorf("the application object changed between requests: %v", apps)
 	}
 	// Query and input of one request are not seen by the next.
@@ -784,6 +806,7 @@ func TestLaravelWorkerStateReset(t *testing.T) {
 // answer must not take the booted application down with them.
 func TestLaravelWorkerSurvivesClientAbort(t *testing.T) {
 	s := startLaravel(t, laravelModes[1].env...)
+	threads := phpThreads(t, s)
 	for i := 0; i < 3; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		req, err := http.NewRequestWithContext(ctx, "GET", s.URL+"/slow?ms=400", nil)
@@ -795,8 +818,8 @@ func TestLaravelWorkerSurvivesClientAbort(t *testing.T) {
 		cancel()
 		// The next request is served by the same boot.
 		m := s.call(t, "GET", "/worker/boots", nil)
-		if num(m, "boots") != 1 {
-			t.Fatalf("after client abort %d: %v, want boots 1\n%s", i+1, m, s.Log())
+		if num(m, "boots") > threads {
+			t.Fatalf("after client abort %d: %v, want no boot beyond one per PHP thread (%d)\n%s", i+1, m, threads, s.Log())
 		}
 	}
 }
