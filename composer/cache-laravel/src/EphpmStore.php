@@ -261,9 +261,18 @@ class EphpmStore extends TaggableStore implements LockProvider
         return $value;
     }
 
-    /** Seconds for the KV TTL: at least 1, since 0 would mean "no expiry" there. */
+    /**
+     * The longest TTL handed to the KV: 2^31-1 seconds, 68 years. The KV is
+     * in-process, so nothing outlives a restart anyway; and it keeps the
+     * "forever" idiom put($k, $v, 9999999999) clear of the server's deadline
+     * arithmetic in nanoseconds, which overflows past about 292 years.
+     */
+    public const MAX_TTL = 2_147_483_647;
+
+    /** Seconds for the KV TTL: at least 1, since 0 would mean "no expiry" there; at most MAX_TTL. */
     private static function ttl($seconds): int
     {
-        return max(1, (int) ceil((float) $seconds));
+        $seconds = ceil((float) $seconds);
+        return $seconds >= self::MAX_TTL ? self::MAX_TTL : max(1, (int) $seconds);
     }
 }

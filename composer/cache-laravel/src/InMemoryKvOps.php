@@ -46,7 +46,7 @@ final class InMemoryKvOps implements KvOpsInterface
     {
         $this->values[$key] = $value;
         if ($ttl > 0) {
-            $this->expires[$key] = $this->nowMicros() + $ttl * 1_000_000;
+            $this->expires[$key] = $this->deadline($ttl);
         } else {
             unset($this->expires[$key]);
         }
@@ -99,7 +99,7 @@ final class InMemoryKvOps implements KvOpsInterface
         if ($seconds <= 0 || !$this->live($key)) {
             return false;
         }
-        $this->expires[$key] = $this->nowMicros() + $seconds * 1_000_000;
+        $this->expires[$key] = $this->deadline($seconds);
         return true;
     }
 
@@ -182,6 +182,13 @@ final class InMemoryKvOps implements KvOpsInterface
     private function remove(string $key): void
     {
         unset($this->values[$key], $this->expires[$key]);
+    }
+
+    /** Now + $seconds in microseconds, saturating instead of turning into a float past PHP_INT_MAX. */
+    private function deadline(int $seconds): int
+    {
+        $now = $this->nowMicros();
+        return $now + min($seconds, intdiv(PHP_INT_MAX - $now, 1_000_000)) * 1_000_000;
     }
 
     private function nowMicros(): int

@@ -528,6 +528,19 @@ abstract class KvOpsContractTestCase extends TestCase
         $this->assertNull($cache->get('gone'));
     }
 
+    public function testHugeTtlsKeepTheItem(): void
+    {
+        // put($k, $v, 9999999999) is a common "forever"; so is PHP_INT_MAX.
+        $store = $this->store();
+        foreach (['ten-digits' => 9_999_999_999, 'int-max' => PHP_INT_MAX, 'float' => 1e300] as $key => $seconds) {
+            $this->assertTrue($store->put($key, 'v', $seconds), $key);
+            $this->assertSame('v', $store->get($key), $key);
+            $this->assertSame(EphpmStore::MAX_TTL, $this->ops->ttl($this->p . 'cache:' . $key), $key);
+        }
+        $this->assertTrue($store->touch('ten-digits', 9_999_999_999));
+        $this->assertSame('v', $store->get('ten-digits'));
+    }
+
     public function testItemsExpire(): void
     {
         $store = $this->store();

@@ -105,6 +105,15 @@ final class InMemoryKvOpsTest extends TestCase
         $this->assertTrue($lock->release());
     }
 
+    public function testAHugeTtlSaturatesInsteadOfFailing(): void
+    {
+        $this->assertTrue($this->ops->set('k', 'v', PHP_INT_MAX));
+        $this->assertTrue($this->ops->expire('k', PHP_INT_MAX));
+        $this->now += 86400 * 365 * 100;
+        $this->assertSame('v', $this->ops->get('k'));
+        $this->assertGreaterThan(0, $this->ops->ttl('k'));
+    }
+
     public function testInstancesDoNotShareState(): void
     {
         $other = new InMemoryKvOps();
