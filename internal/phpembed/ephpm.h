@@ -47,6 +47,9 @@ const char *ephpm_php_version(void);
 
 /* Per PHP thread (ZTS: allocates this thread's PHP globals; NTS: no-op). */
 void ephpm_thread_init(void);
+/* Gives the calling thread a PHP context if it has none (ZTS) and returns
+ * its executor globals. */
+void *ephpm_thread_prepare(void);
 void ephpm_thread_shutdown(void);
 
 /* Runs one request on the calling (PHP) thread. slot identifies the Go

@@ -3,9 +3,16 @@
 // of PHP threads fed from one bounded queue, the mapping between net/http
 // and a PHP request, and the PHP functions that call into Go.
 //
-// With a non-thread-safe libphp (Debian's libphp8.2-embed) there is exactly
-// one PHP thread; with a thread-safe (ZTS) build there are N, each a locked
-// OS thread with its own PHP context.
+// With a non-thread-safe libphp (Debian's libphp8.2-embed) exactly one PHP
+// request runs at a time; with a thread-safe (ZTS) build, N at once, each on
+// an OS thread with its own PHP context.
+//
+// Request mode runs PHP on the goroutine that serves the HTTP request, in
+// one cgo call, holding one of N worker tokens: no hand-off to another
+// thread, which in Go costs two scheduler wake-ups of a locked thread per
+// request (a third of the time of a small request, measured). Worker mode
+// needs a PHP request that outlives HTTP requests, so each worker is a
+// goroutine locked to its thread, fed from one bounded queue.
 package phpembed
 
 /*
@@ -61,6 +68,12 @@ type Runtime struct {
 	log     *slog.Logger
 	queue   chan *Request
 	workers []*worker
+
+	// Request mode: free worker tokens, and how many requests wait for one.
+	direct  bool
+	idle    chan *worker
+	waiting atomic.Int64
+	pending sync.WaitGroup // requests admitted in request mode, until PHP is done with them
 
 	mainDone  chan struct{} // closed when the startup thread has shut PHP down
 	stopMain  chan struct{}
@@ -121,6 +134,13 @@ func Start(opts Options) (*Runtime, error) {
 		rt.workers = append(rt.workers, w)
 	}
 	slots = rt.workers
+	if opts.WorkerScript == "" {
+		rt.direct = true
+		rt.idle = make(chan *worker, n)
+		for _, w := range rt.workers {
+			rt.idle <- w
+		}
+	}
 
 	ini := buildIni(opts.Ini)
 	ready := make(chan error, 1)
@@ -161,7 +181,14 @@ func (rt *Runtime) mainThread(ini, iniFile string, ready chan<- error) {
 		ready <- fmt.Errorf("phpembed: PHP module startup failed (see the log above for PHP's message)")
 		return
 	}
-	if ZTS() {
+	switch {
+	case rt.direct:
+		// PHP runs on the serving goroutines; this thread only owns
+		// module startup and shutdown.
+		ready <- nil
+		<-rt.stopMain
+		rt.pending.Wait()
+	case ZTS():
 		for _, w := range rt.workers {
 			rt.wg.Add(1)
 			go w.loop(false)
@@ -169,7 +196,7 @@ func (rt *Runtime) mainThread(ini, iniFile string, ready chan<- error) {
 		ready <- nil
 		<-rt.stopMain
 		rt.wg.Wait()
-	} else {
+	default:
 		rt.wg.Add(1)
 		ready <- nil
 		rt.workers[0].loop(true)

@@ -429,6 +429,22 @@ void ephpm_thread_init(void)
 #endif
 }
 
+/* Request mode runs PHP on whichever OS thread the serving goroutine is
+ * on (see runtime.go). With ZTS such a thread gets its own PHP context the
+ * first time, and keeps it: Go reuses a small set of threads. */
+static __thread int thread_has_context;
+
+void *ephpm_thread_prepare(void)
+{
+#ifdef ZTS
+	if (!thread_has_context) {
+		ephpm_thread_init();
+		thread_has_context = 1;
+	}
+#endif
+	return ephpm_thread_executor_globals();
+}
+
 void ephpm_thread_shutdown(void)
 {
 #ifdef ZTS

@@ -13,16 +13,18 @@ import (
 	"unsafe"
 )
 
-// A worker is one PHP thread: a goroutine locked to its OS thread for its
-// whole life, running one request at a time from the shared queue.
+// A worker is one PHP execution slot. In worker mode it is a goroutine
+// locked to its OS thread for its whole life, taking requests from the
+// shared queue; in request mode it is a token that a serving goroutine
+// holds while it runs PHP on its own thread.
 type worker struct {
 	rt   *Runtime
 	slot uintptr
 
-	eg  unsafe.Pointer // this thread's executor globals, for interrupts
-	tid C.uintptr_t    // pthread id, to wake it from a blocking sleep
+	mu sync.Mutex // guards the fields below against the timer goroutine
 
-	mu       sync.Mutex // guards the fields below against the timer goroutine
+	eg       unsafe.Pointer // the running thread's executor globals, for interrupts
+	tid      C.uintptr_t    // its pthread id, to wake it from a blocking sleep
 	cur      *Request
 	gen      uint64
 	timer    *time.Timer
@@ -55,6 +57,46 @@ func (w *worker) loop(onStartupThread bool) {
 		C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
 		w.finish(req, res)
 	}
+}
+
+// runDirect runs req on the calling goroutine's thread with a free worker
+// token, waiting for one in the bounded queue if all are busy. It returns
+// false when the queue is full; otherwise req is done when it returns.
+func (rt *Runtime) runDirect(req *Request) bool {
+	var w *worker
+	select {
+	case w = <-rt.idle:
+	default:
+		if rt.waiting.Add(1) > int64(rt.opts.QueueSize) {
+			rt.waiting.Add(-1)
+			return false
+		}
+		select {
+		case w = <-rt.idle:
+			rt.waiting.Add(-1)
+		case <-req.r.Context().Done():
+			rt.waiting.Add(-1)
+			req.canceled = true
+			rt.complete(req)
+			return true
+		}
+	}
+	defer func() { rt.idle <- w }()
+	// The thread must not change between preparing it and running the
+	// request: PHP's context and the interrupt target are per thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	eg, tid := C.ephpm_thread_prepare(), C.ephpm_thread_self()
+	w.mu.Lock()
+	w.eg, w.tid = eg, tid
+	w.mu.Unlock()
+	if !w.accept(req) {
+		return true
+	}
+	var res C.ephpm_result
+	C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
+	w.finish(req, res)
+	return true
 }
 
 // accept makes req the worker's current request, unless its client left
@@ -94,8 +136,10 @@ func (w *worker) finish(req *Request, res C.ephpm_result) {
 	w.complete(req)
 }
 
-func (w *worker) complete(req *Request) {
-	w.rt.inflight.Add(-1)
+func (w *worker) complete(req *Request) { w.rt.complete(req) }
+
+func (rt *Runtime) complete(req *Request) {
+	rt.inflight.Add(-1)
 	close(req.done)
 }
 
