@@ -162,7 +162,7 @@ make_pid=$!
 while kill -0 "$make_pid" 2>/dev/null; do
   sleep 20
   kill -0 "$make_pid" 2>/dev/null || break
-  say "  ... $(grep -c -- '--mode=compile' "$dest/make.log" || true) of about 560 files compiled ($(elapsed))"
+  say "  ... $(grep -c -- '--mode=compile' "$dest/make.log" || true) of about 440 files compiled ($(elapsed))"
 done
 wait "$make_pid" || { tail -40 "$dest/make.log"; say "make failed"; exit 1; }
 
