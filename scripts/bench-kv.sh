@@ -47,7 +47,7 @@ pids+=($EPID)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$EPORT/kvbench.php?n=10&redis_n=10" >/dev/null 2>&1 && break; sleep 0.2; done
 redis-cli -p "$RPORT" ping >/dev/null
 
-echo "== timing calls from PHP (n=$N per op, best of 3)"
+echo "== timing calls from PHP (n=$N per op)"
 curl -sf "http://127.0.0.1:$EPORT/kvbench.php?n=$N&redis_port=$RPORT" >"$TMP/calls.json"
 
 echo "== memory: $KEYS keys of 16 bytes with 32-byte values"
@@ -66,7 +66,8 @@ calls = json.load(open(sys.argv[1]))
 before, after, rb, ra, keys = (int(x) for x in sys.argv[2:7])
 ops = calls["ops"]
 e, a, r = ops.get("ephpm", {}), ops.get("apcu", {}), ops.get("phpredis", {})
-print(f"PHP {calls['php']} ({'ZTS' if calls['zts'] else 'NTS'}), {calls['n']} calls per op, best of 3, loop overhead ({calls['loop_ns']:.1f} ns) subtracted\n")
+rounds = calls.get("rounds", 3)
+print(f"PHP {calls['php']} ({'ZTS' if calls['zts'] else 'NTS'}); ephpm and APCu timed interleaved in {rounds} rounds of {max(1000, calls['n'] // 4)} calls per op, best round of each; phpredis best of 3 x {calls.get('redis_n', 20000)}; loop overhead ({calls['loop_ns']:.1f} ns) subtracted\n")
 print("| operation | ephpm ns/call | APCu ns/call | ephpm/APCu (target <= 1.0) | phpredis ns/call | phpredis/ephpm (target >= 100) |")
 print("|---|---|---|---|---|---|")
 for op, label in [("get_hit", "get (hit)"), ("get_miss", "get (miss)"), ("set", "set"), ("incr_by", "incr_by")]:

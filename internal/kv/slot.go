@@ -178,6 +178,9 @@ type (
 	}
 )
 
+// maxInlineKey is the longest key stored inline in its slot.
+const maxInlineKey = 248
+
 // newSlot makes an empty slot holding a copy of key, and returns that copy:
 // the map must keep a key in the store's own memory, never the caller's.
 func newSlot(key string) (*slot, string) {

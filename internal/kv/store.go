@@ -77,6 +77,8 @@ type Store struct {
 
 	hits, misses, evictions, expirations stripedCounter
 
+	hot *hotTable // lookup cache in front of m (hot.go)
+
 	evictMu sync.Mutex
 	pool    []candidate
 
@@ -114,6 +116,7 @@ func New(opts Options) (*Store, error) {
 		now:    now,
 		epoch:  now(),
 		stop:   make(chan struct{}),
+		hot:    new(hotTable),
 	}
 	s.tick.Store(1)
 	s.done.Add(1)
@@ -190,14 +193,10 @@ func overflows(n, delta int64) bool {
 }
 
 // lookup returns key's live version, dropping an expired one. No lock, no
-// allocation: one map load and one atomic load.
-func (s *Store) lookup(key string) (*vhdr, bool) {
-	sl, ok := s.m.Load(key)
-	if !ok {
-		return nil, false
-	}
-	h := sl.v.Load()
-	if h == tomb {
+// allocation. hash: see find.
+func (s *Store) lookup(key string, hash uint64) (*vhdr, bool) {
+	sl, h := s.find(key, hash)
+	if h == nil || h == tomb {
 		return nil, false
 	}
 	if e := h.deadline(); e != 0 && s.now() >= e {
@@ -244,7 +243,7 @@ func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter 
 // and key is not retained, so a view of foreign memory (unsafe.String
 // over a C buffer) is fine.
 func (s *Store) Get(key string) (string, bool) {
-	h, ok := s.lookup(key)
+	h, ok := s.lookup(key, keyHash(key))
 	if !ok {
 		s.misses.add(key, 1)
 		return "", false
@@ -259,9 +258,11 @@ func (s *Store) Get(key string) (string, bool) {
 
 // GetTo is Get for a caller that copies the value out before reusing
 // scratch: a counter's decimal text is written into scratch (20 bytes
-// suffice) instead of a new string, so a hit never allocates.
-func (s *Store) GetTo(key string, scratch []byte) (string, bool) {
-	h, ok := s.lookup(key)
+// suffice) instead of a new string, so a hit never allocates. hash is any
+// 64-bit hash of key that is the same for equal keys (phpembed passes
+// PHP's); it picks the entry of the lookup cache (hot.go).
+func (s *Store) GetTo(key string, hash uint64, scratch []byte) (string, bool) {
+	h, ok := s.lookup(key, hash)
 	if !ok {
 		s.misses.add(key, 1)
 		return "", false
@@ -273,7 +274,7 @@ func (s *Store) GetTo(key string, scratch []byte) (string, bool) {
 
 // Exists reports whether key is live. It counts neither a hit nor a miss.
 func (s *Store) Exists(key string) bool {
-	_, ok := s.lookup(key)
+	_, ok := s.lookup(key, keyHash(key))
 	return ok
 }
 
@@ -281,29 +282,30 @@ func (s *Store) Exists(key string) bool {
 // and TTL. Key and value are copied. It returns false only when the memory
 // limit refuses the write (noeviction), leaving the old value in place.
 func (s *Store) Set(key, value string, ttl time.Duration) bool {
-	return s.put(key, value, s.deadline(ttl), false)
+	return s.put(key, keyHash(key), value, s.deadline(ttl), false)
+}
+
+// SetHashed is Set with the caller's hash of key (see GetTo).
+func (s *Store) SetHashed(key string, hash uint64, value string, ttl time.Duration) bool {
+	return s.put(key, hash, value, s.deadline(ttl), false)
 }
 
 // SetNX stores value only if key has no live entry. Of many concurrent
 // callers exactly one wins.
 func (s *Store) SetNX(key, value string, ttl time.Duration) bool {
-	return s.put(key, value, s.deadline(ttl), true)
+	return s.put(key, keyHash(key), value, s.deadline(ttl), true)
 }
 
 // put: an existing key takes the new version by one compare-and-swap on
 // its slot, with no lock; a new key is inserted under the bucket lock.
 // The growth is reserved before the write, so the limit holds under
 // concurrency.
-func (s *Store) put(key, value string, expires int64, onlyIfAbsent bool) bool {
+func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIfAbsent bool) bool {
 	nv := newVersion(value, expires, s.tick.Load())
 	newCost := cost(len(key), nv)
 	for {
-		sl, ok := s.m.Load(key)
-		if !ok {
-			break
-		}
-		old := sl.v.Load()
-		if old == tomb {
+		sl, old := s.find(key, hash)
+		if old == nil || old == tomb {
 			break
 		}
 		wasLive := s.live(old)
@@ -403,8 +405,13 @@ func (s *Store) Del(key string) bool {
 // no allocation. Anything else (a new key, an expired one, a decimal
 // string turned into a counter) goes through the bucket lock.
 func (s *Store) IncrBy(key string, delta int64) (int64, error) {
-	if sl, ok := s.m.Load(key); ok {
-		if h := sl.v.Load(); h.isCounter() && h != tomb && s.live(h) {
+	return s.IncrByHashed(key, keyHash(key), delta)
+}
+
+// IncrByHashed is IncrBy with the caller's hash of key (see GetTo).
+func (s *Store) IncrByHashed(key string, hash uint64, delta int64) (int64, error) {
+	if _, h := s.find(key, hash); h != nil {
+		if h.isCounter() && s.live(h) {
 			c := h.cell()
 			for {
 				n := atomic.LoadInt64(c)
@@ -562,7 +569,7 @@ func (s *Store) TTL(key string) int64 {
 
 // PTTL is the milliseconds left, rounded up; -1 / -2 as TTL.
 func (s *Store) PTTL(key string) int64 {
-	h, ok := s.lookup(key)
+	h, ok := s.lookup(key, keyHash(key))
 	if !ok {
 		return -2
 	}

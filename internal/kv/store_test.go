@@ -697,7 +697,7 @@ func TestConcurrentIncrWithExpireIsExact(t *testing.T) {
 func TestCounterTextEverywhere(t *testing.T) {
 	s, _ := newStore(t, Options{})
 	s.IncrBy("c", -42)
-	if v, ok := s.GetTo("c", make([]byte, 20)); !ok || v != "-42" {
+	if v, ok := s.GetTo("c", keyHash("c"), make([]byte, 20)); !ok || v != "-42" {
 		t.Fatalf("GetTo %q", v)
 	}
 	if s.DelIfEquals("c", "42") || !s.DelIfEquals("c", "-42") {
@@ -719,9 +719,54 @@ func TestCounterTextEverywhere(t *testing.T) {
 	}
 	hit := testing.AllocsPerRun(1000, func() { s.IncrBy("ctr", 1) })
 	scratch := make([]byte, 20)
-	get := testing.AllocsPerRun(1000, func() { s.GetTo("ctr", scratch) })
+	get := testing.AllocsPerRun(1000, func() { s.GetTo("ctr", 7, scratch) })
 	set := testing.AllocsPerRun(1000, func() { s.Set("c", "value", 0) })
 	if hit != 0 || get != 0 || set != 1 {
 		t.Errorf("allocations: incr_by %v, get of a counter %v, overwrite %v", hit, get, set)
+	}
+}
+
+// The lookup cache is only a hint: colliding hashes, a different hash for
+// the same key, a key deleted and inserted again (its cached slot is
+// tomb), long and empty keys all give the map's answer.
+func TestLookupCacheIsOnlyAHint(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	scratch := make([]byte, 20)
+	get := func(k string, h uint64) string {
+		v, ok := s.GetTo(k, h, scratch)
+		if !ok {
+			return "<miss>"
+		}
+		return v
+	}
+	long := strings.Repeat("L", maxInlineKey+1)
+	keys := []string{"a", "b", "ab", "", long, strings.Repeat("M", maxInlineKey)}
+	for round := 0; round < 40; round++ { // enough to fill entries despite hotFillOneIn
+		for i, k := range keys {
+			s.SetHashed(k, 42, fmt.Sprint(k, "=", i), 0)
+		}
+		for i, k := range keys {
+			for _, h := range []uint64{42, 43, keyHash(k)} {
+				if got, want := get(k, h), fmt.Sprint(k, "=", i); got != want {
+					t.Fatalf("round %d key %.10q hash %d: %q, want %q", round, k, h, got, want)
+				}
+			}
+		}
+		s.Del("a")
+		if got := get("a", 42); got != "<miss>" {
+			t.Fatalf("deleted key: %q", got)
+		}
+		if n, _ := s.IncrByHashed("a", 42, 2); n != 2 {
+			t.Fatalf("incr on a re-created key: %d", n)
+		}
+		if n, _ := s.IncrByHashed("a", 43, 3); n != 5 || get("a", 42) != "5" {
+			t.Fatalf("incr: %d %q", n, get("a", 42))
+		}
+		s.Flush()
+		for _, k := range keys {
+			if got := get(k, 42); got != "<miss>" {
+				t.Fatalf("after flush %.10q: %q", k, got)
+			}
+		}
 	}
 }

@@ -21,6 +21,10 @@ var kvStore atomic.Pointer[kv.Store]
 // one they behave as an empty store that refuses writes.
 func SetKVStore(s *kv.Store) { kvStore.Store(s) }
 
+// The hot functions (get, set, incr_by) also pass PHP's hash of the key,
+// which PHP keeps in the string once computed: the store uses it to pick
+// an entry of its lookup cache, so a cached key is found without hashing.
+
 // cstr views C memory as a Go string without copying. The store never
 // keeps such a string: it copies keys and values it stores.
 func cstr(p *C.char, n C.size_t) string {
@@ -42,14 +46,14 @@ func ttlDuration(seconds C.long) time.Duration {
 // hold at least 20 bytes (a counter's text).
 //
 //export ephpm_go_kv_get
-func ephpm_go_kv_get(key *C.char, klen C.size_t, buf *C.char, bufLen C.size_t, rv unsafe.Pointer) C.longlong {
+func ephpm_go_kv_get(key *C.char, klen C.size_t, hash C.ulonglong, buf *C.char, bufLen C.size_t, rv unsafe.Pointer) C.longlong {
 	s := kvStore.Load()
 	if s == nil {
 		return C.EPHPM_KV_MISS
 	}
 	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(bufLen))
 	// A counter's decimal text is written straight into dst.
-	v, ok := s.GetTo(cstr(key, klen), dst)
+	v, ok := s.GetTo(cstr(key, klen), uint64(hash), dst)
 	if !ok {
 		return C.EPHPM_KV_MISS
 	}
@@ -66,7 +70,7 @@ func ephpm_go_kv_get(key *C.char, klen C.size_t, buf *C.char, bufLen C.size_t, r
 }
 
 //export ephpm_go_kv_set
-func ephpm_go_kv_set(key *C.char, klen C.size_t, val *C.char, vlen C.size_t, ttl C.long, nx C.int) C.int {
+func ephpm_go_kv_set(key *C.char, klen C.size_t, hash C.ulonglong, val *C.char, vlen C.size_t, ttl C.long, nx C.int) C.int {
 	s := kvStore.Load()
 	if s == nil {
 		return 0
@@ -75,7 +79,7 @@ func ephpm_go_kv_set(key *C.char, klen C.size_t, val *C.char, vlen C.size_t, ttl
 	if nx != 0 {
 		ok = s.SetNX(cstr(key, klen), cstr(val, vlen), ttlDuration(ttl))
 	} else {
-		ok = s.Set(cstr(key, klen), cstr(val, vlen), ttlDuration(ttl))
+		ok = s.SetHashed(cstr(key, klen), uint64(hash), cstr(val, vlen), ttlDuration(ttl))
 	}
 	if ok {
 		return 1
@@ -100,12 +104,12 @@ func ephpm_go_kv_exists(key *C.char, klen C.size_t) C.int {
 }
 
 //export ephpm_go_kv_incr_by
-func ephpm_go_kv_incr_by(key *C.char, klen C.size_t, delta C.long, out *C.longlong) C.int {
+func ephpm_go_kv_incr_by(key *C.char, klen C.size_t, hash C.ulonglong, delta C.long, out *C.longlong) C.int {
 	s := kvStore.Load()
 	if s == nil {
 		return 0
 	}
-	n, err := s.IncrBy(cstr(key, klen), int64(delta))
+	n, err := s.IncrByHashed(cstr(key, klen), uint64(hash), int64(delta))
 	if err != nil {
 		return 0
 	}

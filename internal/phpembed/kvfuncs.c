@@ -64,6 +64,10 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_del_if_equals, 0, 2, _I
 ZEND_END_ARG_INFO()
 
 #define KEY_ARG(k) ZSTR_VAL(k), ZSTR_LEN(k)
+/* The key and PHP's hash of it (computed once per string, then cached in
+ * it; interned literals have it already): the store's lookup cache is
+ * indexed by it. */
+#define KEY_HASH_ARG(k) ZSTR_VAL(k), ZSTR_LEN(k), (unsigned long long)ZSTR_HASH(k)
 
 /* Values up to this size come back in one call into Go, copied into a
  * buffer on this stack; larger ones are copied by Go straight into a new
@@ -77,7 +81,7 @@ PHP_FUNCTION(ephpm_kv_get)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
-	long long n = ephpm_go_kv_get(KEY_ARG(key), buf, sizeof(buf), return_value);
+	long long n = ephpm_go_kv_get(KEY_HASH_ARG(key), buf, sizeof(buf), return_value);
 	if (n >= 0) {
 		RETURN_STRINGL(buf, (size_t)n);
 	}
@@ -102,7 +106,7 @@ static void kv_set(INTERNAL_FUNCTION_PARAMETERS, int nx)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_LONG(ttl)
 	ZEND_PARSE_PARAMETERS_END();
-	RETURN_BOOL(ephpm_go_kv_set(KEY_ARG(key), ZSTR_VAL(value), ZSTR_LEN(value), ttl, nx));
+	RETURN_BOOL(ephpm_go_kv_set(KEY_HASH_ARG(key), ZSTR_VAL(value), ZSTR_LEN(value), ttl, nx));
 }
 
 PHP_FUNCTION(ephpm_kv_set)
@@ -136,7 +140,7 @@ PHP_FUNCTION(ephpm_kv_exists)
 static void kv_incr(INTERNAL_FUNCTION_PARAMETERS, zend_string *key, zend_long delta)
 {
 	long long out = 0;
-	if (!ephpm_go_kv_incr_by(KEY_ARG(key), delta, &out)) {
+	if (!ephpm_go_kv_incr_by(KEY_HASH_ARG(key), delta, &out)) {
 		RETURN_FALSE;
 	}
 	RETURN_LONG((zend_long)out);

@@ -1,0 +1,107 @@
+package kv
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
+	"sync/atomic"
+	"unsafe"
+)
+
+// The lookup cache: a small direct-mapped table in front of the map, from
+// a key's hash to its slot. A hit costs a few loads and one key compare
+// instead of the map's own hashing and probing, which is most of what a
+// read, an overwrite or an increment costs. The hash is the caller's
+// (phpembed passes PHP's own, which PHP computes once per string and
+// caches in it), so a hit hashes nothing.
+//
+// A cache entry is only a hint and is validated on use: the slot's key
+// bytes must equal the key, and the slot must not be tomb. A slot that is
+// not tomb is in the map (a slot is tombed before it is removed), and the
+// map holds at most one slot per key, so such a slot is the key's current
+// one. Collisions, crafted or not, only cost misses: the map behind it has
+// its own seeded hash.
+//
+// Each entry is a seqlock over two words: meta (sequence << 9 | key length
+// << 1 | busy bit) and the slot pointer. Keys longer than maxInlineKey (not
+// stored inline in their slot) and the empty key are not cached.
+
+const (
+	hotBits = 12 // 4096 entries of 16 bytes
+	hotSize = 1 << hotBits
+	// hotFillOneIn: on a miss, an occupied entry is replaced one time in
+	// this many, so keys that are each read once do not make every read
+	// pay for a write, and two hot keys sharing an entry do not thrash.
+	hotFillOneIn = 8
+)
+
+type hotEntry struct {
+	meta atomic.Uint64
+	sl   atomic.Pointer[slot]
+}
+
+type hotTable [hotSize]hotEntry
+
+// hotIndex spreads any hash (PHP's is weak in its high bits) over the table.
+func hotIndex(h uint64) uint64 { return (h * 0x9E3779B97F4A7C15) >> (64 - hotBits) }
+
+// slotKey is sl's inline key of n bytes.
+func slotKey(sl *slot, n int) string {
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(sl), unsafe.Sizeof(slot{}))), n)
+}
+
+// find returns key's slot and its current version (nil, nil when absent;
+// the version may be tomb when the key is being deleted). h is any hash of
+// key that is equal for equal keys.
+func (s *Store) find(key string, h uint64) (*slot, *vhdr) {
+	n := len(key)
+	if n == 0 || n > maxInlineKey {
+		sl, ok := s.m.Load(key)
+		if !ok {
+			return nil, nil
+		}
+		return sl, sl.v.Load()
+	}
+	e := &s.hot[hotIndex(h)]
+	m := e.meta.Load()
+	sl := e.sl.Load()
+	if m&1 == 0 && int(m>>1)&0xff == n && sl != nil && e.meta.Load() == m && slotKey(sl, n) == key {
+		if v := sl.v.Load(); v != tomb {
+			return sl, v
+		}
+	}
+	sl, ok := s.m.Load(key)
+	if !ok {
+		return nil, nil
+	}
+	v := sl.v.Load()
+	if v != tomb && m&1 == 0 && (m == 0 || rand.Uint32()%hotFillOneIn == 0) && e.meta.CompareAndSwap(m, m|1) {
+		e.sl.Store(sl)
+		e.meta.Store((m>>9+1)<<9 | uint64(n)<<1)
+	}
+	return sl, v
+}
+
+// keyHash is the hash the methods without one use: cheap, from up to
+// three 8-byte words of the key and its length. It only picks a cache
+// entry, so it need not be strong (see above).
+func keyHash(key string) uint64 {
+	b := unsafe.Slice(unsafe.StringData(key), len(key))
+	n := len(b)
+	var x, y uint64
+	switch {
+	case n >= 8:
+		x = binary.LittleEndian.Uint64(b)
+		y = binary.LittleEndian.Uint64(b[n-8:])
+		if n > 16 {
+			x ^= bits.RotateLeft64(binary.LittleEndian.Uint64(b[n/2-4:]), 31)
+		}
+	case n >= 4:
+		x = uint64(binary.LittleEndian.Uint32(b))
+		y = uint64(binary.LittleEndian.Uint32(b[n-4:]))
+	case n > 0:
+		x = uint64(b[0]) | uint64(b[n/2])<<8 | uint64(b[n-1])<<16
+	}
+	hi, lo := bits.Mul64(x^0xA0761D6478BD642F, y^uint64(n)^0xE7037ED1A0B428DB)
+	return hi ^ lo
+}
