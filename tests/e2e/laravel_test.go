@@ -626,6 +626,12 @@ func laravelSessions(t *testing.T, s *counted) {
 			t.Errorf("alice's visit %d: %v, want counter %d in session %v", i, a, i, aliceID)
 		}
 	}
+	// The session lives in the default cache store, under its id, for the
+	// session lifetime (120 minutes).
+	kv := s.call(t, "GET", "/api/kv/"+aliceID.(string), nil)
+	if kv["kv_key"] != "cache:"+aliceID.(string) || kv["exists"] != true || num(kv, "ttl") < 7100 || num(kv, "ttl") > 7200 {
+		t.Errorf("alice's session in the KV store: %v, want cache:<id> with a TTL of 7200", kv)
+	}
 	// Laravel encrypts its cookies: what one client was sent never shows
 	// up in the answers to another.
 	sent := map[string]bool{}
@@ -822,4 +828,21 @@ func TestLaravelWorkerSurvivesClientAbort(t *testing.T) {
 			t.Fatalf("after client abort %d: %v, want no boot beyond one per PHP thread (%d)\n%s", i+1, m, threads, s.Log())
 		}
 	}
+}
+
+// TestLaravelSessionDriverEphpm: SESSION_DRIVER=ephpm with SESSION_STORE
+// keeps sessions in the named store (here the one with prefix "other").
+func TestLaravelSessionDriverEphpm(t *testing.T) {
+	s := &counted{server: startLaravel(t, "SESSION_DRIVER=ephpm", "SESSION_STORE=ephpm_other")}
+	b := newBrowser(t, s)
+	var id string
+	for i := 1; i <= 3; i++ {
+		m := b.json(t, "/session/counter")
+		if num(m, "counter") != i || m["driver"] != "ephpm" {
+			t.Fatalf("visit %d: %v", i, m)
+		}
+		id = m["id"].(string)
+	}
+	wantFields(t, "session in the other store", s.call(t, "GET", "/api/kv/"+id+"?store=ephpm_other", nil), map[string]any{"kv_key": "other:" + id, "exists": true})
+	wantFields(t, "not in the default store", s.call(t, "GET", "/api/kv/"+id, nil), map[string]any{"exists": false})
 }
