@@ -135,6 +135,7 @@ func TestLaravel(t *testing.T) {
 			run("throttle_middleware", laravelThrottle)
 			run("sessions", laravelSessions)
 			run("queued_cookies", laravelQueuedCookies)
+			run("runtime_config", laravelRuntimeConfig)
 			run("bench_route", laravelBenchRoute)
 			run("flush_keeps_other_prefix", laravelFlush)
 			t.Run("boots", func(t *testing.T) {
@@ -684,6 +685,22 @@ func laravelQueuedCookies(t *testing.T, s *counted) {
 		expectStatus(t, r, 200, "next request")
 		if names := setCookies(r); contains(toAny(names), "greeting") {
 			t.Fatalf("a cookie queued by an earlier request was sent again: %v", names)
+		}
+	}
+}
+
+// A locale or config value set at runtime by one request is gone in the
+// next.
+func laravelRuntimeConfig(t *testing.T, s *counted) {
+	m := s.call(t, "GET", "/locale?set=fr", nil)
+	if m["locale"] != "fr" || m["config"] != "fr" || m["marker"] != "fr" {
+		t.Fatalf("setting the locale: %v", m)
+	}
+	for i := 0; i < 3; i++ {
+		m = s.call(t, "GET", "/locale", nil)
+		want := map[string]any{"locale": "en", "config": "en", "marker": nil}
+		if !jsonEqual(m["before"], want) {
+			t.Fatalf("the next request starts with %v, want %v", m["before"], want)
 		}
 	}
 }

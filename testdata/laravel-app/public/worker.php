@@ -45,11 +45,15 @@ $stats = new ArrayObject([
 ]);
 $app->instance('worker.stats', $stats);
 
+// Config as booted: what a request changes at runtime (config([...]),
+// App::setLocale()) is changed for that request only.
+$bootConfig = $app['config'];
+
 // The request-scoped services Laravel would build fresh in a new process.
 // StartSession is a singleton (Laravel 8-10) holding the session manager.
 $forget = ['session', 'session.store', StartSession::class, 'auth', 'auth.driver', 'cookie'];
 
-$handler = function () use ($app, $kernel, $stats, $forget) {
+$handler = function () use ($app, $kernel, $stats, $forget, $bootConfig) {
     $stats['served']++;
 
     // The router, the error pages and Symfony's base-URL detection should
@@ -61,10 +65,16 @@ $handler = function () use ($app, $kernel, $stats, $forget) {
 
     // Fresh session manager and store (the store keeps the previous
     // client's attributes and id otherwise), no cookies queued by the
-    // previous request, no user from the previous request.
+    // previous request, no user from the previous request, the config and
+    // locale as booted.
     foreach ($forget as $abstract) {
         $app->forgetInstance($abstract);
         Facade::clearResolvedInstance($abstract);
+    }
+    $app->instance('config', clone $bootConfig);
+    Facade::clearResolvedInstance('config');
+    if ($app->resolved('translator')) {
+        $app['translator']->setLocale($bootConfig->get('app.locale'));
     }
     $app->instance('request', $request);
     Facade::clearResolvedInstance('request');

@@ -1,9 +1,11 @@
 <?php
 
+use App\Support\Point;
 use Illuminate\Contracts\Cache\LockTimeoutException;
 use Illuminate\Foundation\PackageManifest;
 use Illuminate\Http\Request;
 use Illuminate\Support\Carbon;
+use Illuminate\Support\Facades\App;
 use Illuminate\Support\Facades\Cache;
 use Illuminate\Support\Facades\RateLimiter;
 use Illuminate\Support\Facades\Route;
@@ -81,6 +83,16 @@ Route::get('/worker/boots', function () {
     ];
 });
 
+// The locale: ?set=xx changes it (and config app.locale) for this request.
+Route::get('/locale', function (Request $request) {
+    $before = ['locale' => App::getLocale(), 'config' => config('app.locale'), 'marker' => config('app.marker')];
+    if ($request->query('set')) {
+        App::setLocale($request->query('set'));
+        config(['app.marker' => $request->query('set')]);
+    }
+    return ['before' => $before, 'locale' => App::getLocale(), 'config' => config('app.locale'), 'marker' => config('app.marker')];
+});
+
 // A slow page (?ms milliseconds), for clients that give up waiting.
 Route::get('/slow', function (Request $request) {
     usleep(1000 * min((int) $request->query('ms', 100), 5000));
@@ -94,7 +106,7 @@ Route::prefix('api')->group(function () use ($store, $body, $ttl, $kvKey) {
 
     // Every kind of PHP value, put and read back.
     Route::get('/types', function (Request $request) use ($store) {
-        $point = new App\Support\Point(3, 4);
+        $point = new Point(3, 4);
         $values = [
             'int' => 42,
             'negative_int' => -7,
