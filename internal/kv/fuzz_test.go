@@ -180,5 +180,6 @@ func FuzzOps(f *testing.F) {
 		if st := s.Stats(); st.Bytes != sum || st.Keys != int64(s.Len()) {
 			t.Fatalf("accounting: %+v, actual bytes %d keys %d", st, sum, s.Len())
 		}
+		checkFilter(t, s)
 	})
 }

@@ -77,7 +77,9 @@ type Store struct {
 
 	hits, misses, evictions, expirations stripedCounter
 
-	hot *hotTable // lookup cache in front of m (hot.go)
+	hot       *hotTable // lookup cache in front of m (hot.go)
+	filter    *presence // presence filter (filter.go)
+	extMisses atomic.Pointer[func() int64]
 
 	evictMu sync.Mutex
 	pool    []candidate
@@ -117,6 +119,7 @@ func New(opts Options) (*Store, error) {
 		epoch:  now(),
 		stop:   make(chan struct{}),
 		hot:    new(hotTable),
+		filter: new(presence),
 	}
 	s.tick.Store(1)
 	s.done.Add(1)
@@ -229,6 +232,7 @@ func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter 
 		return cur, xsync.DeleteOp
 	})
 	if old != nil {
+		s.filter.drop(key)
 		s.bytes.Add(-cost(len(key), old))
 		s.keys.Add(-1)
 		if counter != nil {
@@ -339,6 +343,7 @@ func (s *Store) putLocked(key string, nv *vhdr, newCost int64, onlyIfAbsent bool
 		old                        *vhdr
 		inserted, refused, oldLive bool
 	)
+	s.filter.add(key) // before the slot can be seen
 	s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
 		if !loaded {
 			sl.v.Store(nv)
@@ -358,6 +363,9 @@ func (s *Store) putLocked(key string, nv *vhdr, newCost int64, onlyIfAbsent bool
 			}
 		}
 	})
+	if !inserted {
+		s.filter.drop(key)
+	}
 	switch {
 	case refused:
 		s.bytes.Add(-newCost)
@@ -386,6 +394,7 @@ func (s *Store) Del(key string) bool {
 	if old == nil {
 		return false
 	}
+	s.filter.drop(key)
 	s.bytes.Add(-cost(len(key), old))
 	s.keys.Add(-1)
 	if !s.live(old) {
@@ -452,6 +461,9 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 			inserted, retry     bool
 			oldExpired, changed bool
 		)
+		if sl != nil {
+			s.filter.add(key) // before the slot can be seen
+		}
 		s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
 			if !loaded {
 				if sl == nil {
@@ -501,6 +513,9 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 				}
 			}
 		})
+		if sl != nil && !inserted {
+			s.filter.drop(key)
+		}
 		if retry {
 			sl, stable = newSlot(key)
 			continue
@@ -604,6 +619,7 @@ func (s *Store) DelIfEquals(key, expected string) bool {
 	if old == nil {
 		return false
 	}
+	s.filter.drop(key)
 	s.bytes.Add(-cost(len(key), old))
 	s.keys.Add(-1)
 	return true
@@ -650,12 +666,19 @@ func (s *Store) SweepExpired() int {
 func (s *Store) Stats() Stats {
 	return Stats{
 		Hits:        s.hits.sum(),
-		Misses:      s.misses.sum(),
+		Misses:      s.misses.sum() + s.externalMisses(),
 		Keys:        s.keys.Load(),
 		Bytes:       s.bytes.Load(),
 		Evictions:   s.evictions.sum(),
 		Expirations: s.expirations.sum(),
 	}
+}
+
+func (s *Store) externalMisses() int64 {
+	if f := s.extMisses.Load(); f != nil {
+		return (*f)()
+	}
+	return 0
 }
 
 // Len is the number of entries, expired ones not yet reclaimed included.

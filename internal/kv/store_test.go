@@ -648,6 +648,7 @@ func TestConcurrentMixedOpsKeepAccounting(t *testing.T) {
 				}(g)
 			}
 			wg.Wait()
+			s.Close() // the sweeper too is done
 			st := s.Stats()
 			if sum := storedBytes(s); st.Bytes != sum || st.Keys != int64(s.Len()) {
 				t.Fatalf("accounted %d bytes / %d keys, stored %d / %d", st.Bytes, st.Keys, sum, s.Len())
@@ -655,6 +656,7 @@ func TestConcurrentMixedOpsKeepAccounting(t *testing.T) {
 			if limit > 0 && st.Bytes > limit {
 				t.Fatalf("bytes %d over limit %d", st.Bytes, limit)
 			}
+			checkFilter(t, s)
 		})
 	}
 }
@@ -767,6 +769,86 @@ func TestLookupCacheIsOnlyAHint(t *testing.T) {
 			if got := get(k, 42); got != "<miss>" {
 				t.Fatalf("after flush %.10q: %q", k, got)
 			}
+		}
+	}
+}
+
+// checkFilter: every key in the map is counted in the presence filter,
+// and (no counter being saturated in these tests) the counters add up to
+// the number of entries.
+func checkFilter(t testing.TB, s *Store) {
+	t.Helper()
+	s.m.Range(func(k string, sl *slot) bool {
+		if !s.filter.mayHave(k) {
+			t.Fatalf("key %q in the map but not in the presence filter", k)
+		}
+		return true
+	})
+	var sum int
+	for i := range s.filter {
+		w := atomic.LoadUint32(&s.filter[i])
+		for sh := 0; sh < 32; sh += 8 {
+			sum += int(w >> sh & 0xff)
+		}
+	}
+	if sum != s.Len() {
+		t.Fatalf("presence filter counts %d, map has %d", sum, s.Len())
+	}
+}
+
+func TestPresenceFilter(t *testing.T) {
+	s, clk := newStore(t, Options{})
+	for i := 0; i < 1000; i++ {
+		s.Set(fmt.Sprint("k", i), "v", time.Duration(i%3)*time.Second)
+		s.IncrBy(fmt.Sprint("c", i), 1)
+	}
+	checkFilter(t, s)
+	if s.filter.mayHave("surely-not-there") {
+		t.Log("false positive (possible, 2000 of 2^20)")
+	}
+	clk.advance(5 * time.Second)
+	s.SweepExpired()
+	s.DelPrefix("c1")
+	s.Del("k0")
+	s.DelIfEquals("k3", "v")
+	checkFilter(t, s)
+	s.Flush()
+	checkFilter(t, s)
+	// Saturated counters stay.
+	f := new(presence)
+	for i := 0; i < 300; i++ {
+		f.add("x")
+	}
+	for i := 0; i < 300; i++ {
+		f.drop("x")
+	}
+	if !f.mayHave("x") {
+		t.Fatal("a saturated counter went back down")
+	}
+	// The external miss count is added to Stats.
+	var ext int64 = 5
+	s.SetExternalMisses(func() int64 { return ext })
+	if m := s.Stats().Misses; m != 5 {
+		t.Fatalf("misses %d", m)
+	}
+}
+
+// FilterHash is PHP's string hash (phpembed checks it against PHP's own
+// at startup and uses the filter only if they agree).
+func TestFilterHashIsPHPs(t *testing.T) {
+	want := map[string]uint64{
+		"":   0x8000000000001505,
+		"a":  0x800000000002b606,
+		"ab": 0x8000000000597728,
+	}
+	if charSigned {
+		want["\xff"] = 0x800000000002b5a4 // 5381*33 - 1
+	} else {
+		want["\xff"] = 0x800000000002b6a4 // 5381*33 + 255
+	}
+	for k, h := range want {
+		if got := FilterHash(k); got != h {
+			t.Errorf("FilterHash(%q) = %#x, want %#x", k, got, h)
 		}
 	}
 }

@@ -2,10 +2,17 @@ package phpembed
 
 /*
 #include "ephpm.h"
+#include <stdint.h>
+void ephpm_kv_set_filter(const uint32_t *words, int bits);
+unsigned long long ephpm_kv_filter_hash(const char *s, size_t n);
+long long ephpm_kv_c_misses(void);
 */
 import "C"
 
 import (
+	"runtime"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -17,9 +24,50 @@ import (
 // every PHP thread.
 var kvStore atomic.Pointer[kv.Store]
 
+var (
+	kvFilterMu  sync.Mutex
+	kvFilterPin runtime.Pinner
+)
+
 // SetKVStore installs the store behind the ephpm_kv_* functions. Without
 // one they behave as an empty store that refuses writes.
-func SetKVStore(s *kv.Store) { kvStore.Store(s) }
+//
+// It also hands the store's presence filter to the C side, which then
+// answers a miss of get/exists/ttl/pttl/del itself, without a call into Go
+// (kvfuncs.c), and counts those misses for the store's Stats.
+func SetKVStore(s *kv.Store) {
+	kvFilterMu.Lock()
+	defer kvFilterMu.Unlock()
+	C.ephpm_kv_set_filter(nil, 0)
+	kvFilterPin.Unpin()
+	kvStore.Store(s)
+	if s == nil || !filterHashAgrees() {
+		return
+	}
+	f := s.PresenceFilter()
+	kvFilterPin.Pin(&f[0])
+	base := int64(C.ephpm_kv_c_misses())
+	s.SetExternalMisses(func() int64 { return int64(C.ephpm_kv_c_misses()) - base })
+	C.ephpm_kv_set_filter((*C.uint32_t)(unsafe.Pointer(&f[0])), C.int(kv.FilterBits))
+}
+
+// filterHashAgrees checks kv.FilterHash against PHP's own string hash, which
+// indexes the filter from C; without agreement the filter is not used (a
+// wrong miss is not an option).
+func filterHashAgrees() bool {
+	probe := "\x00\xff\x80key:0123456789abcdef\xfe-" + strings.Repeat("x", 40)
+	for n := 0; n <= len(probe); n++ {
+		k := probe[:n]
+		var p *C.char
+		if n > 0 {
+			p = (*C.char)(unsafe.Pointer(unsafe.StringData(k)))
+		}
+		if uint64(C.ephpm_kv_filter_hash(p, C.size_t(n))) != kv.FilterHash(k) {
+			return false
+		}
+	}
+	return true
+}
 
 // The hot functions (get, set, incr_by) also pass PHP's hash of the key,
 // which PHP keeps in the string once computed: the store uses it to pick

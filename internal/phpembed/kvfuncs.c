@@ -9,6 +9,82 @@
 #include "ephpm.h"
 #include "_cgo_export.h"
 
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * Misses without calling into Go. A call into Go costs more than the
+ * store's lookup itself, so a key that is surely absent is answered here:
+ * the store keeps a presence filter (internal/kv/filter.go), one-byte
+ * counters indexed by PHP's hash of the key, which count every key in
+ * the store before it is inserted and until after it is removed; a zero
+ * counter proves the key absent at the moment it was read. The filter is
+ * the store's (Go memory, pinned by kvexports.go while installed).
+ */
+static const uint32_t *kv_filter; /* atomic; NULL: not installed */
+static int kv_filter_bits;
+
+void ephpm_kv_set_filter(const uint32_t *words, int bits)
+{
+	__atomic_store_n(&kv_filter, (const uint32_t *)NULL, __ATOMIC_SEQ_CST);
+	kv_filter_bits = bits;
+	__atomic_store_n(&kv_filter, words, __ATOMIC_SEQ_CST);
+}
+
+/* PHP's own hash of s, for the check against kv.FilterHash at startup. */
+unsigned long long ephpm_kv_filter_hash(const char *s, size_t n)
+{
+	return zend_hash_func(s, n);
+}
+
+#define KV_FILTER_MULTIPLIER 0xD6E8FEB86659FD93ULL /* kv.FilterMultiplier */
+
+/* The key's hash is PHP's, computed once per string and kept in it. */
+static inline int kv_surely_absent(zend_string *key)
+{
+	const uint32_t *f = __atomic_load_n(&kv_filter, __ATOMIC_ACQUIRE);
+	if (f == NULL) {
+		return 0;
+	}
+	uint64_t i = ((uint64_t)ZSTR_HASH(key) * KV_FILTER_MULTIPLIER) >> (64 - kv_filter_bits);
+	uint32_t w = __atomic_load_n(&f[i >> 2], __ATOMIC_ACQUIRE);
+	return ((w >> ((i & 3) * 8)) & 0xff) == 0;
+}
+
+/* The misses answered here, for the store's counters: one cell per
+ * thread (a plain store, no locked instruction), a shared one with an
+ * atomic add for threads beyond KV_MISS_CELLS. */
+#define KV_MISS_CELLS 256
+static struct {
+	uint64_t n;
+	char pad[56];
+} kv_miss_cells[KV_MISS_CELLS + 1] __attribute__((aligned(64)));
+static unsigned kv_miss_next;
+static __thread int kv_miss_cell = -1;
+
+static inline void kv_count_miss(void)
+{
+	int c = kv_miss_cell;
+	if (c < 0) {
+		unsigned n = __atomic_fetch_add(&kv_miss_next, 1, __ATOMIC_RELAXED);
+		c = kv_miss_cell = n < KV_MISS_CELLS ? (int)n : KV_MISS_CELLS;
+	}
+	if (c < KV_MISS_CELLS) {
+		__atomic_store_n(&kv_miss_cells[c].n, __atomic_load_n(&kv_miss_cells[c].n, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+	} else {
+		__atomic_fetch_add(&kv_miss_cells[c].n, 1, __ATOMIC_RELAXED);
+	}
+}
+
+long long ephpm_kv_c_misses(void)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i <= KV_MISS_CELLS; i++) {
+		sum += __atomic_load_n(&kv_miss_cells[i].n, __ATOMIC_RELAXED);
+	}
+	return (long long)sum;
+}
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_get, 0, 1, IS_STRING, 1)
 	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
 ZEND_END_ARG_INFO()
@@ -81,6 +157,10 @@ PHP_FUNCTION(ephpm_kv_get)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
+	if (kv_surely_absent(key)) {
+		kv_count_miss();
+		RETURN_NULL();
+	}
 	long long n = ephpm_go_kv_get(KEY_HASH_ARG(key), buf, sizeof(buf), return_value);
 	if (n >= 0) {
 		RETURN_STRINGL(buf, (size_t)n);
@@ -125,6 +205,9 @@ PHP_FUNCTION(ephpm_kv_del)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
+	if (kv_surely_absent(key)) {
+		RETURN_LONG(0);
+	}
 	RETURN_LONG(ephpm_go_kv_del(KEY_ARG(key)));
 }
 
@@ -134,6 +217,9 @@ PHP_FUNCTION(ephpm_kv_exists)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
+	if (kv_surely_absent(key)) {
+		RETURN_FALSE;
+	}
 	RETURN_BOOL(ephpm_go_kv_exists(KEY_ARG(key)));
 }
 
@@ -192,6 +278,9 @@ PHP_FUNCTION(ephpm_kv_ttl)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
+	if (kv_surely_absent(key)) {
+		RETURN_LONG(-2);
+	}
 	RETURN_LONG(ephpm_go_kv_ttl(KEY_ARG(key), 0));
 }
 
@@ -201,6 +290,9 @@ PHP_FUNCTION(ephpm_kv_pttl)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
+	if (kv_surely_absent(key)) {
+		RETURN_LONG(-2);
+	}
 	RETURN_LONG(ephpm_go_kv_ttl(KEY_ARG(key), 1));
 }
 
