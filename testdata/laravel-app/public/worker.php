@@ -6,9 +6,12 @@
 | request with ephpm_handle_request(), as Laravel Octane does. Per request:
 | a fresh Illuminate\Http\Request from the superglobals ephpm filled in, and
 | what Octane resets as far as this app uses it (session, cookies queued,
-| auth, the request in the container and the facades, the URL generator).
-| Application state that is meant to live on (config, routes, the cache
-| stores, rate limiters) is kept: that is the point of worker mode.
+| auth, config and locale as booted, the request in the container and the
+| facades, the URL generator). What is meant to live on (providers, routes,
+| the cache stores, rate limiters) is kept: that is the point of worker mode.
+|
+| Outside ephpm (php-fpm, CLI) this file does nothing; under ephpm in request
+| mode, ephpm_handle_request() throws.
 */
 
 use Illuminate\Contracts\Http\Kernel;
