@@ -8,6 +8,10 @@
 uintptr_t ephpm_cur_slot(void);
 /* Points SG(request_info) and the SAPI callbacks at req (NULL = none). */
 void ephpm_fill_request_info(uintptr_t slot, const ephpm_request *req);
+/* Output gathered on this thread: hand it to Go (nonzero: the client is
+ * gone), or drop it (output of a worker script between requests). */
+int ephpm_output_push(void);
+void ephpm_output_discard(void);
 /* Worker mode: class registration at module startup, per-thread reset. */
 void ephpm_worker_minit(void);
 void ephpm_worker_thread_reset(void);

