@@ -17,7 +17,7 @@ import (
 // store that can answer a miss more cheaply than by calling in, e.g.
 // phpembed's C code, for which a call into Go costs more than the lookup
 // (see PresenceFilter). Such a caller counts the misses it answers and
-// reports them with SetExternalMisses.
+// reports them with SetExternalCounts.
 
 // FilterBits: the presence filter has 1 << FilterBits counters.
 const FilterBits = 20
@@ -98,6 +98,7 @@ func (f *presence) mayHave(key string) bool {
 // as the store; pin it (runtime.Pinner) before handing it to C.
 func (s *Store) PresenceFilter() *[filterWords]uint32 { return (*[filterWords]uint32)(s.filter) }
 
-// SetExternalMisses adds the misses a caller answered from the presence
-// filter to Stats: f returns their running total.
-func (s *Store) SetExternalMisses(f func() int64) { s.extMisses.Store(&f) }
+// SetExternalCounts adds the hits and misses a caller counted itself (of
+// Peek, and of misses it answered from the presence filter) to Stats: f
+// returns their running totals.
+func (s *Store) SetExternalCounts(f func() (hits, misses int64)) { s.extCounts.Store(&f) }

@@ -79,7 +79,7 @@ type Store struct {
 
 	hot       *hotTable // lookup cache in front of m (hot.go)
 	filter    *presence // presence filter (filter.go)
-	extMisses atomic.Pointer[func() int64]
+	extCounts atomic.Pointer[func() (hits, misses int64)]
 
 	evictMu sync.Mutex
 	pool    []candidate
@@ -273,6 +273,17 @@ func (s *Store) GetTo(key string, hash uint64, scratch []byte) (string, bool) {
 	}
 	s.touch(h)
 	s.hits.add(key, 1)
+	return h.text(scratch), true
+}
+
+// Peek is GetTo for a caller that counts hits and misses itself (and
+// reports them with SetExternalCounts): it touches no counter.
+func (s *Store) Peek(key string, hash uint64, scratch []byte) (string, bool) {
+	h, ok := s.lookup(key, hash)
+	if !ok {
+		return "", false
+	}
+	s.touch(h)
 	return h.text(scratch), true
 }
 
@@ -664,21 +675,18 @@ func (s *Store) SweepExpired() int {
 
 // Stats returns the counters.
 func (s *Store) Stats() Stats {
+	var extHits, extMisses int64
+	if f := s.extCounts.Load(); f != nil {
+		extHits, extMisses = (*f)()
+	}
 	return Stats{
-		Hits:        s.hits.sum(),
-		Misses:      s.misses.sum() + s.externalMisses(),
+		Hits:        s.hits.sum() + extHits,
+		Misses:      s.misses.sum() + extMisses,
 		Keys:        s.keys.Load(),
 		Bytes:       s.bytes.Load(),
 		Evictions:   s.evictions.sum(),
 		Expirations: s.expirations.sum(),
 	}
-}
-
-func (s *Store) externalMisses() int64 {
-	if f := s.extMisses.Load(); f != nil {
-		return (*f)()
-	}
-	return 0
 }
 
 // Len is the number of entries, expired ones not yet reclaimed included.

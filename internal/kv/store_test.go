@@ -825,11 +825,18 @@ func TestPresenceFilter(t *testing.T) {
 	if !f.mayHave("x") {
 		t.Fatal("a saturated counter went back down")
 	}
-	// The external miss count is added to Stats.
-	var ext int64 = 5
-	s.SetExternalMisses(func() int64 { return ext })
-	if m := s.Stats().Misses; m != 5 {
-		t.Fatalf("misses %d", m)
+	// External counts are added to Stats; Peek counts nothing.
+	before := s.Stats()
+	s.Set("p", "v", 0)
+	if v, ok := s.Peek("p", 1, nil); !ok || v != "v" {
+		t.Fatal("peek")
+	}
+	if _, ok := s.Peek("nope", 1, nil); ok {
+		t.Fatal("peek hit a missing key")
+	}
+	s.SetExternalCounts(func() (int64, int64) { return 7, 5 })
+	if st := s.Stats(); st.Hits != before.Hits+7 || st.Misses != before.Misses+5 {
+		t.Fatalf("%+v, before %+v", st, before)
 	}
 }
 

@@ -5,7 +5,7 @@ package phpembed
 #include <stdint.h>
 void ephpm_kv_set_filter(const uint32_t *words, int bits);
 unsigned long long ephpm_kv_filter_hash(const char *s, size_t n);
-long long ephpm_kv_c_misses(void);
+long long ephpm_kv_c_count(int hits);
 */
 import "C"
 
@@ -34,20 +34,26 @@ var (
 //
 // It also hands the store's presence filter to the C side, which then
 // answers a miss of get/exists/ttl/pttl/del itself, without a call into Go
-// (kvfuncs.c), and counts those misses for the store's Stats.
+// (kvfuncs.c). The C side counts get's hits and misses (per thread, with
+// no locked instruction) for the store's Stats.
 func SetKVStore(s *kv.Store) {
 	kvFilterMu.Lock()
 	defer kvFilterMu.Unlock()
 	C.ephpm_kv_set_filter(nil, 0)
 	kvFilterPin.Unpin()
 	kvStore.Store(s)
-	if s == nil || !filterHashAgrees() {
+	if s == nil {
+		return
+	}
+	baseHits, baseMisses := int64(C.ephpm_kv_c_count(1)), int64(C.ephpm_kv_c_count(0))
+	s.SetExternalCounts(func() (int64, int64) {
+		return int64(C.ephpm_kv_c_count(1)) - baseHits, int64(C.ephpm_kv_c_count(0)) - baseMisses
+	})
+	if !filterHashAgrees() {
 		return
 	}
 	f := s.PresenceFilter()
 	kvFilterPin.Pin(&f[0])
-	base := int64(C.ephpm_kv_c_misses())
-	s.SetExternalMisses(func() int64 { return int64(C.ephpm_kv_c_misses()) - base })
 	C.ephpm_kv_set_filter((*C.uint32_t)(unsafe.Pointer(&f[0])), C.int(kv.FilterBits))
 }
 
@@ -101,7 +107,7 @@ func ephpm_go_kv_get(key *C.char, klen C.size_t, hash C.ulonglong, buf *C.char, 
 	}
 	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(bufLen))
 	// A counter's decimal text is written straight into dst.
-	v, ok := s.GetTo(cstr(key, klen), uint64(hash), dst)
+	v, ok := s.Peek(cstr(key, klen), uint64(hash), dst) // kvfuncs.c counts
 	if !ok {
 		return C.EPHPM_KV_MISS
 	}

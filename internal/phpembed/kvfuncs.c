@@ -51,36 +51,37 @@ static inline int kv_surely_absent(zend_string *key)
 	return ((w >> ((i & 3) * 8)) & 0xff) == 0;
 }
 
-/* The misses answered here, for the store's counters: one cell per
- * thread (a plain store, no locked instruction), a shared one with an
- * atomic add for threads beyond KV_MISS_CELLS. */
-#define KV_MISS_CELLS 256
+/* get's hits and misses, for the store's counters: one cell per thread
+ * (plain stores, no locked instruction), a shared one with atomic adds for
+ * threads beyond KV_COUNT_CELLS. */
+#define KV_COUNT_CELLS 256
 static struct {
-	uint64_t n;
-	char pad[56];
-} kv_miss_cells[KV_MISS_CELLS + 1] __attribute__((aligned(64)));
-static unsigned kv_miss_next;
-static __thread int kv_miss_cell = -1;
+	uint64_t n[2]; /* misses, hits */
+	char pad[48];
+} kv_cells[KV_COUNT_CELLS + 1] __attribute__((aligned(64)));
+static unsigned kv_cells_next;
+static __thread int kv_cell = -1;
 
-static inline void kv_count_miss(void)
+static inline void kv_count(int hit)
 {
-	int c = kv_miss_cell;
+	int c = kv_cell;
 	if (c < 0) {
-		unsigned n = __atomic_fetch_add(&kv_miss_next, 1, __ATOMIC_RELAXED);
-		c = kv_miss_cell = n < KV_MISS_CELLS ? (int)n : KV_MISS_CELLS;
+		unsigned n = __atomic_fetch_add(&kv_cells_next, 1, __ATOMIC_RELAXED);
+		c = kv_cell = n < KV_COUNT_CELLS ? (int)n : KV_COUNT_CELLS;
 	}
-	if (c < KV_MISS_CELLS) {
-		__atomic_store_n(&kv_miss_cells[c].n, __atomic_load_n(&kv_miss_cells[c].n, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+	uint64_t *p = &kv_cells[c].n[hit != 0];
+	if (c < KV_COUNT_CELLS) {
+		__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 	} else {
-		__atomic_fetch_add(&kv_miss_cells[c].n, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(p, 1, __ATOMIC_RELAXED);
 	}
 }
 
-long long ephpm_kv_c_misses(void)
+long long ephpm_kv_c_count(int hits)
 {
 	uint64_t sum = 0;
-	for (int i = 0; i <= KV_MISS_CELLS; i++) {
-		sum += __atomic_load_n(&kv_miss_cells[i].n, __ATOMIC_RELAXED);
+	for (int i = 0; i <= KV_COUNT_CELLS; i++) {
+		sum += __atomic_load_n(&kv_cells[i].n[hits != 0], __ATOMIC_RELAXED);
 	}
 	return (long long)sum;
 }
@@ -158,16 +159,19 @@ PHP_FUNCTION(ephpm_kv_get)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
 	if (kv_surely_absent(key)) {
-		kv_count_miss();
+		kv_count(0);
 		RETURN_NULL();
 	}
 	long long n = ephpm_go_kv_get(KEY_HASH_ARG(key), buf, sizeof(buf), return_value);
 	if (n >= 0) {
+		kv_count(1);
 		RETURN_STRINGL(buf, (size_t)n);
 	}
 	if (n == EPHPM_KV_MISS) {
+		kv_count(0);
 		RETURN_NULL();
 	}
+	kv_count(1);
 	if (n == EPHPM_KV_ALLOC_FAILED) {
 		/* The value did not fit in memory_limit: the fatal error was
 		 * raised already; continue its unwinding outside Go. */
