@@ -42,6 +42,9 @@ var laravelModes = []struct {
 // from the repository root), on a free loopback port.
 func startLaravel(t *testing.T, env ...string) *server {
 	t.Helper()
+	if _, err := os.Stat("/usr/share/php/Illuminate/autoload.php"); err != nil {
+		t.Fatalf("the Laravel app needs Debian's php-laravel-framework (scripts/install-deps.sh installs it): %v", err)
+	}
 	args := []string{
 		"--config", filepath.Join("testdata", "laravel-app", "ephpm.toml"),
 		"EPHPM_SERVER__LISTEN=127.0.0.1:0",
