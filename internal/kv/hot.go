@@ -45,37 +45,46 @@ type hotTable [hotSize]hotEntry
 // hotIndex spreads any hash (PHP's is weak in its high bits) over the table.
 func hotIndex(h uint64) uint64 { return (h * 0x9E3779B97F4A7C15) >> (64 - hotBits) }
 
-// slotKey is sl's inline key of n bytes.
-func slotKey(sl *slot, n int) string {
-	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(sl), unsafe.Sizeof(slot{}))), n)
-}
-
 // find returns key's slot and its current version (nil, nil when absent;
 // the version may be tomb when the key is being deleted). h is any hash of
-// key that is equal for equal keys.
+// key that is equal for equal keys. Small enough to inline: a cache hit
+// is a few loads and a key compare.
 func (s *Store) find(key string, h uint64) (*slot, *vhdr) {
-	n := len(key)
-	if n == 0 || n > maxInlineKey {
-		sl, ok := s.m.Load(key)
-		if !ok {
-			return nil, nil
-		}
-		return sl, sl.v.Load()
-	}
 	e := &s.hot[hotIndex(h)]
 	m := e.meta.Load()
 	sl := e.sl.Load()
-	if m&1 == 0 && int(m>>1)&0xff == n && sl != nil && e.meta.Load() == m && slotKey(sl, n) == key {
+	// Not busy, same key length (never 0: empty keys are not cached),
+	// no writer in between, same key bytes.
+	if m&0x1ff == uint64(len(key))<<1 && m != 0 && e.meta.Load() == m && sameKey(sl, key) {
 		if v := sl.v.Load(); v != tomb {
 			return sl, v
 		}
 	}
+	return s.findSlow(key, e, m)
+}
+
+// sameKey reports whether sl's inline key is key (of the length cached).
+func sameKey(sl *slot, key string) bool {
+	n := len(key)
+	in := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(sl), unsafe.Sizeof(slot{}))), n)
+	if n >= 8 && n <= 16 {
+		k := unsafe.Slice(unsafe.StringData(key), n)
+		return binary.LittleEndian.Uint64(in)^binary.LittleEndian.Uint64(k)|
+			binary.LittleEndian.Uint64(in[n-8:])^binary.LittleEndian.Uint64(k[n-8:]) == 0
+	}
+	return unsafe.String(unsafe.SliceData(in), n) == key
+}
+
+// findSlow asks the map, and caches what it finds in entry e (read as m).
+func (s *Store) findSlow(key string, e *hotEntry, m uint64) (*slot, *vhdr) {
 	sl, ok := s.m.Load(key)
 	if !ok {
 		return nil, nil
 	}
 	v := sl.v.Load()
-	if v != tomb && m&1 == 0 && (m == 0 || rand.Uint32()%hotFillOneIn == 0) && e.meta.CompareAndSwap(m, m|1) {
+	n := len(key)
+	if v != tomb && n != 0 && n <= maxInlineKey && m&1 == 0 &&
+		(m == 0 || rand.Uint32()%hotFillOneIn == 0) && e.meta.CompareAndSwap(m, m|1) {
 		e.sl.Store(sl)
 		e.meta.Store((m>>9+1)<<9 | uint64(n)<<1)
 	}

@@ -65,20 +65,21 @@ type Stats struct {
 
 // Store is the key-value store. Safe for concurrent use.
 type Store struct {
+	// Read by every call: kept together, at the front.
 	m      *xsync.Map[string, *slot]
+	hot    *hotTable // lookup cache in front of m (hot.go)
+	now    func() int64
+	tick   atomic.Uint32 // coarse access clock, in 100 ms steps since epoch
 	limit  int64
 	policy Policy
-	now    func() int64
 	epoch  int64
+	filter *presence // presence filter (filter.go)
 
-	tick  atomic.Uint32 // coarse access clock, in 100 ms steps since epoch
 	bytes atomic.Int64
 	keys  atomic.Int64
 
 	hits, misses, evictions, expirations stripedCounter
 
-	hot       *hotTable // lookup cache in front of m (hot.go)
-	filter    *presence // presence filter (filter.go)
 	extCounts atomic.Pointer[func() (hits, misses int64)]
 
 	evictMu sync.Mutex
@@ -279,6 +280,18 @@ func (s *Store) GetTo(key string, hash uint64, scratch []byte) (string, bool) {
 // Peek is GetTo for a caller that counts hits and misses itself (and
 // reports them with SetExternalCounts): it touches no counter.
 func (s *Store) Peek(key string, hash uint64, scratch []byte) (string, bool) {
+	// The lookup cache's hit path, written out here (find is too big to
+	// inline, and this is the hottest path of all).
+	e := &s.hot[hotIndex(hash)]
+	if m := e.meta.Load(); m&0x1ff == uint64(len(key))<<1 && m != 0 {
+		sl := e.sl.Load()
+		if e.meta.Load() == m && sameKey(sl, key) {
+			if h := sl.v.Load(); h != tomb && s.live(h) {
+				s.touch(h)
+				return h.text(scratch), true
+			}
+		}
+	}
 	h, ok := s.lookup(key, hash)
 	if !ok {
 		return "", false
@@ -430,7 +443,18 @@ func (s *Store) IncrBy(key string, delta int64) (int64, error) {
 
 // IncrByHashed is IncrBy with the caller's hash of key (see GetTo).
 func (s *Store) IncrByHashed(key string, hash uint64, delta int64) (int64, error) {
-	if _, h := s.find(key, hash); h != nil {
+	var h *vhdr
+	// The lookup cache's hit path written out (as in Peek), else find.
+	e := &s.hot[hotIndex(hash)]
+	if m := e.meta.Load(); m&0x1ff == uint64(len(key))<<1 && m != 0 {
+		if sl := e.sl.Load(); e.meta.Load() == m && sameKey(sl, key) {
+			h = sl.v.Load()
+		}
+	}
+	if h == nil || h == tomb {
+		_, h = s.find(key, hash)
+	}
+	if h != nil {
 		if h.isCounter() && s.live(h) {
 			c := h.cell()
 			for {

@@ -1,0 +1,18 @@
+<?php
+$n = (int)($_GET['n'] ?? 5000000);
+$op = $_GET['op'] ?? 'incr';
+$v = str_repeat('v', 32);
+$keys = [];
+for ($i = 0; $i < 1000; $i++) { $keys[] = sprintf('bench:key:%06d', $i); ephpm_kv_set($keys[$i], $v); if (function_exists('apcu_store')) apcu_store($keys[$i], $v);}
+$t = hrtime(true);
+switch ($op) {
+case 'incr': for ($i = 0; $i < $n; $i++) { ephpm_kv_incr_by('bench:counter', 1); } break;
+case 'set': for ($i = 0; $i < $n; $i++) { ephpm_kv_set($keys[$i & 511], $v); } break;
+case 'get': for ($i = 0; $i < $n; $i++) { ephpm_kv_get($keys[$i & 511]); } break;
+case 'miss': for ($i = 0; $i < $n; $i++) { ephpm_kv_get('bench:missing'); } break;
+case 'ainc': apcu_store('bench:counter', 0); for ($i = 0; $i < $n; $i++) { apcu_inc('bench:counter', 1); } break;
+case 'aset': for ($i = 0; $i < $n; $i++) { apcu_store($keys[$i & 511], $v); } break;
+case 'aget': for ($i = 0; $i < $n; $i++) { apcu_fetch($keys[$i & 511]); } break;
+case 'empty': for ($i = 0; $i < $n; $i++) { } break;
+}
+printf("%s %.1f ns\n", $op, (hrtime(true)-$t)/$n);
