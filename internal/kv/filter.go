@@ -3,15 +3,16 @@ package kv
 import (
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 )
 
-// The presence filter: 2^20 one-byte counters, indexed by FilterHash of a
-// key, counting the slots in the map whose key falls there. A slot is
-// counted before it is inserted and uncounted after it is removed, so at
-// any instant every slot in the map is counted: a zero counter proves that
-// no key with that index is in the map, and a read may answer "missing"
-// right then. A counter that reaches 255 stays there (it then proves
-// nothing, which is safe).
+// The presence filter: one-byte counters, 48 in each line of the lookup
+// cache's table (hot.go), indexed by FilterHash of a key, counting the
+// slots in the map whose key falls there. A slot is counted before it is
+// inserted and uncounted after it is removed, so at any instant every slot
+// in the map is counted: a zero counter proves that no key with that index
+// is in the map, and a read may answer "missing" right then. A counter
+// that reaches 255 stays there (it then proves nothing, which is safe).
 //
 // The store itself does not read it: it is for a caller in front of the
 // store that can answer a miss more cheaply than by calling in, e.g.
@@ -19,22 +20,23 @@ import (
 // (see PresenceFilter). Such a caller counts the misses it answers and
 // reports them with SetExternalCounts.
 
-// FilterBits: the presence filter has 1 << FilterBits counters.
-const FilterBits = 20
-
+// The filter's layout, for callers that read it themselves: the table has
+// 1 << FilterLineBits lines of 64 bytes; a key's line is (h *
+// LineMultiplier) >> (64 - FilterLineBits) and its counter within the line
+// is c = ((h * FilterMultiplier) >> 58) * 48 >> 6, where h is
+// FilterHash(key); the counter is bits 8*(c%4) .. 8*(c%4)+7 of the 32-bit
+// word at byte offset 16 + 4*(c/4) of the line.
 const (
-	filterBits  = FilterBits
-	filterSize  = 1 << filterBits // counters
-	filterWords = filterSize / 4  // four counters per uint32 word
+	FilterLineBits   = hotBits
+	LineMultiplier   = 0x9E3779B97F4A7C15
+	FilterMultiplier = 0xD6E8FEB86659FD93
 )
 
 // FilterHash is the hash the presence filter is indexed by: PHP's string
 // hash (zend_inline_hash_func: DJB "times 33" over the bytes, 5381 to
 // start, the high bit set), so that a PHP caller can use the hash PHP
 // already keeps in each string. Bytes count as signed where C's char is
-// signed (amd64, 386), as they do in PHP there. A key's counter is
-// filterIndex(FilterHash(key)): byte i of the filter being bits 8*(i%4) ..
-// 8*(i%4)+7 of word i/4.
+// signed (amd64, 386), as they do in PHP there.
 func FilterHash(key string) uint64 {
 	h := uint64(5381)
 	if charSigned {
@@ -51,21 +53,18 @@ func FilterHash(key string) uint64 {
 
 const charSigned = runtime.GOARCH == "amd64" || runtime.GOARCH == "386"
 
-// FilterMultiplier: a counter's index is (hash * FilterMultiplier) >>
-// (64 - FilterBits), which spreads DJB's weak high bits.
-const FilterMultiplier = 0xD6E8FEB86659FD93
+type presence = hotTable
 
-type presence [filterWords]uint32
-
-func filterSlot(key string) (word uint32, shift uint) {
-	i := (FilterHash(key) * FilterMultiplier) >> (64 - filterBits)
-	return uint32(i / 4), uint(i%4) * 8
+func filterSlot(key string) (line uint64, word int, shift uint) {
+	h := FilterHash(key)
+	c := ((h * FilterMultiplier) >> 58) * lineCounters >> 6
+	return hotIndex(h), int(c / 4), uint(c%4) * 8
 }
 
 // add counts a slot for key in, before it is inserted.
 func (f *presence) add(key string) {
-	w, sh := filterSlot(key)
-	p := &f[w]
+	l, w, sh := filterSlot(key)
+	p := &f[l].cnt[w]
 	for {
 		old := atomic.LoadUint32(p)
 		if old>>sh&0xff == 0xff || atomic.CompareAndSwapUint32(p, old, old+1<<sh) {
@@ -76,8 +75,8 @@ func (f *presence) add(key string) {
 
 // drop uncounts a slot for key, after it was removed.
 func (f *presence) drop(key string) {
-	w, sh := filterSlot(key)
-	p := &f[w]
+	l, w, sh := filterSlot(key)
+	p := &f[l].cnt[w]
 	for {
 		old := atomic.LoadUint32(p)
 		if old>>sh&0xff == 0xff || atomic.CompareAndSwapUint32(p, old, old-1<<sh) {
@@ -88,15 +87,16 @@ func (f *presence) drop(key string) {
 
 // mayHave is false when key is surely not in the map.
 func (f *presence) mayHave(key string) bool {
-	w, sh := filterSlot(key)
-	return atomic.LoadUint32(&f[w])>>sh&0xff != 0
+	l, w, sh := filterSlot(key)
+	return atomic.LoadUint32(&f[l].cnt[w])>>sh&0xff != 0
 }
 
-// PresenceFilter returns the filter's words, for a caller that reads it
-// itself (atomically, a 32-bit word at a time): a key whose counter is 0
-// was not in the store at the moment it was read. The array lives as long
-// as the store; pin it (runtime.Pinner) before handing it to C.
-func (s *Store) PresenceFilter() *[filterWords]uint32 { return (*[filterWords]uint32)(s.filter) }
+// PresenceFilter returns the table holding the filter (layout above), for
+// a caller that reads the counters itself, atomically, a 32-bit word at a
+// time: a key whose counter is 0 was not in the store at the moment it was
+// read. The table lives as long as the store; pin it (runtime.Pinner)
+// before handing it to C. It holds Go pointers too, which C must not read.
+func (s *Store) PresenceFilter() unsafe.Pointer { return unsafe.Pointer(s.hot) }
 
 // SetExternalCounts adds the hits and misses a caller counted itself (of
 // Peek, and of misses it answered from the presence filter) to Stats: f

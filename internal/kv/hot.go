@@ -22,12 +22,12 @@ import (
 // one. Collisions, crafted or not, only cost misses: the map behind it has
 // its own seeded hash.
 //
-// Each entry is a seqlock over two words: meta (sequence << 9 | key length
+// Each cache entry is a seqlock over two words: meta (sequence << 9 | key length
 // << 1 | busy bit) and the slot pointer. Keys longer than maxInlineKey (not
 // stored inline in their slot) and the empty key are not cached.
 
 const (
-	hotBits = 12 // 4096 entries of 16 bytes
+	hotBits = 14 // 16384 lines of 64 bytes
 	hotSize = 1 << hotBits
 	// hotFillOneIn: on a miss, an occupied entry is replaced one time in
 	// this many, so keys that are each read once do not make every read
@@ -35,15 +35,28 @@ const (
 	hotFillOneIn = 8
 )
 
+// hotEntry is one 64-byte line of the table: a lookup cache entry and 48
+// counters of the presence filter (filter.go). They share the line so
+// that a PHP get, which reads a counter in C before it calls into Go,
+// finds the cache entry already in the CPU cache. phpembed's kvfuncs.c
+// relies on this layout (see PresenceFilter).
 type hotEntry struct {
 	meta atomic.Uint64
 	sl   atomic.Pointer[slot]
+	cnt  [lineCounters / 4]uint32
 }
+
+const lineCounters = 48
+
+var (
+	_ [64 - unsafe.Sizeof(hotEntry{})]byte // exactly one cache line
+	_ [unsafe.Sizeof(hotEntry{}) - 64]byte
+)
 
 type hotTable [hotSize]hotEntry
 
 // hotIndex spreads any hash (PHP's is weak in its high bits) over the table.
-func hotIndex(h uint64) uint64 { return (h * 0x9E3779B97F4A7C15) >> (64 - hotBits) }
+func hotIndex(h uint64) uint64 { return (h * LineMultiplier) >> (64 - hotBits) }
 
 // find returns key's slot and its current version (nil, nil when absent;
 // the version may be tomb when the key is being deleted). h is any hash of

@@ -119,9 +119,9 @@ func New(opts Options) (*Store, error) {
 		now:    now,
 		epoch:  now(),
 		stop:   make(chan struct{}),
-		hot:    new(hotTable),
-		filter: new(presence),
 	}
+	s.hot = new(hotTable)
+	s.filter = s.hot
 	s.tick.Store(1)
 	s.done.Add(1)
 	go s.background(opts.SweepInterval)

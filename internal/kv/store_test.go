@@ -786,9 +786,11 @@ func checkFilter(t testing.TB, s *Store) {
 	})
 	var sum int
 	for i := range s.filter {
-		w := atomic.LoadUint32(&s.filter[i])
-		for sh := 0; sh < 32; sh += 8 {
-			sum += int(w >> sh & 0xff)
+		for j := range s.filter[i].cnt {
+			w := atomic.LoadUint32(&s.filter[i].cnt[j])
+			for sh := 0; sh < 32; sh += 8 {
+				sum += int(w >> sh & 0xff)
+			}
 		}
 	}
 	if sum != s.Len() {

@@ -3,7 +3,7 @@ package phpembed
 /*
 #include "ephpm.h"
 #include <stdint.h>
-void ephpm_kv_set_filter(const uint32_t *words, int bits);
+void ephpm_kv_set_filter(uintptr_t table, int line_bits);
 unsigned long long ephpm_kv_filter_hash(const char *s, size_t n);
 long long ephpm_kv_c_count(int hits);
 */
@@ -39,7 +39,7 @@ var (
 func SetKVStore(s *kv.Store) {
 	kvFilterMu.Lock()
 	defer kvFilterMu.Unlock()
-	C.ephpm_kv_set_filter(nil, 0)
+	C.ephpm_kv_set_filter(0, 0)
 	kvFilterPin.Unpin()
 	kvStore.Store(s)
 	if s == nil {
@@ -52,9 +52,11 @@ func SetKVStore(s *kv.Store) {
 	if !filterHashAgrees() {
 		return
 	}
+	// Passed as an integer: the table also holds Go pointers, which C
+	// never reads (and which cgo's pointer check would refuse).
 	f := s.PresenceFilter()
-	kvFilterPin.Pin(&f[0])
-	C.ephpm_kv_set_filter((*C.uint32_t)(unsafe.Pointer(&f[0])), C.int(kv.FilterBits))
+	kvFilterPin.Pin(f)
+	C.ephpm_kv_set_filter(C.uintptr_t(uintptr(f)), C.int(kv.FilterLineBits))
 }
 
 // filterHashAgrees checks kv.FilterHash against PHP's own string hash, which

@@ -24,11 +24,11 @@
 static const uint32_t *kv_filter; /* atomic; NULL: not installed */
 static int kv_filter_bits;
 
-void ephpm_kv_set_filter(const uint32_t *words, int bits)
+void ephpm_kv_set_filter(uintptr_t table, int line_bits)
 {
 	__atomic_store_n(&kv_filter, (const uint32_t *)NULL, __ATOMIC_SEQ_CST);
-	kv_filter_bits = bits;
-	__atomic_store_n(&kv_filter, words, __ATOMIC_SEQ_CST);
+	kv_filter_bits = line_bits;
+	__atomic_store_n(&kv_filter, (const uint32_t *)table, __ATOMIC_SEQ_CST);
 }
 
 /* PHP's own hash of s, for the check against kv.FilterHash at startup. */
@@ -37,6 +37,10 @@ unsigned long long ephpm_kv_filter_hash(const char *s, size_t n)
 	return zend_hash_func(s, n);
 }
 
+/* The filter's layout (kv.FilterLineBits and the comment above it): lines
+ * of 64 bytes (16 words), the first 16 bytes of each a lookup cache entry
+ * (Go pointers: never read here), then 48 one-byte counters. */
+#define KV_LINE_MULTIPLIER 0x9E3779B97F4A7C15ULL   /* kv.LineMultiplier */
 #define KV_FILTER_MULTIPLIER 0xD6E8FEB86659FD93ULL /* kv.FilterMultiplier */
 
 /* The key's hash is PHP's, computed once per string and kept in it. */
@@ -46,9 +50,11 @@ static inline int kv_surely_absent(zend_string *key)
 	if (f == NULL) {
 		return 0;
 	}
-	uint64_t i = ((uint64_t)ZSTR_HASH(key) * KV_FILTER_MULTIPLIER) >> (64 - kv_filter_bits);
-	uint32_t w = __atomic_load_n(&f[i >> 2], __ATOMIC_ACQUIRE);
-	return ((w >> ((i & 3) * 8)) & 0xff) == 0;
+	uint64_t h = (uint64_t)ZSTR_HASH(key);
+	uint64_t line = (h * KV_LINE_MULTIPLIER) >> (64 - kv_filter_bits);
+	uint64_t c = (((h * KV_FILTER_MULTIPLIER) >> 58) * 48) >> 6;
+	uint32_t w = __atomic_load_n(&f[line * 16 + 4 + (c >> 2)], __ATOMIC_ACQUIRE);
+	return ((w >> ((c & 3) * 8)) & 0xff) == 0;
 }
 
 /* get's hits and misses, for the store's counters: one cell per thread
