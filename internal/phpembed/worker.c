@@ -25,6 +25,23 @@ static zend_class_entry *envelope_ce;
 /* 1 while an HTTP request taken by the worker script is being answered. */
 static __thread int serving;
 
+/* ext/filter keeps raw copies of every request variable for
+ * filter_input() and frees them only at its request shutdown, which a
+ * worker never reaches: without this they pile up, a few KB per request.
+ * Its shutdown handler does nothing else, so it is safe to run here. */
+static void reset_filter_copies(void)
+{
+	static __thread zend_module_entry *filter = NULL;
+	static __thread int looked = 0;
+	if (!looked) {
+		filter = zend_hash_str_find_ptr(&module_registry, "filter", sizeof("filter") - 1);
+		looked = 1;
+	}
+	if (filter && filter->request_shutdown_func) {
+		filter->request_shutdown_func(filter->type, filter->module_number);
+	}
+}
+
 /* Tears down the per-request SAPI state of the current (HTTP or idle)
  * request. Answers the HTTP request first if one is being served. */
 static void worker_end_state(void)
@@ -53,6 +70,7 @@ static void worker_end_state(void)
 		php_stream_close(SG(request_info).request_body);
 		SG(request_info).request_body = NULL;
 	}
+	reset_filter_copies();
 	sapi_deactivate();
 	/* sapi_deactivate frees these without clearing them. */
 	SG(request_info).content_type_dup = NULL;
@@ -91,6 +109,10 @@ static void worker_begin_state(const ephpm_request *req)
 	zend_is_auto_global_str(ZEND_STRL("_REQUEST"));
 	if (req) {
 		serving = 1;
+		/* A client that hangs up ends its request in request mode; here
+		 * the request is the worker script, and ending it would reboot
+		 * the application. connection_aborted() still tells. */
+		PG(ignore_user_abort) = 1;
 		ephpm_go_request_started(ephpm_cur_slot(), INI_INT("max_execution_time"));
 	}
 }

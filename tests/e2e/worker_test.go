@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/hex"
@@ -221,5 +222,58 @@ func TestWorkersServeInParallel(t *testing.T) {
 	wg.Wait()
 	if d := time.Since(t0); d > 1800*time.Millisecond {
 		t.Errorf("4 one-second requests on 4 workers took %v", d)
+	}
+}
+
+func TestWorkerMemoryStaysFlat(t *testing.T) {
+	s := startWorker(t, "worker.php", "")
+	memoryAfter := func(n int) int {
+		var last map[string]any
+		for i := 0; i < n; i++ {
+			r := s.request(t, "POST", fmt.Sprintf("/m?i=%d&q=%s", i, strings.Repeat("v", 100)),
+				strings.NewReader("a=1&b=2"), map[string]string{
+					"Content-Type": "application/x-www-form-urlencoded",
+					"Cookie":       "c=1; d=2",
+					"X-Extra":      strings.Repeat("h", 200),
+				})
+			last = decodeJSON(t, r)
+		}
+		return num(last, "memory")
+	}
+	base := memoryAfter(50)
+	after := memoryAfter(300)
+	// Superglobals, headers and ext/filter's copies of them must be freed
+	// per request: a leak of even 1 KB per request shows as 300 KB here.
+	if grown := after - base; grown > 32*1024 {
+		t.Errorf("the worker's PHP memory grew by %d bytes over 300 requests (%d -> %d)", grown, base, after)
+	}
+}
+
+func TestWorkerSurvivesClientHangingUp(t *testing.T) {
+	s := startWorker(t, "worker.php", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/s?stream=1", nil)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	buf := make([]byte, 8)
+	resp.Body.Read(buf) // the first tick arrived: the handler is streaming
+	cancel()
+	resp.Body.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v := decodeJSON(t, s.get(t, "/after?kv=worker:aborted"))
+		if num(v, "boots") != 1 {
+			t.Fatalf("the worker was rebooted after a client hung up: %v", v)
+		}
+		if ab, _ := v["kv"].(string); ab != "" {
+			if ab != "yes" {
+				t.Errorf("connection_aborted() in the handler = %q after the client left, want yes", ab)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the streaming handler never finished")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -14,6 +14,17 @@ $handler = function () use (&$served, $boots) {
         case 'memory': $a = []; while (true) { $a[] = str_repeat('x', 1 << 20); }
         case 'loop': while (true) {}
     }
+    if (isset($_GET['stream'])) {
+        // Streams for about a second; a client that leaves meanwhile must
+        // end this request only, never the worker.
+        for ($i = 0; $i < 20; $i++) {
+            echo "tick $i\n";
+            flush();
+            usleep(50000);
+        }
+        ephpm_kv_set('worker:aborted', connection_aborted() ? 'yes' : 'no');
+        return;
+    }
     if (isset($_GET['sleep'])) {
         usleep((int)((float)$_GET['sleep'] * 1e6));
     }
@@ -45,6 +56,8 @@ $handler = function () use (&$served, $boots) {
         'script_name' => $_SERVER['SCRIPT_NAME'],
         'has_x_req' => $_SERVER['HTTP_X_REQ'] ?? null,
         'thread' => PHP_ZTS ? spl_object_id(new stdClass()) : 0,
+        'memory' => memory_get_usage(),
+        'kv' => isset($_GET['kv']) ? ephpm_kv_get($_GET['kv']) : null,
     ]);
 };
 
