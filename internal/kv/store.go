@@ -3,8 +3,17 @@
 // and a memory limit with eviction. One Store serves every PHP thread of a
 // server process. Pure Go, usable on its own.
 //
-// Reads take no lock: a lookup is one xsync.Map load, plus an atomic store
-// of a coarse access clock when it changed (for LRU eviction).
+// Where the time goes, hottest first:
+//   - Reads take no lock and allocate nothing: a lookup cache entry (hot.go)
+//     and the key's slot, else one xsync.Map load; plus an atomic store of
+//     a coarse access clock when it changed (for LRU eviction).
+//   - A write to an existing key is one allocation (the new value version)
+//     and one compare-and-swap on the key's slot (slot.go); incr_by on a
+//     counter is one compare-and-swap on its int64 cell.
+//   - A new key, a delete, an expiry, Expire and conversions take the map's
+//     bucket lock (xsync Compute).
+//   - A presence filter (filter.go) lets a caller in front of the store
+//     (phpembed's C code) answer a miss without calling in at all.
 package kv
 
 import (

@@ -861,3 +861,49 @@ func TestFilterHashIsPHPs(t *testing.T) {
 		}
 	}
 }
+
+// The paths phpembed takes: PHP's own hash of the key (computed once per
+// PHP string and kept in it), no hashing here.
+func BenchmarkPeekHashed(b *testing.B) {
+	s := benchStore(b)
+	hashes := make([]uint64, len(benchKeys))
+	for i, k := range benchKeys {
+		hashes[i] = FilterHash(k)
+	}
+	scratch := make([]byte, 1024)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.Peek(benchKeys[i&1023], hashes[i&1023], scratch)
+	}
+}
+
+func BenchmarkIncrByHashed(b *testing.B) {
+	s := benchStore(b)
+	h := FilterHash("bench:counter")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.IncrByHashed("bench:counter", h, 1)
+	}
+}
+
+func BenchmarkSetHashed(b *testing.B) {
+	s := benchStore(b)
+	hashes := make([]uint64, len(benchKeys))
+	for i, k := range benchKeys {
+		hashes[i] = FilterHash(k)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		s.SetHashed(benchKeys[i&1023], hashes[i&1023], "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", 0)
+	}
+}
+
+func BenchmarkGetMissParallel(b *testing.B) {
+	s := benchStore(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			s.Get("bench:missing")
+		}
+	})
+}

@@ -1,4 +1,9 @@
 <?php
+// One operation in a loop, for profiling the ephpm process while it runs:
+//   curl 'http://127.0.0.1:PORT/loop.php?op=incr&n=40000000' &
+//   perf record -g -p PID -- sleep 3
+// op: incr set get miss (ephpm_kv_*), ainc aset aget (APCu), empty.
+// Prints ns per call (loop included).
 $n = (int)($_GET['n'] ?? 5000000);
 $op = $_GET['op'] ?? 'incr';
 $v = str_repeat('v', 32);
