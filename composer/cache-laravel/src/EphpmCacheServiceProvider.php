@@ -51,11 +51,15 @@ class EphpmCacheServiceProvider extends ServiceProvider
     /**
      * The KV operations for "ephpm" stores: the real functions, unless the
      * app bound KvOpsInterface in the container (e.g. a shared InMemoryKvOps
-     * in a test suite that runs without ePHPm).
+     * in a test suite that runs without ePHPm). Outside ePHPm (php artisan,
+     * php-fpm) the store still builds, and fails on its first cache call.
      */
     public static function ops($app): KvOpsInterface
     {
-        return $app->bound(KvOpsInterface::class) ? $app->make(KvOpsInterface::class) : new SapiKvOps();
+        if ($app->bound(KvOpsInterface::class)) {
+            return $app->make(KvOpsInterface::class);
+        }
+        return function_exists('ephpm_kv_get') ? new SapiKvOps() : new DeferredSapiKvOps();
     }
 
     /**

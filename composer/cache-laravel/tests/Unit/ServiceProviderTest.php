@@ -96,6 +96,24 @@ final class ServiceProviderTest extends TestCase
         $this->assertSame(3600, $this->kv->ttl('app:user:42'));
     }
 
+    public function testOutsideEphpmTheStoreBuildsAndOnlyCacheCallsFail(): void
+    {
+        // As under `php artisan` or php-fpm: no ephpm_kv_* functions and no
+        // KvOpsInterface bound. Laravel builds the default store while it
+        // boots (rate limiters), which must not fail...
+        $app = $this->app();
+        $app->forgetInstance(KvOpsInterface::class);
+        $this->assertFalse($app->bound(KvOpsInterface::class));
+        $cache = $app['cache']->store('ephpm');
+        $limiter = new \Illuminate\Cache\RateLimiter($cache);
+        $this->assertInstanceOf(EphpmStore::class, $cache->getStore());
+
+        // ...while a real cache call says clearly what is wrong.
+        $this->expectException(\RuntimeException::class);
+        $this->expectExceptionMessage('not running under ephpm');
+        $limiter->hit('login');
+    }
+
     public function testTheCacheFacadeReachesTheStore(): void
     {
         $this->app();
