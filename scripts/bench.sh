@@ -24,7 +24,16 @@ cleanup() {
 trap cleanup EXIT
 [ -n "${BENCH_KEEP:-}" ] && trap - EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; echo "bench: $1 did not answer" >&2; return 1; }
+# wait_http URL: until the server answers at all (any status: a Laravel
+# docroot has no static-1mb.bin, and its / may be a 404).
+wait_http() {
+  for _ in $(seq 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" != 000 ] && return 0
+    sleep 0.1
+  done
+  echo "bench: $1 did not answer" >&2
+  return 1
+}
 
 # Which ephpm: the thread-safe single binary when it is built, else the
 # quick NTS build (one PHP thread), said so in the table.
@@ -87,7 +96,7 @@ CFG
   "$BIN" serve --config "$TMP/ephpm-$port.toml" >"$TMP/ephpm-$port.log" 2>&1 &
   EPID=$!; pids+=($EPID)
   EURL="http://127.0.0.1:$port"
-  wait_http "$EURL/static-1mb.bin" 2>/dev/null || wait_http "$EURL/"
+  wait_http "$EURL/"
 }
 
 start_fpm_nginx() { # DOCROOT EXTRA_FPM_INI -> sets NPID FPID NURL
@@ -143,7 +152,7 @@ CFG
   nginx -c "$TMP/fpm-$port/nginx.conf" -e "$TMP/fpm-$port/nginx-error.log" &
   NPID=$!; pids+=($NPID)
   NURL="http://127.0.0.1:$port"
-  wait_http "$NURL/static-1mb.bin" 2>/dev/null || wait_http "$NURL/"
+  wait_http "$NURL/"
 }
 
 stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; }
