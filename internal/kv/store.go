@@ -198,7 +198,14 @@ func (s *Store) deadline(ttl time.Duration) int64 {
 	if ttl <= 0 {
 		return 0
 	}
-	return s.now() + int64(ttl)
+	now := s.now()
+	if int64(ttl) > math.MaxInt64-now {
+		// A TTL past the clock's range (centuries) saturates: the
+		// key lives for as long as the clock can count, never wraps into
+		// the past.
+		return math.MaxInt64
+	}
+	return now + int64(ttl)
 }
 
 func overflows(n, delta int64) bool {
@@ -603,7 +610,7 @@ func (s *Store) Expire(key string, ttl time.Duration) bool {
 	if ttl <= 0 {
 		return false
 	}
-	expires := s.now() + int64(ttl)
+	expires := s.deadline(ttl)
 	done := false
 	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
 		if loaded {
@@ -637,7 +644,11 @@ func (s *Store) PTTL(key string) int64 {
 		return -1
 	}
 	left := e - s.now()
-	return (left + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+	ms := left / int64(time.Millisecond)
+	if left%int64(time.Millisecond) != 0 {
+		ms++ // round up, without the overflow of adding first
+	}
+	return ms
 }
 
 // DelIfEquals deletes key only if its live value equals expected

@@ -907,3 +907,27 @@ func BenchmarkGetMissParallel(b *testing.B) {
 		}
 	})
 }
+
+// A TTL beyond the clock's range keeps the key (and a TTL) instead of
+// wrapping into the past, however long the store has run.
+func TestHugeTTLSaturates(t *testing.T) {
+	s, clk := newStore(t, Options{})
+	clk.advance(1000 * time.Hour)
+	huge := time.Duration(math.MaxInt64)
+	s.Set("k", "v", huge)
+	s.Set("counter", "1", 0)
+	if !s.Expire("counter", huge) {
+		t.Fatal("expire with a huge TTL refused")
+	}
+	for _, k := range []string{"k", "counter"} {
+		if !s.Exists(k) {
+			t.Fatalf("%s gone after a huge TTL", k)
+		}
+		if ttl := s.TTL(k); ttl < 200*365*24*3600 {
+			t.Errorf("%s: ttl %d, want centuries", k, ttl)
+		}
+	}
+	if !s.SetNX("nx", "v", huge) || !s.Exists("nx") {
+		t.Error("setnx with a huge TTL")
+	}
+}

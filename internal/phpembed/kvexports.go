@@ -10,6 +10,7 @@ long long ephpm_kv_c_count(int hits);
 import "C"
 
 import (
+	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -90,9 +91,14 @@ func cstr(p *C.char, n C.size_t) string {
 	return unsafe.String((*byte)(unsafe.Pointer(p)), int(n))
 }
 
+// ttlDuration turns PHP's TTL in seconds into a Duration, saturating where
+// seconds*1e9 would overflow (PHP code passes e.g. 9999999999 for "long").
 func ttlDuration(seconds C.long) time.Duration {
 	if seconds <= 0 {
 		return 0
+	}
+	if int64(seconds) > int64(math.MaxInt64/time.Second) {
+		return time.Duration(math.MaxInt64)
 	}
 	return time.Duration(seconds) * time.Second
 }
@@ -179,7 +185,7 @@ func ephpm_go_kv_expire(key *C.char, klen C.size_t, seconds C.long) C.int {
 	if s == nil || seconds <= 0 {
 		return 0
 	}
-	if s.Expire(cstr(key, klen), time.Duration(seconds)*time.Second) {
+	if s.Expire(cstr(key, klen), ttlDuration(seconds)) {
 		return 1
 	}
 	return 0

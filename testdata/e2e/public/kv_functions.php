@@ -60,6 +60,12 @@ $pttl = ephpm_kv_pttl($p . 't');
 check('pttl in range', $pttl > 99000 && $pttl <= 100000, true);
 check('set ttl 0 = no expiry', ephpm_kv_set($p . 't0', 'v', 0) && ephpm_kv_ttl($p . 't0') === -1, true);
 check('set negative ttl = no expiry', ephpm_kv_set($p . 'tn', 'v', -5) && ephpm_kv_ttl($p . 'tn') === -1, true);
+// "Forever" written as a huge TTL: the key stays, with centuries left.
+$centuries = 200 * 365 * 86400;
+check('set huge ttl keeps the key', ephpm_kv_set($p . 'th', 'v', 9999999999) && ephpm_kv_get($p . 'th') === 'v', true);
+check('huge ttl saturates', ephpm_kv_ttl($p . 'th') > $centuries, true);
+check('setnx PHP_INT_MAX ttl', ephpm_kv_setnx($p . 'tx', 'v', PHP_INT_MAX) && ephpm_kv_exists($p . 'tx'), true);
+check('expire PHP_INT_MAX', ephpm_kv_expire($p . 'th', PHP_INT_MAX) && ephpm_kv_ttl($p . 'th') > $centuries, true);
 check('set replaces ttl', ephpm_kv_set($p . 't', 'v2') && ephpm_kv_ttl($p . 't') === -1, true);
 check('expire existing', ephpm_kv_expire($p . 'a', 50), true);
 check('ttl after expire', ephpm_kv_ttl($p . 'a'), 50);
