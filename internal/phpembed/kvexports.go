@@ -103,12 +103,13 @@ func ttlDuration(seconds C.long) time.Duration {
 	return time.Duration(seconds) * time.Second
 }
 
-// ephpm_go_kv_get copies a hit into buf when it fits (returning its
-// length), else into a new PHP string in rv; or reports a miss. buf must
-// hold at least 20 bytes (a counter's text).
+// ephpm_go_kv_get copies a hit into small when it fits (returning its
+// length), else into buf when it fits (returning kvInBuf + length), else
+// into a new PHP string in rv; or reports a miss. buf must hold at least
+// 20 bytes (a counter's text).
 //
 //export ephpm_go_kv_get
-func ephpm_go_kv_get(key *C.char, klen C.size_t, hash C.ulonglong, buf *C.char, bufLen C.size_t, rv unsafe.Pointer) C.longlong {
+func ephpm_go_kv_get(key *C.char, klen C.size_t, hash C.ulonglong, small *C.char, smallLen C.size_t, buf *C.char, bufLen C.size_t, rv unsafe.Pointer) C.longlong {
 	s := kvStore.Load()
 	if s == nil {
 		return C.EPHPM_KV_MISS
@@ -119,17 +120,23 @@ func ephpm_go_kv_get(key *C.char, klen C.size_t, hash C.ulonglong, buf *C.char, 
 	if !ok {
 		return C.EPHPM_KV_MISS
 	}
+	if len(v) <= int(smallLen) {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(small)), len(v)), v)
+		return C.longlong(len(v))
+	}
 	if len(v) <= len(dst) {
-		if len(v) > 0 && unsafe.StringData(v) != &dst[0] {
+		if unsafe.StringData(v) != &dst[0] {
 			copy(dst, v)
 		}
-		return C.longlong(len(v))
+		return C.longlong(kvInBuf + len(v))
 	}
 	if C.ephpm_zval_set_stringl(rv, (*C.char)(unsafe.Pointer(unsafe.StringData(v))), C.size_t(len(v))) != 0 {
 		return C.EPHPM_KV_ALLOC_FAILED
 	}
 	return C.EPHPM_KV_IN_RETVAL
 }
+
+const kvInBuf = 1 << 40 // KV_IN_BUF in kvfuncs.c
 
 //export ephpm_go_kv_set
 func ephpm_go_kv_set(key *C.char, klen C.size_t, hash C.ulonglong, val *C.char, vlen C.size_t, ttl C.long, nx C.int) C.int {

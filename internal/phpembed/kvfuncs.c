@@ -156,6 +156,11 @@ ZEND_END_ARG_INFO()
  * buffer on this stack; larger ones are copied by Go straight into a new
  * PHP string (a second, nested call). */
 #define KV_GET_STACK_BUF 1024
+/* The size of the PHP string made before the call: 24 bytes of header, 39
+ * of value and the NUL make one 64-byte bin of PHP's allocator. */
+#define KV_GET_SMALL 39
+/* ephpm_go_kv_get: a result of KV_IN_BUF + n means n bytes in buf. */
+#define KV_IN_BUF (1LL << 40)
 
 PHP_FUNCTION(ephpm_kv_get)
 {
@@ -168,10 +173,20 @@ PHP_FUNCTION(ephpm_kv_get)
 		kv_count(0);
 		RETURN_NULL();
 	}
-	long long n = ephpm_go_kv_get(KEY_HASH_ARG(key), buf, sizeof(buf), return_value);
-	if (n >= 0) {
+	/* A small value goes straight into the PHP string made here, a larger
+	 * one into buf first. */
+	zend_string *small = zend_string_alloc(KV_GET_SMALL, 0);
+	long long n = ephpm_go_kv_get(KEY_HASH_ARG(key), ZSTR_VAL(small), KV_GET_SMALL, buf, sizeof(buf), return_value);
+	if (n >= 0 && n <= KV_GET_SMALL) {
 		kv_count(1);
-		RETURN_STRINGL(buf, (size_t)n);
+		ZSTR_LEN(small) = (size_t)n;
+		ZSTR_VAL(small)[n] = '\0';
+		RETURN_NEW_STR(small);
+	}
+	zend_string_efree(small);
+	if (n >= KV_IN_BUF) {
+		kv_count(1);
+		RETURN_STRINGL(buf, (size_t)(n - KV_IN_BUF));
 	}
 	if (n == EPHPM_KV_MISS) {
 		kv_count(0);
