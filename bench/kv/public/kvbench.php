@@ -19,15 +19,17 @@ function timeit(int $n, callable $fn): float {
     return $best;
 }
 
-// Pairs are timed interleaved, in short rounds, keeping each side's best
-// round: a busy machine then slows both sides alike instead of whichever
-// happened to run during a burst.
+// Pairs are timed interleaved, in short rounds (in alternating order),
+// keeping each side's best round: a busy machine then slows both sides
+// alike instead of whichever happened to run during a burst.
 function timepair(int $n, int $rounds, callable $a, callable $b): array {
     $chunk = max(1000, intdiv($n, 4));
     $a(1000); $b(1000); // warm up
     $best = [INF, INF];
     for ($round = 0; $round < $rounds; $round++) {
-        foreach ([$a, $b] as $i => $fn) {
+        // a b, then b a: neither side always runs first.
+        foreach (($round & 1) ? [1, 0] : [0, 1] as $i) {
+            $fn = $i ? $b : $a;
             $t = hrtime(true);
             $fn($chunk);
             $best[$i] = min($best[$i], (hrtime(true) - $t) / $chunk);
