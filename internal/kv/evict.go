@@ -64,7 +64,7 @@ func (s *Store) evictOne() bool {
 			if c.sl.v.Load() != c.v {
 				continue
 			}
-			if attempt == 0 && s.policy != AllKeysRandom && atomic.LoadUint32(&c.v.clock) != c.clock {
+			if attempt == 0 && s.policy != AllKeysRandom && s.clockOf(c.v) != c.clock {
 				continue
 			}
 			if s.remove(c.key, c.sl, c.v, false, &s.evictions) != nil {
@@ -85,7 +85,7 @@ func (s *Store) refill() {
 		if v == tomb || (s.policy == VolatileLRU && v.deadline() == 0) {
 			return true
 		}
-		c := candidate{key: key, sl: sl, v: v, clock: atomic.LoadUint32(&v.clock)}
+		c := candidate{key: key, sl: sl, v: v, clock: s.clockOf(v)}
 		if expiredAt(v, now) {
 			c.clock = 0 // expired entries go first
 		}

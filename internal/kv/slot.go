@@ -1,7 +1,6 @@
 package kv
 
 import (
-	"strconv"
 	"sync/atomic"
 	"unsafe"
 )
@@ -38,7 +37,7 @@ type slot struct {
 type vhdr struct {
 	expires int64  // unix nanos, 0 = none; atomic after publication
 	clock   uint32 // access clock for LRU; atomic after publication
-	n       uint32 // value length, or counterMark, or longMark
+	n       uint32 // value length, or counterMark, promotedMark, longMark
 }
 
 const (
@@ -68,18 +67,22 @@ func newVersion(value string, expires int64, clock uint32) *vhdr {
 	return h
 }
 
-// counterVersion is a new counter holding n.
+// counterVersion is a counter: its cell is the counter's word (value <<
+// 22 | state, see promote.go), or for a promoted counter the index and
+// generation of its entry in the store's counter table.
 type counterVersion struct {
 	vhdr
 	cell int64
 }
 
+// newCounter is a counter holding n (within ±2^41) in its own word.
 func newCounter(n, expires int64, clock uint32) *vhdr {
-	c := &counterVersion{vhdr: vhdr{expires: expires, clock: clock, n: counterMark}, cell: n}
+	c := &counterVersion{vhdr: vhdr{expires: expires, clock: clock, n: counterMark}, cell: n<<cValShift | cStateLive}
 	return &c.vhdr
 }
 
-func (h *vhdr) isCounter() bool { return h.n == counterMark }
+// isCounter: a counter, promoted (promote.go) or not.
+func (h *vhdr) isCounter() bool { return h.n == counterMark || h.n == promotedMark }
 
 func (h *vhdr) cell() *int64 { return &(*counterVersion)(unsafe.Pointer(h)).cell }
 
@@ -97,20 +100,10 @@ func (h *vhdr) str() string {
 	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(h), vhdrSize)), int(h.n))
 }
 
-// text is the value as PHP sees it; a counter's decimal text is appended
-// to scratch[:0] (no allocation when scratch holds 20 bytes).
-func (h *vhdr) text(scratch []byte) string {
-	if h.n == counterMark {
-		b := strconv.AppendInt(scratch[:0], atomic.LoadInt64(h.cell()), 10)
-		return unsafe.String(unsafe.SliceData(b), len(b))
-	}
-	return h.str()
-}
-
 // size is the value's bytes as counted against the memory limit.
 func (h *vhdr) size() int64 {
 	switch h.n {
-	case counterMark:
+	case counterMark, promotedMark:
 		return 8
 	case longMark:
 		return *(*int64)(unsafe.Add(unsafe.Pointer(h), vhdrSize))

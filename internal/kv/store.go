@@ -25,6 +25,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/puzpuzpuz/xsync/v4"
 )
@@ -83,6 +84,7 @@ type Store struct {
 	policy Policy
 	epoch  int64
 	filter *presence // presence filter (filter.go)
+	ctab   *ctable   // promoted counters (promote.go)
 
 	bytes atomic.Int64
 	keys  atomic.Int64
@@ -131,6 +133,8 @@ func New(opts Options) (*Store, error) {
 	}
 	s.hot = new(hotTable)
 	s.filter = s.hot
+	s.ctab = new(ctable)
+	s.ctab.tick.Store(1)
 	s.tick.Store(1)
 	s.done.Add(1)
 	go s.background(opts.SweepInterval)
@@ -170,6 +174,7 @@ func (s *Store) updateTick() {
 		t = 1
 	}
 	s.tick.Store(uint32(min(t, math.MaxUint32)))
+	s.ctab.tick.Store(uint32(min(t, math.MaxUint32)))
 }
 
 // touch records an access for LRU; a store only when the clock moved, so
@@ -236,12 +241,17 @@ func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter 
 			return cur, xsync.CancelOp
 		}
 		if h == nil {
+			s.demoteIf(cur.v.Load())
 			old = cur.v.Swap(tomb)
 			return cur, xsync.DeleteOp
 		}
 		if onlyExpired && s.live(h) { // Expire moved it on meanwhile
 			return cur, xsync.CancelOp
 		}
+		if cur.v.Load() != h {
+			return cur, xsync.CancelOp
+		}
+		s.demoteIf(h)
 		if !cur.v.CompareAndSwap(h, tomb) {
 			return cur, xsync.CancelOp
 		}
@@ -259,22 +269,24 @@ func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter 
 	return old
 }
 
+// text is the value as PHP sees it; a counter's decimal text is appended
+// to scratch[:0] (no allocation when scratch holds 20 bytes). False: h is
+// a promoted counter no longer current; look again.
+func (s *Store) text(h *vhdr, scratch []byte) (string, bool) {
+	if h.isCounter() {
+		n, ok := s.counterValue(h)
+		b := strconv.AppendInt(scratch[:0], n, 10)
+		return unsafe.String(unsafe.SliceData(b), len(b)), ok
+	}
+	return h.str(), true
+}
+
 // Get returns the value of a live key. The returned string is the store's
 // own immutable copy: no copy is made (except a counter's decimal text),
 // and key is not retained, so a view of foreign memory (unsafe.String
 // over a C buffer) is fine.
 func (s *Store) Get(key string) (string, bool) {
-	h, ok := s.lookup(key, keyHash(key))
-	if !ok {
-		s.misses.add(key, 1)
-		return "", false
-	}
-	s.touch(h)
-	s.hits.add(key, 1)
-	if h.isCounter() {
-		return strconv.FormatInt(atomic.LoadInt64(h.cell()), 10), true
-	}
-	return h.str(), true
+	return s.GetTo(key, keyHash(key), nil) // a counter's text: a new string
 }
 
 // GetTo is Get for a caller that copies the value out before reusing
@@ -283,14 +295,18 @@ func (s *Store) Get(key string) (string, bool) {
 // 64-bit hash of key that is the same for equal keys (phpembed passes
 // PHP's); it picks the entry of the lookup cache (hot.go).
 func (s *Store) GetTo(key string, hash uint64, scratch []byte) (string, bool) {
-	h, ok := s.lookup(key, hash)
-	if !ok {
-		s.misses.add(key, 1)
-		return "", false
+	for {
+		h, ok := s.lookup(key, hash)
+		if !ok {
+			s.misses.add(key, 1)
+			return "", false
+		}
+		if v, current := s.text(h, scratch); current {
+			s.touch(h)
+			s.hits.add(key, 1)
+			return v, true
+		}
 	}
-	s.touch(h)
-	s.hits.add(key, 1)
-	return h.text(scratch), true
 }
 
 // Peek is GetTo for a caller that counts hits and misses itself (and
@@ -303,17 +319,23 @@ func (s *Store) Peek(key string, hash uint64, scratch []byte) (string, bool) {
 		sl := e.sl.Load()
 		if e.meta.Load() == m && sameKey(sl, key) {
 			if h := sl.v.Load(); h != tomb && s.live(h) {
-				s.touch(h)
-				return h.text(scratch), true
+				if v, current := s.text(h, scratch); current {
+					s.touch(h)
+					return v, true
+				}
 			}
 		}
 	}
-	h, ok := s.lookup(key, hash)
-	if !ok {
-		return "", false
+	for {
+		h, ok := s.lookup(key, hash)
+		if !ok {
+			return "", false
+		}
+		if v, current := s.text(h, scratch); current {
+			s.touch(h)
+			return v, true
+		}
 	}
-	s.touch(h)
-	return h.text(scratch), true
 }
 
 // Exists reports whether key is live. It counts neither a hit nor a miss.
@@ -349,8 +371,8 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 	newCost := cost(len(key), nv)
 	for {
 		sl, old := s.find(key, hash)
-		if old == nil || old == tomb {
-			break
+		if old == nil || old == tomb || old.isPromoted() {
+			break // (a promoted counter is demoted under the lock)
 		}
 		wasLive := s.live(old)
 		if onlyIfAbsent && wasLive {
@@ -397,6 +419,7 @@ func (s *Store) putLocked(key string, nv *vhdr, newCost int64, onlyIfAbsent bool
 				refused = true
 				return cur, xsync.CancelOp
 			}
+			s.demoteIf(o)
 			if cur.v.CompareAndSwap(o, nv) {
 				old = o
 				return cur, xsync.CancelOp
@@ -428,6 +451,7 @@ func (s *Store) Del(key string) bool {
 		if !loaded {
 			return cur, xsync.CancelOp
 		}
+		s.demoteIf(cur.v.Load())
 		old = cur.v.Swap(tomb)
 		return cur, xsync.DeleteOp
 	})
@@ -470,19 +494,9 @@ func (s *Store) IncrByHashed(key string, hash uint64, delta int64) (int64, error
 	if h == nil || h == tomb {
 		_, h = s.find(key, hash)
 	}
-	if h != nil {
-		if h.isCounter() && s.live(h) {
-			c := h.cell()
-			for {
-				n := atomic.LoadInt64(c)
-				if overflows(n, delta) {
-					return 0, ErrOverflow
-				}
-				if atomic.CompareAndSwapInt64(c, n, n+delta) {
-					s.touch(h)
-					return n + delta, nil
-				}
-			}
+	if h != nil && h.isCounter() && s.live(h) {
+		if n, ok := s.incrCell(h, delta); ok {
+			return n, nil
 		}
 	}
 	return s.incrLocked(key, delta)
@@ -521,7 +535,7 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 					retry = true
 					return cur, xsync.CancelOp
 				}
-				nv = newCounter(delta, 0, s.tick.Load())
+				nv = s.newCounterVersion(key, delta, 0)
 				sl.v.Store(nv)
 				result, inserted = delta, true
 				return sl, xsync.UpdateOp
@@ -530,21 +544,17 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 				o := cur.v.Load()
 				var n, expires int64
 				live := s.live(o)
-				if live && o.isCounter() { // a counter already: in place
-					c := o.cell()
-					x := atomic.LoadInt64(c)
-					if overflows(x, delta) {
-						err = ErrOverflow
+				counter := live && o.isCounter()
+				if counter {
+					if r, ok := s.incrCell(o, delta); ok {
+						result = r
 						return cur, xsync.CancelOp
 					}
-					if atomic.CompareAndSwapInt64(c, x, x+delta) {
-						s.touch(o)
-						result = x + delta
-						return cur, xsync.CancelOp
-					}
-					continue
-				}
-				if live {
+					// Frozen (a writer is replacing it) or the result
+					// leaves the counter range: carry on from its value,
+					// frozen so that no increment is lost.
+					n, expires = s.freeze(o), o.deadline()
+				} else if live {
 					v, perr := parseInt(o.str())
 					if perr != nil {
 						err = ErrNotInteger
@@ -552,16 +562,25 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 					}
 					n, expires = v, o.deadline()
 				}
-				if overflows(n, delta) {
-					err = ErrOverflow
-					return cur, xsync.CancelOp
+				r, overflow := n+delta, overflows(n, delta)
+				if overflow {
+					if !counter {
+						err = ErrOverflow
+						return cur, xsync.CancelOp
+					}
+					r = n // the frozen counter is replaced by its value
 				}
-				c := newCounter(n+delta, expires, s.tick.Load())
+				s.demoteIf(o)
+				c := s.newCounterVersion(key, r, expires)
 				if cur.v.CompareAndSwap(o, c) {
-					old, nv, result = o, c, n+delta
+					old, nv, result = o, c, r
 					oldExpired, changed = !live, true
+					if overflow {
+						err = ErrOverflow
+					}
 					return cur, xsync.CancelOp
 				}
+				s.demoteIf(c) // never current: free its entry
 			}
 		})
 		if sl != nil && !inserted {
@@ -615,7 +634,12 @@ func (s *Store) Expire(key string, ttl time.Duration) bool {
 	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
 		if loaded {
 			if o := cur.v.Load(); s.live(o) {
-				atomic.StoreInt64(&o.expires, expires)
+				if o.isPromoted() { // promoted counters have no TTL
+					c := newCounter(s.freeze(o), expires, s.tick.Load())
+					cur.v.CompareAndSwap(o, c) // cannot fail under the lock
+				} else {
+					atomic.StoreInt64(&o.expires, expires)
+				}
 				done = true
 			}
 		}
@@ -662,7 +686,21 @@ func (s *Store) DelIfEquals(key, expected string) bool {
 		}
 		for {
 			o := cur.v.Load()
-			if !s.live(o) || o.text(scratch[:]) != expected {
+			if !s.live(o) {
+				return cur, xsync.CancelOp
+			}
+			if o.isCounter() {
+				// Compare and freeze in one step (the word compared is
+				// the word frozen), so no increment slips in between.
+				w, gen := s.cellOf(o)
+				x := w.Load()
+				if wordGen(x) != gen || string(strconv.AppendInt(scratch[:0], x>>cValShift, 10)) != expected {
+					return cur, xsync.CancelOp
+				}
+				if x&3 == cStateLive && !w.CompareAndSwap(x, x&^3) {
+					continue
+				}
+			} else if o.str() != expected {
 				return cur, xsync.CancelOp
 			}
 			if cur.v.CompareAndSwap(o, tomb) {

@@ -931,3 +931,150 @@ func TestHugeTTLSaturates(t *testing.T) {
 		t.Error("setnx with a huge TTL")
 	}
 }
+
+// Promoted counters (promote.go): every operation on one, and the way
+// out of the promoted range.
+func TestPromotedCounters(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	version := func(k string) *vhdr {
+		sl, ok := s.m.Load(k)
+		if !ok {
+			return nil
+		}
+		return sl.v.Load()
+	}
+	if n, _ := s.IncrBy("p", 5); n != 5 || !version("p").isPromoted() {
+		t.Fatalf("a new counter should be promoted: %d", n)
+	}
+	if n, _ := s.IncrBy("p", -7); n != -2 {
+		t.Fatal(n)
+	}
+	if v, _ := s.Get("p"); v != "-2" {
+		t.Fatalf("get %q", v)
+	}
+	// Beyond ±2^41: a plain counter, exact over the int64 range.
+	if n, err := s.IncrBy("p", 1<<45); err != nil || n != 1<<45-2 || version("p").isPromoted() {
+		t.Fatalf("out of range: %d %v", n, err)
+	}
+	if _, err := s.IncrBy("p", math.MaxInt64); !errors.Is(err, ErrOverflow) {
+		t.Fatal(err)
+	}
+	s.Del("p")
+	s.IncrBy("p", 1)
+	if !version("p").isPromoted() {
+		t.Fatal("re-created counter should be promoted again")
+	}
+	if _, err := s.IncrBy("p", math.MaxInt64); !errors.Is(err, ErrOverflow) {
+		t.Fatal(err)
+	}
+	if v, _ := s.Get("p"); v != "1" {
+		t.Fatalf("overflow changed the value: %q", v)
+	}
+	// Expire demotes (promoted counters have no TTL) and keeps the value.
+	s.IncrBy("q", 3)
+	if !s.Expire("q", time.Minute) || s.TTL("q") != 60 || version("q").isPromoted() {
+		t.Fatal("expire on a promoted counter")
+	}
+	if n, _ := s.IncrBy("q", 1); n != 4 || s.TTL("q") != 60 {
+		t.Fatalf("incr after expire: %d ttl %d", n, s.TTL("q"))
+	}
+	// Set over it, del_if_equals, setnx.
+	s.IncrBy("r", 7)
+	if s.SetNX("r", "x", 0) {
+		t.Fatal("setnx over a live counter")
+	}
+	if s.DelIfEquals("r", "8") || !s.DelIfEquals("r", "7") || s.Exists("r") {
+		t.Fatal("del_if_equals on a promoted counter")
+	}
+	s.IncrBy("r", 1)
+	s.Set("r", "str", 0)
+	if v, _ := s.Get("r"); v != "str" {
+		t.Fatal(v)
+	}
+	if _, err := s.IncrBy("r", 1); !errors.Is(err, ErrNotInteger) {
+		t.Fatal(err)
+	}
+	// An entry freed by demotion is bound again, with a new generation;
+	// the old version no longer reads through it.
+	s.IncrBy("g", 1)
+	old := version("g")
+	s.Set("g", "10", 0)
+	s.IncrBy("g", 1)
+	nv := version("g")
+	if !nv.isPromoted() {
+		t.Fatal("not promoted again")
+	}
+	if _, ok := s.counterValue(old); ok {
+		t.Fatal("an old binding's version still reads through the entry")
+	}
+	if _, ok := s.incrCell(old, 1); ok {
+		t.Fatal("an old binding's version still increments the entry")
+	}
+	if v, _ := s.Get("g"); v != "11" {
+		t.Fatal(v)
+	}
+	if st := s.Stats(); st.Bytes != storedBytes(s) || st.Keys != int64(s.Len()) {
+		t.Fatalf("%+v", st)
+	}
+	checkFilter(t, s)
+}
+
+// Increments racing with the operations that demote a promoted counter:
+// an increment that returns a value was applied, exactly once.
+func TestPromotedCounterRaces(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	const goroutines, each = 6, 30000
+	var applied atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if _, err := s.IncrBy("ctr", 1); err == nil {
+					applied.Add(1)
+				}
+			}
+		}()
+	}
+	var resets atomic.Int64
+	done := make(chan struct{})
+	go func() { // takes the counter's value away now and then, atomically
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			v, ok := s.Get("ctr")
+			if !ok {
+				continue
+			}
+			switch i % 3 {
+			case 0:
+				if s.DelIfEquals("ctr", v) {
+					n, _ := strconv.ParseInt(v, 10, 64)
+					resets.Add(n)
+				}
+			case 1:
+				s.Expire("ctr", time.Hour)
+			case 2:
+				s.Get("ctr")
+			}
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	<-done
+	v, _ := s.Get("ctr")
+	n, _ := strconv.ParseInt(v, 10, 64)
+	t.Logf("%d removed by del_if_equals, %d left", resets.Load(), n)
+	if n+resets.Load() != applied.Load() || applied.Load() != goroutines*each {
+		t.Fatalf("left %d + removed %d != applied %d (of %d)", n, resets.Load(), applied.Load(), goroutines*each)
+	}
+	if st := s.Stats(); st.Bytes != storedBytes(s) || st.Keys != int64(s.Len()) {
+		t.Fatalf("%+v", st)
+	}
+}
