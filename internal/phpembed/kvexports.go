@@ -4,6 +4,7 @@ package phpembed
 #include "ephpm.h"
 #include <stdint.h>
 void ephpm_kv_set_filter(uintptr_t table, int line_bits);
+void ephpm_kv_set_ctable(uintptr_t table, int bits);
 unsigned long long ephpm_kv_filter_hash(const char *s, size_t n);
 long long ephpm_kv_c_count(int hits);
 */
@@ -35,17 +36,24 @@ var (
 //
 // It also hands the store's presence filter to the C side, which then
 // answers a miss of get/exists/ttl/pttl/del itself, without a call into Go
-// (kvfuncs.c). The C side counts get's hits and misses (per thread, with
-// no locked instruction) for the store's Stats.
+// (kvfuncs.c), and the store's table of promoted counters, which C
+// increments itself. The C side counts get's hits and misses (per thread,
+// with no locked instruction) for the store's Stats.
 func SetKVStore(s *kv.Store) {
 	kvFilterMu.Lock()
 	defer kvFilterMu.Unlock()
 	C.ephpm_kv_set_filter(0, 0)
+	C.ephpm_kv_set_ctable(0, 0)
 	kvFilterPin.Unpin()
 	kvStore.Store(s)
 	if s == nil {
 		return
 	}
+	// The promoted counters' table (no Go pointers in it), which C
+	// increments in place (kvfuncs.c).
+	ct := s.CounterTable()
+	kvFilterPin.Pin(ct)
+	C.ephpm_kv_set_ctable(C.uintptr_t(uintptr(ct)), C.int(kv.CtabBits))
 	baseHits, baseMisses := int64(C.ephpm_kv_c_count(1)), int64(C.ephpm_kv_c_count(0))
 	s.SetExternalCounts(func() (int64, int64) {
 		return int64(C.ephpm_kv_c_count(1)) - baseHits, int64(C.ephpm_kv_c_count(0)) - baseMisses

@@ -57,6 +57,85 @@ static inline int kv_surely_absent(zend_string *key)
 	return ((w >> ((c & 3) * 8)) & 0xff) == 0;
 }
 
+/*
+ * Increments without calling into Go: the store keeps counters without
+ * TTL (keys up to 40 bytes) in a table of words value << 22 | generation
+ * << 2 | state (internal/kv/promote.go, which states the protocol). An
+ * entry is checked here like a seqlock (seq even and unchanged around the
+ * reads of key and word, key bytes equal), then its word is replaced by
+ * compare-and-swap, keeping generation and state: that succeeds only while
+ * the same binding is live. Anything else goes to Go.
+ */
+struct kv_centry {
+	uint64_t seq;
+	int64_t word;
+	uint32_t clock;
+	uint32_t klen;
+	char key[40];
+};
+struct kv_ctable {
+	uint32_t tick;
+	char pad[60];
+	struct kv_centry e[];
+};
+static struct kv_ctable *kv_ctab; /* atomic; NULL: not installed */
+static int kv_ctab_bits;
+
+void ephpm_kv_set_ctable(uintptr_t table, int bits)
+{
+	__atomic_store_n(&kv_ctab, (struct kv_ctable *)NULL, __ATOMIC_SEQ_CST);
+	kv_ctab_bits = bits;
+	__atomic_store_n(&kv_ctab, (struct kv_ctable *)table, __ATOMIC_SEQ_CST);
+}
+
+#define KV_CTAB_MULTIPLIER 0xC2B2AE3D27D4EB4FULL /* kv.CtabMultiplier */
+#define KV_VAL_SHIFT 22
+#define KV_GEN_MASK ((1LL << 20) - 1)
+#define KV_VAL_MIN (-(1LL << 41))
+#define KV_VAL_MAX ((1LL << 41) - 1)
+
+static inline int kv_incr_fast(zend_string *key, zend_long delta, zend_long *out)
+{
+	struct kv_ctable *t = __atomic_load_n(&kv_ctab, __ATOMIC_ACQUIRE);
+	size_t n = ZSTR_LEN(key);
+	if (t == NULL || n == 0 || n > sizeof(t->e[0].key) || delta < KV_VAL_MIN || delta > KV_VAL_MAX) {
+		return 0;
+	}
+	uint64_t h = (uint64_t)ZSTR_HASH(key);
+	struct kv_centry *e = &t->e[(h * KV_CTAB_MULTIPLIER) >> (64 - kv_ctab_bits)];
+	uint64_t q = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	int64_t w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+	if ((q & 1) || (w & 3) != 1 || __atomic_load_n(&e->klen, __ATOMIC_RELAXED) != n ||
+	    memcmp(e->key, ZSTR_VAL(key), n) != 0) {
+		return 0;
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != q) {
+		return 0;
+	}
+	int64_t gen = (w >> 2) & KV_GEN_MASK;
+	for (int tries = 0; tries < 8; tries++) {
+		int64_t r = (w >> KV_VAL_SHIFT) + delta;
+		if (r < KV_VAL_MIN || r > KV_VAL_MAX) {
+			return 0;
+		}
+		int64_t nw = (int64_t)((uint64_t)r << KV_VAL_SHIFT) | (w & ((1LL << KV_VAL_SHIFT) - 1));
+		if (__atomic_compare_exchange_n(&e->word, &w, nw, 0, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE)) {
+			uint32_t tick = __atomic_load_n(&t->tick, __ATOMIC_RELAXED);
+			if (__atomic_load_n(&e->clock, __ATOMIC_RELAXED) != tick) {
+				__atomic_store_n(&e->clock, tick, __ATOMIC_RELAXED);
+			}
+			*out = (zend_long)r;
+			return 1;
+		}
+		/* w is the word now: still the same live binding? */
+		if ((w & 3) != 1 || ((w >> 2) & KV_GEN_MASK) != gen) {
+			return 0;
+		}
+	}
+	return 0;
+}
+
 /* get's hits and misses, for the store's counters: one cell per thread
  * (plain stores, no locked instruction), a shared one with atomic adds for
  * threads beyond KV_COUNT_CELLS. */
@@ -250,6 +329,10 @@ PHP_FUNCTION(ephpm_kv_exists)
 
 static void kv_incr(INTERNAL_FUNCTION_PARAMETERS, zend_string *key, zend_long delta)
 {
+	zend_long r;
+	if (kv_incr_fast(key, delta, &r)) {
+		RETURN_LONG(r);
+	}
 	long long out = 0;
 	if (!ephpm_go_kv_incr_by(KEY_HASH_ARG(key), delta, &out)) {
 		RETURN_FALSE;
