@@ -274,11 +274,15 @@ func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter 
 // a promoted counter no longer current; look again.
 func (s *Store) text(h *vhdr, scratch []byte) (string, bool) {
 	if h.isCounter() {
-		n, ok := s.counterValue(h)
-		b := strconv.AppendInt(scratch[:0], n, 10)
-		return unsafe.String(unsafe.SliceData(b), len(b)), ok
+		return s.counterText(h, scratch)
 	}
 	return h.str(), true
+}
+
+func (s *Store) counterText(h *vhdr, scratch []byte) (string, bool) {
+	n, ok := s.counterValue(h)
+	b := strconv.AppendInt(scratch[:0], n, 10)
+	return unsafe.String(unsafe.SliceData(b), len(b)), ok
 }
 
 // Get returns the value of a live key. The returned string is the store's
@@ -319,6 +323,10 @@ func (s *Store) Peek(key string, hash uint64, scratch []byte) (string, bool) {
 		sl := e.sl.Load()
 		if e.meta.Load() == m && sameKey(sl, key) {
 			if h := sl.v.Load(); h != tomb && s.live(h) {
+				if h.n-1 < promotedMark-1 { // a string of 1 byte .. less than 4 GB
+					s.touch(h)
+					return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(h), vhdrSize)), int(h.n)), true
+				}
 				if v, current := s.text(h, scratch); current {
 					s.touch(h)
 					return v, true
