@@ -9,7 +9,9 @@
 //     a coarse access clock when it changed (for LRU eviction).
 //   - A write to an existing key is one allocation (the new value version)
 //     and one compare-and-swap on the key's slot (slot.go); incr_by on a
-//     counter is one compare-and-swap on its int64 cell.
+//     counter is one compare-and-swap on its word, which for counters
+//     without TTL lives in a table that phpembed's C code increments
+//     itself (promote.go).
 //   - A new key, a delete, an expiry, Expire and conversions take the map's
 //     bucket lock (xsync Compute).
 //   - A presence filter (filter.go) lets a caller in front of the store
