@@ -25,7 +25,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 echo "== starting redis-server (loopback)"
 RPORT=$(free_port)
 redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$TMP/redis.log" 2>&1 &
-pids+=($!)
+RPID=$!
+pids+=($RPID)
 
 echo "== starting ephpm"
 EPORT=$(free_port)
@@ -57,13 +58,16 @@ curl -sf "http://127.0.0.1:$EPORT/fill.php?n=$KEYS" >/dev/null
 sleep 1
 after=$(rss_kb "$EPID")
 rbefore=$(redis-cli -p "$RPORT" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
+rrss_before=$(rss_kb "$RPID")
 curl -sf "http://127.0.0.1:$EPORT/fill_redis.php?n=$KEYS&redis_port=$RPORT" >/dev/null
 rafter=$(redis-cli -p "$RPORT" info memory | awk -F: '/^used_memory:/ {print $2}' | tr -d '\r')
+sleep 1
+rrss_after=$(rss_kb "$RPID")
 
-python3 - "$TMP/calls.json" "$before" "$after" "$rbefore" "$rafter" "$KEYS" >"$TMP/table.md" <<'PY'
+python3 - "$TMP/calls.json" "$before" "$after" "$rbefore" "$rafter" "$KEYS" "$rrss_before" "$rrss_after" >"$TMP/table.md" <<'PY'
 import json, sys
 calls = json.load(open(sys.argv[1]))
-before, after, rb, ra, keys = (int(x) for x in sys.argv[2:7])
+before, after, rb, ra, keys, rrb, rra = (int(x) for x in sys.argv[2:9])
 ops = calls["ops"]
 e, a, r = ops.get("ephpm", {}), ops.get("apcu", {}), ops.get("phpredis", {})
 rounds = calls.get("rounds", 3)
@@ -79,9 +83,10 @@ for op, label in [("get_hit", "get (hit)"), ("get_miss", "get (miss)"), ("set", 
 ephpm_b = (after - before) * 1024 / keys
 redis_b = (ra - rb) / keys
 print()
-print(f"| memory for {keys} keys (16 B key, 32 B value) | ephpm (process RSS growth) | redis-server (used_memory growth) | ephpm/redis (target <= 1.0) |")
-print("|---|---|---|---|")
-print(f"| bytes per key | {ephpm_b:.1f} | {redis_b:.1f} | {ephpm_b/redis_b:.2f} |")
+redis_rss_b = (rra - rrb) * 1024 / keys
+print(f"| memory for {keys} keys (16 B key, 32 B value) | ephpm (process RSS growth) | redis-server (used_memory growth) | ephpm/redis (target <= 1.0) | redis-server (process RSS growth) | ephpm/redis RSS |")
+print("|---|---|---|---|---|---|")
+print(f"| bytes per key | {ephpm_b:.1f} | {redis_b:.1f} | {ephpm_b/redis_b:.2f} | {redis_rss_b:.1f} | {ephpm_b/redis_rss_b:.2f} |")
 PY
 
 echo "== Go benchmarks of internal/kv"
