@@ -38,7 +38,10 @@ var (
 // answers a miss of get/exists/ttl/pttl/del itself, without a call into Go
 // (kvfuncs.c), and the store's table of promoted counters, which C
 // increments itself. The C side counts get's hits and misses (per thread,
-// with no locked instruction) for the store's Stats.
+// with no locked instruction) for the store's Stats. Call it before PHP
+// serves requests: a C call that read the old store's tables just before
+// a swap may still be using them (nothing breaks unless the old store is
+// also dropped and collected meanwhile).
 func SetKVStore(s *kv.Store) {
 	kvFilterMu.Lock()
 	defer kvFilterMu.Unlock()
