@@ -203,7 +203,8 @@ func serve(cfg *config.Config) error {
 		"php", phpembed.PHPVersion(),
 		"php_threads", rt.Workers(),
 		"thread_safe", phpembed.ZTS(),
-		"mode", cfg.PHP.Mode)
+		"mode", cfg.PHP.Mode,
+		"gomaxprocs", runtime.GOMAXPROCS(0))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
