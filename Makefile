@@ -66,7 +66,7 @@ test-zts: release
 bench-kv: build
 	bash scripts/bench-kv.sh
 
-bench: build
+bench: build release
 	bash scripts/bench.sh
 
 clean:
