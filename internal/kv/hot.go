@@ -51,6 +51,8 @@ const lineCounters = 48
 var (
 	_ [64 - unsafe.Sizeof(hotEntry{})]byte // exactly one cache line
 	_ [unsafe.Sizeof(hotEntry{}) - 64]byte
+	_ [unsafe.Offsetof(hotEntry{}.cnt) - 16]byte // counters at byte 16 (kvfuncs.c)
+	_ [16 - unsafe.Offsetof(hotEntry{}.cnt)]byte
 )
 
 type hotTable [hotSize]hotEntry

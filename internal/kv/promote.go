@@ -71,9 +71,20 @@ type ctable struct {
 	e    [ctabSize]centry
 }
 
+// The layout C relies on (kvfuncs.c, struct kv_centry and kv_ctable).
 var (
 	_ [64 - unsafe.Sizeof(centry{})]byte
 	_ [unsafe.Sizeof(centry{}) - 64]byte
+	_ [unsafe.Offsetof(centry{}.word) - 8]byte
+	_ [8 - unsafe.Offsetof(centry{}.word)]byte
+	_ [unsafe.Offsetof(centry{}.clock) - 16]byte
+	_ [16 - unsafe.Offsetof(centry{}.clock)]byte
+	_ [unsafe.Offsetof(centry{}.klen) - 20]byte
+	_ [20 - unsafe.Offsetof(centry{}.klen)]byte
+	_ [unsafe.Offsetof(centry{}.key) - 24]byte
+	_ [24 - unsafe.Offsetof(centry{}.key)]byte
+	_ [unsafe.Offsetof(ctable{}.e) - 64]byte
+	_ [64 - unsafe.Offsetof(ctable{}.e)]byte
 )
 
 const promotedMark = ^uint32(0) - 2
