@@ -1,7 +1,12 @@
 /*
  * The ephpm_kv_* PHP functions: argument parsing in C (so PHP raises its
- * usual TypeError / ArgumentCountError), then one direct call into the Go
- * store. Semantics live in Go (internal/kv); see SPEC section 1.
+ * usual TypeError / ArgumentCountError), then at most one direct call into
+ * the Go store. Semantics live in Go (internal/kv); see SPEC section 1.
+ * Two answers need no call at all, because a call into Go costs more than
+ * the store's own work: a miss proven by the store's presence filter, and
+ * an increment of a counter the store keeps in its C-visible table. Both
+ * read tables the store owns and maintains, under protocols stated in
+ * internal/kv/filter.go and promote.go.
  */
 #include "php.h"
 #include "zend_API.h"
