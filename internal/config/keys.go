@@ -33,25 +33,31 @@ func isSection(t reflect.Type) bool {
 	return t.Kind() == reflect.Struct
 }
 
-// walkKeys calls fn for every key (leaf) under v, in declaration order,
-// with its dotted name.
-func walkKeys(v reflect.Value, prefix string, fn func(key string, field reflect.Value)) {
-	t := v.Type()
+// eachField calls fn for every key and section directly under t, with its
+// dotted name below prefix and its index in t.
+func eachField(t reflect.Type, prefix string, fn func(key string, i int)) {
 	for i := 0; i < t.NumField(); i++ {
 		name := tomlName(t.Field(i))
 		if name == "" {
 			continue
 		}
-		key := name
 		if prefix != "" {
-			key = prefix + "." + name
+			name = prefix + "." + name
 		}
-		if isSection(t.Field(i).Type) {
+		fn(name, i)
+	}
+}
+
+// walkKeys calls fn for every key (leaf) under v, in declaration order,
+// with its dotted name.
+func walkKeys(v reflect.Value, prefix string, fn func(key string, field reflect.Value)) {
+	eachField(v.Type(), prefix, func(key string, i int) {
+		if isSection(v.Type().Field(i).Type) {
 			walkKeys(v.Field(i), key, fn)
-			continue
+			return
 		}
 		fn(key, v.Field(i))
-	}
+	})
 }
 
 // knownKeys lists every dotted key and section of Config.
@@ -59,20 +65,12 @@ func knownKeys() map[string]reflect.Type {
 	known := map[string]reflect.Type{}
 	var walk func(t reflect.Type, prefix string)
 	walk = func(t reflect.Type, prefix string) {
-		for i := 0; i < t.NumField(); i++ {
-			name := tomlName(t.Field(i))
-			if name == "" {
-				continue
-			}
-			key := name
-			if prefix != "" {
-				key = prefix + "." + name
-			}
+		eachField(t, prefix, func(key string, i int) {
 			known[key] = t.Field(i).Type
 			if isSection(t.Field(i).Type) {
 				walk(t.Field(i).Type, key)
 			}
-		}
+		})
 	}
 	walk(configType, "")
 	return known

@@ -261,9 +261,7 @@ func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter 
 		return cur, xsync.DeleteOp
 	})
 	if old != nil {
-		s.filter.drop(key)
-		s.bytes.Add(-cost(len(key), old))
-		s.keys.Add(-1)
+		s.removed(key, old)
 		if counter != nil {
 			counter.add(key, 1)
 		}
@@ -468,9 +466,7 @@ func (s *Store) Del(key string) bool {
 	if old == nil {
 		return false
 	}
-	s.filter.drop(key)
-	s.bytes.Add(-cost(len(key), old))
-	s.keys.Add(-1)
+	s.removed(key, old)
 	if !s.live(old) {
 		s.expirations.add(key, 1)
 		return false
@@ -722,10 +718,15 @@ func (s *Store) DelIfEquals(key, expected string) bool {
 	if old == nil {
 		return false
 	}
+	s.removed(key, old)
+	return true
+}
+
+// removed accounts for key's version old, just taken out of the map.
+func (s *Store) removed(key string, old *vhdr) {
 	s.filter.drop(key)
 	s.bytes.Add(-cost(len(key), old))
 	s.keys.Add(-1)
-	return true
 }
 
 // DelPrefix removes every key starting with prefix; it returns how many

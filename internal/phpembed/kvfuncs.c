@@ -385,7 +385,8 @@ PHP_FUNCTION(ephpm_kv_expire)
 	RETURN_BOOL(ephpm_go_kv_expire(KEY_ARG(key), seconds));
 }
 
-PHP_FUNCTION(ephpm_kv_ttl)
+/* ttl and pttl: the same lookup, in seconds (rounded up) or milliseconds. */
+static void kv_ttl(INTERNAL_FUNCTION_PARAMETERS, int millis)
 {
 	zend_string *key;
 	ZEND_PARSE_PARAMETERS_START(1, 1)
@@ -394,19 +395,17 @@ PHP_FUNCTION(ephpm_kv_ttl)
 	if (kv_surely_absent(key)) {
 		RETURN_LONG(-2);
 	}
-	RETURN_LONG(ephpm_go_kv_ttl(KEY_ARG(key), 0));
+	RETURN_LONG(ephpm_go_kv_ttl(KEY_ARG(key), millis));
+}
+
+PHP_FUNCTION(ephpm_kv_ttl)
+{
+	kv_ttl(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
 }
 
 PHP_FUNCTION(ephpm_kv_pttl)
 {
-	zend_string *key;
-	ZEND_PARSE_PARAMETERS_START(1, 1)
-		Z_PARAM_STR(key)
-	ZEND_PARSE_PARAMETERS_END();
-	if (kv_surely_absent(key)) {
-		RETURN_LONG(-2);
-	}
-	RETURN_LONG(ephpm_go_kv_ttl(KEY_ARG(key), 1));
+	kv_ttl(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1);
 }
 
 PHP_FUNCTION(ephpm_kv_flush_all)

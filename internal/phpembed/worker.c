@@ -193,33 +193,19 @@ static void copy_global(zval *dst, int track)
 	}
 }
 
-PHP_METHOD(Envelope, serverVars)
-{
-	ZEND_PARSE_PARAMETERS_NONE();
-	zval rv;
-	RETURN_COPY(zend_read_property(envelope_ce, Z_OBJ_P(ZEND_THIS), "server", sizeof("server") - 1, 0, &rv));
-}
+/* The envelope's getters return the property filled when it was made. */
+#define ENVELOPE_GETTER(method, prop) \
+	PHP_METHOD(Envelope, method) \
+	{ \
+		ZEND_PARSE_PARAMETERS_NONE(); \
+		zval rv; \
+		RETURN_COPY(zend_read_property(envelope_ce, Z_OBJ_P(ZEND_THIS), prop, sizeof(prop) - 1, 0, &rv)); \
+	}
 
-PHP_METHOD(Envelope, headers)
-{
-	ZEND_PARSE_PARAMETERS_NONE();
-	zval rv;
-	RETURN_COPY(zend_read_property(envelope_ce, Z_OBJ_P(ZEND_THIS), "headers", sizeof("headers") - 1, 0, &rv));
-}
-
-PHP_METHOD(Envelope, cookies)
-{
-	ZEND_PARSE_PARAMETERS_NONE();
-	zval rv;
-	RETURN_COPY(zend_read_property(envelope_ce, Z_OBJ_P(ZEND_THIS), "cookies", sizeof("cookies") - 1, 0, &rv));
-}
-
-PHP_METHOD(Envelope, query)
-{
-	ZEND_PARSE_PARAMETERS_NONE();
-	zval rv;
-	RETURN_COPY(zend_read_property(envelope_ce, Z_OBJ_P(ZEND_THIS), "query", sizeof("query") - 1, 0, &rv));
-}
+ENVELOPE_GETTER(serverVars, "server")
+ENVELOPE_GETTER(headers, "headers")
+ENVELOPE_GETTER(cookies, "cookies")
+ENVELOPE_GETTER(query, "query")
 
 PHP_METHOD(Envelope, rawBody)
 {
