@@ -158,8 +158,9 @@ func serve(cfg *config.Config) error {
 	logger := server.NewLogger(cfg.Server.Logging.Level, os.Stderr)
 
 	store, err := kv.New(kv.Options{
-		MemoryLimit: int64(cfg.KV.MemoryLimit),
-		Policy:      kv.Policy(cfg.KV.EvictionPolicy),
+		MemoryLimit:  int64(cfg.KV.MemoryLimit),
+		Policy:       kv.Policy(cfg.KV.EvictionPolicy),
+		ReturnMemory: true,
 	})
 	if err != nil {
 		return fmt.Errorf("kv: %w", err)

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +69,13 @@ type Options struct {
 	SweepInterval time.Duration
 	// Clock returns unix nanoseconds; nil = time.Now. For tests.
 	Clock func() int64
+	// ReturnMemory hands memory back to the OS as the store grows: each
+	// time its bytes grew by a quarter (and 32 MB) since the last time, the
+	// sweeper runs debug.FreeOSMemory. The map's tables double as it grows,
+	// and Go keeps the outgrown ones resident long after freeing them (a
+	// million small keys: 161 bytes of RSS per key instead of 131 of heap).
+	// It affects the whole process, so the server turns it on, not tests.
+	ReturnMemory bool
 }
 
 // Stats are the store's counters.
@@ -98,6 +106,9 @@ type Store struct {
 	evictMu sync.Mutex
 	pool    []candidate
 
+	returnMemory bool
+	returnedAt   int64 // bytes when memory was last returned (sweeper only)
+
 	stop chan struct{}
 	done sync.WaitGroup
 	once sync.Once
@@ -126,12 +137,13 @@ func New(opts Options) (*Store, error) {
 		now = func() int64 { return unix + int64(time.Since(start)) }
 	}
 	s := &Store{
-		m:      xsync.NewMap[string, *slot](),
-		limit:  opts.MemoryLimit,
-		policy: opts.Policy,
-		now:    now,
-		epoch:  now(),
-		stop:   make(chan struct{}),
+		m:            xsync.NewMap[string, *slot](),
+		limit:        opts.MemoryLimit,
+		policy:       opts.Policy,
+		returnMemory: opts.ReturnMemory,
+		now:          now,
+		epoch:        now(),
+		stop:         make(chan struct{}),
 	}
 	s.hot = new(hotTable)
 	s.filter = s.hot
@@ -166,7 +178,22 @@ func (s *Store) background(sweepEvery time.Duration) {
 		case <-sweep.C:
 			s.updateTick()
 			s.SweepExpired()
+			s.maybeReturnMemory()
 		}
+	}
+}
+
+// maybeReturnMemory: see Options.ReturnMemory. Growth by a quarter each
+// time bounds the full collections this costs to a handful per size class
+// of the store, whatever its write rate.
+func (s *Store) maybeReturnMemory() {
+	if !s.returnMemory {
+		return
+	}
+	b := s.bytes.Load()
+	if b >= s.returnedAt+max(32<<20, s.returnedAt/4) {
+		s.returnedAt = b
+		debug.FreeOSMemory()
 	}
 }
 
