@@ -172,6 +172,15 @@ run "20 KB page" "nginx + php-fpm" "$NURL/page.php" "$NPID" "$FPID"
 run "static 1 MB" "nginx" "$NURL/static-1mb.bin" "$NPID"
 stop "$NPID" "$FPID"
 
+# The ceiling: Go's net/http alone, no PHP (what worker mode is bounded by).
+go build -o "$TMP/gohello" ./bench/gohello
+GPORT=$(free_port)
+"$TMP/gohello" "127.0.0.1:$GPORT" &
+GPID=$!; pids+=($GPID)
+wait_http "http://127.0.0.1:$GPORT/"
+run "hello world" "Go net/http alone (no PHP)" "http://127.0.0.1:$GPORT/" "$GPID"
+stop "$GPID"
+
 LARAVEL=testdata/laravel-app
 if [ -f "$LARAVEL/public/index.php" ] && [ -f "$LARAVEL/bench/cached-route.sh" ]; then
   # shellcheck source=/dev/null
@@ -205,6 +214,7 @@ ratio("hello world", "ephpm (request mode)", "nginx + php-fpm", ">= 1.5x, p99 no
 ratio("20 KB page", "ephpm (request mode)", "nginx + php-fpm", "-")
 ratio("static 1 MB", "ephpm", "nginx", ">= 0.8x")
 ratio("hello world", "ephpm (worker mode)", "ephpm (request mode)", ">= 3x")
+ratio("hello world", "Go net/http alone (no PHP)", "ephpm (request mode)", "(the ceiling)")
 ratio("Laravel cached route", "ephpm + ephpm store", "nginx + php-fpm + Redis store", ">= 1.5x")
 ratio("Laravel cached route", "ephpm + ephpm store", "nginx + php-fpm + APCu store", "> 1x")
 ratio("Laravel cached route", "ephpm worker + ephpm store", "nginx + php-fpm + Redis store", ">= 5x, p99 no worse")
