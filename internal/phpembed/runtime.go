@@ -128,9 +128,12 @@ func Start(opts Options) (*Runtime, error) {
 	// connections. One P more per PHP thread keeps every CPU available to
 	// Go while PHP runs (measured, 2 CPUs, 2 PHP threads: p99 of a hello
 	// world 15 -> 7 ms in request mode, 25 -> 7 ms in worker mode, with
-	// more requests/s). An explicit GOMAXPROCS in the environment wins.
+	// more requests/s). Capped at twice the CPUs: many PHP threads (for
+	// I/O-bound apps) would otherwise give Go many idle Ps to spin on. An
+	// explicit GOMAXPROCS in the environment wins.
 	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + n)
+		cpus := runtime.GOMAXPROCS(0)
+		runtime.GOMAXPROCS(cpus + min(n, cpus))
 	}
 	rt := &Runtime{
 		opts:      opts,
