@@ -128,6 +128,22 @@ func TestZTSIncrementsFromManyThreadsAreExact(t *testing.T) {
 	}
 }
 
+func TestZTSIncrementsExactWhileTheKeyChanges(t *testing.T) {
+	s := start(t, fixtureRoot(t), "[php]\nworkers = 4\n")
+	requireZTS(t, s)
+	const reqs, each = 40, 1000
+	_, rs := parallelGets(t, s, reqs, func(i int) string {
+		return fmt.Sprintf("/threads.php?op=incr_mixed&n=%d&who=%d", each, i%4)
+	})
+	for _, r := range rs {
+		expectStatus(t, r, 200, "incr_mixed")
+	}
+	r := s.get(t, "/kv.php?op=get&key=mixed")
+	if want := fmt.Sprintf(`"result":"%d"`, reqs*each); !strings.Contains(r.Body, want) {
+		t.Errorf("counter after %d x %d increments mixed with expire/get/set/del = %s, want %s", reqs, each, r.Body, want)
+	}
+}
+
 func TestZTSSetnxOneWinnerAcrossThreads(t *testing.T) {
 	s := start(t, fixtureRoot(t), "[php]\nworkers = 4\n")
 	requireZTS(t, s)

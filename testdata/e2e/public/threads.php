@@ -24,6 +24,20 @@ switch ($op) {
         }
         echo json_encode(['last' => $last]);
         break;
+    case 'incr_mixed':
+        // Increments while the same key gets a TTL, is read, and other
+        // keys come and go: a counter moves between the store's fast
+        // paths and its general one, and no increment may be lost.
+        $n = (int)($_GET['n'] ?? 1000);
+        $who = (int)($_GET['who'] ?? 0);
+        for ($i = 0; $i < $n; $i++) {
+            ephpm_kv_incr_by('mixed', 1);
+            if ($i % 97 == 0) { ephpm_kv_expire('mixed', 3600 + $who); }
+            if ($i % 89 == 0) { ephpm_kv_get('mixed'); ephpm_kv_ttl('mixed'); }
+            if ($i % 101 == 0) { ephpm_kv_set("tmp$who", 'x'); ephpm_kv_del("tmp$who"); }
+        }
+        echo json_encode(['done' => $n]);
+        break;
     case 'setnx_at':
         // Every caller waits for the same wall-clock instant, then races.
         time_sleep_until((float)$_GET['at']);
