@@ -1,7 +1,8 @@
 // Package phpembed runs PHP inside the ephpm process: our own SAPI over
-// libphp's embed library (the C half lives in sapi.c and kvfuncs.c), a pool
-// of PHP threads fed from one bounded queue, the mapping between net/http
-// and a PHP request, and the PHP functions that call into Go.
+// libphp's embed library (the C half lives in sapi.c, worker.c and
+// kvfuncs.c), N PHP execution slots behind one bounded queue, the mapping
+// between net/http and a PHP request, and the PHP functions that call into
+// Go.
 //
 // With a non-thread-safe libphp (Debian's libphp8.2-embed) exactly one PHP
 // request runs at a time; with a thread-safe (ZTS) build, N at once, each on
@@ -13,6 +14,10 @@
 // request (a third of the time of a small request, measured). Worker mode
 // needs a PHP request that outlives HTTP requests, so each worker is a
 // goroutine locked to its thread, fed from one bounded queue.
+//
+// With ZTS, a thread gets its PHP context the first time it runs a request
+// and keeps it; Go reuses a small set of threads (15 after 200 concurrent
+// clients, measured), so the contexts stay few.
 package phpembed
 
 /*
