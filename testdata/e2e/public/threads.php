@@ -31,9 +31,10 @@ switch ($op) {
         $n = (int)($_GET['n'] ?? 1000);
         $who = (int)($_GET['who'] ?? 0);
         for ($i = 0; $i < $n; $i++) {
-            ephpm_kv_incr_by('mixed', 1);
-            if ($i % 97 == 0) { ephpm_kv_expire('mixed', 3600 + $who); }
-            if ($i % 89 == 0) { ephpm_kv_get('mixed'); ephpm_kv_ttl('mixed'); }
+            $key = $_GET['key'] ?? 'mixed';
+            ephpm_kv_incr_by($key, 1);
+            if ($i % 97 == 0) { ephpm_kv_expire($key, 3600 + $who); }
+            if ($i % 89 == 0) { ephpm_kv_get($key); ephpm_kv_ttl($key); }
             if ($i % 101 == 0) { ephpm_kv_set("tmp$who", 'x'); ephpm_kv_del("tmp$who"); }
         }
         echo json_encode(['done' => $n]);
