@@ -89,26 +89,24 @@ func (rt *Runtime) Serve(w http.ResponseWriter, r *http.Request, script Script, 
 		return Result{Rejected: true, Status: http.StatusServiceUnavailable}
 	}
 	rt.inflight.Add(1)
+	admitted := false
 	if rt.direct {
 		rt.pending.Add(1)
 		rt.closeMu.RUnlock()
-		ran := rt.runDirect(req)
+		admitted = rt.runDirect(req)
 		rt.pending.Done()
-		if !ran {
-			rt.inflight.Add(-1)
-			unavailable(w, "all PHP workers are busy and the queue is full")
-			return Result{Rejected: true, Status: http.StatusServiceUnavailable}
-		}
 	} else {
 		select {
 		case rt.queue <- req:
-			rt.closeMu.RUnlock()
+			admitted = true
 		default:
-			rt.closeMu.RUnlock()
-			rt.inflight.Add(-1)
-			unavailable(w, "all PHP workers are busy and the queue is full")
-			return Result{Rejected: true, Status: http.StatusServiceUnavailable}
 		}
+		rt.closeMu.RUnlock()
+	}
+	if !admitted {
+		rt.inflight.Add(-1)
+		unavailable(w, "all PHP workers are busy and the queue is full")
+		return Result{Rejected: true, Status: http.StatusServiceUnavailable}
 	}
 	<-req.done
 

@@ -36,6 +36,8 @@ type worker struct {
 	boots      atomic.Int64
 }
 
+// loop runs the worker script on this worker's own locked thread (worker
+// mode; request mode runs PHP in runDirect instead).
 func (w *worker) loop(onStartupThread bool) {
 	defer w.rt.wg.Done()
 	if !onStartupThread {
@@ -45,18 +47,7 @@ func (w *worker) loop(onStartupThread bool) {
 	}
 	w.eg = C.ephpm_thread_executor_globals()
 	w.tid = C.ephpm_thread_self()
-	if w.rt.opts.WorkerScript != "" {
-		w.workerLoop()
-		return
-	}
-	for req := range w.rt.queue {
-		if !w.accept(req) {
-			continue
-		}
-		var res C.ephpm_result
-		C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
-		w.finish(req, res)
-	}
+	w.workerLoop()
 }
 
 // runDirect runs req on the calling goroutine's thread with a free worker

@@ -125,11 +125,6 @@ const workerSpin = 20 * time.Microsecond
 // request comes; under load the next one comes within microseconds, so it
 // polls for a moment first.
 func (w *worker) nextFromQueue() (*Request, bool) {
-	select {
-	case req, ok := <-w.rt.queue:
-		return req, ok
-	default:
-	}
 	for deadline := time.Now().Add(workerSpin); time.Now().Before(deadline); {
 		select {
 		case req, ok := <-w.rt.queue:
