@@ -326,15 +326,24 @@ func (s *Store) Get(key string) (string, bool) {
 // 64-bit hash of key that is the same for equal keys (phpembed passes
 // PHP's); it picks the entry of the lookup cache (hot.go).
 func (s *Store) GetTo(key string, hash uint64, scratch []byte) (string, bool) {
+	v, ok := s.read(key, hash, scratch)
+	if ok {
+		s.hits.add(key, 1)
+	} else {
+		s.misses.add(key, 1)
+	}
+	return v, ok
+}
+
+// read returns key's live value and touches it; it counts nothing.
+func (s *Store) read(key string, hash uint64, scratch []byte) (string, bool) {
 	for {
 		h, ok := s.lookup(key, hash)
 		if !ok {
-			s.misses.add(key, 1)
 			return "", false
 		}
 		if v, current := s.text(h, scratch); current {
 			s.touch(h)
-			s.hits.add(key, 1)
 			return v, true
 		}
 	}
@@ -361,16 +370,7 @@ func (s *Store) Peek(key string, hash uint64, scratch []byte) (string, bool) {
 			}
 		}
 	}
-	for {
-		h, ok := s.lookup(key, hash)
-		if !ok {
-			return "", false
-		}
-		if v, current := s.text(h, scratch); current {
-			s.touch(h)
-			return v, true
-		}
-	}
+	return s.read(key, hash, scratch)
 }
 
 // Exists reports whether key is live. It counts neither a hit nor a miss.
