@@ -98,6 +98,7 @@ func (s *Server) resolve(r *http.Request) route {
 	// Walk down from the root. The first regular file ends the walk: a
 	// .php file with segments after it runs with them as PATH_INFO.
 	cur := s.root
+	var curInfo os.FileInfo // of cur; nil for the root itself
 	for i, seg := range segs {
 		next := filepath.Join(cur, seg)
 		fi, err := os.Stat(next)
@@ -110,7 +111,7 @@ func (s *Server) resolve(r *http.Request) route {
 				if trailingSlash {
 					// /file.css/ names no file; PHP apps own such URLs.
 					if strings.HasSuffix(seg, ".php") {
-						return s.phpRoute(next, urlPath, "/")
+						return s.phpRoute(next, fi, urlPath, "/")
 					}
 					return s.frontController()
 				}
@@ -121,14 +122,14 @@ func (s *Server) resolve(r *http.Request) route {
 				if trailingSlash {
 					rest += "/"
 				}
-				return s.phpRoute(next, "/"+strings.Join(segs[:i+1], "/"), rest)
+				return s.phpRoute(next, fi, "/"+strings.Join(segs[:i+1], "/"), rest)
 			}
 			return s.frontController()
 		}
 		if !fi.IsDir() {
 			return errorRoute(http.StatusNotFound)
 		}
-		cur = next
+		cur, curInfo = next, fi
 	}
 
 	// The path names a directory (possibly the root).
@@ -143,7 +144,7 @@ func (s *Server) resolve(r *http.Request) route {
 		}
 		return route{kind: routeRedirect, status: http.StatusMovedPermanently, location: loc}
 	}
-	if !s.inside(cur) {
+	if curInfo != nil && !s.contain.inside(cur, curInfo) {
 		return errorRoute(http.StatusForbidden)
 	}
 	for _, index := range s.cfg.Server.IndexFiles {
@@ -158,7 +159,7 @@ func (s *Server) resolve(r *http.Request) route {
 }
 
 func (s *Server) fileRoute(file string, fi os.FileInfo, urlPath string) route {
-	if !s.inside(file) {
+	if !s.contain.inside(file, fi) {
 		return errorRoute(http.StatusForbidden)
 	}
 	ext := strings.ToLower(filepath.Ext(file))
@@ -171,8 +172,8 @@ func (s *Server) fileRoute(file string, fi os.FileInfo, urlPath string) route {
 	return route{kind: routeStatic, file: file, info: fi, name: urlPath}
 }
 
-func (s *Server) phpRoute(file, name, pathInfo string) route {
-	if !s.inside(file) {
+func (s *Server) phpRoute(file string, fi os.FileInfo, name, pathInfo string) route {
+	if !s.contain.inside(file, fi) {
 		return errorRoute(http.StatusForbidden)
 	}
 	return route{kind: routePHP, file: file, name: name, pathInfo: pathInfo}
@@ -187,20 +188,10 @@ func (s *Server) frontController() route {
 	}
 	file := filepath.Join(s.root, "index.php")
 	fi, err := os.Stat(file)
-	if err != nil || !fi.Mode().IsRegular() || !s.inside(file) {
+	if err != nil || !fi.Mode().IsRegular() || !s.contain.inside(file, fi) {
 		return errorRoute(http.StatusNotFound)
 	}
 	return route{kind: routePHP, file: file, name: "/index.php"}
-}
-
-// inside reports whether path, with every symlink resolved, is still under
-// the document root.
-func (s *Server) inside(path string) bool {
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return false
-	}
-	return real == s.realRoot || strings.HasPrefix(real, s.realRoot+string(filepath.Separator))
 }
 
 // WorkerScript resolves php.worker_script: a relative path is under the

@@ -43,13 +43,13 @@ type PHP interface {
 
 // Server serves one document root over HTTP.
 type Server struct {
-	cfg      *config.Config
-	php      PHP
-	log      *slog.Logger
-	access   *accessLog
-	root     string // absolute document root
-	realRoot string // with symlinks resolved
-	http     *http.Server
+	cfg     *config.Config
+	php     PHP
+	log     *slog.Logger
+	access  *accessLog
+	root    string       // absolute document root
+	contain *containment // is a path under the root, symlinks resolved
+	http    *http.Server
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -68,7 +68,7 @@ func New(cfg *config.Config, php PHP, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server.document_root: %w", err)
 	}
-	s := &Server{cfg: cfg, php: php, log: logger, root: root, realRoot: realRoot}
+	s := &Server{cfg: cfg, php: php, log: logger, root: root, contain: newContainment(realRoot)}
 	s.access, err = openAccessLog(cfg.Server.Logging.Access)
 	if err != nil {
 		return nil, fmt.Errorf("server.logging.access: %w", err)

@@ -164,3 +164,62 @@ func TestHiddenIgnoreAndAllow(t *testing.T) {
 		t.Errorf("allow: %d %q", resp.StatusCode, b)
 	}
 }
+
+// The router remembers which paths lie under the root; a file or a
+// directory swapped for a symlink out of the root after it was served
+// must be refused at once, and the way back must work too.
+func TestSwappedForSymlinkOutside(t *testing.T) {
+	ts, root := newTestServer(t, nil)
+	outDir := t.TempDir()
+	os.WriteFile(filepath.Join(outDir, "style.css"), []byte("stolen"), 0o644)
+	os.MkdirAll(filepath.Join(outDir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(outDir, "sub", "index.html"), []byte("stolen"), 0o644)
+
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	swap := func(name, target string) {
+		t.Helper()
+		p := filepath.Join(root, name)
+		if err := os.Rename(p, p+".orig"); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restore := func(name string) {
+		t.Helper()
+		p := filepath.Join(root, name)
+		os.Remove(p)
+		if err := os.Rename(p+".orig", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for round := 0; round < 2; round++ {
+		if code, body := get("/style.css"); code != 200 || body != "body{}" {
+			t.Fatalf("round %d: /style.css before the swap: %d %q", round, code, body)
+		}
+		if code, body := get("/sub/"); code != 200 || body != "<p>sub</p>" {
+			t.Fatalf("round %d: /sub/ before the swap: %d %q", round, code, body)
+		}
+		swap("style.css", filepath.Join(outDir, "style.css"))
+		swap("sub", filepath.Join(outDir, "sub"))
+		if code, body := get("/style.css"); code != 403 {
+			t.Errorf("round %d: file swapped for a symlink out of the root: %d %q, want 403", round, code, body)
+		}
+		if code, body := get("/sub/"); code != 403 {
+			t.Errorf("round %d: directory swapped for a symlink out of the root: %d %q, want 403", round, code, body)
+		}
+		restore("style.css")
+		restore("sub")
+	}
+}

@@ -1,0 +1,69 @@
+package server
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/puzpuzpuz/xsync/v4"
+)
+
+// containment answers "is this path, with every symlink resolved, under
+// the document root?" and remembers the answer per path.
+//
+// Resolving symlinks costs one lstat per path component, and a request
+// asks at least once: on a hello-world page that was about a sixth of the
+// server's CPU. A remembered answer is trusted only while the path still
+// names the same file (device and inode, from the stat the router has
+// made anyway): replacing the file or a directory on its way with a
+// symlink that leads elsewhere makes the path name another file, and the
+// check runs again. The same file reached another way is still the file
+// that was allowed.
+type containment struct {
+	realRoot string
+	known    *xsync.Map[string, fileVerdict]
+}
+
+type fileVerdict struct {
+	dev, ino uint64
+	inside   bool
+}
+
+// maxRemembered bounds the memory of verdicts: a client requesting
+// endless distinct existing paths cannot grow it past this.
+const maxRemembered = 16384
+
+func newContainment(realRoot string) *containment {
+	return &containment{realRoot: realRoot, known: xsync.NewMap[string, fileVerdict]()}
+}
+
+// inside reports whether path, whose os.Stat is fi, lies under the root.
+func (c *containment) inside(path string, fi os.FileInfo) bool {
+	dev, ino, ok := fileID(fi)
+	if ok {
+		if v, hit := c.known.Load(path); hit && v.dev == dev && v.ino == ino {
+			return v.inside
+		}
+	}
+	real, err := filepath.EvalSymlinks(path)
+	in := err == nil && (real == c.realRoot || strings.HasPrefix(real, c.realRoot+string(filepath.Separator)))
+	if ok && err == nil {
+		if c.known.Size() >= maxRemembered {
+			c.known.Clear()
+		}
+		c.known.Store(path, fileVerdict{dev: dev, ino: ino, inside: in})
+	}
+	return in
+}
+
+func fileID(fi os.FileInfo) (dev, ino uint64, ok bool) {
+	if fi == nil {
+		return 0, 0, false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, 0, false
+	}
+	return uint64(st.Dev), st.Ino, true
+}
