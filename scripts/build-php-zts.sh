@@ -181,7 +181,8 @@ includes="$("$php_config" --includes)"
 extra_libs="$("$php_config" --libs)"
 static_libs=""
 dynamic_libs=""
-for flag in $extra_libs $(pkg-config --static --libs-only-l libxml-2.0 icu-uc 2>/dev/null); do
+# ICU is C++; the rest is what libphp itself needs on any Linux system.
+for flag in $extra_libs $(pkg-config --static --libs-only-l libxml-2.0 icu-uc 2>/dev/null) -lstdc++ -lm -ldl -lresolv -lpthread; do
   case "$flag" in
   -l*)
     name="${flag#-l}"
@@ -198,7 +199,7 @@ done
 cat >"$dest/ephpm-cgo.env" <<EOF
 # Written by scripts/build-php-zts.sh: flags to link ephpm against this PHP.
 CGO_CFLAGS="$includes -DEPHPM_STATIC_OPCACHE=1"
-CGO_LDFLAGS="$prefix/lib/libphp.a -Wl,-Bstatic$static_libs -Wl,-Bdynamic$dynamic_libs -lstdc++ -lm -ldl -lresolv -lpthread"
+CGO_LDFLAGS="$prefix/lib/libphp.a -Wl,-Bstatic$static_libs -Wl,-Bdynamic$dynamic_libs"
 EPHPM_PHP_PREFIX="$prefix"
 EOF
 printf 'recipe=%s\nversion=%s\ndebian=%s\nbuilt=%s\n' "$recipe_version" "$upstream" "$version" "$(date -u +%FT%TZ)" >"$dest/stamp"
