@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -180,6 +181,29 @@ func (s *Server) serve(w *recorder, r *http.Request, start time.Time) {
 		if s.php == nil {
 			plainError(w, http.StatusServiceUnavailable)
 			return
+		}
+		if r.ContentLength < 0 {
+			spooled, n, err := spoolBody(r.Body, limits.MaxBodySize)
+			switch {
+			case errors.Is(err, errBodyTooLarge):
+				w.Header().Set("Connection", "close")
+				plainError(w, http.StatusRequestEntityTooLarge)
+				return
+			case err != nil:
+				// Too slow (the request timeout), broken off, or a
+				// malformed chunk.
+				w.Header().Set("Connection", "close")
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					plainError(w, http.StatusRequestTimeout)
+				} else {
+					plainError(w, http.StatusBadRequest)
+				}
+				return
+			}
+			defer spooled.Close()
+			r.Body, r.ContentLength = spooled, n
+			r.Header.Set("Content-Length", strconv.FormatInt(n, 10))
 		}
 		body := http.MaxBytesReader(w, r.Body, limits.MaxBodySize)
 		res := s.php.ServePHP(w, r, Script{

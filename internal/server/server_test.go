@@ -223,3 +223,58 @@ func TestSwappedForSymlinkOutside(t *testing.T) {
 		restore("sub")
 	}
 }
+
+// chunked hides a body's length from the client, so it is sent with
+// Transfer-Encoding: chunked.
+type chunked struct{ r io.Reader }
+
+func (c chunked) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// A body of unknown length is read in full before PHP runs: over the limit
+// it is refused with 413 (never handed to PHP cut short), under it PHP
+// gets all of it with its length known, in memory or from a spill file.
+func TestChunkedBody(t *testing.T) {
+	const limit = 3 << 20
+	ts, _ := newTestServer(t, func(c *config.Config) { c.Server.Request.MaxBodySize = limit })
+	post := func(size int) (int, string, string) {
+		t.Helper()
+		body := strings.Repeat("z", size)
+		req, _ := http.NewRequest("POST", ts.URL+"/info.php", chunked{strings.NewReader(body)})
+		req.ContentLength = -1
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), body
+	}
+	for _, size := range []int{0, 10, spoolInMemory - 1, spoolInMemory, spoolInMemory + 1, limit} {
+		code, got, want := post(size)
+		if code != 200 || got != "php:/info.php:"+want {
+			t.Errorf("chunked body of %d bytes: status %d, PHP got %d bytes", size, code, len(got)-len("php:/info.php:"))
+		}
+	}
+	for _, size := range []int{limit + 1, 2 * limit} {
+		if code, got, _ := post(size); code != 413 || strings.HasPrefix(got, "php:") {
+			t.Errorf("chunked body of %d bytes over a limit of %d: status %d, body %.40q", size, limit, code, got)
+		}
+	}
+}
+
+func TestSpoolBodyLength(t *testing.T) {
+	for _, size := range []int64{0, 1, spoolInMemory, spoolInMemory + 5} {
+		b, n, err := spoolBody(strings.NewReader(strings.Repeat("a", int(size))), 4<<20)
+		if err != nil || n != size {
+			t.Fatalf("size %d: n=%d err=%v", size, n, err)
+		}
+		got, _ := io.ReadAll(b)
+		b.Close()
+		if int64(len(got)) != size {
+			t.Errorf("size %d: read back %d bytes", size, len(got))
+		}
+	}
+	if _, _, err := spoolBody(strings.NewReader("abcdef"), 5); err != errBodyTooLarge {
+		t.Errorf("6 bytes over a limit of 5: err %v", err)
+	}
+}

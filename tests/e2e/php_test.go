@@ -116,6 +116,16 @@ func TestRequestBodyAndInput(t *testing.T) {
 	if resp.Body != fmt.Sprintf("%d %s", len(big), hex.EncodeToString(sum[:])) {
 		t.Errorf("chunked body: got %q", resp.Body)
 	}
+	// A form sent chunked is parsed into $_POST, with its length known.
+	req, _ = http.NewRequest("POST", s.URL+"/info.php", io.MultiReader(strings.NewReader("a=1&b=two")))
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	m = decodeJSON(t, s.do(t, req))
+	post, _ := m["post"].(map[string]any)
+	server, _ := m["server"].(map[string]any)
+	if post["a"] != "1" || post["b"] != "two" || server["CONTENT_LENGTH"] != "9" {
+		t.Errorf("chunked form: $_POST %v, CONTENT_LENGTH %v", m["post"], server["CONTENT_LENGTH"])
+	}
 }
 
 func TestUploads(t *testing.T) {
@@ -367,6 +377,20 @@ func TestRequestLimits(t *testing.T) {
 	expectStatus(t, r, 413, "body over max_body_size")
 	r = s.request(t, "POST", "/input.php", strings.NewReader(strings.Repeat("x", 1000)), nil)
 	expectStatus(t, r, 200, "body under max_body_size")
+	// Sent chunked, the length is known only at the end: a body over the
+	// limit must still be refused, not handed to PHP cut short.
+	chunked := func(body string) response {
+		req, _ := http.NewRequest("POST", s.URL+"/input.php", io.MultiReader(strings.NewReader(body)))
+		req.ContentLength = -1
+		return s.do(t, req)
+	}
+	r = chunked(strings.Repeat("x", 2000))
+	expectStatus(t, r, 413, "chunked body over max_body_size")
+	r = chunked(strings.Repeat("x", 1000))
+	expectStatus(t, r, 200, "chunked body under max_body_size")
+	if !strings.HasPrefix(r.Body, "1000 ") {
+		t.Errorf("chunked body under max_body_size: PHP read %q", r.Body)
+	}
 	r = s.request(t, "GET", "/info.php", nil, map[string]string{"X-Big": strings.Repeat("y", 3000)})
 	expectStatus(t, r, 431, "headers over max_header_size")
 	r = s.request(t, "GET", "/info.php", nil, map[string]string{"X-Big": strings.Repeat("y", 1000)})
