@@ -55,6 +55,7 @@ type Request struct {
 	timedOut     bool
 	canceled     bool
 	queueTimeout bool
+	noWorkers    bool // every worker script fails before taking requests
 	result       Result
 }
 
@@ -95,6 +96,11 @@ func (rt *Runtime) Serve(w http.ResponseWriter, r *http.Request, script Script, 
 		rt.closeMu.RUnlock()
 		admitted = rt.runDirect(req)
 		rt.pending.Done()
+	} else if rt.workersBroken() {
+		rt.closeMu.RUnlock()
+		rt.inflight.Add(-1)
+		unavailable(w, workersBrokenMsg)
+		return Result{Rejected: true, Status: http.StatusServiceUnavailable}
 	} else {
 		select {
 		case rt.queue <- req:
@@ -117,6 +123,10 @@ func (rt *Runtime) Serve(w http.ResponseWriter, r *http.Request, script Script, 
 		res.Status = 499 // client closed the request; nothing to send
 	case req.queueTimeout:
 		unavailable(w, "request timed out waiting for a PHP worker")
+		res.Status = http.StatusServiceUnavailable
+		res.Rejected = true
+	case req.noWorkers:
+		unavailable(w, workersBrokenMsg)
 		res.Status = http.StatusServiceUnavailable
 		res.Rejected = true
 	case !req.headersSent:

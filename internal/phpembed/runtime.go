@@ -89,6 +89,12 @@ type Runtime struct {
 	closeMu   sync.RWMutex // guards sends on queue against its close
 	inflight  atomic.Int64
 	startedAt time.Time
+
+	// Worker mode: how many workers' last run of the worker script ended
+	// before it took a request. When that is all of them, the script is
+	// broken and requests get a 503 at once instead of waiting out the
+	// request timeout.
+	failedBoots atomic.Int32
 }
 
 var (

@@ -31,9 +31,11 @@ type worker struct {
 	deadline time.Time // hard end of the current request (server timeout)
 
 	// Worker mode, touched only by the PHP thread itself.
-	exitReason int
-	handled    int
-	boots      atomic.Int64
+	exitReason  int
+	handled     int
+	tookRequest bool // this run of the worker script has asked for a request
+	bootFailed  bool // the last run ended before it did (counted in rt.failedBoots)
+	boots       atomic.Int64
 }
 
 // loop runs the worker script on this worker's own locked thread (worker

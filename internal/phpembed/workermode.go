@@ -27,6 +27,7 @@ func (w *worker) workerLoop() {
 	for {
 		w.exitReason = exitNone
 		w.handled = 0
+		w.tookRequest = false
 		boots := w.boots.Add(1)
 		res := w.runWorkerScript()
 		switch {
@@ -37,10 +38,16 @@ func (w *worker) workerLoop() {
 			backoff = 100 * time.Millisecond
 			continue
 		}
-		log.Error("PHP worker stopped unexpectedly; restarting", "slot", w.slot,
-			"script", w.rt.opts.WorkerScript, "fatal", res.Fatal, "requests", w.handled, "boots", boots, "retry_in", backoff)
 		if w.handled > 0 {
 			backoff = 100 * time.Millisecond
+		}
+		if w.tookRequest {
+			log.Error("PHP worker stopped unexpectedly; restarting", "slot", w.slot,
+				"script", w.rt.opts.WorkerScript, "fatal", res.Fatal, "requests", w.handled, "boots", boots, "retry_in", backoff)
+		} else {
+			log.Error("PHP worker script ended before taking a request (it must loop on ephpm_handle_request() or \\Ephpm\\Worker\\take_request()); restarting",
+				"slot", w.slot, "script", w.rt.opts.WorkerScript, "fatal", res.Fatal, "boots", boots, "retry_in", backoff)
+			w.markBootFailed()
 		}
 		select {
 		case <-time.After(backoff):
@@ -96,6 +103,13 @@ func ephpm_go_worker_next(slot C.uintptr_t) *C.ephpm_request {
 	if w == nil {
 		return nil
 	}
+	if !w.tookRequest {
+		w.tookRequest = true
+		if w.bootFailed {
+			w.bootFailed = false
+			w.rt.failedBoots.Add(-1)
+		}
+	}
 	if max := w.rt.opts.WorkerMaxRequests; max > 0 && w.handled >= max {
 		w.exitReason = exitRecycle
 		return nil
@@ -113,6 +127,39 @@ func ephpm_go_worker_next(slot C.uintptr_t) *C.ephpm_request {
 	}
 	w.exitReason = exitShutdown
 	return nil
+}
+
+// workersBrokenMsg is the 503 answer while no worker script gets as far
+// as taking a request.
+const workersBrokenMsg = "the PHP worker script fails before it takes a request (see the server log)"
+
+// markBootFailed counts this worker as broken. Once all are, the requests
+// waiting in the queue are answered at once: no worker will take them
+// before a restart, and a restart of a broken script fails again.
+func (w *worker) markBootFailed() {
+	if !w.bootFailed {
+		w.bootFailed = true
+		w.rt.failedBoots.Add(1)
+	}
+	if !w.rt.workersBroken() {
+		return
+	}
+	for {
+		select {
+		case req, ok := <-w.rt.queue:
+			if !ok {
+				return
+			}
+			req.noWorkers = true
+			w.rt.complete(req)
+		default:
+			return
+		}
+	}
+}
+
+func (rt *Runtime) workersBroken() bool {
+	return !rt.direct && int(rt.failedBoots.Load()) == len(rt.workers)
 }
 
 // workerSpin is how long a worker polls the queue before it parks

@@ -277,3 +277,47 @@ func TestWorkerSurvivesClientHangingUp(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// A worker script that dies before it takes a request (here: it throws
+// while booting) cannot serve anything: requests get a 503 at once rather
+// than waiting out the request timeout, the log says why, and once the
+// script is fixed the next restart serves again.
+func TestWorkerBrokenBootAnswers503(t *testing.T) {
+	root := workerRoot(t)
+	good, err := os.ReadFile(filepath.Join(root, "worker.php"))
+	must(t, err)
+	broken := filepath.Join(root, "broken.php")
+	must(t, os.WriteFile(broken, []byte("<?php\nthrow new RuntimeException('cannot boot: no database');\n"), 0o644))
+	s := start(t, root, "[php]\nworkers = 1\nmode = \"worker\"\nworker_script = \"broken.php\"\n[server.timeouts]\nrequest = 60\n")
+
+	for i := 0; i < 3; i++ {
+		began := time.Now()
+		r := s.get(t, "/page")
+		if r.Status != 503 || !strings.Contains(r.Body, "worker script") {
+			t.Fatalf("request %d with a broken worker script: status %d %q, want a 503 naming the worker script", i, r.Status, r.Body)
+		}
+		if d := time.Since(began); d > 10*time.Second {
+			t.Errorf("request %d: the 503 took %v", i, d)
+		}
+	}
+	for _, want := range []string{"cannot boot: no database", "ended before taking a request"} {
+		if !strings.Contains(s.Log(), want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+
+	must(t, os.WriteFile(broken, good, 0o644))
+	future := time.Now().Add(5 * time.Second) // past OPcache's timestamp check
+	must(t, os.Chtimes(broken, future, future))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := s.get(t, "/page")
+		if r.Status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the fixed worker script never served: last %d %q", r.Status, r.Body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
