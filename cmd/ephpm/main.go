@@ -198,6 +198,15 @@ func serve(cfg *config.Config) error {
 		rt.Shutdown(time.Second)
 		return err
 	}
+	if cfg.Server.Metrics.Listen != "" {
+		reg := newMetrics(srv, rt, store, int64(cfg.KV.MemoryLimit), time.Now())
+		stopMetrics, err := serveMetrics(cfg.Server.Metrics.Listen, reg, logger)
+		if err != nil {
+			rt.Shutdown(time.Second)
+			return fmt.Errorf("server.metrics.listen: %w", err)
+		}
+		defer stopMetrics()
+	}
 	logger.Info("ephpm listening",
 		"addr", addr.String(),
 		"document_root", cfg.Server.DocumentRoot,

@@ -136,6 +136,8 @@ func TestErrors(t *testing.T) {
 		{"[server]\nlisten = \"127.0.0.1:99999\"\n", `ephpm.toml:2: server.listen: "127.0.0.1:99999" is not a valid listen address: the port must be a number 0-65535, got "99999"`},
 		{"[server]\nlisten = \"127.0.0.1:http\"\n", `ephpm.toml:2: server.listen: "127.0.0.1:http" is not a valid listen address: the port must be a number 0-65535, got "http"`},
 		{"[server]\nlisten = \"my host:80\"\n", `ephpm.toml:2: server.listen: "my host:80" is not a valid listen address: "my host" is not an IP address or host name`},
+		{"[server.metrics]\nlisten = \"9090\"\n", `ephpm.toml:2: server.metrics.listen: "9090" is not a valid listen address (want host:port, e.g. 127.0.0.1:8080)`},
+		{"[server]\nlisten = \"127.0.0.1:8080\"\n[server.metrics]\nlisten = \"127.0.0.1:8080\"\n", `ephpm.toml:4: server.metrics.listen: is the same address as server.listen (127.0.0.1:8080); the metrics need a port of their own`},
 		{"[server]\ndocument_root = \"/nope/public\"\n", `ephpm.toml:2: server.document_root: "/nope/public" does not exist`},
 		{"[server]\ndocument_root = \"public/file.txt\"\n", `ephpm.toml:2: server.document_root: "{dir}/public/file.txt" is not a directory`},
 		{"[server]\ndocument_root = \"\"\n", "ephpm.toml:2: server.document_root: must be set"},

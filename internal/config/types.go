@@ -29,6 +29,7 @@ type ServerConfig struct {
 	Static   StaticConfig   `toml:"static"`
 	Logging  LoggingConfig  `toml:"logging"`
 	TLS      TLSConfig      `toml:"tls"`
+	Metrics  MetricsConfig  `toml:"metrics"`
 }
 
 type RequestConfig struct {
@@ -58,6 +59,12 @@ type LoggingConfig struct {
 type TLSConfig struct {
 	CertFile string `toml:"cert_file"`
 	KeyFile  string `toml:"key_file"`
+}
+
+// MetricsConfig enables the Prometheus endpoint (GET /metrics) on a
+// listener of its own, so it is never reachable through the site.
+type MetricsConfig struct {
+	Listen string `toml:"listen"` // host:port; "" = off
 }
 
 type PHPConfig struct {

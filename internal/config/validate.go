@@ -35,6 +35,14 @@ func (c *Config) validate() *Error {
 	if msg := checkListen(s.Listen); msg != "" {
 		return keyErr("server.listen", "%s", msg)
 	}
+	if m := s.Metrics.Listen; m != "" {
+		if msg := checkListen(m); msg != "" {
+			return keyErr("server.metrics.listen", "%s", msg)
+		}
+		if m == s.Listen && !strings.HasSuffix(m, ":0") {
+			return keyErr("server.metrics.listen", "is the same address as server.listen (%s); the metrics need a port of their own", m)
+		}
+	}
 	if s.DocumentRoot == "" {
 		return keyErr("server.document_root", "must be set")
 	}

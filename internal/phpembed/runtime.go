@@ -234,6 +234,27 @@ func (rt *Runtime) mainThread(ini, iniFile string, ready chan<- error) {
 // Workers is the number of PHP threads.
 func (rt *Runtime) Workers() int { return len(rt.workers) }
 
+// Stats is a snapshot of the runtime, for the metrics endpoint.
+type Stats struct {
+	Threads     int   // PHP threads
+	Busy        int64 // requests PHP is running now
+	Queued      int64 // requests waiting for a PHP thread
+	WorkerBoots int64 // worker mode: worker script starts, first ones included
+}
+
+// Stats returns a snapshot; the numbers are read one after another, not
+// at one instant.
+func (rt *Runtime) Stats() Stats {
+	st := Stats{Threads: len(rt.workers), WorkerBoots: rt.Boots()}
+	if rt.direct {
+		st.Queued = rt.waiting.Load()
+	} else {
+		st.Queued = int64(len(rt.queue))
+	}
+	st.Busy = min(max(rt.inflight.Load()-st.Queued, 0), int64(st.Threads))
+	return st
+}
+
 // Shutdown stops accepting requests, lets queued and running requests
 // finish, then shuts PHP down. It returns when PHP is down or the timeout
 // passes (running scripts are then interrupted as if they timed out).

@@ -51,6 +51,7 @@ type Server struct {
 	root    string       // absolute document root
 	contain *containment // is a path under the root, symlinks resolved
 	http    *http.Server
+	stats   stats
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -143,7 +144,9 @@ func (s *Server) Serve(ctx context.Context, grace time.Duration) error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
+	s.stats.inFlight.Add(1)
 	defer func() {
+		s.stats.done(rec)
 		s.access.Log(r, rec, start)
 	}()
 	s.serve(rec, r, start)
