@@ -321,3 +321,29 @@ func TestWorkerBrokenBootAnswers503(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// worker_script may be an absolute path outside the document root (the
+// application's own front script, kept out of the web root).
+func TestWorkerScriptOutsideDocumentRoot(t *testing.T) {
+	root := workerRoot(t)
+	appDir := t.TempDir()
+	script := filepath.Join(appDir, "app-worker.php")
+	src, err := os.ReadFile(filepath.Join(root, "worker.php"))
+	must(t, err)
+	must(t, os.WriteFile(script, src, 0o644))
+	must(t, os.Remove(filepath.Join(root, "worker.php")))
+	s := start(t, root, fmt.Sprintf("[php]\nworkers = 1\nmode = \"worker\"\nworker_script = %q\n", script))
+	var m map[string]any
+	for i := 0; i < 3; i++ {
+		m = decodeJSON(t, s.get(t, fmt.Sprintf("/some/page?i=%d", i)))
+	}
+	if num(m, "boots") != 1 || num(m, "served") != 3 || m["uri"] != "/some/page?i=2" {
+		t.Errorf("worker outside the root: boots=%v served=%v uri=%v", m["boots"], m["served"], m["uri"])
+	}
+	if r := s.get(t, "/hello.txt"); r.Body != "static in worker mode\n" {
+		t.Errorf("static file beside an outside worker: %q", r.Body)
+	}
+	if r := s.get(t, "/app-worker.php"); r.Status == 200 && strings.Contains(r.Body, "ephpm_handle_request") {
+		t.Errorf("the worker script's source was served")
+	}
+}
