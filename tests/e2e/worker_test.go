@@ -56,6 +56,12 @@ func TestWorkerBootsOnceAndServes(t *testing.T) {
 	if r := s.get(t, "/hello.txt"); r.Body != "static in worker mode\n" {
 		t.Errorf("static file: %q", r.Body)
 	}
+	// A URL naming another .php file goes to the worker too, which is told
+	// the file the URL routed to.
+	m := decodeJSON(t, s.get(t, "/primitives.php?x=1"))
+	if num(m, "boots") != 1 || num(m, "served") != 21 || m["script_name"] != "/primitives.php" {
+		t.Errorf("/primitives.php in worker mode: boots=%v served=%v script_name=%v", m["boots"], m["served"], m["script_name"])
+	}
 }
 
 func TestWorkerNoLeaksBetweenRequests(t *testing.T) {
