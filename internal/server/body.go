@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
+	"net/http"
 	"os"
 )
 
@@ -74,4 +76,19 @@ func spoolBody(src io.Reader, limit int64) (*spooledBody, int64, error) {
 	}
 	b.Reader = f
 	return b, n, nil
+}
+
+// spoolErrorStatus is the answer to a body spoolBody could not read: 413
+// over the limit, 408 too slow (the request timeout), 400 broken off or a
+// malformed chunk.
+func spoolErrorStatus(err error) int {
+	var ne net.Error
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &ne) && ne.Timeout():
+		return http.StatusRequestTimeout
+	default:
+		return http.StatusBadRequest
+	}
 }

@@ -159,8 +159,7 @@ func (s *Server) serve(w *recorder, r *http.Request, start time.Time) {
 		return
 	}
 	if r.ContentLength > limits.MaxBodySize {
-		w.Header().Set("Connection", "close")
-		plainError(w, http.StatusRequestEntityTooLarge)
+		refuseBody(w, http.StatusRequestEntityTooLarge)
 		return
 	}
 	var deadline time.Time
@@ -187,21 +186,8 @@ func (s *Server) serve(w *recorder, r *http.Request, start time.Time) {
 		}
 		if r.ContentLength < 0 {
 			spooled, n, err := spoolBody(r.Body, limits.MaxBodySize)
-			switch {
-			case errors.Is(err, errBodyTooLarge):
-				w.Header().Set("Connection", "close")
-				plainError(w, http.StatusRequestEntityTooLarge)
-				return
-			case err != nil:
-				// Too slow (the request timeout), broken off, or a
-				// malformed chunk.
-				w.Header().Set("Connection", "close")
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					plainError(w, http.StatusRequestTimeout)
-				} else {
-					plainError(w, http.StatusBadRequest)
-				}
+			if err != nil {
+				refuseBody(w, spoolErrorStatus(err))
 				return
 			}
 			defer spooled.Close()
@@ -232,6 +218,14 @@ func headerSize(r *http.Request) int {
 		}
 	}
 	return n
+}
+
+// refuseBody answers a request whose body was not read to its end, and
+// closes the connection: the rest of the body would otherwise be read as
+// the next request.
+func refuseBody(w http.ResponseWriter, status int) {
+	w.Header().Set("Connection", "close")
+	plainError(w, status)
 }
 
 func plainError(w http.ResponseWriter, status int) {
