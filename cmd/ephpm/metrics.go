@@ -16,35 +16,41 @@ import (
 )
 
 // newMetrics lists what GET /metrics reports: the server's requests, the
-// PHP threads and their queue, and the KV store's counters (SPEC section 2).
-func newMetrics(srv *server.Server, rt *phpembed.Runtime, store *kv.Store, kvLimit int64, started time.Time) *metrics.Registry {
+// PHP threads and their queue, and the KV store's counters (SPEC section 2),
+// all from one snapshot per scrape.
+func newMetrics(srv *server.Server, rt *phpembed.Runtime, kvStore *kv.Store, kvLimit int64, started time.Time) *metrics.Registry {
 	reg := &metrics.Registry{}
 	n := func(v int64) float64 { return float64(v) }
+	var (
+		web   server.Stats
+		php   phpembed.Stats
+		store kv.Stats
+	)
+	reg.OnScrape(func() { web, php, store = srv.Stats(), rt.Stats(), kvStore.Stats() })
 
 	reg.AddSamples("ephpm_http_responses_total", metrics.Counter, "HTTP responses sent, by status class.", func() []metrics.Sample {
-		st := srv.Stats()
 		out := make([]metrics.Sample, 0, 5)
 		for class := 1; class <= 5; class++ {
-			out = append(out, metrics.Sample{Labels: `code="` + strconv.Itoa(class) + `xx"`, Value: n(st.Responses[class])})
+			out = append(out, metrics.Sample{Labels: `code="` + strconv.Itoa(class) + `xx"`, Value: n(web.Responses[class])})
 		}
 		return out
 	})
-	reg.Add("ephpm_http_requests_in_flight", metrics.Gauge, "HTTP requests being served now.", func() float64 { return n(srv.Stats().InFlight) })
-	reg.Add("ephpm_http_response_bytes_total", metrics.Counter, "Bytes of response bodies sent.", func() float64 { return n(srv.Stats().BytesSent) })
-	reg.Add("ephpm_php_fatal_errors_total", metrics.Counter, "Requests ended by a PHP fatal error.", func() float64 { return n(srv.Stats().PHPFatal) })
+	reg.Add("ephpm_http_requests_in_flight", metrics.Gauge, "HTTP requests being served now.", func() float64 { return n(web.InFlight) })
+	reg.Add("ephpm_http_response_bytes_total", metrics.Counter, "Bytes of response bodies sent.", func() float64 { return n(web.BytesSent) })
+	reg.Add("ephpm_php_fatal_errors_total", metrics.Counter, "Requests ended by a PHP fatal error.", func() float64 { return n(web.PHPFatal) })
 
-	reg.Add("ephpm_php_threads", metrics.Gauge, "PHP threads (workers).", func() float64 { return float64(rt.Stats().Threads) })
-	reg.Add("ephpm_php_busy_threads", metrics.Gauge, "PHP threads running a request now.", func() float64 { return n(rt.Stats().Busy) })
-	reg.Add("ephpm_php_queued_requests", metrics.Gauge, "Requests waiting for a PHP thread.", func() float64 { return n(rt.Stats().Queued) })
-	reg.Add("ephpm_php_worker_boots_total", metrics.Counter, "Worker mode: times a worker script was started (restarts and recycles included).", func() float64 { return n(rt.Stats().WorkerBoots) })
+	reg.Add("ephpm_php_threads", metrics.Gauge, "PHP threads (workers).", func() float64 { return float64(php.Threads) })
+	reg.Add("ephpm_php_busy_threads", metrics.Gauge, "PHP threads running a request now.", func() float64 { return n(php.Busy) })
+	reg.Add("ephpm_php_queued_requests", metrics.Gauge, "Requests waiting for a PHP thread.", func() float64 { return n(php.Queued) })
+	reg.Add("ephpm_php_worker_boots_total", metrics.Counter, "Worker mode: times a worker script was started (restarts and recycles included).", func() float64 { return n(php.WorkerBoots) })
 
-	reg.Add("ephpm_kv_hits_total", metrics.Counter, "KV reads that found a live key.", func() float64 { return n(store.Stats().Hits) })
-	reg.Add("ephpm_kv_misses_total", metrics.Counter, "KV reads that found no live key.", func() float64 { return n(store.Stats().Misses) })
-	reg.Add("ephpm_kv_keys", metrics.Gauge, "Keys in the KV store.", func() float64 { return n(store.Stats().Keys) })
-	reg.Add("ephpm_kv_bytes", metrics.Gauge, "Bytes the KV store counts against its memory limit (keys, values, per-entry overhead).", func() float64 { return n(store.Stats().Bytes) })
+	reg.Add("ephpm_kv_hits_total", metrics.Counter, "KV reads that found a live key.", func() float64 { return n(store.Hits) })
+	reg.Add("ephpm_kv_misses_total", metrics.Counter, "KV reads that found no live key.", func() float64 { return n(store.Misses) })
+	reg.Add("ephpm_kv_keys", metrics.Gauge, "Keys in the KV store.", func() float64 { return n(store.Keys) })
+	reg.Add("ephpm_kv_bytes", metrics.Gauge, "Bytes the KV store counts against its memory limit (keys, values, per-entry overhead).", func() float64 { return n(store.Bytes) })
 	reg.Add("ephpm_kv_memory_limit_bytes", metrics.Gauge, "The KV store's memory limit (0 = none).", func() float64 { return n(kvLimit) })
-	reg.Add("ephpm_kv_evictions_total", metrics.Counter, "Keys evicted to stay under the memory limit.", func() float64 { return n(store.Stats().Evictions) })
-	reg.Add("ephpm_kv_expirations_total", metrics.Counter, "Keys removed because their TTL passed.", func() float64 { return n(store.Stats().Expirations) })
+	reg.Add("ephpm_kv_evictions_total", metrics.Counter, "Keys evicted to stay under the memory limit.", func() float64 { return n(store.Evictions) })
+	reg.Add("ephpm_kv_expirations_total", metrics.Counter, "Keys removed because their TTL passed.", func() float64 { return n(store.Expirations) })
 
 	reg.Add("ephpm_start_time_seconds", metrics.Gauge, "When the server started, in seconds since the Unix epoch.", func() float64 {
 		return float64(started.UnixNano()) / 1e9

@@ -5,10 +5,11 @@
 package metrics
 
 import (
-	"bufio"
+	"bytes"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Kind is a Prometheus metric type.
@@ -34,6 +35,15 @@ type family struct {
 // Registry is the list of metrics one endpoint serves, in the order added.
 type Registry struct {
 	families []family
+	onScrape []func()
+	mu       sync.Mutex // one scrape at a time reads the snapshot onScrape took
+}
+
+// OnScrape registers fn to run at the start of every scrape, before any
+// value is read: it takes a snapshot the value functions then read, so
+// one scrape reports numbers of one moment and reads each source once.
+func (r *Registry) OnScrape(fn func()) {
+	r.onScrape = append(r.onScrape, fn)
 }
 
 // Add registers a metric with a single value.
@@ -62,12 +72,16 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.Method == http.MethodHead {
 		return
 	}
-	out := bufio.NewWriter(w)
-	r.write(out)
-	out.Flush()
+	w.Write(r.render())
 }
 
-func (r *Registry) write(out *bufio.Writer) {
+func (r *Registry) render() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, fn := range r.onScrape {
+		fn()
+	}
+	var out bytes.Buffer
 	for _, f := range r.families {
 		out.WriteString("# HELP " + f.name + " " + escapeHelp(f.help) + "\n")
 		out.WriteString("# TYPE " + f.name + " " + string(f.kind) + "\n")
@@ -79,6 +93,7 @@ func (r *Registry) write(out *bufio.Writer) {
 			out.WriteString(" " + strconv.FormatFloat(s.Value, 'f', -1, 64) + "\n")
 		}
 	}
+	return out.Bytes()
 }
 
 func escapeHelp(s string) string {

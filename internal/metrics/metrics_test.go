@@ -71,3 +71,28 @@ app_limit_bytes 268435456
 		t.Errorf("POST /metrics: %d, want 405", resp.StatusCode)
 	}
 }
+
+// One scrape reads its sources once, before any value: every metric of a
+// scrape comes from the same snapshot, even while the source moves on.
+func TestOneSnapshotPerScrape(t *testing.T) {
+	source, snaps := 0.0, 0
+	var snap float64
+	reg := &Registry{}
+	reg.OnScrape(func() { snaps++; snap = source })
+	reg.Add("a", Gauge, "A.", func() float64 { source++; return snap })
+	reg.Add("b", Gauge, "B.", func() float64 { source++; return snap })
+	ts := httptest.NewServer(reg)
+	defer ts.Close()
+	for i := 1; i <= 2; i++ {
+		resp, err := http.Get(ts.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := map[int]string{1: "\na 0\n", 2: "\na 2\n"}[i]
+		if snaps != i || !strings.Contains(string(b), want) || !strings.Contains(string(b), strings.Replace(want, "a", "b", 1)) {
+			t.Errorf("scrape %d: %d snapshots, body:\n%s", i, snaps, b)
+		}
+	}
+}
