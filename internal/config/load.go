@@ -38,6 +38,10 @@ func Default() *Config {
 	c.PHP.WorkerMaxRequests = 10000
 	c.KV.MemoryLimit = 256 << 20
 	c.KV.EvictionPolicy = "allkeys-lru"
+	c.KV.RESP.SocketMode = "0660"
+	c.KV.RESP.MaxClients = 10000
+	c.KV.RESP.IdleTimeout = 300
+	c.KV.RESP.MaxBulkLen = 512 << 20
 	return c
 }
 
@@ -331,6 +335,7 @@ func (c *Config) resolvePaths(dir string) {
 	c.PHP.IniFile = abs(c.PHP.IniFile)
 	c.Server.TLS.CertFile = abs(c.Server.TLS.CertFile)
 	c.Server.TLS.KeyFile = abs(c.Server.TLS.KeyFile)
+	c.KV.RESP.Socket = abs(c.KV.RESP.Socket)
 	switch c.Server.Logging.Access {
 	case "", "stdout", "stderr":
 	default:

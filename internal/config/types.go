@@ -2,6 +2,8 @@
 // environment overrides (EPHPM_SECTION__KEY) and validation.
 package config
 
+import "strconv"
+
 // Config is the whole effective configuration of one ephpm process.
 type Config struct {
 	Server ServerConfig `toml:"server"`
@@ -85,6 +87,30 @@ type PHPConfig struct {
 type KVConfig struct {
 	MemoryLimit    ByteSize `toml:"memory_limit"` // bytes; "256MB" or an integer; 0 = no limit
 	EvictionPolicy string   `toml:"eviction_policy"`
+
+	RESP RESPConfig `toml:"resp"`
+}
+
+// RESPConfig exposes the store over the Redis protocol (SPEC section 7) to
+// other processes: `ephpm php`, artisan, redis-cli. Off while both Listen
+// and Socket are empty.
+type RESPConfig struct {
+	Listen      string   `toml:"listen"`       // TCP host:port; "" = off
+	Socket      string   `toml:"socket"`       // unix socket path, absolute after Load; "" = off
+	SocketMode  string   `toml:"socket_mode"`  // octal file mode of the socket, e.g. "0660"
+	Password    string   `toml:"password"`     // AUTH / HELLO AUTH; "" = none (loopback and socket only)
+	MaxClients  int      `toml:"max_clients"`  // connections at once; more are refused
+	IdleTimeout int      `toml:"idle_timeout"` // seconds; 0 = none
+	MaxBulkLen  ByteSize `toml:"max_bulk_len"` // largest bulk string a client may send
+}
+
+// Enabled reports whether a RESP listener or socket is configured.
+func (r RESPConfig) Enabled() bool { return r.Listen != "" || r.Socket != "" }
+
+// FileMode is SocketMode as a number (validated by Load).
+func (r RESPConfig) FileMode() uint32 {
+	n, _ := strconv.ParseUint(r.SocketMode, 8, 32)
+	return uint32(n)
 }
 
 // ByteSize is a size in bytes that TOML may give as an integer or as a

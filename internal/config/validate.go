@@ -161,7 +161,65 @@ func (c *Config) validate() *Error {
 	if c.KV.MemoryLimit < 0 {
 		return keyErr("kv.memory_limit", "must be 0 (no limit) or more bytes, got %d", c.KV.MemoryLimit)
 	}
-	return oneOf("kv.eviction_policy", c.KV.EvictionPolicy, "allkeys-lru", "volatile-lru", "allkeys-random", "noeviction")
+	if e := oneOf("kv.eviction_policy", c.KV.EvictionPolicy, "allkeys-lru", "volatile-lru", "allkeys-random", "noeviction"); e != nil {
+		return e
+	}
+	return c.KV.RESP.validate(s.Listen, s.Metrics.Listen)
+}
+
+var socketModeRe = regexp.MustCompile(`^0?[0-7]{3}$`)
+
+func (r *RESPConfig) validate(listen, metrics string) *Error {
+	if r.Listen != "" {
+		if msg := checkListen(r.Listen); msg != "" {
+			return keyErr("kv.resp.listen", "%s", msg)
+		}
+		if (r.Listen == listen || r.Listen == metrics) && !strings.HasSuffix(r.Listen, ":0") {
+			return keyErr("kv.resp.listen", "%s is already used by the HTTP or metrics listener", r.Listen)
+		}
+		if r.Password == "" && !isLoopback(r.Listen) {
+			return keyErr("kv.resp.listen", "%s is reachable from other machines: set kv.resp.password, or listen on 127.0.0.1", r.Listen)
+		}
+	}
+	if r.Socket != "" {
+		if strings.ContainsRune(r.Socket, 0) {
+			return keyErr("kv.resp.socket", "must not contain a NUL byte")
+		}
+		if len(r.Socket) > 107 {
+			return keyErr("kv.resp.socket", "%s is longer than a unix socket path may be (107 bytes)", quoteShort(r.Socket))
+		}
+		if e := checkPath("kv.resp.socket", filepath.Dir(r.Socket), true); e != nil {
+			e.Msg = "the directory of the socket: " + e.Msg
+			return e
+		}
+	}
+	if !socketModeRe.MatchString(r.SocketMode) {
+		return keyErr("kv.resp.socket_mode", "%s is not an octal file mode (e.g. \"0660\")", quoteShort(r.SocketMode))
+	}
+	if strings.ContainsAny(r.Password, "\r\n\x00") {
+		return keyErr("kv.resp.password", "must not contain a line break or NUL byte")
+	}
+	if r.MaxClients < 1 {
+		return keyErr("kv.resp.max_clients", "must be at least 1, got %d", r.MaxClients)
+	}
+	if r.IdleTimeout < 0 {
+		return keyErr("kv.resp.idle_timeout", "must be 0 (no limit) or more seconds, got %d", r.IdleTimeout)
+	}
+	if r.MaxBulkLen < 1 {
+		return keyErr("kv.resp.max_bulk_len", "must be at least 1 byte, got %d", r.MaxBulkLen)
+	}
+	return nil
+}
+
+// isLoopback reports whether a valid listen address is reachable from this
+// machine only: localhost or a loopback IP. An empty host is every interface.
+func isLoopback(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func oneOf(key, v string, allowed ...string) *Error {
