@@ -45,7 +45,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newVersionCmd(), newConfigCmd())
+	root.AddCommand(newServeCmd(), newVersionCmd(), newConfigCmd(), newPHPCmd(), newKVCmd())
 	return root
 }
 
