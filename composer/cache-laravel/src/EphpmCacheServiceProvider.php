@@ -32,7 +32,7 @@ class EphpmCacheServiceProvider extends ServiceProvider
             $cache->extend(EphpmCacheServiceProvider::DRIVER, function ($app, array $config) {
                 // CacheManager rebinds this closure to itself (so `self` and
                 // `$this` would mean the manager): name classes explicitly.
-                $store = new EphpmStore(EphpmCacheServiceProvider::prefixFrom($app, $config), EphpmCacheServiceProvider::ops($app));
+                $store = new EphpmStore(EphpmCacheServiceProvider::prefixFrom($app, $config), EphpmCacheServiceProvider::ops($app, $config));
                 // Laravel 11+ takes the store config as a second argument
                 // (e.g. 'events' => false); Laravel 8-10 ignore it.
                 return $app['cache']->repository($store, $config);
@@ -49,17 +49,32 @@ class EphpmCacheServiceProvider extends ServiceProvider
     }
 
     /**
-     * The KV operations for "ephpm" stores: the real functions, unless the
-     * app bound KvOpsInterface in the container (e.g. a shared InMemoryKvOps
-     * in a test suite that runs without ePHPm). Outside ePHPm (php artisan,
-     * php-fpm) the store still builds, and fails on its first cache call.
+     * The KV operations for "ephpm" stores:
+     *  - KvOpsInterface bound in the container (e.g. a shared InMemoryKvOps
+     *    in a test suite that runs without ePHPm);
+     *  - inside ePHPm (or `ephpm php`), the ephpm_kv_* functions: in-process,
+     *    no socket, whatever 'connection' says;
+     *  - elsewhere (php artisan, queue workers, php-fpm) with the store's
+     *    'connection' set (EPHPM_KV_URL), the server's store over its RESP
+     *    endpoint ('client': auto, phpredis or stream), connected on first use;
+     *  - else a store that builds, and fails on its first cache call with
+     *    the reason.
+     *
+     * @param array<string, mixed> $config the store's entry in config/cache.php
      */
-    public static function ops($app): KvOpsInterface
+    public static function ops($app, array $config = []): KvOpsInterface
     {
         if ($app->bound(KvOpsInterface::class)) {
             return $app->make(KvOpsInterface::class);
         }
-        return function_exists('ephpm_kv_get') ? new SapiKvOps() : new DeferredSapiKvOps();
+        if (function_exists('ephpm_kv_get')) {
+            return new SapiKvOps();
+        }
+        $url = $config['connection'] ?? null;
+        if (is_string($url) && trim($url) !== '') {
+            return RespKvOps::fromUrl($url, (string) ($config['client'] ?? 'auto'));
+        }
+        return new DeferredSapiKvOps();
     }
 
     /**

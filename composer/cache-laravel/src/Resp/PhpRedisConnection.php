@@ -1,0 +1,99 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Ephpm\Cache\Laravel\Resp;
+
+use Redis;
+use RedisException;
+
+/**
+ * RespConnection over phpredis (the redis extension), used when it is
+ * loaded: its C reply parser is faster than PHP's. Commands go through
+ * rawCommand(), so no phpredis option (prefix, serializer) touches keys or
+ * values. Reconnects once, as StreamConnection does, when the connection
+ * turns out closed; phpredis cannot tell whether part of a reply arrived,
+ * so it resends only when it finds the connection closed before sending.
+ */
+final class PhpRedisConnection implements RespConnection
+{
+    private ?Redis $redis = null;
+
+    public function __construct(private readonly RespUrl $url)
+    {
+    }
+
+    public static function available(): bool
+    {
+        return extension_loaded('redis');
+    }
+
+    public function call(string ...$args): mixed
+    {
+        $redis = $this->redis ??= $this->open();
+        // phpredis checks the socket before each command and reconnects on
+        // its own when it was closed, but without AUTH: reopen here instead.
+        if (!$redis->isConnected()) {
+            $this->close();
+            $redis = $this->redis = $this->open();
+        }
+        try {
+            $reply = $redis->rawCommand(...$args);
+        } catch (RedisException $e) {
+            $this->close();
+            throw new KvConnectionException(sprintf('ephpm KV: %s at %s: %s', strtoupper($args[0] ?? ''), $this->url->describe(), $e->getMessage()), 0, $e);
+        }
+        if ($reply === false) {
+            // false is both a null bulk and an error reply: the last error tells them apart.
+            $error = $redis->getLastError();
+            if ($error !== null) {
+                $redis->clearLastError();
+                return new RespError(rtrim($error));
+            }
+            return null;
+        }
+        return $reply;
+    }
+
+    public function close(): void
+    {
+        if ($this->redis !== null) {
+            try {
+                $this->redis->close();
+            } catch (RedisException) {
+                // already gone
+            }
+            $this->redis = null;
+        }
+    }
+
+    private function open(): Redis
+    {
+        $redis = new Redis();
+        try {
+            $ok = $this->url->transport === 'unix'
+                ? $redis->connect($this->url->host, 0, $this->url->timeout, null, 0, $this->url->timeout)
+                : $redis->connect($this->url->host, $this->url->port, $this->url->timeout, null, 0, $this->url->timeout);
+        } catch (RedisException $e) {
+            throw new KvConnectionException('ephpm KV: cannot connect to ' . $this->url->describe() . ': ' . $e->getMessage() . ' (is `ephpm serve` running with [kv.resp]?)', 0, $e);
+        }
+        if (!$ok) {
+            throw new KvConnectionException('ephpm KV: cannot connect to ' . $this->url->describe() . ' (is `ephpm serve` running with [kv.resp]?)');
+        }
+        if ($this->url->password !== null) {
+            $credentials = $this->url->username !== null ? [$this->url->username, $this->url->password] : $this->url->password;
+            try {
+                $ok = $redis->auth($credentials);
+                $why = $ok ? '' : (string) $redis->getLastError();
+            } catch (RedisException $e) {
+                $ok = false;
+                $why = $e->getMessage();
+            }
+            if (!$ok) {
+                $redis->close();
+                throw new KvConnectionException('ephpm KV: AUTH refused by ' . $this->url->describe() . ': ' . rtrim($why));
+            }
+        }
+        return $redis;
+    }
+}
