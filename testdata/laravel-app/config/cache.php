@@ -6,10 +6,13 @@ return [
     'default' => env('CACHE_DRIVER', 'ephpm'),
 
     'stores' => [
-        // ePHPm's in-process KV store (ephpm/cache-laravel).
+        // ePHPm's in-process KV store (ephpm/cache-laravel). Outside the
+        // server (php artisan, queue workers, php-fpm) the same store over
+        // its [kv.resp] endpoint, e.g. EPHPM_KV_URL=unix:///run/ephpm/kv.sock.
         'ephpm' => [
             'driver' => 'ephpm',
             'prefix' => 'cache',
+            'connection' => env('EPHPM_KV_URL'),
         ],
 
         // A second store on the same KV with its own prefix: flushing one
@@ -17,6 +20,7 @@ return [
         'ephpm_other' => [
             'driver' => 'ephpm',
             'prefix' => 'other',
+            'connection' => env('EPHPM_KV_URL'),
         ],
 
         'redis' => [
