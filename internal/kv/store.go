@@ -106,6 +106,8 @@ type Store struct {
 	evictMu sync.Mutex
 	pool    []candidate
 
+	randomPool randomPool // RandomKey's sample (scan.go)
+
 	returnMemory bool
 	returnedAt   int64 // bytes when memory was last returned (sweeper only)
 
