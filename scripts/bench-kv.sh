@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench-kv: the built-in KV store from PHP, side by side with APCu and
 # phpredis (all in the same embedded PHP, same run, same machine), memory
-# per key against redis-server, and the Go benchmarks of internal/kv.
+# per key against redis-server, the Go benchmarks of internal/kv, and the
+# store from outside the server ([kv.resp] vs redis-server, `ephpm php`).
 # Loopback only; every server is started and stopped here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,6 +102,10 @@ go test -run '^$' -bench . -benchmem -benchtime 1s ./internal/kv/ | tee "$TMP/go
   grep -E '^(Benchmark|goos|goarch|cpu)' "$TMP/go-bench.txt" || true
   echo '```'
 } >"$OUT/kv.md"
+
+echo "== the store from outside the server (scripts/bench-resp.sh)"
+EPHPM_BIN="$BIN" bash scripts/bench-resp.sh "$TMP/resp.md"
+{ echo; cat "$TMP/resp.md"; } >>"$OUT/kv.md"
 echo
 cat "$OUT/kv.md"
 echo "(written to $OUT/kv.md)"

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Part of make bench-kv: the store from outside the server.
+#  1. redis-benchmark against ephpm's [kv.resp] (TCP and unix socket) and
+#     against Debian's redis-server, same run, interleaved rounds, best of each;
+#  2. `ephpm php -r 'echo 1;'` wall time against Debian's `php -r 'echo 1;'`;
+#  3. from plain php (no ephpm functions): the Laravel package's RESP path over
+#     ephpm's unix socket against phpredis to redis-server over TCP.
+# Loopback only; every server is started and stopped here. Writes a markdown
+# section to the file named by $1 (default bench/results/resp.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+BIN=${EPHPM_BIN:-bin/ephpm}
+[ -x "$BIN" ] || make --no-print-directory bin/ephpm
+OUTFILE=${1:-bench/results/resp.md}
+N=${RESP_BENCH_N:-200000}
+ROUNDS=${RESP_BENCH_ROUNDS:-2}
+mkdir -p bench/tmp "$(dirname "$OUTFILE")"
+TMP=$(mktemp -d bench/tmp/resp.XXXXXX)
+TMP=$(cd "$TMP" && pwd)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+RPORT=$(free_port)
+redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$TMP/redis.log" 2>&1 &
+pids+=($!)
+
+EPORT=$(free_port)
+KPORT=$(free_port)
+SOCK="$TMP/kv.sock"
+mkdir -p "$TMP/public"
+echo '<?php echo "ok";' >"$TMP/public/index.php"
+cat >"$TMP/ephpm.toml" <<EOF
+[server]
+listen = "127.0.0.1:$EPORT"
+document_root = "$TMP/public"
+[kv]
+memory_limit = 0
+[kv.resp]
+listen = "127.0.0.1:$KPORT"
+socket = "$SOCK"
+EOF
+"$BIN" serve --config "$TMP/ephpm.toml" >"$TMP/ephpm.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  redis-cli -p "$KPORT" ping >/dev/null 2>&1 && redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
+redis-cli -p "$KPORT" ping >/dev/null || { cat "$TMP/ephpm.log"; exit 1; }
+
+TESTS=ping,get,set,incr,mset
+echo "== redis-benchmark -t $TESTS -n $N -c 50, without pipelining and with -P 16, $ROUNDS interleaved rounds"
+for round in $(seq "$ROUNDS"); do
+  for pipe in 1 16; do
+    for target in redis ephpm ephpm-unix; do
+      case $target in
+        redis) args=(-p "$RPORT") ;;
+        ephpm) args=(-p "$KPORT") ;;
+        ephpm-unix) args=(-s "$SOCK") ;;
+      esac
+      redis-benchmark "${args[@]}" -t "$TESTS" -n "$N" -c 50 -P "$pipe" --csv 2>/dev/null \
+        | sed "s/^/$target,$pipe,/" >>"$TMP/rb.csv"
+    done
+  done
+  echo "   round $round done"
+done
+
+echo "== ephpm php -r vs php -r (wall time, 40 runs each, interleaved)"
+python3 - "$BIN" >"$TMP/cli.txt" <<'PY'
+import subprocess, sys, time, statistics
+binp = sys.argv[1]
+cmds = {"ephpm php": [binp, "php", "-r", "echo 1;"], "php": ["php", "-r", "echo 1;"]}
+times = {k: [] for k in cmds}
+for _ in range(40):
+    for k, c in cmds.items():
+        t = time.perf_counter()
+        out = subprocess.run(c, capture_output=True)
+        times[k].append(time.perf_counter() - t)
+        if out.stdout != b"1":
+            sys.exit(f"{k}: unexpected output {out.stdout!r} {out.stderr!r}")
+for k, v in times.items():
+    print(f"{k}\t{statistics.median(v)*1000:.2f}\t{min(v)*1000:.2f}")
+PY
+
+echo "== the Laravel package's RESP client (plain php) vs phpredis"
+if [ -f bench/resp/package_client.php ]; then
+  php bench/resp/package_client.php "unix://$SOCK" "$RPORT" >"$TMP/pkg.txt" || echo "(package client bench failed)" >"$TMP/pkg.txt"
+else
+  echo "(bench/resp/package_client.php missing)" >"$TMP/pkg.txt"
+fi
+
+python3 - "$TMP/rb.csv" "$TMP/cli.txt" "$TMP/pkg.txt" >"$OUTFILE" <<'PY'
+import csv, sys, datetime, os
+best = {}
+for row in csv.reader(open(sys.argv[1])):
+    if len(row) < 4 or row[2] == "test":
+        continue
+    target, pipe, test, rps = row[0], int(row[1]), row[2], float(row[3])
+    p99 = float(row[8]) if len(row) > 8 else 0.0
+    k = (target, pipe, test)
+    if k not in best or rps > best[k][0]:
+        best[k] = (rps, p99)
+print(f"## The store over RESP ({datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}, {os.cpu_count()} cores)\n")
+print("redis-benchmark, 50 clients, best of the interleaved rounds; ratio = ephpm TCP / redis-server (target >= 1.0 on every row).\n")
+print("| test | pipeline | redis-server req/s | ephpm TCP req/s | ephpm unix socket req/s | ephpm/redis |")
+print("|---|---|---|---|---|---|")
+tests = sorted({k[2] for k in best}, key=lambda t: ["PING_INLINE","PING_MBULK","SET","GET","INCR"].index(t) if t in ["PING_INLINE","PING_MBULK","SET","GET","INCR"] else 99)
+for pipe in (1, 16):
+    for t in tests:
+        r = best.get(("redis", pipe, t), (0, 0))[0]
+        e = best.get(("ephpm", pipe, t), (0, 0))[0]
+        u = best.get(("ephpm-unix", pipe, t), (0, 0))[0]
+        ratio = f"{e/r:.2f}" if r else "n/a"
+        print(f"| {t} | {'none' if pipe == 1 else pipe} | {r:,.0f} | {e:,.0f} | {u:,.0f} | {ratio} |")
+print()
+cli = dict((l.split("\t")[0], l.split("\t")[1:]) for l in open(sys.argv[2]).read().strip().splitlines())
+e, p = float(cli["ephpm php"][0]), float(cli["php"][0])
+print("| command | median wall ms | best ms |")
+print("|---|---|---|")
+print(f"| `ephpm php -r 'echo 1;'` | {e:.2f} | {float(cli['ephpm php'][1]):.2f} |")
+print(f"| `php -r 'echo 1;'` (Debian) | {p:.2f} | {float(cli['php'][1]):.2f} |")
+print(f"| ratio (target <= 1.2) | {e/p:.2f} | |")
+print()
+print(open(sys.argv[3]).read().strip())
+PY
+cat "$OUTFILE"
+echo "(written to $OUTFILE)"
