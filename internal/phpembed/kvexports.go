@@ -23,8 +23,24 @@ import (
 )
 
 // The store the ephpm_kv_* PHP functions use: one per process, shared by
-// every PHP thread.
-var kvStore atomic.Pointer[kv.Store]
+// every PHP thread. Either an in-process *kv.Store (kvStore, with the C
+// fast paths) or any other kv.Backend (kvBackend, e.g. a RESP client of a
+// running server): each export loads kvStore first and looks at kvBackend
+// only when it is nil, so the in-process path costs what it did.
+var (
+	kvStore   atomic.Pointer[kv.Store]
+	kvBackend atomic.Pointer[backendBox]
+)
+
+type backendBox struct{ b kv.Backend }
+
+// backend returns the installed non-store backend, or nil.
+func backend() kv.Backend {
+	if bb := kvBackend.Load(); bb != nil {
+		return bb.b
+	}
+	return nil
+}
 
 var (
 	kvFilterMu  sync.Mutex
@@ -48,6 +64,7 @@ func SetKVStore(s *kv.Store) {
 	C.ephpm_kv_set_filter(0, 0)
 	C.ephpm_kv_set_ctable(0, 0)
 	kvFilterPin.Unpin()
+	kvBackend.Store(nil)
 	kvStore.Store(s)
 	if s == nil {
 		return
@@ -69,6 +86,30 @@ func SetKVStore(s *kv.Store) {
 	f := s.PresenceFilter()
 	kvFilterPin.Pin(f)
 	C.ephpm_kv_set_filter(C.uintptr_t(uintptr(f)), C.int(kv.FilterLineBits))
+}
+
+// SetKVBackend installs b behind the ephpm_kv_* functions instead of an
+// in-process store: every call then goes to Go and to b (the C fast paths
+// read tables only an in-process store has, so they are switched off).
+// A backend that can fail (it has OnError, as *kvclient.Client does) has
+// its failures turned into a PHP warning, once per request (or script):
+// "KV server unreachable: ..." instead of a silent miss. nil uninstalls.
+// Call it before PHP runs, as SetKVStore.
+func SetKVBackend(b kv.Backend) {
+	kvFilterMu.Lock()
+	defer kvFilterMu.Unlock()
+	C.ephpm_kv_set_filter(0, 0)
+	C.ephpm_kv_set_ctable(0, 0)
+	kvFilterPin.Unpin()
+	kvStore.Store(nil)
+	if b == nil {
+		kvBackend.Store(nil)
+		return
+	}
+	if r, ok := b.(interface{ OnError(func(error)) }); ok {
+		r.OnError(warnKVFailure)
+	}
+	kvBackend.Store(&backendBox{b})
 }
 
 // filterHashAgrees checks kv.FilterHash against PHP's own string hash, which
@@ -123,7 +164,7 @@ func ttlDuration(seconds C.long) time.Duration {
 func ephpm_go_kv_get(key *C.char, klen C.size_t, hash C.ulonglong, small *C.char, smallLen C.size_t, buf *C.char, bufLen C.size_t, rv unsafe.Pointer) C.longlong {
 	s := kvStore.Load()
 	if s == nil {
-		return C.EPHPM_KV_MISS
+		return backendGet(key, klen, small, smallLen, buf, bufLen, rv)
 	}
 	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(bufLen))
 	// A counter's decimal text is written straight into dst.
@@ -149,11 +190,36 @@ func ephpm_go_kv_get(key *C.char, klen C.size_t, hash C.ulonglong, small *C.char
 
 const kvInBuf = 1 << 40 // KV_IN_BUF in kvfuncs.c
 
+// backendGet is ephpm_go_kv_get through a backend: the same answers,
+// copied the same way.
+func backendGet(key *C.char, klen C.size_t, small *C.char, smallLen C.size_t, buf *C.char, bufLen C.size_t, rv unsafe.Pointer) C.longlong {
+	b := backend()
+	if b == nil {
+		return C.EPHPM_KV_MISS
+	}
+	v, ok := b.Get(cstr(key, klen))
+	if !ok {
+		return C.EPHPM_KV_MISS
+	}
+	if len(v) <= int(smallLen) {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(small)), len(v)), v)
+		return C.longlong(len(v))
+	}
+	if len(v) <= int(bufLen) {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(buf)), len(v)), v)
+		return C.longlong(kvInBuf + len(v))
+	}
+	if C.ephpm_zval_set_stringl(rv, (*C.char)(unsafe.Pointer(unsafe.StringData(v))), C.size_t(len(v))) != 0 {
+		return C.EPHPM_KV_ALLOC_FAILED
+	}
+	return C.EPHPM_KV_IN_RETVAL
+}
+
 //export ephpm_go_kv_set
 func ephpm_go_kv_set(key *C.char, klen C.size_t, hash C.ulonglong, val *C.char, vlen C.size_t, ttl C.long, nx C.int) C.int {
 	s := kvStore.Load()
 	if s == nil {
-		return 0
+		return backendSet(key, klen, val, vlen, ttl, nx)
 	}
 	var ok bool
 	if nx != 0 {
@@ -167,9 +233,37 @@ func ephpm_go_kv_set(key *C.char, klen C.size_t, hash C.ulonglong, val *C.char, 
 	return 0
 }
 
+func backendSet(key *C.char, klen C.size_t, val *C.char, vlen C.size_t, ttl C.long, nx C.int) C.int {
+	b := backend()
+	if b == nil {
+		return 0
+	}
+	var ok bool
+	if nx != 0 {
+		ok = b.SetNX(cstr(key, klen), cstr(val, vlen), ttlDuration(ttl))
+	} else {
+		ok = b.Set(cstr(key, klen), cstr(val, vlen), ttlDuration(ttl))
+	}
+	return cbool(ok)
+}
+
+func cbool(ok bool) C.int {
+	if ok {
+		return 1
+	}
+	return 0
+}
+
 //export ephpm_go_kv_del
 func ephpm_go_kv_del(key *C.char, klen C.size_t) C.long {
-	if s := kvStore.Load(); s != nil && s.Del(cstr(key, klen)) {
+	s := kvStore.Load()
+	if s == nil {
+		if b := backend(); b != nil && b.Del(cstr(key, klen)) {
+			return 1
+		}
+		return 0
+	}
+	if s.Del(cstr(key, klen)) {
 		return 1
 	}
 	return 0
@@ -177,7 +271,12 @@ func ephpm_go_kv_del(key *C.char, klen C.size_t) C.long {
 
 //export ephpm_go_kv_exists
 func ephpm_go_kv_exists(key *C.char, klen C.size_t) C.int {
-	if s := kvStore.Load(); s != nil && s.Exists(cstr(key, klen)) {
+	s := kvStore.Load()
+	if s == nil {
+		b := backend()
+		return cbool(b != nil && b.Exists(cstr(key, klen)))
+	}
+	if s.Exists(cstr(key, klen)) {
 		return 1
 	}
 	return 0
@@ -187,7 +286,16 @@ func ephpm_go_kv_exists(key *C.char, klen C.size_t) C.int {
 func ephpm_go_kv_incr_by(key *C.char, klen C.size_t, hash C.ulonglong, delta C.long, out *C.longlong) C.int {
 	s := kvStore.Load()
 	if s == nil {
-		return 0
+		b := backend()
+		if b == nil {
+			return 0
+		}
+		n, err := b.IncrBy(cstr(key, klen), int64(delta))
+		if err != nil {
+			return 0
+		}
+		*out = C.longlong(n)
+		return 1
 	}
 	n, err := s.IncrByHashed(cstr(key, klen), uint64(hash), int64(delta))
 	if err != nil {
@@ -199,9 +307,13 @@ func ephpm_go_kv_incr_by(key *C.char, klen C.size_t, hash C.ulonglong, delta C.l
 
 //export ephpm_go_kv_expire
 func ephpm_go_kv_expire(key *C.char, klen C.size_t, seconds C.long) C.int {
-	s := kvStore.Load()
-	if s == nil || seconds <= 0 {
+	if seconds <= 0 {
 		return 0
+	}
+	s := kvStore.Load()
+	if s == nil {
+		b := backend()
+		return cbool(b != nil && b.Expire(cstr(key, klen), ttlDuration(seconds)))
 	}
 	if s.Expire(cstr(key, klen), ttlDuration(seconds)) {
 		return 1
@@ -213,7 +325,14 @@ func ephpm_go_kv_expire(key *C.char, klen C.size_t, seconds C.long) C.int {
 func ephpm_go_kv_ttl(key *C.char, klen C.size_t, millis C.int) C.long {
 	s := kvStore.Load()
 	if s == nil {
-		return -2
+		b := backend()
+		switch {
+		case b == nil:
+			return -2
+		case millis != 0:
+			return C.long(b.PTTL(cstr(key, klen)))
+		}
+		return C.long(b.TTL(cstr(key, klen)))
 	}
 	if millis != 0 {
 		return C.long(s.PTTL(cstr(key, klen)))
@@ -221,25 +340,32 @@ func ephpm_go_kv_ttl(key *C.char, klen C.size_t, millis C.int) C.long {
 	return C.long(s.TTL(cstr(key, klen)))
 }
 
+// The functions below are not hot: they go through kvOps, the store or
+// the backend behind one interface.
+func kvOps() kv.Backend {
+	if s := kvStore.Load(); s != nil {
+		return s
+	}
+	return backend()
+}
+
 //export ephpm_go_kv_flush_all
 func ephpm_go_kv_flush_all() {
-	if s := kvStore.Load(); s != nil {
-		s.Flush()
+	if b := kvOps(); b != nil {
+		b.Flush()
 	}
 }
 
 //export ephpm_go_kv_del_prefix
 func ephpm_go_kv_del_prefix(prefix *C.char, plen C.size_t) C.long {
-	if s := kvStore.Load(); s != nil {
-		return C.long(s.DelPrefix(cstr(prefix, plen)))
+	if b := kvOps(); b != nil {
+		return C.long(b.DelPrefix(cstr(prefix, plen)))
 	}
 	return 0
 }
 
 //export ephpm_go_kv_del_if_equals
 func ephpm_go_kv_del_if_equals(key *C.char, klen C.size_t, val *C.char, vlen C.size_t) C.int {
-	if s := kvStore.Load(); s != nil && s.DelIfEquals(cstr(key, klen), cstr(val, vlen)) {
-		return 1
-	}
-	return 0
+	b := kvOps()
+	return cbool(b != nil && b.DelIfEquals(cstr(key, klen), cstr(val, vlen)))
 }

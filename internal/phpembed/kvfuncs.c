@@ -176,6 +176,47 @@ long long ephpm_kv_c_count(int hits)
 	return (long long)sum;
 }
 
+/*
+ * Failures of a backend that can fail (a RESP client of a running server,
+ * kvexports.go SetKVBackend): Go notes them here, on the PHP thread that
+ * made the call, before the call returns its failure value; the function
+ * then raises the PHP warning outside Go (a warning can run a user error
+ * handler, which must not happen under a Go frame). Go decides that the
+ * warning is due once per request (msg != NULL); kv_failed is set on
+ * every failure, for flush_all's result. Only failure branches look.
+ */
+static __thread int kv_failed;
+static __thread int kv_warn;
+static __thread char kv_warn_msg[512];
+
+void ephpm_kv_note_error(const char *msg, size_t len)
+{
+	kv_failed = 1;
+	if (msg != NULL) {
+		if (len >= sizeof(kv_warn_msg)) {
+			len = sizeof(kv_warn_msg) - 1;
+		}
+		memcpy(kv_warn_msg, msg, len);
+		kv_warn_msg[len] = '\0';
+		kv_warn = 1;
+	}
+}
+
+/* After a call returned a failure value: 1 if the backend failed (the
+ * warning raised when due), 0 if the value is the store's answer. */
+static int kv_check_failure(void)
+{
+	if (EXPECTED(!kv_failed)) {
+		return 0;
+	}
+	kv_failed = 0;
+	if (kv_warn) {
+		kv_warn = 0;
+		php_error_docref(NULL, E_WARNING, "%s", kv_warn_msg);
+	}
+	return 1;
+}
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_get, 0, 1, IS_STRING, 1)
 	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
 ZEND_END_ARG_INFO()
@@ -230,6 +271,12 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_ephpm_kv_del_if_equals, 0, 2, _I
 	ZEND_ARG_TYPE_INFO(0, expected, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_ephpm_kv_wait, 0, 3, MAY_BE_ARRAY|MAY_BE_FALSE)
+	ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, last_version, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, timeout_ms, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
 #define KEY_ARG(k) ZSTR_VAL(k), ZSTR_LEN(k)
 /* The key and PHP's hash of it (computed once per string, then cached in
  * it; interned literals have it already): the store's lookup cache is
@@ -274,6 +321,7 @@ PHP_FUNCTION(ephpm_kv_get)
 	}
 	if (n == EPHPM_KV_MISS) {
 		kv_count(0);
+		kv_check_failure();
 		RETURN_NULL();
 	}
 	kv_count(1);
@@ -295,7 +343,11 @@ static void kv_set(INTERNAL_FUNCTION_PARAMETERS, int nx)
 		Z_PARAM_OPTIONAL
 		Z_PARAM_LONG(ttl)
 	ZEND_PARSE_PARAMETERS_END();
-	RETURN_BOOL(ephpm_go_kv_set(KEY_HASH_ARG(key), ZSTR_VAL(value), ZSTR_LEN(value), ttl, nx));
+	if (ephpm_go_kv_set(KEY_HASH_ARG(key), ZSTR_VAL(value), ZSTR_LEN(value), ttl, nx)) {
+		RETURN_TRUE;
+	}
+	kv_check_failure();
+	RETURN_FALSE;
 }
 
 PHP_FUNCTION(ephpm_kv_set)
@@ -317,7 +369,11 @@ PHP_FUNCTION(ephpm_kv_del)
 	if (kv_surely_absent(key)) {
 		RETURN_LONG(0);
 	}
-	RETURN_LONG(ephpm_go_kv_del(KEY_ARG(key)));
+	if (ephpm_go_kv_del(KEY_ARG(key))) {
+		RETURN_LONG(1);
+	}
+	kv_check_failure();
+	RETURN_LONG(0);
 }
 
 PHP_FUNCTION(ephpm_kv_exists)
@@ -329,7 +385,11 @@ PHP_FUNCTION(ephpm_kv_exists)
 	if (kv_surely_absent(key)) {
 		RETURN_FALSE;
 	}
-	RETURN_BOOL(ephpm_go_kv_exists(KEY_ARG(key)));
+	if (ephpm_go_kv_exists(KEY_ARG(key))) {
+		RETURN_TRUE;
+	}
+	kv_check_failure();
+	RETURN_FALSE;
 }
 
 static void kv_incr(INTERNAL_FUNCTION_PARAMETERS, zend_string *key, zend_long delta)
@@ -340,6 +400,7 @@ static void kv_incr(INTERNAL_FUNCTION_PARAMETERS, zend_string *key, zend_long de
 	}
 	long long out = 0;
 	if (!ephpm_go_kv_incr_by(KEY_HASH_ARG(key), delta, &out)) {
+		kv_check_failure();
 		RETURN_FALSE;
 	}
 	RETURN_LONG((zend_long)out);
@@ -382,7 +443,11 @@ PHP_FUNCTION(ephpm_kv_expire)
 		Z_PARAM_STR(key)
 		Z_PARAM_LONG(seconds)
 	ZEND_PARSE_PARAMETERS_END();
-	RETURN_BOOL(ephpm_go_kv_expire(KEY_ARG(key), seconds));
+	if (ephpm_go_kv_expire(KEY_ARG(key), seconds)) {
+		RETURN_TRUE;
+	}
+	kv_check_failure();
+	RETURN_FALSE;
 }
 
 /* ttl and pttl: the same lookup, in seconds (rounded up) or milliseconds. */
@@ -395,7 +460,11 @@ static void kv_ttl(INTERNAL_FUNCTION_PARAMETERS, int millis)
 	if (kv_surely_absent(key)) {
 		RETURN_LONG(-2);
 	}
-	RETURN_LONG(ephpm_go_kv_ttl(KEY_ARG(key), millis));
+	long r = ephpm_go_kv_ttl(KEY_ARG(key), millis);
+	if (r == -2) {
+		kv_check_failure();
+	}
+	RETURN_LONG(r);
 }
 
 PHP_FUNCTION(ephpm_kv_ttl)
@@ -412,7 +481,7 @@ PHP_FUNCTION(ephpm_kv_flush_all)
 {
 	ZEND_PARSE_PARAMETERS_NONE();
 	ephpm_go_kv_flush_all();
-	RETURN_TRUE;
+	RETURN_BOOL(!kv_check_failure());
 }
 
 PHP_FUNCTION(ephpm_kv_del_prefix)
@@ -421,7 +490,11 @@ PHP_FUNCTION(ephpm_kv_del_prefix)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(prefix)
 	ZEND_PARSE_PARAMETERS_END();
-	RETURN_LONG(ephpm_go_kv_del_prefix(KEY_ARG(prefix)));
+	long n = ephpm_go_kv_del_prefix(KEY_ARG(prefix));
+	if (n == 0) {
+		kv_check_failure();
+	}
+	RETURN_LONG(n);
 }
 
 PHP_FUNCTION(ephpm_kv_del_if_equals)
@@ -431,7 +504,41 @@ PHP_FUNCTION(ephpm_kv_del_if_equals)
 		Z_PARAM_STR(key)
 		Z_PARAM_STR(expected)
 	ZEND_PARSE_PARAMETERS_END();
-	RETURN_BOOL(ephpm_go_kv_del_if_equals(KEY_ARG(key), ZSTR_VAL(expected), ZSTR_LEN(expected)));
+	if (ephpm_go_kv_del_if_equals(KEY_ARG(key), ZSTR_VAL(expected), ZSTR_LEN(expected))) {
+		RETURN_TRUE;
+	}
+	kv_check_failure();
+	RETURN_FALSE;
+}
+
+/* ephpm_kv_wait(string $key, int $last_version, int $timeout_ms): array|false
+ * ['version' => int, 'value' => ?string] as soon as the key's version
+ * differs from $last_version, false after the timeout. Go bounds the wait
+ * by the request's execution-time deadline and ends it at shutdown
+ * (kvwait.go). The value is copied into val by Go. */
+PHP_FUNCTION(ephpm_kv_wait)
+{
+	zend_string *key;
+	zend_long last, timeout_ms;
+	ZEND_PARSE_PARAMETERS_START(3, 3)
+		Z_PARAM_STR(key)
+		Z_PARAM_LONG(last)
+		Z_PARAM_LONG(timeout_ms)
+	ZEND_PARSE_PARAMETERS_END();
+	zval val;
+	ZVAL_NULL(&val);
+	unsigned long long version = 0;
+	int r = ephpm_go_kv_wait(KEY_ARG(key), (unsigned long long)last, (long long)timeout_ms, &version, &val);
+	if (r == EPHPM_KV_ALLOC_FAILED) {
+		zend_bailout(); /* memory_limit: see ephpm_kv_get */
+	}
+	if (r == 0) {
+		kv_check_failure();
+		RETURN_FALSE;
+	}
+	array_init_size(return_value, 2);
+	add_assoc_long(return_value, "version", (zend_long)version);
+	add_assoc_zval(return_value, "value", &val);
 }
 
 /* Worker mode (worker.c). */
@@ -470,5 +577,6 @@ const zend_function_entry ephpm_functions[] = {
 	PHP_FE(ephpm_kv_flush_all, arginfo_ephpm_kv_flush_all)
 	PHP_FE(ephpm_kv_del_prefix, arginfo_ephpm_kv_del_prefix)
 	PHP_FE(ephpm_kv_del_if_equals, arginfo_ephpm_kv_del_if_equals)
+	PHP_FE(ephpm_kv_wait, arginfo_ephpm_kv_wait)
 	PHP_FE_END
 };

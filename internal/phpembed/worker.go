@@ -29,6 +29,7 @@ type worker struct {
 	gen      uint64
 	timer    *time.Timer
 	deadline time.Time // hard end of the current request (server timeout)
+	limitAt  time.Time // when timer fires (zero: no timer); ephpm_kv_wait stops there
 
 	// Worker mode, touched only by the PHP thread itself.
 	exitReason  int
@@ -159,6 +160,7 @@ func (w *worker) armLimit(seconds int64) {
 		return
 	}
 	gen := w.gen
+	w.limitAt = time.Now().Add(d)
 	w.timer = time.AfterFunc(d, func() { w.fire(gen) })
 }
 
@@ -167,6 +169,7 @@ func (w *worker) stopTimerLocked() {
 		w.timer.Stop()
 		w.timer = nil
 	}
+	w.limitAt = time.Time{}
 }
 
 // fire interrupts the request of generation gen if it is still running,
