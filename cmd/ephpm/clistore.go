@@ -2,20 +2,111 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"sync"
+	"time"
 
+	"github.com/ephpm/ephpm/internal/config"
 	"github.com/ephpm/ephpm/internal/kv"
+	"github.com/ephpm/ephpm/internal/kvclient"
 	"github.com/ephpm/ephpm/internal/phpembed"
 )
 
+// kvURLEnv names the running server's store for processes outside it: the
+// Laravel package reads it too, so `php artisan` and `ephpm php artisan`
+// reach the same store.
+const kvURLEnv = "EPHPM_KV_URL"
+
+// cliKVTimeout bounds one call of `ephpm php` / `ephpm kv` to the server.
+const cliKVTimeout = 2 * time.Second
+
 // setupCLIStore gives the ephpm_kv_* functions of `ephpm php` their store:
-// with configGiven, the running server's store through its [kv.resp];
-// otherwise a store local to this process. The returned func releases it.
-// Placeholder: always the local store until the RESP client lands.
+// with configGiven, the store of the server configPath describes, through
+// its [kv.resp] (unix socket preferred, password sent); else the server
+// EPHPM_KV_URL names; else a store local to this process, which says so on
+// stderr the first time PHP uses it. The returned func releases it.
+//
+// An unreachable server is not an error here: the script runs, and each
+// KV call returns its failure value with a PHP warning (as a web request
+// would see a store outage), so a script that does not need the store is
+// not stopped by it.
 func setupCLIStore(configPath string, configGiven bool) (func(), error) {
+	if configGiven {
+		cfg, err := config.Load(configPath)
+		if err != nil {
+			return nil, err
+		}
+		o, err := kvclient.FromConfig(cfg.KV.RESP, cliKVTimeout)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v; set [kv.resp] socket (or listen) in it and restart the server, so that `ephpm php` can reach its store", configPath, err)
+		}
+		return useClient(kvclient.New(o)), nil
+	}
+	if u := os.Getenv(kvURLEnv); u != "" {
+		o, err := kvclient.ParseURL(u, cliKVTimeout)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", kvURLEnv, err)
+		}
+		return useClient(kvclient.New(o)), nil
+	}
 	store, err := kv.New(kv.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("kv: %w", err)
 	}
-	phpembed.SetKVStore(store)
+	phpembed.SetKVBackend(&localStore{Store: store})
 	return store.Close, nil
+}
+
+func useClient(c *kvclient.Client) func() {
+	phpembed.SetKVBackend(c)
+	return func() { c.Close() }
+}
+
+// localStore is the store of an `ephpm php` run without a server: the
+// first call says on stderr that nothing is shared, since a user who
+// forgot --config would otherwise see an empty cache and no reason. It is
+// installed as a backend rather than with SetKVStore so that every call
+// passes here (the C fast paths would bypass the notice); a CLI script's
+// calls are few enough that the in-process speed does not matter.
+type localStore struct {
+	*kv.Store
+	once sync.Once
+}
+
+func (l *localStore) notice() {
+	l.once.Do(func() {
+		fmt.Fprintf(os.Stderr, "ephpm php: the ephpm_kv_* store is local to this process and empty; to use a running server's store, pass --config <its ephpm.toml> (with [kv.resp] set) or set %s\n", kvURLEnv)
+	})
+}
+
+func (l *localStore) Get(k string) (string, bool) { l.notice(); return l.Store.Get(k) }
+func (l *localStore) Set(k, v string, ttl time.Duration) bool {
+	l.notice()
+	return l.Store.Set(k, v, ttl)
+}
+func (l *localStore) SetNX(k, v string, ttl time.Duration) bool {
+	l.notice()
+	return l.Store.SetNX(k, v, ttl)
+}
+func (l *localStore) Del(k string) bool    { l.notice(); return l.Store.Del(k) }
+func (l *localStore) Exists(k string) bool { l.notice(); return l.Store.Exists(k) }
+func (l *localStore) IncrBy(k string, d int64) (int64, error) {
+	l.notice()
+	return l.Store.IncrBy(k, d)
+}
+func (l *localStore) Expire(k string, ttl time.Duration) bool {
+	l.notice()
+	return l.Store.Expire(k, ttl)
+}
+func (l *localStore) TTL(k string) int64  { l.notice(); return l.Store.TTL(k) }
+func (l *localStore) PTTL(k string) int64 { l.notice(); return l.Store.PTTL(k) }
+func (l *localStore) DelIfEquals(k, v string) bool {
+	l.notice()
+	return l.Store.DelIfEquals(k, v)
+}
+func (l *localStore) DelPrefix(p string) int { l.notice(); return l.Store.DelPrefix(p) }
+func (l *localStore) Flush()                 { l.notice(); l.Store.Flush() }
+func (l *localStore) Wait(k string, last uint64, timeout time.Duration, cancel <-chan struct{}) (uint64, string, bool, bool) {
+	l.notice()
+	return l.Store.Wait(k, last, timeout, cancel)
 }
