@@ -11,9 +11,10 @@ use RedisException;
  * RespConnection over phpredis (the redis extension), used when it is
  * loaded: its C reply parser is faster than PHP's. Commands go through
  * rawCommand(), so no phpredis option (prefix, serializer) touches keys or
- * values. Reconnects once, as StreamConnection does, when the connection
- * turns out closed; phpredis cannot tell whether part of a reply arrived,
- * so it resends only when it finds the connection closed before sending.
+ * values. A connection the server closed while idle is replaced by phpredis
+ * before the next command; one lost under a command is an error (phpredis
+ * cannot tell whether part of the reply arrived), and the next call opens a
+ * new connection.
  */
 final class PhpRedisConnection implements RespConnection
 {
@@ -30,13 +31,9 @@ final class PhpRedisConnection implements RespConnection
 
     public function call(string ...$args): mixed
     {
+        // phpredis itself checks the socket before each command and, found
+        // closed by the server, reconnects and authenticates again.
         $redis = $this->redis ??= $this->open();
-        // phpredis checks the socket before each command and reconnects on
-        // its own when it was closed, but without AUTH: reopen here instead.
-        if (!$redis->isConnected()) {
-            $this->close();
-            $redis = $this->redis = $this->open();
-        }
         try {
             $reply = $redis->rawCommand(...$args);
         } catch (RedisException $e) {

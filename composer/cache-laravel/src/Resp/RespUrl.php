@@ -55,6 +55,9 @@ final class RespUrl
                 self::timeout($query, $url),
             );
         }
+        if (preg_match('#^unix:#i', $url)) {
+            throw self::bad($url, 'want an absolute socket path: unix:///path/to/kv.sock');
+        }
         $parts = parse_url($url);
         if ($parts === false || !isset($parts['scheme'])) {
             throw self::bad($url, 'want unix:///path/to/kv.sock, tcp://host:port or redis://host:port');

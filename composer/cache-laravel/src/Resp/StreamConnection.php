@@ -118,6 +118,7 @@ final class StreamConnection implements RespConnection
         $auth = $this->url->username !== null
             ? ['AUTH', $this->url->username, $this->url->password]
             : ['AUTH', $this->url->password];
+        $received = false;
         try {
             $reply = $this->roundTrip(RespProtocol::encode($auth), $received);
         } catch (RespStreamBroken $e) {

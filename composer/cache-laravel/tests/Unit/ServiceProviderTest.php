@@ -114,6 +114,42 @@ final class ServiceProviderTest extends TestCase
         $limiter->hit('login');
     }
 
+    public function testOutsideEphpmAConnectionMakesTheStoreUseRespKvOps(): void
+    {
+        // php artisan with EPHPM_KV_URL: the store talks to the server's
+        // [kv.resp]; connecting waits for the first cache call.
+        $sock = sys_get_temp_dir() . '/no-ephpm-' . bin2hex(random_bytes(4)) . '.sock';
+        $app = $this->app([
+            'cache.stores.ephpm.connection' => "unix://$sock",
+            'cache.stores.ephpm.client' => 'stream',
+            'cache.stores.sessions.connection' => null,
+        ]);
+        $app->forgetInstance(KvOpsInterface::class);
+        $store = $app['cache']->store('ephpm')->getStore();
+        $this->assertInstanceOf(\Ephpm\Cache\Laravel\RespKvOps::class, $store->getOps());
+        $this->assertInstanceOf(\Ephpm\Cache\Laravel\Resp\StreamConnection::class, $store->getOps()->connection());
+        $this->assertSame('app:', $store->getPrefix());
+        // A store without a connection keeps the deferred error.
+        $this->assertInstanceOf(\Ephpm\Cache\Laravel\DeferredSapiKvOps::class, $app['cache']->store('sessions')->getStore()->getOps());
+
+        $this->expectException(\Ephpm\Cache\Laravel\Resp\KvConnectionException::class);
+        $this->expectExceptionMessage("cannot connect to unix://$sock");
+        $app['cache']->store('ephpm')->get('k');
+    }
+
+    public function testABadConnectionUrlIsAClearErrorWhenTheStoreIsBuilt(): void
+    {
+        $app = $this->app(['cache.stores.ephpm.connection' => 'tcp://127.0.0.1?password=hunter2']);
+        $app->forgetInstance(KvOpsInterface::class);
+        try {
+            $app['cache']->store('ephpm');
+            $this->fail('built');
+        } catch (\InvalidArgumentException $e) {
+            $this->assertStringContainsString('no port', $e->getMessage());
+            $this->assertStringNotContainsString('hunter2', $e->getMessage());
+        }
+    }
+
     public function testTheCacheFacadeReachesTheStore(): void
     {
         $this->app();
