@@ -29,12 +29,12 @@ func ephpm_go_kv_wait(key *C.char, klen C.size_t, last C.ulonglong, timeoutMs C.
 	type waiter interface {
 		Wait(key string, last uint64, timeout time.Duration, cancel <-chan struct{}) (uint64, string, bool, bool)
 	}
-	var b waiter
+	var ops any = backend()
 	if s := kvStore.Load(); s != nil {
-		b = s
-	} else if bb, ok := backend().(waiter); ok {
-		b = bb
-	} else {
+		ops = s
+	}
+	b, ok := ops.(waiter)
+	if !ok {
 		return 0
 	}
 	timeout, cancel := waitBounds(int64(timeoutMs))
