@@ -32,7 +32,13 @@ var version = "dev"
 const shutdownGrace = 30 * time.Second
 
 func main() {
-	if err := newRootCmd().Execute(); err != nil {
+	root := newRootCmd()
+	// PHP_BINARY of `ephpm php` is this binary: started by a script with
+	// php's arguments, it is PHP's command line (php.go).
+	if args, ok := phpInvocation(os.Args, root); ok {
+		os.Exit(runPHP(args))
+	}
+	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "ephpm:", err)
 		os.Exit(1)
 	}
