@@ -1,0 +1,365 @@
+package resp
+
+import (
+	"container/heap"
+	"hash/maphash"
+	"math"
+	"strconv"
+)
+
+func cmdDel(c *conn, args [][]byte) {
+	n := int64(0)
+	for _, k := range args[1:] {
+		if c.s.store.Del(str(k)) {
+			n++
+		}
+	}
+	c.w.int(n)
+}
+
+func cmdExists(c *conn, args [][]byte) {
+	n := int64(0)
+	for _, k := range args[1:] {
+		if c.s.store.Exists(str(k)) {
+			n++
+		}
+	}
+	c.w.int(n)
+}
+
+func cmdType(c *conn, args [][]byte) {
+	if c.s.store.Exists(str(args[1])) {
+		c.w.simple("string")
+	} else {
+		c.w.simple("none")
+	}
+}
+
+// Flags of EXPIRE and friends (Redis 7).
+const (
+	expNX = 1 << iota
+	expXX
+	expGT
+	expLT
+)
+
+// expire is Redis's expireGenericCommand: when is in unit ms (1) or s
+// (1000), relative to now unless abs.
+func (c *conn) expire(args [][]byte, unit int64, abs bool, name string) {
+	flags := 0
+	for _, a := range args[3:] {
+		switch {
+		case eqFold(a, "nx"):
+			flags |= expNX
+		case eqFold(a, "xx"):
+			flags |= expXX
+		case eqFold(a, "gt"):
+			flags |= expGT
+		case eqFold(a, "lt"):
+			flags |= expLT
+		default:
+			c.errReply(errSyntax, "ERR Unsupported option "+clip(a, 1<<20))
+			return
+		}
+	}
+	if flags&expNX != 0 && flags&(expXX|expGT|expLT) != 0 {
+		c.errReply(errSyntax, "ERR NX and XX, GT or LT options at the same time are not compatible")
+		return
+	}
+	if flags&expGT != 0 && flags&expLT != 0 {
+		c.errReply(errSyntax, "ERR GT and LT options at the same time are not compatible")
+		return
+	}
+	when, ok := parseInt(args[2])
+	if !ok {
+		c.errReply(errValue, msgNotInteger)
+		return
+	}
+	if unit == 1000 {
+		if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
+			c.expireErr(name)
+			return
+		}
+		when *= 1000
+	}
+	now := c.nowMs()
+	if !abs {
+		if when > math.MaxInt64-now {
+			c.expireErr(name)
+			return
+		}
+		when += now
+	}
+	result := int64(0)
+	err := c.s.store.Update(str(args[1]), func(o string, exp int64, exists bool) (string, int64, UpdateOp) {
+		result = 0
+		if !exists {
+			return "", 0, UpdateKeep
+		}
+		cur := int64(-1)
+		if exp != 0 {
+			cur = exp / 1e6
+		}
+		if (flags&expNX != 0 && cur != -1) || (flags&expXX != 0 && cur == -1) ||
+			(flags&expGT != 0 && (when <= cur || cur == -1)) ||
+			(flags&expLT != 0 && cur != -1 && when >= cur) {
+			return "", 0, UpdateKeep
+		}
+		result = 1
+		if when <= c.nowMs() {
+			return "", 0, UpdateDelete
+		}
+		return o, msToNs(when), UpdateStore
+	})
+	if err != nil {
+		c.oom()
+		return
+	}
+	c.w.int(result)
+}
+
+func cmdExpire(c *conn, args [][]byte)    { c.expire(args, 1000, false, "expire") }
+func cmdPExpire(c *conn, args [][]byte)   { c.expire(args, 1, false, "pexpire") }
+func cmdExpireAt(c *conn, args [][]byte)  { c.expire(args, 1000, true, "expireat") }
+func cmdPExpireAt(c *conn, args [][]byte) { c.expire(args, 1, true, "pexpireat") }
+
+func (c *conn) expireTime(args [][]byte, ms bool) {
+	_, exp, ok := c.s.store.GetWithExpiry(str(args[1]))
+	switch {
+	case !ok:
+		c.w.int(-2)
+	case exp == 0:
+		c.w.int(-1)
+	case ms:
+		c.w.int(exp / 1e6)
+	default:
+		c.w.int((exp/1e6 + 500) / 1000)
+	}
+}
+
+func cmdExpireTime(c *conn, args [][]byte)  { c.expireTime(args, false) }
+func cmdPExpireTime(c *conn, args [][]byte) { c.expireTime(args, true) }
+
+func cmdPersist(c *conn, args [][]byte) {
+	result := int64(0)
+	c.s.store.Update(str(args[1]), func(o string, exp int64, exists bool) (string, int64, UpdateOp) {
+		result = 0
+		if !exists || exp == 0 {
+			return "", 0, UpdateKeep
+		}
+		result = 1
+		return o, 0, UpdateStore
+	})
+	c.w.int(result)
+}
+
+// cmdTTL rounds to the nearest second, as Redis does ((ms+500)/1000).
+func cmdTTL(c *conn, args [][]byte) {
+	ms := c.s.store.PTTL(str(args[1]))
+	if ms < 0 {
+		c.w.int(ms)
+		return
+	}
+	c.w.int((ms + 500) / 1000)
+}
+
+func cmdPTTL(c *conn, args [][]byte) { c.w.int(c.s.store.PTTL(str(args[1]))) }
+
+func cmdKeys(c *conn, args [][]byte) {
+	pattern := str(args[1])
+	all := pattern == "*"
+	var keys []string
+	c.s.store.Range(func(key string, _ int64) bool {
+		if all || globMatch(pattern, key) {
+			keys = append(keys, key)
+		}
+		return true
+	})
+	c.w.array(len(keys))
+	for _, k := range keys {
+		c.w.bulk(k)
+	}
+}
+
+// scanSeed fixes the hash order SCAN walks in for the life of the process
+// (a cursor is only meaningful to the server that gave it).
+var scanSeed = maphash.MakeSeed()
+
+// scanHash is a key's place in SCAN's order; cursors are positions in it.
+func scanHash(key string) uint64 { return maphash.String(scanSeed, key) }
+
+type scanItem struct {
+	h   uint64
+	key string
+}
+
+// scanHeap is a max-heap by hash: the count smallest hashes at or past
+// the cursor are kept.
+type scanHeap []scanItem
+
+func (h scanHeap) Len() int           { return len(h) }
+func (h scanHeap) Less(i, j int) bool { return h[i].h > h[j].h }
+func (h scanHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *scanHeap) Push(x any)        { *h = append(*h, x.(scanItem)) }
+func (h *scanHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// cmdScan walks the keys in the order of a 64-bit hash of each key; the
+// cursor is the hash to continue from. Each call returns the COUNT keys
+// with the smallest hashes at or past the cursor (and every key sharing
+// the last hash), so a key that is present for the whole scan is
+// returned at least once, whatever is added or removed meanwhile.
+func cmdScan(c *conn, args [][]byte) {
+	cursor, err := strconv.ParseUint(str(args[1]), 10, 64)
+	if err != nil {
+		c.errReply(errValue, "ERR invalid cursor")
+		return
+	}
+	count := int64(10)
+	var pattern string
+	hasPattern, typeOK := false, true
+	for j := 2; j < len(args); j += 2 {
+		if j+1 >= len(args) {
+			c.errReply(errSyntax, msgSyntax)
+			return
+		}
+		switch {
+		case eqFold(args[j], "count"):
+			n, ok := parseInt(args[j+1])
+			if !ok {
+				c.errReply(errValue, msgNotInteger)
+				return
+			}
+			if n < 1 {
+				c.errReply(errSyntax, msgSyntax)
+				return
+			}
+			count = n
+		case eqFold(args[j], "match"):
+			pattern, hasPattern = string(args[j+1]), true
+			if pattern == "*" {
+				hasPattern = false
+			}
+		case eqFold(args[j], "type"):
+			typeOK = eqFold(args[j+1], "string")
+		default:
+			c.errReply(errSyntax, msgSyntax)
+			return
+		}
+	}
+	h := make(scanHeap, 0, min(count, 1024)+1)
+	var boundary uint64
+	var group []scanItem
+	c.s.store.Range(func(key string, _ int64) bool {
+		kh := scanHash(key)
+		if kh < cursor {
+			return true
+		}
+		if int64(len(h)) < count {
+			heap.Push(&h, scanItem{kh, key})
+		} else if kh < h[0].h {
+			heap.Push(&h, scanItem{kh, key})
+			// Drop the largest hash with every key sharing it, if what
+			// stays still fills count (hash ties are rare: the group is
+			// almost always one key).
+			top := h[0].h
+			group = group[:0]
+			for len(h) > 0 && h[0].h == top {
+				group = append(group, heap.Pop(&h).(scanItem))
+			}
+			if int64(len(h)) < count {
+				for _, it := range group {
+					heap.Push(&h, it)
+				}
+			}
+		} else if kh == h[0].h {
+			heap.Push(&h, scanItem{kh, key})
+		}
+		return true
+	})
+	next := uint64(0)
+	if len(h) > 0 && int64(len(h)) >= count {
+		boundary = h[0].h
+		if boundary != math.MaxUint64 {
+			next = boundary + 1
+		}
+	}
+	keys := make([]string, 0, len(h))
+	for _, it := range h {
+		if typeOK && (!hasPattern || globMatch(pattern, it.key)) {
+			keys = append(keys, it.key)
+		}
+	}
+	c.w.array(2)
+	c.w.bulk(strconv.FormatUint(next, 10))
+	c.w.array(len(keys))
+	for _, k := range keys {
+		c.w.bulk(k)
+	}
+}
+
+func cmdRandomKey(c *conn, args [][]byte) {
+	k, ok := c.s.store.RandomKey()
+	c.bulkOrNull(k, ok)
+}
+
+// rename moves src's value and TTL to dst. It runs under the write lock,
+// so no other RESP client sees the step between.
+func (c *conn) rename(args [][]byte, nx bool) {
+	src, dst := str(args[1]), str(args[2])
+	v, exp, ok := c.s.store.GetWithExpiry(src)
+	if !ok {
+		c.errReply(errOther, "ERR no such key")
+		return
+	}
+	if src == dst {
+		if nx {
+			c.w.int(0)
+		} else {
+			c.w.ok()
+		}
+		return
+	}
+	stored := false
+	err := c.s.store.Update(dst, func(_ string, _ int64, exists bool) (string, int64, UpdateOp) {
+		stored = false
+		if nx && exists {
+			return "", 0, UpdateKeep
+		}
+		stored = true
+		return v, exp, UpdateStore
+	})
+	if err != nil {
+		c.oom()
+		return
+	}
+	if stored {
+		c.s.store.Del(src)
+	}
+	switch {
+	case !nx:
+		c.w.ok()
+	case stored:
+		c.w.int(1)
+	default:
+		c.w.int(0)
+	}
+}
+
+func cmdRename(c *conn, args [][]byte)   { c.rename(args, false) }
+func cmdRenameNX(c *conn, args [][]byte) { c.rename(args, true) }
+
+func cmdDBSize(c *conn, args [][]byte) { c.w.int(c.s.store.Stats().Keys) }
+
+func cmdFlush(c *conn, args [][]byte) {
+	if len(args) > 2 || (len(args) == 2 && !eqFold(args[1], "async") && !eqFold(args[1], "sync")) {
+		c.errReply(errSyntax, msgSyntax)
+		return
+	}
+	c.s.store.Flush()
+	c.w.ok()
+}

@@ -1,0 +1,260 @@
+package resp
+
+import "strings"
+
+// cmdMeta is a command's Redis metadata (commands_meta.go, generated).
+type cmdMeta struct {
+	name                    string // lower case; "client|list" for a subcommand
+	arity                   int    // n: exactly n arguments (the name included); -n: at least n
+	flags, acl, tips        []string
+	firstKey, lastKey, step int
+	summary, since, group   string
+	complexity              string
+	subs                    []*cmdMeta
+}
+
+// Locking of a command against other connections' commands.
+const (
+	lockNone  = iota // touches no key, or blocks (EPHPM.WAIT)
+	lockRead         // one key operation: runs alongside other connections
+	lockWrite        // EXEC, multi-key writes: run alone among RESP clients
+)
+
+type command struct {
+	*cmdMeta
+	id       int
+	fn       func(c *conn, args [][]byte)
+	lock     int
+	noAuth   bool // AUTH, HELLO, QUIT
+	multiCtl bool // run at once inside MULTI instead of being queued
+	subs     map[string]*command
+	parent   *command
+}
+
+var (
+	commands = map[string]*command{}
+	cmdByID  []*command
+)
+
+// handlers binds the command names to their code.
+var handlers = map[string]func(c *conn, args [][]byte){}
+
+func init() {
+	for name, fn := range map[string]func(*conn, [][]byte){
+		"get": cmdGet, "set": cmdSet, "setnx": cmdSetNX, "setex": cmdSetEX, "psetex": cmdPSetEX,
+		"getset": cmdGetSet, "getdel": cmdGetDel, "getex": cmdGetEx, "mget": cmdMGet, "mset": cmdMSet,
+		"msetnx": cmdMSetNX, "incr": cmdIncr, "decr": cmdDecr, "incrby": cmdIncrBy, "decrby": cmdDecrBy,
+		"incrbyfloat": cmdIncrByFloat, "append": cmdAppend, "strlen": cmdStrlen, "getrange": cmdGetRange,
+		"setrange": cmdSetRange,
+		"del":      cmdDel, "unlink": cmdDel, "exists": cmdExists, "type": cmdType, "expire": cmdExpire,
+		"pexpire": cmdPExpire, "expireat": cmdExpireAt, "pexpireat": cmdPExpireAt, "expiretime": cmdExpireTime,
+		"pexpiretime": cmdPExpireTime, "persist": cmdPersist, "ttl": cmdTTL, "pttl": cmdPTTL, "keys": cmdKeys,
+		"scan": cmdScan, "randomkey": cmdRandomKey, "rename": cmdRename, "renamenx": cmdRenameNX,
+		"dbsize": cmdDBSize, "flushdb": cmdFlush, "flushall": cmdFlush,
+		"multi": cmdMulti, "exec": cmdExec, "discard": cmdDiscard,
+		"ping": cmdPing, "echo": cmdEcho, "quit": cmdQuit, "auth": cmdAuth, "hello": cmdHello, "select": cmdSelect,
+		"client|id": cmdClientID, "client|setname": cmdClientSetName, "client|getname": cmdClientGetName,
+		"client|list": cmdClientList, "client|info": cmdClientInfo, "client|setinfo": cmdClientSetInfo,
+		"client|help": cmdClientHelp,
+		"command":     cmdCommand, "command|count": cmdCommandCount, "command|docs": cmdCommandDocs,
+		"command|info": cmdCommandInfo, "command|help": cmdCommandHelp,
+		"info": cmdInfo, "config|get": cmdConfigGet, "config|help": cmdConfigHelp, "time": cmdTime,
+		"ephpm.delifeq": cmdDelIfEq, "ephpm.delprefix": cmdDelPrefix, "ephpm.wait": cmdWait,
+	} {
+		handlers[name] = fn
+	}
+	metas := append(redisCommands, ephpmCommands...)
+	for _, m := range metas {
+		cmd := newCommand(m, nil)
+		commands[m.name] = cmd
+		for _, sm := range m.subs {
+			sub := newCommand(sm, cmd)
+			if cmd.subs == nil {
+				cmd.subs = map[string]*command{}
+			}
+			cmd.subs[strings.TrimPrefix(sm.name, m.name+"|")] = sub
+		}
+	}
+}
+
+func newCommand(m *cmdMeta, parent *command) *command {
+	c := &command{cmdMeta: m, id: len(cmdByID), fn: handlers[m.name], parent: parent, lock: lockRead}
+	cmdByID = append(cmdByID, c)
+	switch m.name {
+	case "mset", "msetnx", "rename", "renamenx", "exec":
+		c.lock = lockWrite
+	case "multi", "discard", "ping", "echo", "quit", "auth", "hello", "select", "time", "info",
+		"ephpm.wait", "command", "config":
+		c.lock = lockNone
+	}
+	if parent != nil {
+		c.lock = lockNone
+	}
+	switch m.name {
+	case "auth", "hello", "quit":
+		c.noAuth = true
+	}
+	switch m.name {
+	case "multi", "exec", "discard", "quit":
+		c.multiCtl = true
+	}
+	return c
+}
+
+// ephpmCommands are ours (INTERFACES.md): the atomic operations the
+// Laravel package needs beyond Redis's string commands.
+var ephpmCommands = []*cmdMeta{
+	{name: "ephpm.delifeq", arity: 3, flags: []string{"write", "fast"}, firstKey: 1, lastKey: 1, step: 1,
+		acl: []string{"@keyspace", "@write", "@fast"}, tips: []string{}, summary: "Deletes a key only if it holds the given value (releasing a lock only by its owner).",
+		since: "ephpm", group: "generic", complexity: "O(1)"},
+	{name: "ephpm.delprefix", arity: 2, flags: []string{"write"}, acl: []string{"@keyspace", "@write", "@slow", "@dangerous"},
+		tips: []string{}, summary: "Deletes every key starting with a prefix; returns how many were removed.",
+		since: "ephpm", group: "generic", complexity: "O(N) with N the number of keys in the store"},
+	{name: "ephpm.wait", arity: 4, flags: []string{"readonly", "blocking"}, firstKey: 1, lastKey: 1, step: 1,
+		acl: []string{"@keyspace", "@read", "@blocking", "@slow"}, tips: []string{}, summary: "Blocks until a key's version differs from the given one; returns [version, value] or null on timeout.",
+		since: "ephpm", group: "generic", complexity: "O(1)"},
+}
+
+// lookup finds a command by name, case-insensitively, without allocating.
+func lookup(name []byte) *command {
+	if len(name) > 32 {
+		return nil
+	}
+	var buf [32]byte
+	low := buf[:len(name)]
+	for i, b := range name {
+		if b >= 'A' && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		low[i] = b
+	}
+	return commands[string(low)]
+}
+
+func lowerSub(cmd *command, name []byte) *command {
+	if len(name) > 32 {
+		return nil
+	}
+	var buf [32]byte
+	low := buf[:len(name)]
+	for i, b := range name {
+		if b >= 'A' && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		low[i] = b
+	}
+	return cmd.subs[string(low)]
+}
+
+// exec runs one command as Redis's processCommand does: look it up, check
+// its arity, then authentication, then queue it inside MULTI or run it.
+func (c *conn) exec(args [][]byte) {
+	cmd := lookup(args[0])
+	if cmd != nil && cmd.subs != nil && len(args) >= 2 {
+		sub := lowerSub(cmd, args[1])
+		if sub == nil {
+			c.s.stats.commands[len(cmdByID)].Add(1)
+			c.reject(errUnknownCommand, "ERR unknown subcommand '"+clip(args[1], 128)+"'. Try "+strings.ToUpper(cmd.name)+" HELP.")
+			return
+		}
+		cmd = sub
+	}
+	if cmd == nil {
+		c.s.stats.commands[len(cmdByID)].Add(1)
+		c.reject(errUnknownCommand, unknownCommand(args))
+		return
+	}
+	if (cmd.arity > 0 && cmd.arity != len(args)) || len(args) < -cmd.arity {
+		c.reject(errArity, "ERR wrong number of arguments for '"+cmd.name+"' command")
+		return
+	}
+	if !c.authed && !cmd.noAuth {
+		c.reject(errAuth, "NOAUTH Authentication required.")
+		return
+	}
+	if c.inMulti && !cmd.multiCtl {
+		q := queued{cmd: cmd, args: make([][]byte, len(args))}
+		for i, a := range args {
+			q.args[i] = append([]byte(nil), a...)
+		}
+		c.queue = append(c.queue, q)
+		c.setMulti(len(c.queue))
+		c.w.simple("QUEUED")
+		return
+	}
+	c.run(cmd, args)
+}
+
+// run executes cmd under the lock its kind needs (none inside EXEC,
+// which holds the write lock).
+func (c *conn) run(cmd *command, args [][]byte) {
+	c.s.stats.commands[cmd.id].Add(1)
+	c.last.Store(cmd)
+	switch {
+	case c.inExec || cmd.lock == lockNone:
+		cmd.fn(c, args)
+	case cmd.lock == lockRead:
+		c.s.lock.rlock(c.id)
+		cmd.fn(c, args)
+		c.s.lock.runlock(c.id)
+	default:
+		c.s.lock.lock()
+		cmd.fn(c, args)
+		c.s.lock.unlock()
+	}
+}
+
+// reject answers a command that will not run; inside MULTI it also
+// dooms the transaction (EXEC answers EXECABORT), as in Redis.
+func (c *conn) reject(kind int, msg string) {
+	if c.inMulti {
+		c.dirty = true
+	}
+	c.errReply(kind, msg)
+}
+
+func (c *conn) errReply(kind int, msg string) {
+	c.s.stats.errors[kind].Add(1)
+	c.w.err(msg)
+}
+
+// unknownCommand is Redis 7's text: the name and the first arguments,
+// each quoted, cut at 128 bytes, newlines turned into spaces.
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	b.WriteString("ERR unknown command '")
+	b.WriteString(clip(args[0], 128))
+	b.WriteString("', with args beginning with: ")
+	n := 0
+	for _, a := range args[1:] {
+		if n >= 128 {
+			break
+		}
+		s := clip(a, 128-n)
+		b.WriteByte('\'')
+		b.WriteString(s)
+		b.WriteString("' ")
+		n += len(s) + 3
+	}
+	out := []byte(b.String())
+	for i, ch := range out {
+		if ch == '\r' || ch == '\n' {
+			out[i] = ' '
+		}
+	}
+	return string(out)
+}
+
+// clip is printf's %.Ns of a C string: at most n bytes, up to a NUL.
+func clip(b []byte, n int) string {
+	for i, c := range b {
+		if c == 0 {
+			b = b[:i]
+			break
+		}
+	}
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(b)
+}
