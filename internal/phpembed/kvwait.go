@@ -70,7 +70,22 @@ func waitBounds(ms int64) (time.Duration, <-chan struct{}) {
 	if !limitAt.IsZero() {
 		d = min(d, max(time.Until(limitAt), 0))
 	}
-	return d, w.rt.stopMain
+	return d, kvWaitsEnd
+}
+
+// kvWaitsEnd is closed by EndWaits: every ephpm_kv_wait running or to come
+// returns false at once.
+var (
+	kvWaitsEnd     = make(chan struct{})
+	kvWaitsEndOnce sync.Once
+)
+
+// EndWaits makes every ephpm_kv_wait, running or to come, return false at
+// once. The server calls it when shutdown begins, so that requests parked
+// in a wait finish within the grace period instead of at their timeout;
+// Shutdown calls it too.
+func (rt *Runtime) EndWaits() {
+	kvWaitsEndOnce.Do(func() { close(kvWaitsEnd) })
 }
 
 // warnKVFailure is the OnError of a backend installed by SetKVBackend. It

@@ -259,6 +259,7 @@ func (rt *Runtime) Stats() Stats {
 // finish, then shuts PHP down. It returns when PHP is down or the timeout
 // passes (running scripts are then interrupted as if they timed out).
 func (rt *Runtime) Shutdown(timeout time.Duration) error {
+	rt.EndWaits()
 	rt.stopOnce.Do(func() {
 		rt.closeMu.Lock()
 		rt.closed.Store(true)
