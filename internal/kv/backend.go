@@ -20,6 +20,11 @@ type Backend interface {
 	DelIfEquals(key, expected string) bool
 	DelPrefix(prefix string) int
 	Flush()
+	// Wait returns key's version and value once its version differs from
+	// last (at once when last is 0); ok=false after timeout or when cancel
+	// is closed. Every write, delete or expiry gives the key a new
+	// version (> 0, < 2^63). See Store.Wait.
+	Wait(key string, last uint64, timeout time.Duration, cancel <-chan struct{}) (version uint64, value string, exists bool, ok bool)
 }
 
 var _ Backend = (*Store)(nil)

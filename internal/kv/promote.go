@@ -130,8 +130,8 @@ func (s *Store) newCounterVersion(key string, n, expires int64) *vhdr {
 	if !inCounterRange(n) {
 		return newVersion(strconv.FormatInt(n, 10), expires, tick)
 	}
-	if expires != 0 || len(key) == 0 || len(key) > cKeyMax {
-		return newCounter(n, expires, tick)
+	if expires != 0 || len(key) == 0 || len(key) > cKeyMax || s.watched(key) {
+		return newCounter(n, expires, tick) // (a watched key's increments must reach Go: wait.go)
 	}
 	i := ctabIndex(key)
 	e := &s.ctab.e[i]

@@ -95,6 +95,9 @@ type Store struct {
 	epoch  int64
 	filter *presence // presence filter (filter.go)
 	ctab   *ctable   // promoted counters (promote.go)
+	// watching counts the keys with waiters (wait.go): every write loads
+	// it, and does nothing more while it is 0.
+	watching atomic.Int32
 
 	bytes atomic.Int64
 	keys  atomic.Int64
@@ -107,6 +110,9 @@ type Store struct {
 	pool    []candidate
 
 	randomPool randomPool // RandomKey's sample (scan.go)
+
+	watches *xsync.Map[string, *watchEntry] // keys with waiters (wait.go)
+	wseq    atomic.Uint64                   // versions handed out
 
 	returnMemory bool
 	returnedAt   int64 // bytes when memory was last returned (sweeper only)
@@ -140,6 +146,7 @@ func New(opts Options) (*Store, error) {
 	}
 	s := &Store{
 		m:            xsync.NewMap[string, *slot](),
+		watches:      xsync.NewMap[string, *watchEntry](),
 		limit:        opts.MemoryLimit,
 		policy:       opts.Policy,
 		returnMemory: opts.ReturnMemory,
@@ -171,12 +178,15 @@ func (s *Store) background(sweepEvery time.Duration) {
 	defer clock.Stop()
 	sweep := time.NewTicker(sweepEvery)
 	defer sweep.Stop()
-	for {
+	for ticks := 0; ; {
 		select {
 		case <-s.stop:
 			return
 		case <-clock.C:
 			s.updateTick()
+			if ticks++; ticks%10 == 0 {
+				s.pruneWatches(watchLinger)
+			}
 		case <-sweep.C:
 			s.updateTick()
 			s.SweepExpired()
@@ -294,6 +304,7 @@ func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter 
 		if counter != nil {
 			counter.add(key, 1)
 		}
+		s.changed(key)
 	}
 	return old
 }
@@ -423,6 +434,7 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 			if !wasLive {
 				s.expirations.add(key, 1)
 			}
+			s.changed(key)
 			return true
 		}
 		s.bytes.Add(-grow) // lost a race: undo and look again
@@ -478,6 +490,7 @@ func (s *Store) putLocked(key string, nv *vhdr, newCost int64, onlyIfAbsent bool
 			s.expirations.add(key, 1)
 		}
 	}
+	s.changed(key)
 	return true
 }
 
@@ -496,6 +509,7 @@ func (s *Store) Del(key string) bool {
 		return false
 	}
 	s.removed(key, old)
+	s.changed(key)
 	if !s.live(old) {
 		s.expirations.add(key, 1)
 		return false
@@ -531,6 +545,7 @@ func (s *Store) IncrByHashed(key string, hash uint64, delta int64) (int64, error
 	}
 	if h != nil && h.isCounter() && s.live(h) {
 		if n, ok := s.incrCell(h, delta); ok {
+			s.changed(key)
 			return n, nil
 		}
 	}
@@ -641,6 +656,7 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 			}
 		}
 		s.bytes.Add(change - reserved)
+		s.changed(key)
 		return result, nil
 	}
 }
@@ -680,6 +696,9 @@ func (s *Store) Expire(key string, ttl time.Duration) bool {
 		}
 		return cur, xsync.CancelOp
 	})
+	if done {
+		s.changed(key)
+	}
 	return done
 }
 
@@ -748,6 +767,7 @@ func (s *Store) DelIfEquals(key, expected string) bool {
 		return false
 	}
 	s.removed(key, old)
+	s.changed(key)
 	return true
 }
 
