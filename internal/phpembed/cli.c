@@ -1069,6 +1069,21 @@ err:
 	goto out;
 }
 
+#ifdef EPHPM_STATIC_OPCACHE
+/* The single binary links OPcache in (see sapi.c): registered here too, so
+ * that -d opcache.enable_cli=1 (and its JIT) works for long-running
+ * commands such as queue workers, as with php's shared opcache.so. */
+extern zend_extension ephpm_opcache_zend_extension;
+static int cli_register_builtin_modules_and_opcache(void)
+{
+	if (php_register_internal_extensions() == FAILURE) {
+		return FAILURE;
+	}
+	zend_register_extension(&ephpm_opcache_zend_extension, NULL);
+	return SUCCESS;
+}
+#endif
+
 int ephpm_cli_main(int argc, char **argv, const ephpm_cli_opts *opts)
 {
 	int c;
@@ -1083,6 +1098,9 @@ int ephpm_cli_main(int argc, char **argv, const ephpm_cli_opts *opts)
 
 	cli_opts = opts;
 	cli_sapi_module.additional_functions = additional_functions;
+#ifdef EPHPM_STATIC_OPCACHE
+	php_register_internal_extensions_func = cli_register_builtin_modules_and_opcache;
+#endif
 	sigaction(SIGPROF, NULL, &go_sigprof);
 
 #ifdef ZTS
