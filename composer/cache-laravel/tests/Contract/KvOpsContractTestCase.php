@@ -158,6 +158,19 @@ abstract class KvOpsContractTestCase extends TestCase
         $this->assertGreaterThan(99_000, $pttl);
     }
 
+    public function testTtlIsRoundedUpEvenBelowHalfASecond(): void
+    {
+        // 99.4 s left is 100, where Redis's TTL command (nearest) says 99.
+        // Bracketed by two PTTL reads, so a slow machine cannot make it fail.
+        $this->ops->set($this->k('t'), 'v', 100);
+        $this->advance(0.6);
+        $before = $this->ops->pttl($this->k('t'));
+        $ttl = $this->ops->ttl($this->k('t'));
+        $after = $this->ops->pttl($this->k('t'));
+        $this->assertGreaterThanOrEqual(intdiv($after + 999, 1000), $ttl);
+        $this->assertLessThanOrEqual(intdiv($before + 999, 1000), $ttl);
+    }
+
     public function testSetWithZeroOrNegativeTtlHasNoExpiry(): void
     {
         $this->ops->set($this->k('zero'), 'v', 0);
