@@ -108,11 +108,5 @@ func (l *localStore) DelPrefix(p string) int { l.notice(); return l.Store.DelPre
 func (l *localStore) Flush()                 { l.notice(); l.Store.Flush() }
 func (l *localStore) Wait(k string, last uint64, timeout time.Duration, cancel <-chan struct{}) (uint64, string, bool, bool) {
 	l.notice()
-	type waiter interface {
-		Wait(string, uint64, time.Duration, <-chan struct{}) (uint64, string, bool, bool)
-	}
-	if w, ok := any(l.Store).(waiter); ok {
-		return w.Wait(k, last, timeout, cancel)
-	}
-	return 0, "", false, false
+	return l.Store.Wait(k, last, timeout, cancel)
 }

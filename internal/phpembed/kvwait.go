@@ -26,15 +26,8 @@ import (
 //
 //export ephpm_go_kv_wait
 func ephpm_go_kv_wait(key *C.char, klen C.size_t, last C.ulonglong, timeoutMs C.longlong, version *C.ulonglong, val unsafe.Pointer) C.int {
-	type waiter interface {
-		Wait(key string, last uint64, timeout time.Duration, cancel <-chan struct{}) (uint64, string, bool, bool)
-	}
-	var ops any = backend()
-	if s := kvStore.Load(); s != nil {
-		ops = s
-	}
-	b, ok := ops.(waiter)
-	if !ok {
+	b := kvOps()
+	if b == nil {
 		return 0
 	}
 	timeout, cancel := waitBounds(int64(timeoutMs))
