@@ -33,6 +33,7 @@ func FuzzOps(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13})
 	f.Add([]byte("\x00a\x05\x06a\x01\x07a\x02\x08\x09a\x03"))
 	f.Add([]byte{6, 1, 6, 1, 6, 1, 0, 1, 9, 1, 7, 1, 200, 2, 2, 1})
+	f.Add([]byte{4, 0, 3, 13, 0, 0, 14, 0, 2, 13, 0, 5, 4, 0, 1, 14, 0, 0, 7, 0, 60, 13, 0, 1, 14, 1, 3, 14, 0, 1})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		clk := &fakeClock{}
 		clk.ns.Store(1_000_000_000_000)
@@ -45,7 +46,7 @@ func FuzzOps(f *testing.F) {
 		keys := []string{"a", "b", "a\x00", "pre:1", "pre:2", ""}
 		vals := []string{"1", "-5", "x", "", "9223372036854775807", "007", "v\x00v"}
 		for i := 0; i+2 < len(ops); i += 3 {
-			op, k, arg := ops[i]%13, keys[int(ops[i+1])%len(keys)], ops[i+2]
+			op, k, arg := ops[i]%15, keys[int(ops[i+1])%len(keys)], ops[i+2]
 			v := vals[int(arg)%len(vals)]
 			ttl := time.Duration(arg%4) * time.Second
 			now := clk.now()
@@ -172,6 +173,59 @@ func FuzzOps(f *testing.F) {
 				}
 			case 12: // sweep
 				s.SweepExpired()
+			case 13, 14: // update: append keeping the TTL, keep, delete, store with a TTL or a past deadline
+				mode := 4
+				if op == 14 {
+					mode = int(arg % 4)
+				}
+				wantOld, wantLive := m.vals[k], m.live(k, now)
+				wantExp := m.expires[k]
+				if !wantLive {
+					wantOld, wantExp = "", 0
+				}
+				calls := 0
+				err := s.Update(k, func(old string, e int64, ok bool) (string, int64, UpdateOp) {
+					calls++
+					if old != wantOld || e != wantExp || ok != wantLive {
+						t.Fatalf("%s update saw %q %d %v, model %q %d %v", where, old, e, ok, wantOld, wantExp, wantLive)
+					}
+					switch mode {
+					case 0:
+						return "", 0, UpdateKeep
+					case 1:
+						return "", 0, UpdateDelete
+					case 2:
+						exp := int64(0)
+						if ttl > 0 {
+							exp = now + int64(ttl)
+						}
+						return v, exp, UpdateStore
+					case 3:
+						return v, now, UpdateStore // a deadline already reached: deletes
+					}
+					return old + v, e, UpdateStore
+				})
+				if err != nil || calls != 1 {
+					t.Fatalf("%s update: %v, fn called %d times", where, err, calls)
+				}
+				switch mode {
+				case 1, 3:
+					delete(m.vals, k)
+				case 2:
+					m.vals[k] = v
+					m.expires[k] = 0
+					if ttl > 0 {
+						m.expires[k] = now + int64(ttl)
+					}
+				case 4:
+					m.vals[k] = wantOld + v
+					m.expires[k] = wantExp
+				}
+				got, gexp, ok := s.GetWithExpiry(k)
+				want, wok := m.vals[k], m.live(k, now)
+				if ok != wok || (ok && (got != want || gexp != m.expires[k])) {
+					t.Fatalf("%s after update: %q %d %v, model %q %d %v", where, got, gexp, ok, want, m.expires[k], wok)
+				}
 			}
 		}
 		// Accounting matches what is stored.

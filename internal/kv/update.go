@@ -68,6 +68,10 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 		prepaid int64  // bytes reserved (evicting as needed) outside the lock
 		tick    uint32 // for the new version's access clock
 	)
+	if _, h := s.find(key, keyHash(key)); h == nil || h == tomb {
+		// Likely absent: bring a slot to insert, or fn would run twice.
+		sl, stable = newSlot(key)
+	}
 	for {
 		var (
 			old                              *vhdr
