@@ -195,6 +195,18 @@ func serve(cfg *config.Config) error {
 		return err
 	}
 
+	respSrv, err := startRESP(cfg, store, logger)
+	if err != nil {
+		rt.Shutdown(time.Second)
+		return err
+	}
+	if respSrv != nil {
+		// Stopped after the HTTP server (below; this defer covers the
+		// error returns): clients finish their command, an EPHPM.WAIT
+		// ends with null at once, the socket file is removed.
+		defer respSrv.Close(5 * time.Second)
+	}
+
 	srv, err := server.New(cfg, phpAdapter{rt}, logger)
 	if err != nil {
 		return err
@@ -205,7 +217,7 @@ func serve(cfg *config.Config) error {
 		return err
 	}
 	if cfg.Server.Metrics.Listen != "" {
-		reg := newMetrics(srv, rt, store, int64(cfg.KV.MemoryLimit), time.Now())
+		reg := newMetrics(srv, rt, store, respSrv, int64(cfg.KV.MemoryLimit), time.Now())
 		stopMetrics, err := serveMetrics(cfg.Server.Metrics.Listen, reg, logger)
 		if err != nil {
 			rt.Shutdown(time.Second)
@@ -225,6 +237,9 @@ func serve(cfg *config.Config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	serveErr := srv.Serve(ctx, shutdownGrace)
+	if respSrv != nil {
+		respSrv.Close(5 * time.Second)
+	}
 	if err := rt.Shutdown(shutdownGrace); err != nil {
 		logger.Warn("PHP shutdown", "err", err)
 	}

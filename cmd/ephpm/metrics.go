@@ -12,13 +12,14 @@ import (
 	"github.com/ephpm/ephpm/internal/kv"
 	"github.com/ephpm/ephpm/internal/metrics"
 	"github.com/ephpm/ephpm/internal/phpembed"
+	"github.com/ephpm/ephpm/internal/resp"
 	"github.com/ephpm/ephpm/internal/server"
 )
 
 // newMetrics lists what GET /metrics reports: the server's requests, the
 // PHP threads and their queue, and the KV store's counters (SPEC section 2),
 // all from one snapshot per scrape.
-func newMetrics(srv *server.Server, rt *phpembed.Runtime, kvStore *kv.Store, kvLimit int64, started time.Time) *metrics.Registry {
+func newMetrics(srv *server.Server, rt *phpembed.Runtime, kvStore *kv.Store, respSrv *resp.Server, kvLimit int64, started time.Time) *metrics.Registry {
 	reg := &metrics.Registry{}
 	n := func(v int64) float64 { return float64(v) }
 	var (
@@ -26,7 +27,13 @@ func newMetrics(srv *server.Server, rt *phpembed.Runtime, kvStore *kv.Store, kvL
 		php   phpembed.Stats
 		store kv.Stats
 	)
-	reg.OnScrape(func() { web, php, store = srv.Stats(), rt.Stats(), kvStore.Stats() })
+	var rs resp.Stats
+	reg.OnScrape(func() {
+		web, php, store = srv.Stats(), rt.Stats(), kvStore.Stats()
+		if respSrv != nil {
+			rs = respSrv.Stats()
+		}
+	})
 
 	reg.AddSamples("ephpm_http_responses_total", metrics.Counter, "HTTP responses sent, by status class.", func() []metrics.Sample {
 		out := make([]metrics.Sample, 0, 5)
@@ -52,10 +59,40 @@ func newMetrics(srv *server.Server, rt *phpembed.Runtime, kvStore *kv.Store, kvL
 	reg.Add("ephpm_kv_evictions_total", metrics.Counter, "Keys evicted to stay under the memory limit.", func() float64 { return n(store.Evictions) })
 	reg.Add("ephpm_kv_expirations_total", metrics.Counter, "Keys removed because their TTL passed.", func() float64 { return n(store.Expirations) })
 
+	if respSrv != nil {
+		addRESPMetrics(reg, &rs)
+	}
+
 	reg.Add("ephpm_start_time_seconds", metrics.Gauge, "When the server started, in seconds since the Unix epoch.", func() float64 {
 		return float64(started.UnixNano()) / 1e9
 	})
 	return reg
+}
+
+// addRESPMetrics reports the RESP endpoint from the scrape's snapshot rs:
+// its clients, and commands and errors by a fixed set of labels (every
+// command name we serve plus "unknown"; the error kinds), so a client
+// sending junk cannot grow the label set.
+func addRESPMetrics(reg *metrics.Registry, rs *resp.Stats) {
+	reg.Add("ephpm_resp_connected_clients", metrics.Gauge, "RESP clients connected now.", func() float64 { return float64(rs.Clients) })
+	reg.Add("ephpm_resp_connections_total", metrics.Counter, "RESP connections accepted (refused ones included).", func() float64 { return float64(rs.Connections) })
+	reg.Add("ephpm_resp_rejected_connections_total", metrics.Counter, "RESP connections refused by max_clients.", func() float64 { return float64(rs.Rejected) })
+	names := resp.CommandNames()
+	reg.AddSamples("ephpm_resp_commands_total", metrics.Counter, "RESP commands run, by command (\"unknown\" for names we do not serve).", func() []metrics.Sample {
+		out := make([]metrics.Sample, 0, len(names))
+		for _, n := range names {
+			out = append(out, metrics.Sample{Labels: `command="` + n + `"`, Value: float64(rs.Commands[n])})
+		}
+		return out
+	})
+	kinds := resp.ErrorKinds()
+	reg.AddSamples("ephpm_resp_errors_total", metrics.Counter, "RESP error replies, by kind.", func() []metrics.Sample {
+		out := make([]metrics.Sample, 0, len(kinds))
+		for _, k := range kinds {
+			out = append(out, metrics.Sample{Labels: `kind="` + k + `"`, Value: float64(rs.Errors[k])})
+		}
+		return out
+	})
 }
 
 // serveMetrics serves reg on a listener of its own. The returned function

@@ -33,21 +33,37 @@ func cmdWait(c *conn, args [][]byte) {
 	if c.inExec {
 		timeout = 0
 	}
-	if timeout > 0 && len(c.w.b) > 0 {
-		// Replies of earlier pipelined commands go out before we block.
-		if !c.flush() {
+	key := string(args[1])
+	st := c.s.store
+	reply := func(ver uint64, val string, exists, ok bool) {
+		if !ok {
+			c.w.nullArray()
 			return
 		}
+		c.w.array(2)
+		c.w.int(int64(ver))
+		c.bulkOrNull(val, exists)
 	}
-	key := string(args[1])
-	c.s.waiting.Add(1)
-	ver, val, exists, ok := c.s.store.Wait(key, uint64(last), timeout, c.s.quit)
-	c.s.waiting.Add(-1)
-	if !ok {
-		c.w.nullArray()
+	if timeout == 0 {
+		reply(st.Wait(key, uint64(last), 0, c.s.quit))
 		return
 	}
-	c.w.array(2)
-	c.w.int(int64(ver))
-	c.bulkOrNull(val, exists)
+	c.s.waiting.Add(1)
+	if c.l != nil {
+		// Event loop: wait on a goroutine; the loop resumes this client.
+		c.block(func(cancel <-chan struct{}) func() {
+			ver, val, exists, ok := st.Wait(key, uint64(last), timeout, cancel)
+			c.s.waiting.Add(-1)
+			return func() { reply(ver, val, exists, ok) }
+		})
+		return
+	}
+	// Replies of earlier pipelined commands go out before we block.
+	if len(c.w.b) > 0 && !c.flush() {
+		c.s.waiting.Add(-1)
+		return
+	}
+	ver, val, exists, ok := st.Wait(key, uint64(last), timeout, c.s.quit)
+	c.s.waiting.Add(-1)
+	reply(ver, val, exists, ok)
 }

@@ -33,6 +33,16 @@ type conn struct {
 	closeAfter     bool
 
 	deadline time.Time // read deadline last set (idle timeout)
+
+	// Event-loop mode (loop_linux.go); all owned by the loop's goroutine.
+	l          *loop
+	fd         int
+	wpos       int    // bytes of w.b already written
+	events     uint32 // epoll events registered
+	blocked    bool   // in a blocking command
+	closed     bool
+	lastActive time.Time
+	waitCancel chan struct{}
 }
 
 // connInfo is what CLIENT LIST shows of a connection that changes.
@@ -48,23 +58,29 @@ type queued struct {
 }
 
 func (s *Server) newConn(nc net.Conn) *conn {
+	addr, laddr := nc.RemoteAddr().String(), nc.LocalAddr().String()
+	if addr == "" || addr == "@" {
+		addr, laddr = "/unixsocket:0", laddr+":0" // as Redis shows a unix socket peer
+	}
+	c := s.newConnFD(-1, addr, laddr)
+	c.nc = nc
+	return c
+}
+
+func (s *Server) newConnFD(fd int, addr, laddr string) *conn {
 	c := &conn{
 		s:       s,
-		nc:      nc,
+		fd:      fd,
 		id:      s.nextID.Add(1),
 		p:       newParser(s.cfg.MaxBulkLen),
 		authed:  s.cfg.Password == "",
 		created: time.Now(),
-		addr:    nc.RemoteAddr().String(),
-		laddr:   nc.LocalAddr().String(),
+		addr:    addr,
+		laddr:   laddr,
 		info:    connInfo{proto: 2, multi: -1},
 	}
 	c.w.proto = 2
 	c.w.b = make([]byte, 0, 16*1024)
-	if c.addr == "" || c.addr == "@" {
-		c.addr = "/unixsocket:0" // as Redis shows a unix socket peer
-		c.laddr = nc.LocalAddr().String() + ":0"
-	}
 	return c
 }
 

@@ -123,10 +123,17 @@ func readReply(r *bufio.Reader, b *strings.Builder) error {
 	return nil
 }
 
-// expect runs a command and checks its raw reply.
+// expect runs a command and checks its raw reply; with no command it
+// checks the next reply.
 func (c *client) expect(want string, args ...string) {
 	c.t.Helper()
-	if got := c.do(args...); got != want {
+	var got string
+	if len(args) == 0 {
+		got = c.reply()
+	} else {
+		got = c.do(args...)
+	}
+	if got != want {
 		c.t.Errorf("%q: got %q, want %q", args, got, want)
 	}
 }

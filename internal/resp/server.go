@@ -24,11 +24,19 @@ type Config struct {
 	MaxBulkLen  int64 // largest bulk string a client may send; 0 = 512 MB
 	Logger      *slog.Logger
 
+	// Goroutines serves each connection on a goroutine of its own instead
+	// of the event loops (the only way on systems other than Linux).
+	Goroutines bool
+	Loops      int // event loops; 0 = one per core, at most loopsMax
+
 	// Reported by INFO and CONFIG GET.
 	MaxMemory       int64
 	MaxMemoryPolicy string
 	Version         string // ephpm's version
 }
+
+// errNoLoops: event loops are not available here (not Linux).
+var errNoLoops = errors.New("resp: no event loops on this system")
 
 // Server serves a Store over RESP on a TCP listener and/or a unix socket.
 type Server struct {
@@ -39,6 +47,9 @@ type Server struct {
 	wg    sync.WaitGroup
 
 	tcp, unix net.Listener
+	lfds      []int   // the listeners' fds the event loops accept on
+	loops     []*loop // event loops (none in goroutine mode)
+	grace     time.Duration
 
 	mu    sync.Mutex
 	conns map[*conn]struct{}
@@ -81,6 +92,16 @@ func (s *Server) Start() error {
 		}
 		s.unix = ln
 	}
+	if !s.cfg.Goroutines {
+		err := s.startLoops()
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errNoLoops) {
+			s.closeListeners()
+			return err
+		}
+	}
 	for _, ln := range []net.Listener{s.tcp, s.unix} {
 		if ln != nil {
 			s.wg.Add(1)
@@ -88,6 +109,16 @@ func (s *Server) Start() error {
 		}
 	}
 	return nil
+}
+
+func (s *Server) closeListeners() {
+	if s.tcp != nil {
+		s.tcp.Close()
+	}
+	if s.unix != nil {
+		s.unix.Close()
+		os.Remove(s.cfg.Socket)
+	}
 }
 
 // listenUnix listens on path, first removing a stale socket file: one
@@ -201,13 +232,16 @@ func (s *Server) Close(grace time.Duration) {
 		return
 	default:
 	}
+	s.grace = grace
 	close(s.quit)
-	if s.tcp != nil {
-		s.tcp.Close()
-	}
-	if s.unix != nil {
-		s.unix.Close()
-		os.Remove(s.cfg.Socket)
+	s.closeListeners()
+	if len(s.loops) > 0 {
+		// Each loop lets blocked clients answer, flushes, closes its
+		// connections and returns, within grace.
+		s.wakeLoops()
+		s.wg.Wait()
+		s.closeListenerFDs()
+		return
 	}
 	s.mu.Lock()
 	for c := range s.conns {

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/ephpm/ephpm/internal/config"
+	"github.com/ephpm/ephpm/internal/kv"
+	"github.com/ephpm/ephpm/internal/resp"
+)
+
+// startRESP serves the store over the Redis protocol when [kv.resp]
+// names a listener or a socket (SPEC section 7); nil when it does not.
+func startRESP(cfg *config.Config, store *kv.Store, logger *slog.Logger) (*resp.Server, error) {
+	rc := cfg.KV.RESP
+	if !rc.Enabled() {
+		return nil, nil
+	}
+	srv := resp.New(resp.KVStore(store), resp.Config{
+		Listen:          rc.Listen,
+		Socket:          rc.Socket,
+		SocketMode:      fs.FileMode(rc.FileMode()),
+		Password:        rc.Password,
+		MaxClients:      rc.MaxClients,
+		IdleTimeout:     time.Duration(rc.IdleTimeout) * time.Second,
+		MaxBulkLen:      int64(rc.MaxBulkLen),
+		Logger:          logger,
+		MaxMemory:       int64(cfg.KV.MemoryLimit),
+		MaxMemoryPolicy: cfg.KV.EvictionPolicy,
+		Version:         version,
+	})
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("kv.resp: %w", err)
+	}
+	attrs := []any{"auth", rc.Password != ""}
+	if a := srv.Addr(); a != nil {
+		attrs = append(attrs, "tcp", a.String())
+	}
+	if rc.Socket != "" {
+		attrs = append(attrs, "socket", rc.Socket)
+	}
+	logger.Info("ephpm resp listening", attrs...)
+	return srv, nil
+}

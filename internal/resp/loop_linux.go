@@ -1,0 +1,513 @@
+//go:build linux
+
+package resp
+
+import (
+	"errors"
+	"net"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// The event loops. redis-benchmark showed the goroutine-per-connection
+// server (conn.go's serve) at about 0.6x redis-server without pipelining:
+// after each reply the goroutine reads again, gets EAGAIN and parks, so a
+// request costs three system calls and a park/unpark, where Redis makes
+// two (one read per readiness event, one write). Here a few loops (one
+// per core, at most loopsMax) each own an epoll instance and their
+// connections: on readiness they read once, run every complete command
+// and write the replies, with no goroutine switch per request. Blocking
+// (EPHPM.WAIT) is handed to a goroutine and its reply posted back.
+
+const loopsMax = 2
+
+type loop struct {
+	s      *Server
+	epfd   int
+	wakefd int // eventfd: posted tasks, shutdown
+	lns    []int
+	conns  map[int]*conn
+	now    time.Time
+
+	mu    sync.Mutex
+	tasks []func()
+
+	events [256]syscall.EpollEvent
+	done   chan struct{}
+}
+
+// listenerFD duplicates a listener's socket as a non-blocking fd the
+// loops accept on (the Go listener stays open, unused, until Close).
+func listenerFD(ln net.Listener) (int, error) {
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return -1, errors.New("listener has no file descriptor")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	var dupErr error
+	if err := rc.Control(func(f uintptr) { fd, dupErr = syscall.Dup(int(f)) }); err != nil {
+		return -1, err
+	}
+	if dupErr != nil {
+		return -1, dupErr
+	}
+	syscall.CloseOnExec(fd)
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// startLoops serves the listeners with event loops.
+func (s *Server) startLoops() error {
+	var lfds []int
+	for _, ln := range []net.Listener{s.tcp, s.unix} {
+		if ln == nil {
+			continue
+		}
+		fd, err := listenerFD(ln)
+		if err != nil {
+			for _, f := range lfds {
+				syscall.Close(f)
+			}
+			return err
+		}
+		lfds = append(lfds, fd)
+	}
+	s.lfds = lfds
+	n := s.cfg.Loops
+	if n <= 0 {
+		n = min(runtime.GOMAXPROCS(0), loopsMax)
+	}
+	for i := 0; i < n; i++ {
+		l, err := newLoop(s, lfds)
+		if err != nil {
+			s.Close(time.Second)
+			return err
+		}
+		s.loops = append(s.loops, l)
+		s.wg.Add(1)
+		go l.run()
+	}
+	return nil
+}
+
+const (
+	epollExclusive = 1 << 28 // EPOLLEXCLUSIVE: one loop wakes per new connection
+	evIn           = syscall.EPOLLIN | syscall.EPOLLRDHUP
+	evOut          = syscall.EPOLLOUT
+)
+
+func newLoop(s *Server, lfds []int) (*loop, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	r1, _, e := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if e != 0 {
+		syscall.Close(epfd)
+		return nil, e
+	}
+	l := &loop{s: s, epfd: epfd, wakefd: int(r1), lns: lfds, conns: map[int]*conn{}, done: make(chan struct{})}
+	if err := l.ctl(syscall.EPOLL_CTL_ADD, l.wakefd, syscall.EPOLLIN); err != nil {
+		return nil, err
+	}
+	for _, fd := range lfds {
+		if err := l.ctl(syscall.EPOLL_CTL_ADD, fd, syscall.EPOLLIN|epollExclusive); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+func (l *loop) ctl(op, fd int, events uint32) error {
+	ev := syscall.EpollEvent{Events: events, Fd: int32(fd)}
+	return syscall.EpollCtl(l.epfd, op, fd, &ev)
+}
+
+// post runs fn on the loop's goroutine.
+func (l *loop) post(fn func()) {
+	l.mu.Lock()
+	l.tasks = append(l.tasks, fn)
+	l.mu.Unlock()
+	l.wake()
+}
+
+func (l *loop) wake() {
+	one := uint64(1)
+	syscall.Write(l.wakefd, (*[8]byte)(unsafe.Pointer(&one))[:])
+}
+
+func (l *loop) run() {
+	defer l.s.wg.Done()
+	defer close(l.done)
+	timeout := -1
+	if l.s.cfg.IdleTimeout > 0 {
+		timeout = 1000 // wake each second to close idle clients
+	}
+	lastSweep := time.Now()
+	var stopAt time.Time
+	for {
+		n, err := syscall.EpollWait(l.epfd, l.events[:], timeout)
+		if err != nil && err != syscall.EINTR {
+			l.s.cfg.Logger.Error("resp epoll_wait", "err", err)
+			break
+		}
+		l.now = time.Now()
+		for i := 0; i < n; i++ {
+			ev := &l.events[i]
+			fd := int(ev.Fd)
+			switch {
+			case fd == l.wakefd:
+				var buf [8]byte
+				syscall.Read(l.wakefd, buf[:])
+				l.runTasks()
+			case l.isListener(fd):
+				l.accept(fd)
+			default:
+				if c := l.conns[fd]; c != nil {
+					l.onEvent(c, ev.Events)
+				}
+			}
+		}
+		if l.s.stopping() {
+			if stopAt.IsZero() {
+				stopAt = l.now
+				l.beginStop()
+				timeout = 10
+			}
+			l.runTasks()
+			if l.blockedConns() == 0 || l.now.Sub(stopAt) > l.s.grace {
+				break
+			}
+			continue
+		}
+		if timeout > 0 && l.now.Sub(lastSweep) >= time.Second {
+			lastSweep = l.now
+			l.closeIdle()
+		}
+	}
+	for _, c := range l.conns {
+		l.flushBlocking(c)
+		l.closeConn(c)
+	}
+	syscall.Close(l.epfd)
+	syscall.Close(l.wakefd)
+}
+
+func (l *loop) isListener(fd int) bool {
+	for _, f := range l.lns {
+		if f == fd {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *loop) runTasks() {
+	l.mu.Lock()
+	tasks := l.tasks
+	l.tasks = nil
+	l.mu.Unlock()
+	for _, t := range tasks {
+		t()
+	}
+}
+
+func (l *loop) blockedConns() int {
+	n := 0
+	for _, c := range l.conns {
+		if c.blocked {
+			n++
+		}
+	}
+	return n
+}
+
+// beginStop: no more connections or input; blocked clients get their
+// null reply (their waits are cancelled) before the loop closes them.
+func (l *loop) beginStop() {
+	for _, fd := range l.lns {
+		l.ctl(syscall.EPOLL_CTL_DEL, fd, 0)
+	}
+	for _, c := range l.conns {
+		if c.waitCancel != nil {
+			close(c.waitCancel)
+			c.waitCancel = nil
+		}
+		l.setEvents(c, l.wantEvents(c))
+	}
+}
+
+func (l *loop) closeIdle() {
+	idle := l.s.cfg.IdleTimeout
+	for _, c := range l.conns {
+		if !c.blocked && l.now.Sub(c.lastActive) > idle {
+			l.closeConn(c)
+		}
+	}
+}
+
+func (l *loop) accept(lfd int) {
+	for {
+		fd, sa, err := syscall.Accept4(lfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+		if err != nil {
+			if err == syscall.EINTR || err == syscall.ECONNABORTED {
+				continue
+			}
+			if err == syscall.EMFILE || err == syscall.ENFILE {
+				l.s.cfg.Logger.Warn("resp accept", "err", err)
+			}
+			return // EAGAIN: another loop took it, or none left
+		}
+		s := l.s
+		s.stats.connections.Add(1)
+		if s.cfg.MaxClients > 0 && s.stats.clients.Load() >= int64(s.cfg.MaxClients) {
+			s.stats.errors[errOther].Add(1)
+			s.stats.rejected.Add(1)
+			syscall.Write(fd, []byte("-ERR max number of clients reached\r\n"))
+			syscall.Close(fd)
+			continue
+		}
+		addr, laddr := "/unixsocket:0", s.cfg.Socket+":0"
+		if _, ok := sa.(*syscall.SockaddrUnix); !ok {
+			syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+			addr = sockaddrString(sa)
+			if lsa, err := syscall.Getsockname(fd); err == nil {
+				laddr = sockaddrString(lsa)
+			}
+		}
+		c := s.newConnFD(fd, addr, laddr)
+		c.l = l
+		c.lastActive = l.now
+		if err := l.ctl(syscall.EPOLL_CTL_ADD, fd, evIn); err != nil {
+			syscall.Close(fd)
+			continue
+		}
+		c.events = evIn
+		l.conns[fd] = c
+		s.mu.Lock()
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.stats.clients.Add(1)
+	}
+}
+
+func sockaddrString(sa syscall.Sockaddr) string {
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return net.IP(a.Addr[:]).String() + ":" + strconv.Itoa(a.Port)
+	case *syscall.SockaddrInet6:
+		return "[" + net.IP(a.Addr[:]).String() + "]:" + strconv.Itoa(a.Port)
+	}
+	return ""
+}
+
+// wantEvents: output pending -> wait to write; blocked or stopping ->
+// nothing (level-triggered input we will not read would spin); else read.
+func (l *loop) wantEvents(c *conn) uint32 {
+	switch {
+	case c.wpos < len(c.w.b):
+		return evOut
+	case c.blocked || l.s.stopping():
+		return 0
+	}
+	return evIn
+}
+
+func (l *loop) setEvents(c *conn, ev uint32) {
+	if c.events != ev && !c.closed {
+		c.events = ev
+		l.ctl(syscall.EPOLL_CTL_MOD, c.fd, ev)
+	}
+}
+
+func (l *loop) onEvent(c *conn, ev uint32) {
+	if ev&(syscall.EPOLLERR|syscall.EPOLLHUP) != 0 && ev&syscall.EPOLLIN == 0 {
+		l.closeConn(c)
+		return
+	}
+	if ev&syscall.EPOLLOUT != 0 {
+		if !l.write(c) || c.closed {
+			return
+		}
+		if c.wpos < len(c.w.b) {
+			return // still waiting for the client to read
+		}
+		if c.closeAfter {
+			l.closeConn(c)
+			return
+		}
+		l.setEvents(c, l.wantEvents(c))
+		l.process(c) // input that arrived meanwhile
+		return
+	}
+	if ev&syscall.EPOLLIN != 0 && !c.blocked && c.wpos == 0 {
+		c.p.makeRoom()
+		n, err := syscall.Read(c.fd, c.p.buf[c.p.w:])
+		if n <= 0 {
+			if err == syscall.EAGAIN || err == syscall.EINTR {
+				return
+			}
+			l.closeConn(c)
+			return
+		}
+		c.p.w += n
+		c.lastActive = l.now
+		l.process(c)
+		return
+	}
+	if ev&(syscall.EPOLLERR|syscall.EPOLLHUP|syscall.EPOLLRDHUP) != 0 && !c.blocked {
+		l.closeConn(c)
+	}
+}
+
+// process runs the complete commands in c's input and sends the replies.
+func (l *loop) process(c *conn) {
+	for !c.blocked && !c.closeAfter {
+		args, perr := c.p.next(c.authed)
+		if perr != "" {
+			c.s.stats.errors[errProtocol].Add(1)
+			c.w.err("ERR " + string(perr))
+			c.closeAfter = true
+			break
+		}
+		if args == nil {
+			break
+		}
+		c.exec(args)
+		if len(c.w.b) >= 64*1024 {
+			if !l.write(c) || c.closed {
+				return
+			}
+			if c.wpos < len(c.w.b) {
+				return // resumed on EPOLLOUT
+			}
+		}
+	}
+	if !l.write(c) || c.closed {
+		return
+	}
+	if c.closeAfter && c.wpos == 0 && len(c.w.b) == 0 {
+		l.closeConn(c)
+	}
+}
+
+// write sends what is buffered; on a full socket it waits for EPOLLOUT
+// (reading nothing meanwhile). False: the connection was closed.
+func (l *loop) write(c *conn) bool {
+	for c.wpos < len(c.w.b) {
+		n, err := syscall.Write(c.fd, c.w.b[c.wpos:])
+		if n > 0 {
+			c.wpos += n
+			continue
+		}
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.EAGAIN {
+			l.setEvents(c, evOut)
+			return true
+		}
+		l.closeConn(c)
+		return false
+	}
+	c.wpos = 0
+	if cap(c.w.b) > readBufRelease {
+		c.w.b = make([]byte, 0, 16*1024)
+	} else {
+		c.w.b = c.w.b[:0]
+	}
+	if c.events == evOut {
+		l.setEvents(c, l.wantEvents(c))
+	}
+	return true
+}
+
+// flushBlocking tries for a moment to send what is left (shutdown).
+func (l *loop) flushBlocking(c *conn) {
+	deadline := time.Now().Add(100 * time.Millisecond)
+	for !c.closed && c.wpos < len(c.w.b) && time.Now().Before(deadline) {
+		if !l.write(c) {
+			return
+		}
+		if c.wpos < len(c.w.b) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+func (l *loop) closeConn(c *conn) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	if c.waitCancel != nil {
+		close(c.waitCancel)
+		c.waitCancel = nil
+	}
+	l.ctl(syscall.EPOLL_CTL_DEL, c.fd, 0)
+	syscall.Close(c.fd)
+	delete(l.conns, c.fd)
+	s := l.s
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.stats.clients.Add(-1)
+}
+
+// block parks c for a blocking command: wait runs on its own goroutine
+// and reply, on the loop, writes its result and resumes c.
+func (c *conn) block(wait func(cancel <-chan struct{}) func()) {
+	l := c.l
+	c.blocked = true
+	cancel := make(chan struct{})
+	c.waitCancel = cancel
+	if l.s.stopping() {
+		close(cancel)
+		c.waitCancel = nil
+	}
+	l.setEvents(c, l.wantEvents(c)) // no input while blocked
+	go func() {
+		reply := wait(cancel)
+		l.post(func() {
+			if c.closed {
+				return
+			}
+			if c.waitCancel == cancel {
+				c.waitCancel = nil
+			}
+			c.blocked = false
+			reply()
+			if c.s.stopping() {
+				l.write(c)
+				return
+			}
+			l.setEvents(c, l.wantEvents(c))
+			l.process(c)
+		})
+	}()
+}
+
+// closeListeners closes the loops' listener fds (Close, after the loops).
+func (s *Server) closeListenerFDs() {
+	for _, fd := range s.lfds {
+		syscall.Close(fd)
+	}
+	s.lfds = nil
+}
+
+func (s *Server) wakeLoops() {
+	for _, l := range s.loops {
+		l.wake()
+	}
+}
