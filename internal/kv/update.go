@@ -51,6 +51,8 @@ func (s *Store) readWithExpiry(key string) (string, int64, bool) {
 // operation on the key. fn runs under the key's bucket lock and may run
 // more than once (when it loses a race with a lock-free writer, or the
 // write must first make room by evicting), so it must be pure and quick.
+// fn must not call the store (its bucket lock is held; xsync's locks are
+// not reentrant). A panic in fn is re-raised after the lock is released.
 // old is safe to keep (a counter's text is a new string). It returns
 // ErrNoMemory when the memory limit refuses a store; the old value stays.
 //
@@ -67,7 +69,16 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 		stable  = key  // the key Compute sees: the slot's own copy once sl is set
 		prepaid int64  // bytes reserved (evicting as needed) outside the lock
 		tick    uint32 // for the new version's access clock
+		caught  any    // a panic of fn, re-raised outside the lock
 	)
+	call := func(old string, exp int64, exists bool) (v string, e int64, op UpdateOp) {
+		defer func() {
+			if r := recover(); r != nil {
+				caught, op = r, UpdateKeep
+			}
+		}()
+		return fn(old, exp, exists)
+	}
 	if _, h := s.find(key, keyHash(key)); h == nil || h == tomb {
 		// Likely absent: bring a slot to insert, or fn would run twice.
 		sl, stable = newSlot(key)
@@ -87,7 +98,7 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 		}
 		s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
 			if !loaded {
-				v, exp, op := fn("", 0, false)
+				v, exp, op := call("", 0, false)
 				if op != UpdateStore || s.pastDeadline(exp) {
 					return cur, xsync.CancelOp // nothing to change
 				}
@@ -128,11 +139,11 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 						text = o.str()
 					}
 				}
-				v, newExp, op := fn(text, exp, live)
+				v, newExp, op := call(text, exp, live)
 				if op == UpdateStore && s.pastDeadline(newExp) {
 					op = UpdateDelete
 				}
-				if op == UpdateKeep {
+				if op == UpdateKeep || caught != nil {
 					s.thaw(key, cur, o, frozenV, frozenN)
 					return cur, xsync.CancelOp
 				}
@@ -174,6 +185,9 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 		if !consumed && prepaid != 0 {
 			s.bytes.Add(-prepaid)
 			prepaid = 0
+		}
+		if caught != nil {
+			panic(caught)
 		}
 		switch {
 		case retry:

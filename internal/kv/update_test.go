@@ -465,3 +465,35 @@ func BenchmarkRandomKey(b *testing.B) {
 		s.RandomKey()
 	}
 }
+
+// A panicking fn does not leave the key's bucket locked or its counter
+// frozen: the panic reaches the caller after the lock is released.
+func TestUpdatePanicReleasesLock(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	s.IncrBy("c", 1)
+	for _, k := range []string{"c", "absent"} {
+		func() {
+			defer func() {
+				if r := recover(); r != "boom" {
+					t.Fatalf("%s: recovered %v", k, r)
+				}
+			}()
+			s.Update(k, func(string, int64, bool) (string, int64, UpdateOp) { panic("boom") })
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if n, err := s.IncrBy("c", 1); n != 2 || err != nil {
+			t.Errorf("counter after a panic: %d %v", n, err)
+		}
+		s.Set("absent", "x", 0)
+		s.Del("c")
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("store stuck after a panic in fn")
+	}
+	checkAccounting(t, s)
+}
