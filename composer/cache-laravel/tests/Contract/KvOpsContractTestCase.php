@@ -20,7 +20,9 @@ use stdClass;
  * store on top of it (SPEC section 6), written once and run against every
  * KvOpsInterface:
  *  - InMemoryKvOpsContractTest: the test double, in `make test` (phpunit);
- *  - testdata/kv-contract: SapiKvOps inside the real server (tests/e2e/contract_test.go).
+ *  - testdata/kv-contract: SapiKvOps inside the real server (tests/e2e/contract_test.go);
+ *  - Resp*KvOpsContractTest: RespKvOps over a real server's [kv.resp], with
+ *    phpredis and with the package's own client (tests/e2e/artisan_test.go).
  * A case that passes on one and fails on the other is drift between the
  * double and the server, which is what this suite exists to catch.
  *

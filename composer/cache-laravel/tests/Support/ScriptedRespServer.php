@@ -29,6 +29,9 @@ final class ScriptedRespServer
     /** @param list<list<string>> $connections */
     public function __construct(array $connections)
     {
+        if (!function_exists('pcntl_fork')) {
+            throw new RuntimeException('the scripted RESP server needs the pcntl extension');
+        }
         $this->dir = sys_get_temp_dir() . '/ephpm-resp-' . bin2hex(random_bytes(6));
         mkdir($this->dir);
         $this->path = $this->dir . '/s.sock';

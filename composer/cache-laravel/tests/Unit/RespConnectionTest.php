@@ -36,6 +36,9 @@ final class RespConnectionTest extends TestCase
 
     private function connect(string $client, array $script, string $query = ''): RespConnection
     {
+        if (!function_exists('pcntl_fork')) {
+            $this->markTestSkipped('the scripted server runs in a child process: needs the pcntl extension (php-cli has it)');
+        }
         if ($client === 'phpredis' && !PhpRedisConnection::available()) {
             $this->markTestSkipped('the redis extension (phpredis) is not loaded');
         }
