@@ -25,9 +25,13 @@
  *    Go as in the server, PHP's own timer being a process-wide SIGPROF
  *    that a Go process cannot host (see sapi.c); counted in the PHP
  *    thread's CPU time, as php-cli counts it (cli.go).
- *  - Not available: -a (needs the readline hooks of the php binary),
- *    -S/-t (the built-in web server: that is `ephpm serve`), and
- *    cli_set_process_title() (ps_title lives in the php binary).
+ *  - -a (interactive shell) works where PHP's readline extension is
+ *    loaded (Debian's, in the quick build): it finds this SAPI's shell
+ *    hooks by the symbol php_cli_get_shell_callbacks, which this binary
+ *    exports (cli.go) as the php binary does.
+ *  - Not available: -S/-t (the built-in web server: that is `ephpm
+ *    serve`), and cli_set_process_title() (ps_title lives in the php
+ *    binary).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -194,6 +198,22 @@ static void print_extensions(void)
 	zend_llist_destroy(&sorted_exts);
 }
 
+/* ---- the interactive shell's hooks (set by ext/readline) ---- */
+
+typedef struct {
+	size_t (*cli_shell_write)(const char *str, size_t str_length);
+	size_t (*cli_shell_ub_write)(const char *str, size_t str_length);
+	int (*cli_shell_run)(void);
+} cli_shell_callbacks_t;
+
+static cli_shell_callbacks_t cli_shell_callbacks = { NULL, NULL, NULL };
+
+/* For php_cli_get_shell_callbacks (cli.go). */
+void *ephpm_cli_shell_callbacks(void)
+{
+	return &cli_shell_callbacks;
+}
+
 /* ---- sapi_module_struct callbacks ---- */
 
 static inline bool sapi_cli_select(php_socket_t fd)
@@ -211,6 +231,9 @@ static inline bool sapi_cli_select(php_socket_t fd)
 static ssize_t sapi_cli_single_write(const char *str, size_t str_length)
 {
 	ssize_t ret;
+	if (cli_shell_callbacks.cli_shell_write) {
+		cli_shell_callbacks.cli_shell_write(str, str_length);
+	}
 	do {
 		ret = write(STDOUT_FILENO, str, str_length);
 	} while (ret <= 0 && (errno == EINTR || (errno == EAGAIN && sapi_cli_select(STDOUT_FILENO))));
@@ -229,6 +252,12 @@ static size_t sapi_cli_ub_write(const char *str, size_t str_length)
 
 	if (!str_length) {
 		return 0;
+	}
+	if (cli_shell_callbacks.cli_shell_ub_write) {
+		size_t ub_wrote = cli_shell_callbacks.cli_shell_ub_write(str, str_length);
+		if (ub_wrote != (size_t)-1) {
+			return ub_wrote;
+		}
 	}
 	while (remaining > 0) {
 		ret = sapi_cli_single_write(ptr, remaining);
@@ -639,8 +668,18 @@ static int do_cli(int argc, char **argv)
 		while ((c = php_getopt(argc, argv, OPTIONS, &php_optarg, &php_optind, 0, 2)) != -1) {
 			switch (c) {
 
-			case 'a': /* interactive mode: needs readline's shell hooks */
-				param_error = "Interactive shell (-a) requires the readline extension.\n";
+			case 'a': /* interactive mode */
+				if (!cli_shell_callbacks.cli_shell_run) {
+					param_error = "Interactive shell (-a) requires the readline extension.\n";
+					break;
+				}
+				if (!interactive) {
+					if (behavior != PHP_MODE_STANDARD) {
+						param_error = param_mode_conflict;
+						break;
+					}
+					interactive = true;
+				}
 				break;
 
 			case 'C': /* don't chdir to the script directory: the default */
@@ -796,6 +835,11 @@ static int do_cli(int argc, char **argv)
 			goto err;
 		}
 
+		if (interactive) {
+			printf("Interactive shell\n\n");
+			fflush(stdout);
+		}
+
 		if (num_repeats > 1) {
 			fprintf(stdout, "Executing for the first time...\n");
 			fflush(stdout);
@@ -826,7 +870,7 @@ do_repeat:
 		} else {
 			/* No file: the script is read from stdin (-R/-F/-r aside). */
 			php_self = "Standard input code";
-			if (behavior < PHP_MODE_CLI_DIRECT) {
+			if (behavior < PHP_MODE_CLI_DIRECT && !interactive) {
 				zend_stream_init_fp(&file_handle, stdin, php_self);
 				file_handle.primary_script = 1;
 			}
@@ -869,7 +913,11 @@ do_repeat:
 			if (script_file) {
 				cli_register_file_handles();
 			}
-			php_execute_script(&file_handle);
+			if (interactive) {
+				EG(exit_status) = cli_shell_callbacks.cli_shell_run();
+			} else {
+				php_execute_script(&file_handle);
+			}
 			break;
 		case PHP_MODE_LINT:
 			if (php_lint_script(&file_handle) == SUCCESS) {

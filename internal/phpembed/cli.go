@@ -85,6 +85,17 @@ func RunCLI(opts CLIOptions) (int, error) {
 	return int(status), nil
 }
 
+// php_cli_get_shell_callbacks is how PHP's readline extension (a shared
+// object, loaded by Debian's php.ini in the quick build) finds the CLI's
+// interactive shell hooks for -a: dlsym(RTLD_DEFAULT, ...), so the symbol
+// must be in the binary's dynamic symbol table, as in the php binary. A C
+// function is not put there by the Go linker; an exported Go one is.
+//
+//export php_cli_get_shell_callbacks
+func php_cli_get_shell_callbacks() unsafe.Pointer {
+	return C.ephpm_cli_shell_callbacks()
+}
+
 // cliIni is the php.ini `ephpm php` reads when neither -c nor -n is given
 // (decided per build in cli_ini_*.go).
 type cliIni struct {

@@ -31,6 +31,9 @@ typedef struct {
  * exit status. Once per process: PHP's module startup cannot run twice. */
 int ephpm_cli_main(int argc, char **argv, const ephpm_cli_opts *opts);
 
+/* The interactive shell's hooks (a cli_shell_callbacks_t, see cli.c). */
+void *ephpm_cli_shell_callbacks(void);
+
 /* CPU time used so far by the thread tid (a pthread_t), in nanoseconds. */
 int64_t ephpm_cli_thread_cpu_ns(uintptr_t tid);
 

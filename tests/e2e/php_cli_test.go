@@ -486,3 +486,21 @@ func TestPHPCLIArtisan(t *testing.T) {
 		}
 	})
 }
+
+// -a: PHP's interactive shell where the readline extension is loaded
+// (Debian's, in the quick build), php's own message where it is not.
+func TestPHPCLIInteractive(t *testing.T) {
+	c := cliRun{dir: t.TempDir()}
+	_, mods, _ := c.php(t, "-m")
+	c.stdin = "$x = 6;\necho $x * 7, \"\\n\";\n"
+	code, out, errOut := c.php(t, "-a")
+	if !strings.Contains(mods, "\nreadline\n") {
+		if code != 1 || !strings.Contains(out, "Interactive shell (-a) requires the readline extension.") {
+			t.Errorf("-a without readline: exit %d, stdout %q", code, out)
+		}
+		return
+	}
+	if code != 0 || !strings.HasPrefix(out, "Interactive shell\n") || !strings.Contains(out, "42\n") {
+		t.Errorf("-a: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
