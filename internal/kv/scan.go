@@ -83,3 +83,10 @@ func (s *Store) refillRandom(p *randomPool) {
 	p.cands = sample
 	p.filledAt = s.now()
 }
+
+func (s *Store) dropRandomPool() {
+	p := &s.randomPool
+	p.mu.Lock()
+	p.cands = nil
+	p.mu.Unlock()
+}

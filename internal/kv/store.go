@@ -799,6 +799,7 @@ func (s *Store) Flush() {
 		s.remove(key, sl, nil, false, nil)
 		return true
 	})
+	s.dropRandomPool() // its candidates would keep the removed slots alive
 }
 
 // SweepExpired removes every expired key now (the background sweeper
