@@ -236,6 +236,9 @@ func serve(cfg *config.Config) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A request parked in ephpm_kv_wait would hold the drain below up to
+	// its timeout: every wait ends (false) as soon as the signal arrives.
+	context.AfterFunc(ctx, rt.EndWaits)
 	serveErr := srv.Serve(ctx, shutdownGrace)
 	if respSrv != nil {
 		respSrv.Close(5 * time.Second)
