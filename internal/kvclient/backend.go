@@ -312,7 +312,7 @@ func (c *Client) takeSpare() (*conn, error) {
 	} else {
 		c.spareMu.Unlock()
 	}
-	return c.dial()
+	return c.dial(false)
 }
 
 func (c *Client) putSpare(cn *conn) {

@@ -64,12 +64,21 @@ type Client struct {
 }
 
 type conn struct {
-	nc net.Conn
+	nc netConn
 	r  *bufio.Reader
 	w  *bufio.Writer
 	// used: a call completed on it, so a clean EOF on it now means the
 	// server dropped an idle connection (worth one redial).
 	used bool
+}
+
+// netConn is what a connection needs of its socket: a net.Conn, or a
+// blockingConn (blocking_linux.go) for the main connection.
+type netConn interface {
+	Read(p []byte) (int, error)
+	Write(p []byte) (int, error)
+	Close() error
+	SetDeadline(t time.Time) error
 }
 
 // New returns a client that connects on its first call. It never fails:
@@ -154,7 +163,7 @@ func (c *Client) doLocked(args []string) (Reply, error) {
 	}
 	for attempt := 0; ; attempt++ {
 		if c.main == nil {
-			cn, err := c.dialLocked()
+			cn, err := c.dialLocked(true)
 			if err != nil {
 				return Reply{}, err
 			}
@@ -177,11 +186,11 @@ func (c *Client) doLocked(args []string) (Reply, error) {
 
 // dialLocked connects and authenticates, or repeats the last dial error
 // during redialPause.
-func (c *Client) dialLocked() (*conn, error) {
+func (c *Client) dialLocked(blocking bool) (*conn, error) {
 	if c.dialErr != nil && time.Now().Before(c.retryAt) {
 		return nil, c.dialErr
 	}
-	cn, err := c.dial()
+	cn, err := c.dial(blocking)
 	if err != nil {
 		c.dialErr, c.retryAt = err, time.Now().Add(redialPause)
 		return nil, err
@@ -190,10 +199,17 @@ func (c *Client) dialLocked() (*conn, error) {
 	return cn, nil
 }
 
-func (c *Client) dial() (*conn, error) {
-	nc, err := net.DialTimeout(c.opts.Network, c.opts.Addr, c.opts.Timeout)
+// dial connects and authenticates; blocking: with a blockingConn (the
+// main connection), else through Go's poller (Wait's connections, which
+// another goroutine must be able to interrupt).
+func (c *Client) dial(blocking bool) (*conn, error) {
+	tc, err := net.DialTimeout(c.opts.Network, c.opts.Addr, c.opts.Timeout)
 	if err != nil {
 		return nil, &UnreachableError{Server: c.opts.String(), Err: err}
+	}
+	var nc netConn = tc
+	if blocking {
+		nc = toBlocking(tc)
 	}
 	cn := &conn{nc: nc, r: bufio.NewReaderSize(nc, 16<<10), w: bufio.NewWriterSize(nc, 16<<10)}
 	if c.opts.Password != "" {
