@@ -343,9 +343,9 @@ type junitSuite struct {
 }
 
 // artisanPHPUnit runs the package's PHPUnit suite, only the classes that
-// match filter, with EPHPM_KV_TEST_URL=url; it returns the report's totals,
-// the exit code and the output.
-func artisanPHPUnit(t *testing.T, url, filter string) (junitSuite, int, string) {
+// match filter, with env (e.g. EPHPM_KV_TEST_URL=...); it returns the
+// report's totals, the exit code and the output.
+func artisanPHPUnit(t *testing.T, env, filter string) (junitSuite, int, string) {
 	t.Helper()
 	phpunit, err := exec.LookPath("phpunit")
 	if err != nil {
@@ -357,7 +357,7 @@ func artisanPHPUnit(t *testing.T, url, filter string) (junitSuite, int, string) 
 	pkg := filepath.Join(repoRoot, "composer", "cache-laravel")
 	cmd := exec.CommandContext(ctx, phpunit, "-c", filepath.Join(pkg, "phpunit.xml.dist"), "--filter", filter, "--log-junit", report)
 	cmd.Dir = pkg
-	cmd.Env = artisanEnv("EPHPM_KV_TEST_URL=" + url)
+	cmd.Env = artisanEnv(env)
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if err != nil {
@@ -401,7 +401,7 @@ func TestPackageContractOverRESP(t *testing.T) {
 	for _, name := range []string{"unix", "tcp"} {
 		url := urls[name]
 		t.Run(name, func(t *testing.T) {
-			sum, code, out := artisanPHPUnit(t, url, respPHPUnitFilter)
+			sum, code, out := artisanPHPUnit(t, "EPHPM_KV_TEST_URL="+url, respPHPUnitFilter)
 			if code != 0 || sum.Failures != 0 || sum.Errors != 0 || sum.Skipped != 0 {
 				t.Fatalf("phpunit exit %d, %+v: every case must run and pass against the server:\n%s", code, sum, out)
 			}
@@ -415,9 +415,20 @@ func TestPackageContractOverRESP(t *testing.T) {
 
 	// The suite really talks to the server: with a wrong password it fails.
 	t.Run("wrong_password_fails", func(t *testing.T) {
-		sum, code, out := artisanPHPUnit(t, "tcp://"+addr+"?password=wrong", `RespStreamKvOpsContractTest::testDel$|RespPhpRedisKvOpsContractTest::testDel$`)
+		sum, code, out := artisanPHPUnit(t, "EPHPM_KV_TEST_URL=tcp://"+addr+"?password=wrong", `RespStreamKvOpsContractTest::testDel$|RespPhpRedisKvOpsContractTest::testDel$`)
 		if code == 0 || sum.Errors+sum.Failures != 2 || !strings.Contains(out, "AUTH refused") {
 			t.Fatalf("phpunit exit %d, %+v with a wrong password, want both cases failing on AUTH:\n%s", code, sum, out)
+		}
+	})
+
+	// A write the full store refuses (the server's -OOM) is false over RESP
+	// too, with both clients, as inside the server.
+	t.Run("memory_limit", func(t *testing.T) {
+		full := filepath.Join(artisanShortDir(t), "kv.sock")
+		start(t, t.TempDir(), fmt.Sprintf("[kv]\nmemory_limit = \"256KB\"\neviction_policy = \"noeviction\"\n[kv.resp]\nsocket = %q\n", full))
+		sum, code, out := artisanPHPUnit(t, "EPHPM_KV_TEST_FULL_URL=unix://"+full, `RespMemoryLimitServerTest`)
+		if code != 0 || sum.Tests != 2 || sum.Failures+sum.Errors+sum.Skipped != 0 {
+			t.Fatalf("phpunit exit %d, %+v: both clients must run and pass:\n%s", code, sum, out)
 		}
 	})
 }

@@ -37,6 +37,15 @@ final class PhpRedisConnection implements RespConnection
         try {
             $reply = $redis->rawCommand(...$args);
         } catch (RedisException $e) {
+            // phpredis throws for error replies other than ERR and a few
+            // more (OOM, NOAUTH, ...), keeping the connection: those are
+            // replies like any other. A lost connection or a timeout leaves
+            // it disconnected.
+            $error = $redis->isConnected() ? $redis->getLastError() : null;
+            if ($error !== null && $error === $e->getMessage()) {
+                $redis->clearLastError();
+                return new RespError(rtrim($error));
+            }
             $this->close();
             throw new KvConnectionException(sprintf('ephpm KV: %s at %s: %s', strtoupper($args[0] ?? ''), $this->url->describe(), $e->getMessage()), 0, $e);
         }

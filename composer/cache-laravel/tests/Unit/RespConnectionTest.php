@@ -50,15 +50,25 @@ final class RespConnectionTest extends TestCase
     /** @dataProvider clients */
     public function testRepliesAndAuth(string $client): void
     {
-        $conn = $this->connect($client, [["+OK\r\n", "\$3\r\nv\0w\r\n", "\$-1\r\n", ":5\r\n", "-ERR no\r\n", "+OK\r\n"]], '?password=pw&username=app');
+        $conn = $this->connect($client, [[
+            "+OK\r\n", "\$3\r\nv\0w\r\n", "\$-1\r\n", ":5\r\n", "-ERR no\r\n",
+            "-OOM command not allowed when used memory > 'maxmemory'.\r\n", "-NOAUTH Authentication required.\r\n", "+OK\r\n",
+        ]], '?password=pw&username=app');
         $this->assertSame("v\0w", $conn->call('GET', "k\0"));
         $this->assertNull($conn->call('GET', 'missing'));
         $this->assertSame(5, $conn->call('INCRBY', 'n', '-3'));
         $err = $conn->call('INCRBY', 'x', '1');
         $this->assertInstanceOf(RespError::class, $err);
         $this->assertSame('ERR no', $err->message);
+        // Error replies of every kind are replies (phpredis throws for those
+        // other than ERR: the adapter turns them back into replies).
+        $this->assertEquals(new RespError("OOM command not allowed when used memory > 'maxmemory'."), $conn->call('SET', 'big', 'v'));
+        $this->assertEquals(new RespError('NOAUTH Authentication required.'), $conn->call('GET', 'k'));
         $this->assertTrue($conn->call('SET', 'a', 'b'), 'the connection stays usable after an error reply');
-        $this->assertSame([['AUTH', 'app', 'pw'], ['GET', "k\0"], ['GET', 'missing'], ['INCRBY', 'n', '-3'], ['INCRBY', 'x', '1'], ['SET', 'a', 'b']], $this->server->commands());
+        $this->assertSame([
+            ['AUTH', 'app', 'pw'], ['GET', "k\0"], ['GET', 'missing'], ['INCRBY', 'n', '-3'], ['INCRBY', 'x', '1'],
+            ['SET', 'big', 'v'], ['GET', 'k'], ['SET', 'a', 'b'],
+        ], $this->server->commands());
     }
 
     /** @dataProvider clients */
