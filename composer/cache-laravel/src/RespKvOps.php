@@ -220,6 +220,7 @@ final class RespKvOps implements KvOpsInterface
     private function unexpected(string $command, mixed $reply): KvConnectionException
     {
         $what = $reply instanceof RespError ? 'error "' . $reply->message . '"' : 'reply ' . get_debug_type($reply);
-        return new KvConnectionException("ephpm KV: unexpected $what to $command");
+        $hint = $reply instanceof RespError && $reply->code() === 'NOAUTH' ? ' (the server has a password: add ?password=... to the URL)' : '';
+        return new KvConnectionException("ephpm KV: unexpected $what to $command from " . $this->conn->describe() . $hint);
     }
 }

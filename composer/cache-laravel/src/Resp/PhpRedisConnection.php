@@ -61,6 +61,11 @@ final class PhpRedisConnection implements RespConnection
         return $reply;
     }
 
+    public function describe(): string
+    {
+        return $this->url->describe();
+    }
+
     public function close(): void
     {
         if ($this->redis !== null) {

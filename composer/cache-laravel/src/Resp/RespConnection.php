@@ -20,6 +20,9 @@ interface RespConnection
      */
     public function call(string ...$args): mixed;
 
+    /** Where it connects, for messages (never the password). */
+    public function describe(): string;
+
     /** Closes the connection; the next call() opens a new one. */
     public function close(): void;
 }

@@ -64,6 +64,11 @@ final class StreamConnection implements RespConnection
         }
     }
 
+    public function describe(): string
+    {
+        return $this->url->describe();
+    }
+
     public function close(): void
     {
         if ($this->stream !== null) {

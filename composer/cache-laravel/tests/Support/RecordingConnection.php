@@ -37,6 +37,11 @@ final class RecordingConnection implements RespConnection
         return array_shift($this->replies);
     }
 
+    public function describe(): string
+    {
+        return 'recording';
+    }
+
     public function close(): void
     {
     }
