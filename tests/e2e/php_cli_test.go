@@ -504,3 +504,55 @@ func TestPHPCLIInteractive(t *testing.T) {
 		t.Errorf("-a: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// Composer (Debian's package, /usr/bin/composer) runs under `ephpm php`,
+// and the scripts of composer.json reach this interpreter again through
+// @php (PHP_BINARY with php's -d options).
+func TestPHPCLIComposer(t *testing.T) {
+	const composer = "/usr/bin/composer"
+	if _, err := os.Stat(composer); err != nil {
+		t.Skip("Debian's composer package is not installed (apt-get install composer)")
+	}
+	dir := cliDir(t, map[string]string{
+		"composer.json": `{
+	"name": "ephpm/cli-test",
+	"autoload": {"psr-4": {"App\\": "src/"}},
+	"scripts": {"post-autoload-dump": ["@php -r \"echo 'script:', PHP_SAPI, ':', PHP_BINARY, PHP_EOL;\""]},
+	"config": {"platform-check": false}
+}`,
+		"src/Hello.php": `<?php namespace App; class Hello { public static function hi() { return "hi from autoload"; } }`,
+	})
+	c := cliRun{dir: dir, env: []string{"COMPOSER_HOME=" + filepath.Join(dir, ".composer"), "COMPOSER_NO_INTERACTION=1"}}
+	code, out, errOut := c.php(t, composer, "install")
+	self, err := filepath.EvalSymlinks(binPath)
+	must(t, err)
+	if code != 0 || !strings.Contains(out+errOut, "script:cli:"+self) {
+		t.Fatalf("composer install: exit %d, stdout %q, stderr %q; want exit 0 and the @php script run by %s", code, out, errOut, self)
+	}
+	code, out, errOut = c.php(t, "-r", `require "vendor/autoload.php"; echo App\Hello::hi();`)
+	if code != 0 || out != "hi from autoload" {
+		t.Errorf("autoload: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// A .phar runs as with php (composer.phar is one): this needs PHP's phar
+// extension in the binary.
+func TestPHPCLIPhar(t *testing.T) {
+	dir := cliDir(t, map[string]string{
+		"src/main.php":     "<?php require __DIR__ . '/lib.php'; echo lib(), ' ', $argv[1] ?? '', ' ', Phar::running(false) !== '' ? 'in-phar' : 'no-phar';",
+		"src/lib.php":      "<?php function lib() { return 'lib'; }",
+		"build.php":        `<?php $p = new Phar(__DIR__ . '/tool.phar'); $p->buildFromDirectory(__DIR__ . '/src'); $p->setStub("#!/usr/bin/env php\n<?php Phar::mapPhar('tool.phar'); require 'phar://tool.phar/main.php'; __HALT_COMPILER();");`,
+		"nophar-check.php": "<?php echo extension_loaded('phar') ? 'yes' : 'no';",
+	})
+	c := cliRun{dir: dir}
+	if _, has, _ := c.php(t, "nophar-check.php"); has != "yes" {
+		t.Fatalf("this PHP has no phar extension: composer.phar and other .phar tools cannot run (for the single binary: --enable-phar in scripts/build-php-zts.sh)")
+	}
+	if code, out, errOut := c.php(t, "-d", "phar.readonly=0", "build.php"); code != 0 {
+		t.Fatalf("building the phar: exit %d, %s %s", code, out, errOut)
+	}
+	code, out, errOut := c.php(t, "tool.phar", "arg")
+	if code != 0 || out != "lib arg in-phar" {
+		t.Errorf("tool.phar: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
