@@ -16,6 +16,10 @@
 //     bucket lock (xsync Compute).
 //   - A presence filter (filter.go) lets a caller in front of the store
 //     (phpembed's C code) answer a miss without calling in at all.
+//   - Every write then loads one word to learn whether anybody waits for
+//     a key to change (Wait, wait.go); only then does it look further.
+//   - Update (update.go), the read-modify-write the RESP commands are made
+//     of, runs under the bucket lock: one allocation for the new version.
 package kv
 
 import (
