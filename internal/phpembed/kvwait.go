@@ -9,6 +9,7 @@ uintptr_t ephpm_cur_slot(void);
 import "C"
 
 import (
+	"context"
 	"math"
 	"sync"
 	"time"
@@ -30,8 +31,9 @@ func ephpm_go_kv_wait(key *C.char, klen C.size_t, last C.ulonglong, timeoutMs C.
 	if b == nil {
 		return 0
 	}
-	timeout, cancel := waitBounds(int64(timeoutMs))
+	timeout, cancel, release := waitBounds(int64(timeoutMs))
 	v, value, exists, ok := b.Wait(cstr(key, klen), uint64(last), timeout, cancel)
+	release()
 	if !ok {
 		return 0
 	}
@@ -44,8 +46,11 @@ func ephpm_go_kv_wait(key *C.char, klen C.size_t, last C.ulonglong, timeoutMs C.
 
 // waitBounds turns PHP's timeout in milliseconds into the wait's timeout,
 // capped by the execution-time limit of the request running on this PHP
-// thread, and the channel that ends it early (the runtime's shutdown).
-func waitBounds(ms int64) (time.Duration, <-chan struct{}) {
+// thread, and the channel that ends it early: when the server shuts down
+// (EndWaits) or the request's client goes away (a long poll whose browser
+// left must not hold a PHP thread to its timeout). Both are callbacks on
+// contexts, no goroutine per wait. release undoes them.
+func waitBounds(ms int64) (time.Duration, <-chan struct{}, func()) {
 	d := time.Duration(0)
 	if ms > 0 {
 		d = time.Duration(math.MaxInt64)
@@ -55,31 +60,34 @@ func waitBounds(ms int64) (time.Duration, <-chan struct{}) {
 	}
 	w := workerFor(C.ephpm_cur_slot())
 	if w == nil {
-		return d, nil // `ephpm php`: no limit by default, no server shutdown
+		return d, nil, func() {} // `ephpm php`: no limit by default, no server shutdown
 	}
 	w.mu.Lock()
-	limitAt := w.limitAt
+	limitAt, cur := w.limitAt, w.cur
 	w.mu.Unlock()
 	if !limitAt.IsZero() {
 		d = min(d, max(time.Until(limitAt), 0))
 	}
-	return d, kvWaitsEnd
+	if cur == nil || cur.r == nil {
+		return d, kvWaitsEnd.Done(), func() {}
+	}
+	ctx, cancel := context.WithCancel(cur.r.Context())
+	stop := context.AfterFunc(kvWaitsEnd, cancel)
+	return d, ctx.Done(), func() {
+		stop()
+		cancel()
+	}
 }
 
-// kvWaitsEnd is closed by EndWaits: every ephpm_kv_wait running or to come
-// returns false at once.
-var (
-	kvWaitsEnd     = make(chan struct{})
-	kvWaitsEndOnce sync.Once
-)
+// kvWaitsEnd is canceled by EndWaits: every ephpm_kv_wait running or to
+// come returns false at once.
+var kvWaitsEnd, endKVWaits = context.WithCancel(context.Background())
 
 // EndWaits makes every ephpm_kv_wait, running or to come, return false at
 // once. The server calls it when shutdown begins, so that requests parked
 // in a wait finish within the grace period instead of at their timeout;
 // Shutdown calls it too.
-func (rt *Runtime) EndWaits() {
-	kvWaitsEndOnce.Do(func() { close(kvWaitsEnd) })
-}
+func (rt *Runtime) EndWaits() { endKVWaits() }
 
 // warnKVFailure is the OnError of a backend installed by SetKVBackend. It
 // runs on the PHP thread inside the failing call; kvfuncs.c raises the

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -438,6 +439,26 @@ func TestKVClientWaitEndsAtShutdown(t *testing.T) {
 		t.Fatal("the server did not exit")
 	}
 	t.Logf("request ended and server exited %v after SIGTERM", time.Since(start))
+}
+
+// TestKVClientWaitEndsWhenClientLeaves: a long poll whose HTTP client
+// went away stops waiting, freeing its PHP thread (one here) for the next
+// request instead of holding it to the wait's timeout.
+func TestKVClientWaitEndsWhenClientLeaves(t *testing.T) {
+	k := kvcStartSocket(t, "[php]\nworkers = 1\nmax_execution_time = 0\n")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, k.URL+"/wait.php?key=never&last=1&timeout=120000", nil)
+	must(t, err)
+	if resp, err := client.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the wait answered before its client left: %d", resp.StatusCode)
+	}
+	start := time.Now()
+	r := k.get(t, "/wait.php?key=never&last=0&timeout=0")
+	if el := time.Since(start); el > 30*time.Second || !strings.Contains(r.Body, `"version"`) {
+		t.Fatalf("the next request was answered after %v: %d %s", el, r.Status, r.Body)
+	}
 }
 
 // TestKVClientCommands: `ephpm kv` against the TCP listener with its
