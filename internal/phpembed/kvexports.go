@@ -94,7 +94,9 @@ func SetKVStore(s *kv.Store) {
 // A backend that can fail (it has OnError, as *kvclient.Client does) has
 // its failures turned into a PHP warning, once per request (or script):
 // "KV server unreachable: ..." instead of a silent miss. nil uninstalls.
-// Call it before PHP runs, as SetKVStore.
+// Call it before PHP runs, as SetKVStore. Keys and values reach b as
+// strings viewing PHP's memory, valid for the call only: b copies what it
+// keeps (as *kv.Store does; a client writes them to its socket).
 func SetKVBackend(b kv.Backend) {
 	kvFilterMu.Lock()
 	defer kvFilterMu.Unlock()
