@@ -37,6 +37,23 @@ func runPHP(args []string) int {
 		fmt.Fprintln(os.Stderr, "ephpm php:", err)
 		return 1
 	}
+	// A PHP process this one starts through PHP_BINARY (schedule:run's
+	// commands, queue:listen's workers, composer's @php) gets no --config
+	// on its command line: the environment carries it, so that it reaches
+	// the same store.
+	if !configGiven {
+		configPath = os.Getenv(phpConfigEnv)
+		configGiven = configPath != ""
+	}
+	if configGiven {
+		if abs, err := filepath.Abs(configPath); err == nil {
+			configPath = abs
+		}
+		if err := os.Setenv(phpConfigEnv, configPath); err != nil {
+			fmt.Fprintln(os.Stderr, "ephpm php:", err)
+			return 1
+		}
+	}
 	release, err := setupCLIStore(configPath, configGiven)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ephpm php:", err)
@@ -62,6 +79,10 @@ func runPHP(args []string) int {
 	}
 	return status
 }
+
+// phpConfigEnv is --config for `ephpm php` processes started by another
+// one (the environment of a PHP process is its children's).
+const phpConfigEnv = "EPHPM_PHP_CONFIG"
 
 // php's options that take their value as the next argument (a value can
 // also be attached: -dfoo=1, --define=foo=1).

@@ -556,3 +556,21 @@ func TestPHPCLIPhar(t *testing.T) {
 		t.Errorf("tool.phar: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// A PHP process that `ephpm php --config` starts through PHP_BINARY (as
+// schedule:run and queue:listen start theirs) uses the same store: the
+// config travels in the environment.
+func TestPHPCLIConfigReachesChildren(t *testing.T) {
+	k := kvcStartSocket(t, "")
+	c := cliRun{dir: t.TempDir()}
+	child := `var_dump(ephpm_kv_set("cli:child", "from the child"));`
+	code, out, errOut := c.php(t, "--config", k.Config, "-r", `
+passthru(escapeshellarg(PHP_BINARY) . ' -r ' . escapeshellarg($argv[1]), $rc);
+echo "rc=$rc ", ephpm_kv_get("cli:child");`, "--", child)
+	if code != 0 || out != "bool(true)\nrc=0 from the child" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want the child's write read back by the parent", code, out, errOut)
+	}
+	if strings.Contains(errOut, "local to this process") {
+		t.Errorf("a process used a local store: %q", errOut)
+	}
+}
