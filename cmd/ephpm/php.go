@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -139,9 +138,13 @@ func splitConfigArg(args []string) (rest []string, path string, given bool, err 
 	return append(rest, args[i:]...), path, given, nil
 }
 
-// A program name that says "php" (php, php8.2): this binary installed as
-// php through a link, busybox-style.
-var phpProgramName = regexp.MustCompile(`^php[0-9.]*$`)
+// isPHPProgramName tells whether a program name says "php" (php, php8.2):
+// this binary installed as php through a link, busybox-style. (No regexp:
+// compiling one at init costs every start of the binary.)
+func isPHPProgramName(name string) bool {
+	v, ok := strings.CutPrefix(name, "php")
+	return ok && strings.Trim(v, "0123456789.") == ""
+}
 
 // phpInvocation tells whether this process is PHP's command line rather
 // than an ephpm command, and with which arguments: when run through a link
@@ -155,7 +158,7 @@ func phpInvocation(osArgs []string, root *cobra.Command) ([]string, bool) {
 	if len(osArgs) == 0 {
 		return nil, false
 	}
-	if phpProgramName.MatchString(filepath.Base(osArgs[0])) {
+	if isPHPProgramName(filepath.Base(osArgs[0])) {
 		return osArgs[1:], true
 	}
 	if len(osArgs) < 2 {
