@@ -207,6 +207,21 @@ abstract class KvOpsContractTestCase extends TestCase
         $this->assertSame('v', $this->ops->get($this->k('a')));
     }
 
+    public function testHugeTtlsMeanAVeryLongTimeNotAnError(): void
+    {
+        // PHP code passes PHP_INT_MAX for "as long as possible": the write
+        // succeeds and the key lives (the server saturates or caps the TTL).
+        $this->assertTrue($this->ops->set($this->k('set'), 'v', PHP_INT_MAX));
+        $this->assertTrue($this->ops->setnx($this->k('nx'), 'v', PHP_INT_MAX));
+        $this->ops->set($this->k('exp'), 'v');
+        $this->assertTrue($this->ops->expire($this->k('exp'), PHP_INT_MAX));
+        $century = 100 * 365 * 86400;
+        foreach (['set', 'nx', 'exp'] as $name) {
+            $this->assertSame('v', $this->ops->get($this->k($name)), $name);
+            $this->assertGreaterThan($century, $this->ops->ttl($this->k($name)), $name);
+        }
+    }
+
     public function testExpiredKeysAreAbsentEverywhere(): void
     {
         foreach (['get', 'exists', 'ttl', 'pttl', 'del', 'dif', 'setnx', 'incr', 'expire', 'keep'] as $name) {
