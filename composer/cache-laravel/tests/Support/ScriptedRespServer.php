@@ -75,7 +75,7 @@ final class ScriptedRespServer
                     break;
                 }
                 if ($reply === self::HANG) {
-                    sleep(3);
+                    sleep(10);
                     break;
                 }
                 fwrite($conn, $reply);

@@ -150,7 +150,7 @@ final class RespConnectionTest extends TestCase
         } catch (KvConnectionException $e) {
             $this->assertMatchesRegularExpression('/timed out|socket error on read/i', $e->getMessage());
         }
-        $this->assertLessThan(2.5, microtime(true) - $started, 'gave up after the timeout, not when the server closed');
+        $this->assertLessThan(6, microtime(true) - $started, 'gave up after the timeout (0.3 s), not when the server closed (10 s)');
         $this->assertSame([['SET', 'k', 'v'], ['INCR', 'k']], $this->server->commands());
     }
 
