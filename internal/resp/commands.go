@@ -194,9 +194,9 @@ func (c *conn) run(cmd *command, args [][]byte) {
 	case c.inExec || cmd.lock == lockNone:
 		cmd.fn(c, args)
 	case cmd.lock == lockRead:
-		c.s.lock.rlock(c.id)
+		c.s.lock.rlock(c.stripe)
 		cmd.fn(c, args)
-		c.s.lock.runlock(c.id)
+		c.s.lock.runlock(c.stripe)
 	default:
 		c.s.lock.lock()
 		cmd.fn(c, args)

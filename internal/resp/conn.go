@@ -16,6 +16,7 @@ type conn struct {
 	s       *Server
 	nc      net.Conn
 	id      int64
+	stripe  int64 // which reader stripe of the server's lock it takes
 	p       *parser
 	w       writer
 	authed  bool
@@ -79,6 +80,7 @@ func (s *Server) newConnFD(fd int, addr, laddr string) *conn {
 		laddr:   laddr,
 		info:    connInfo{proto: 2, multi: -1},
 	}
+	c.stripe = c.id
 	c.w.proto = 2
 	c.w.b = make([]byte, 0, 16*1024)
 	return c

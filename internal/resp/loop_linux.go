@@ -38,6 +38,7 @@ type loop struct {
 
 	events [256]syscall.EpollEvent
 	done   chan struct{}
+	index  int64 // the reader stripe of the commands it runs
 }
 
 // listenerFD duplicates a listener's socket as a non-blocking fd the
@@ -90,6 +91,9 @@ func (s *Server) startLoops() error {
 	}
 	for i := 0; i < n; i++ {
 		l, err := newLoop(s, lfds)
+		if l != nil {
+			l.index = int64(i)
+		}
 		if err != nil {
 			s.Close(time.Second)
 			return err
@@ -288,6 +292,7 @@ func (l *loop) accept(lfd int) {
 		}
 		c := s.newConnFD(fd, addr, laddr)
 		c.l = l
+		c.stripe = l.index
 		c.lastActive = l.now
 		if err := l.ctl(syscall.EPOLL_CTL_ADD, fd, evIn); err != nil {
 			syscall.Close(fd)
@@ -300,6 +305,31 @@ func (l *loop) accept(lfd int) {
 		s.mu.Unlock()
 		s.stats.clients.Add(1)
 	}
+}
+
+// rawRead and rawWrite skip the runtime's syscall bookkeeping (a few
+// percent of the CPU time under redis-benchmark): on a non-blocking
+// socket they never block.
+func rawRead(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(n), nil
+}
+
+func rawWrite(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(n), nil
 }
 
 func sockaddrString(sa syscall.Sockaddr) string {
@@ -353,7 +383,7 @@ func (l *loop) onEvent(c *conn, ev uint32) {
 	}
 	if ev&syscall.EPOLLIN != 0 && !c.blocked && c.wpos == 0 {
 		c.p.makeRoom()
-		n, err := syscall.Read(c.fd, c.p.buf[c.p.w:])
+		n, err := rawRead(c.fd, c.p.buf[c.p.w:])
 		if n <= 0 {
 			if err == syscall.EAGAIN || err == syscall.EINTR {
 				return
@@ -406,7 +436,7 @@ func (l *loop) process(c *conn) {
 // (reading nothing meanwhile). False: the connection was closed.
 func (l *loop) write(c *conn) bool {
 	for c.wpos < len(c.w.b) {
-		n, err := syscall.Write(c.fd, c.w.b[c.wpos:])
+		n, err := rawWrite(c.fd, c.w.b[c.wpos:])
 		if n > 0 {
 			c.wpos += n
 			continue

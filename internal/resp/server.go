@@ -272,17 +272,18 @@ func (s *Server) stopping() bool {
 }
 
 // stripedLock is a reader-writer lock with one reader lock per stripe, so
-// that the commands of different connections (readers) do not contend on
-// one cache line; a writer (EXEC, MSET, RENAME) takes every stripe.
+// that the commands of different event loops or connections (readers) do
+// not contend on one cache line; a writer (EXEC, MSET, RENAME) takes
+// every stripe.
 type stripedLock struct {
-	stripes [16]struct {
+	stripes [4]struct {
 		sync.RWMutex
 		_ [40]byte
 	}
 }
 
-func (l *stripedLock) rlock(i int64)   { l.stripes[i&15].RLock() }
-func (l *stripedLock) runlock(i int64) { l.stripes[i&15].RUnlock() }
+func (l *stripedLock) rlock(i int64)   { l.stripes[i&3].RLock() }
+func (l *stripedLock) runlock(i int64) { l.stripes[i&3].RUnlock() }
 func (l *stripedLock) lock() {
 	for i := range l.stripes {
 		l.stripes[i].Lock()
