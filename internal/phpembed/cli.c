@@ -1132,6 +1132,38 @@ static int cli_register_builtin_modules_and_opcache(void)
 }
 #endif
 
+/* php-cli's signal dispositions. The Go runtime installs a handler for
+ * nearly every signal, and a handler is not what php-cli has: a signal PHP
+ * would ignore by default (SIGCHLD when a child process ends, SIGWINCH when
+ * the terminal is resized) then cuts a script's sleep()/usleep() short, and
+ * one that would end php (SIGUSR1, SIGALRM, SIGQUIT, ...) is swallowed or
+ * turned into a Go crash dump. This process runs no Go code that needs
+ * them, so they get their defaults back; SIGPIPE is ignored, as php-cli
+ * does (its children inherit that). Kept for Go: SIGURG (goroutine
+ * preemption), SIGPROF (restored around PHP's timer, see above) and the
+ * synchronous signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP), which
+ * turn a fault in Go code into a panic. */
+static void cli_signal_dispositions(void)
+{
+	static const int dfl[] = {
+		SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD,
+		SIGWINCH, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGIO, SIGPWR, SIGABRT, SIGSYS,
+	};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_DFL;
+	for (size_t i = 0; i < sizeof(dfl) / sizeof(dfl[0]); i++) {
+		sigaction(dfl[i], &sa, NULL);
+	}
+	/* Real-time signals, minus those glibc reserves for itself. */
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) {
+		sigaction(sig, &sa, NULL);
+	}
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 int ephpm_cli_main(int argc, char **argv, const ephpm_cli_opts *opts)
 {
 	int c;
@@ -1145,6 +1177,7 @@ int ephpm_cli_main(int argc, char **argv, const ephpm_cli_opts *opts)
 	int scan_dir_env_set = 0;
 
 	cli_opts = opts;
+	cli_signal_dispositions();
 	cli_sapi_module.additional_functions = additional_functions;
 #ifdef EPHPM_STATIC_OPCACHE
 	php_register_internal_extensions_func = cli_register_builtin_modules_and_opcache;

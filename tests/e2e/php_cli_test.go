@@ -12,11 +12,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -572,5 +574,43 @@ echo "rc=$rc ", ephpm_kv_get("cli:child");`, "--", child)
 	}
 	if strings.Contains(errOut, "local to this process") {
 		t.Errorf("a process used a local store: %q", errOut)
+	}
+}
+
+// Signals are php-cli's: a child process ending does not cut sleep()
+// short, and SIGINT, SIGTERM, SIGUSR1 end the process by that signal.
+func TestPHPCLISignals(t *testing.T) {
+	c := cliRun{dir: t.TempDir()}
+	code, out, errOut := c.php(t, "-r", `
+$p = proc_open("sleep 0.2", [], $pipes);
+$t = microtime(true);
+$left = sleep(2);
+echo $left, " ", microtime(true) - $t >= 1.9 ? "slept" : "cut short";
+proc_close($p);`)
+	if code != 0 || out != "0 slept" {
+		t.Errorf("sleep(2) while a child exits: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1} {
+		cmd := exec.Command(binPath, "php", "-r", `echo "ready\n"; sleep(30); echo "not killed";`)
+		stdout, err := cmd.StdoutPipe()
+		must(t, err)
+		must(t, cmd.Start())
+		buf := make([]byte, 6)
+		if _, err := io.ReadFull(stdout, buf); err != nil || string(buf) != "ready\n" {
+			cmd.Process.Kill()
+			t.Fatalf("%v: script did not start: %q %v", sig, buf, err)
+		}
+		must(t, cmd.Process.Signal(sig))
+		rest, _ := io.ReadAll(stdout)
+		err = cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Errorf("%v: wait: %v, output %q", sig, err, rest)
+			continue
+		}
+		ws := ee.Sys().(syscall.WaitStatus)
+		if !ws.Signaled() || ws.Signal() != sig || len(rest) != 0 {
+			t.Errorf("%v: exit status %v, output %q; want killed by %v, as php is", sig, ws, rest, sig)
+		}
 	}
 }
