@@ -162,6 +162,11 @@ func newConfigCmd() *cobra.Command {
 
 func serve(cfg *config.Config) error {
 	logger := server.NewLogger(cfg.Server.Logging.Level, os.Stderr)
+	// Catch SIGINT/SIGTERM before anything listens: a signal that comes
+	// right after the "listening" line must still stop the server
+	// cleanly (the RESP socket file removed), not kill it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 
 	store, err := kv.New(kv.Options{
 		MemoryLimit:  int64(cfg.KV.MemoryLimit),
@@ -234,15 +239,15 @@ func serve(cfg *config.Config) error {
 		"mode", cfg.PHP.Mode,
 		"gomaxprocs", runtime.GOMAXPROCS(0))
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	// A request parked in ephpm_kv_wait would hold the drain below up to
 	// its timeout: every wait ends (false) as soon as the signal arrives.
 	context.AfterFunc(ctx, rt.EndWaits)
-	serveErr := srv.Serve(ctx, shutdownGrace)
 	if respSrv != nil {
-		respSrv.Close(5 * time.Second)
+		// RESP clients get no more service once the signal came: their
+		// commands finish, an EPHPM.WAIT ends with null at once.
+		context.AfterFunc(ctx, func() { respSrv.Close(5 * time.Second) })
 	}
+	serveErr := srv.Serve(ctx, shutdownGrace)
 	if err := rt.Shutdown(shutdownGrace); err != nil {
 		logger.Warn("PHP shutdown", "err", err)
 	}

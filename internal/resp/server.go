@@ -46,6 +46,8 @@ type Server struct {
 	quit  chan struct{}
 	wg    sync.WaitGroup
 
+	closeOnce sync.Once
+
 	tcp, unix net.Listener
 	lfds      []int   // the listeners' fds the event loops accept on
 	loops     []*loop // event loops (none in goroutine mode)
@@ -226,12 +228,12 @@ func (s *Server) dropConn(c *conn) {
 // the command it runs (an EPHPM.WAIT ends with null at once), sends its
 // replies and is closed; the socket file is removed. It waits at most
 // grace for that before closing the remaining connections.
+// Calls after the first (also concurrent ones) wait for it to finish.
 func (s *Server) Close(grace time.Duration) {
-	select {
-	case <-s.quit:
-		return
-	default:
-	}
+	s.closeOnce.Do(func() { s.close(grace) })
+}
+
+func (s *Server) close(grace time.Duration) {
 	s.grace = grace
 	close(s.quit)
 	s.closeListeners()
