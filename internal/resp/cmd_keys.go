@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"hash/maphash"
 	"math"
+	"sort"
 	"strconv"
 )
 
@@ -213,6 +214,14 @@ func (h *scanHeap) Pop() any {
 // with the smallest hashes at or past the cursor (and every key sharing
 // the last hash), so a key that is present for the whole scan is
 // returned at least once, whatever is added or removed meanwhile.
+//
+// SCAN 0 takes a sorted snapshot of the keys' hashes for the connection,
+// and later calls read their page from it by binary search instead of
+// walking the whole store each time. That keeps the guarantee: a key
+// present for a whole scan was present at its SCAN 0, so it is in the
+// snapshot (keys added later may be missed, keys deleted since may be
+// returned: Redis allows both). A cursor this connection's snapshot
+// cannot serve (another connection's) walks the store.
 func cmdScan(c *conn, args [][]byte) {
 	cursor, err := strconv.ParseUint(str(args[1]), 10, 64)
 	if err != nil {
@@ -251,10 +260,56 @@ func cmdScan(c *conn, args [][]byte) {
 			return
 		}
 	}
+	if cursor == 0 {
+		c.scanSnap = c.scanSnap[:0]
+		c.s.store.Range(func(key string, _ int64) bool {
+			c.scanSnap = append(c.scanSnap, scanItem{scanHash(key), key})
+			return true
+		})
+		sort.Slice(c.scanSnap, func(i, j int) bool { return c.scanSnap[i].h < c.scanSnap[j].h })
+		c.scanValid = true
+	}
+	var page []scanItem
+	if c.scanValid {
+		snap := c.scanSnap
+		i := sort.Search(len(snap), func(i int) bool { return snap[i].h >= cursor })
+		end := i + int(min(count, int64(len(snap)-i)))
+		for end < len(snap) && end > i && snap[end].h == snap[end-1].h {
+			end++ // never split the keys of one hash
+		}
+		page = snap[i:end]
+	} else {
+		page = scanWalk(c.s.store, cursor, count)
+	}
+	next := uint64(0)
+	if int64(len(page)) >= count && len(page) > 0 {
+		if last := page[len(page)-1].h; last != math.MaxUint64 {
+			next = last + 1
+		}
+	}
+	if c.scanValid && next == 0 {
+		c.scanSnap, c.scanValid = nil, false
+	}
+	keys := make([]string, 0, len(page))
+	for _, it := range page {
+		if typeOK && (!hasPattern || globMatch(pattern, it.key)) {
+			keys = append(keys, it.key)
+		}
+	}
+	c.w.array(2)
+	c.w.bulk(strconv.FormatUint(next, 10))
+	c.w.array(len(keys))
+	for _, k := range keys {
+		c.w.bulk(k)
+	}
+}
+
+// scanWalk finds the page of a cursor by walking the whole store: the
+// count smallest hashes at or past cursor (a max-heap of them).
+func scanWalk(st Store, cursor uint64, count int64) []scanItem {
 	h := make(scanHeap, 0, min(count, 1024)+1)
-	var boundary uint64
 	var group []scanItem
-	c.s.store.Range(func(key string, _ int64) bool {
+	st.Range(func(key string, _ int64) bool {
 		kh := scanHash(key)
 		if kh < cursor {
 			return true
@@ -281,25 +336,8 @@ func cmdScan(c *conn, args [][]byte) {
 		}
 		return true
 	})
-	next := uint64(0)
-	if len(h) > 0 && int64(len(h)) >= count {
-		boundary = h[0].h
-		if boundary != math.MaxUint64 {
-			next = boundary + 1
-		}
-	}
-	keys := make([]string, 0, len(h))
-	for _, it := range h {
-		if typeOK && (!hasPattern || globMatch(pattern, it.key)) {
-			keys = append(keys, it.key)
-		}
-	}
-	c.w.array(2)
-	c.w.bulk(strconv.FormatUint(next, 10))
-	c.w.array(len(keys))
-	for _, k := range keys {
-		c.w.bulk(k)
-	}
+	sort.Slice(h, func(i, j int) bool { return h[i].h < h[j].h })
+	return h
 }
 
 func cmdRandomKey(c *conn, args [][]byte) {
@@ -353,7 +391,17 @@ func (c *conn) rename(args [][]byte, nx bool) {
 func cmdRename(c *conn, args [][]byte)   { c.rename(args, false) }
 func cmdRenameNX(c *conn, args [][]byte) { c.rename(args, true) }
 
-func cmdDBSize(c *conn, args [][]byte) { c.w.int(c.s.store.Stats().Keys) }
+// cmdDBSize counts the live keys of a small store exactly (an expired
+// key the sweeper has not removed yet is not counted, as after Redis's
+// active expiry); a big one answers the store's O(1) count.
+func cmdDBSize(c *conn, args [][]byte) {
+	n := c.s.store.Stats().Keys
+	if n < 100000 {
+		n = 0
+		c.s.store.Range(func(string, int64) bool { n++; return true })
+	}
+	c.w.int(n)
+}
 
 func cmdFlush(c *conn, args [][]byte) {
 	if len(args) > 2 || (len(args) == 2 && !eqFold(args[1], "async") && !eqFold(args[1], "sync")) {

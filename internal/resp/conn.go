@@ -35,6 +35,9 @@ type conn struct {
 
 	deadline time.Time // read deadline last set (idle timeout)
 
+	scanSnap  []scanItem // SCAN's snapshot of key hashes (cmdScan)
+	scanValid bool
+
 	// Event-loop mode (loop_linux.go); all owned by the loop's goroutine.
 	l          *loop
 	fd         int

@@ -356,10 +356,15 @@ func TestScanSeesEveryKey(t *testing.T) {
 		store.Set("k"+strconv.Itoa(i), "v", 0)
 	}
 	c := dial(t, s)
-	for _, count := range []string{"1", "7", "100", "5000"} {
+	for _, count := range []string{"1", "7", "100", "5000", "3 walk"} {
 		seen := map[string]bool{}
 		cursor := "0"
+		walk := strings.HasSuffix(count, " walk")
+		count = strings.TrimSuffix(count, " walk")
 		for rounds := 0; ; rounds++ {
+			if walk && rounds > 0 {
+				c = dial(t, s) // a cursor another connection started: no snapshot here
+			}
 			// Keys come and go during the scan; the 1000 stay.
 			store.Set("tmp"+strconv.Itoa(rounds), "x", 0)
 			store.Del("tmp" + strconv.Itoa(rounds-3))
