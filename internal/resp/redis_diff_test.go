@@ -100,6 +100,16 @@ var diffCases = [][][]string{
 		{"CLIENT", "SETNAME", ""}, {"CLIENT", "GETNAME"}, {"CONFIG", "GET", "maxmemory-policy"}, {"CONFIG", "GET"}, {"CONFIG", "FOO"}, {"COMMAND", "FOO"},
 		{"HELLO", "4"}, {"HELLO", "x"}, {"HELLO", "2", "FOO"}, {"HELLO", "3", "SETNAME", "a b"}, {"HELLO", "2", "AUTH", "bob", "pw"}, {"INFO", "nosuchsection"},
 		{"COMMAND", "INFO", "nosuch"}, {"COMMAND", "DOCS", "nosuch"}},
+	{{"INCR", "c"}, {"APPEND", "c", "5"}, {"GET", "c"}, {"INCR", "c"}, {"INCRBYFLOAT", "c", "0.5"}, {"INCR", "c"}, {"SET", "d", "3.0"}, {"INCR", "d"},
+		{"INCRBYFLOAT", "d", "1"}, {"SET", "e", "10"}, {"EXPIRE", "e", "100"}, {"INCR", "e"}, {"TTL", "e"}, {"SET", "e", "7", "KEEPTTL"}, {"TTL", "e"},
+		{"INCRBY", "e", "3"}, {"PERSIST", "e"}, {"TTL", "e"}, {"GETSET", "e", "1"}, {"INCR", "e"}, {"GETDEL", "e"}, {"INCR", "e"}, {"EXPIRE", "e", "50"},
+		{"RENAME", "e", "f"}, {"TTL", "f"}, {"GET", "f"}, {"SET", "g", "x"}, {"RENAME", "f", "g"}, {"TTL", "g"}, {"GET", "g"}, {"EXISTS", "f"},
+		{"DEL", "g", "g"}, {"MSET", "h", "1", "h", "2"}, {"GET", "h"}, {"MSETNX", "i", "1", "i", "2"}, {"GET", "i"}, {"SET", "", "empty"}, {"GET", ""},
+		{"EXISTS", ""}, {"ECHO", "bin\x00ary\r\n"}, {"SETRANGE", "pad", "3", "ab"}, {"GET", "pad"}, {"SETRANGE", "pad", "1", "Z"}, {"GET", "pad"},
+		{"GETRANGE", "pad", "-100", "100"}, {"GETRANGE", "pad", "2", "2"}, {"STRLEN", "pad"}, {"INCRBYFLOAT", "pad", "1"},
+		{"SET", "big", "9223372036854775806"}, {"INCR", "big"}, {"INCR", "big"}, {"INCRBYFLOAT", "big", "1"}, {"DECRBY", "big", "9223372036854775807"}},
+	{{"MULTI"}, {"EXEC"}, {"MULTI"}, {"PING"}, {"ECHO", "x"}, {"SELECT", "0"}, {"GET", "nokey"}, {"SET", "k", "v", "GET"}, {"EXEC"},
+		{"MULTI"}, {"EXPIRE", "k", "100"}, {"TTL", "k"}, {"PERSIST", "k"}, {"INCR", "k"}, {"EXEC"}},
 	{{"HELLO", "3", "SETNAME", "x"}, {"GET", "nokey"}, {"SET", "k", "v", "NX", "GET"}, {"MGET", "k", "no"}, {"GETDEL", "no"}, {"CLIENT", "GETNAME"},
 		{"CONFIG", "GET", "maxmemory-policy"}, {"MULTI"}, {"GET", "no"}, {"EXEC"}, {"INCRBYFLOAT", "f", "1.5"}, {"HELLO", "2"}, {"GET", "nokey"}},
 }
@@ -133,16 +143,20 @@ func normalize(cmd []string, reply string) string {
 func TestRepliesMatchRedis(t *testing.T) {
 	redisAddr := startRedis(t)
 	s, _ := startServer(t, Config{})
-	for i, seq := range diffCases {
-		ours := dialAddr(t, "tcp", s.Addr().String())
-		theirs := dialAddr(t, "tcp", redisAddr)
-		ours.do("FLUSHALL")
-		theirs.do("FLUSHALL")
-		for _, cmd := range seq {
-			want := normalize(cmd, theirs.do(cmd...))
-			got := normalize(cmd, ours.do(cmd...))
-			if got != want {
-				t.Errorf("case %d %q:\n got %q\nwant %q", i, cmd, got, want)
+	for _, proto := range []string{"2", "3"} {
+		for i, seq := range diffCases {
+			ours := dialAddr(t, "tcp", s.Addr().String())
+			theirs := dialAddr(t, "tcp", redisAddr)
+			ours.do("HELLO", proto)
+			theirs.do("HELLO", proto)
+			ours.do("FLUSHALL")
+			theirs.do("FLUSHALL")
+			for _, cmd := range seq {
+				want := normalize(cmd, theirs.do(cmd...))
+				got := normalize(cmd, ours.do(cmd...))
+				if got != want {
+					t.Errorf("RESP%s case %d %q:\n got %q\nwant %q", proto, i, cmd, got, want)
+				}
 			}
 		}
 	}
