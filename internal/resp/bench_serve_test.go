@@ -2,18 +2,21 @@ package resp
 
 import (
 	"os"
+	"strconv"
 	"testing"
 	"time"
 )
 
 // TestBenchServe serves on $RESP_BENCH_ADDR for $RESP_BENCH_SECS seconds
-// (for profiling under redis-benchmark); skipped otherwise.
+// with $RESP_BENCH_LOOPS event loops (for profiling and tuning under
+// redis-benchmark); skipped otherwise.
 func TestBenchServe(t *testing.T) {
 	addr := os.Getenv("RESP_BENCH_ADDR")
 	if addr == "" {
 		t.Skip("RESP_BENCH_ADDR not set")
 	}
-	startServer(t, Config{Listen: addr})
+	loops, _ := strconv.Atoi(os.Getenv("RESP_BENCH_LOOPS"))
+	startServer(t, Config{Listen: addr, Loops: loops})
 	d, _ := time.ParseDuration(os.Getenv("RESP_BENCH_SECS") + "s")
 	time.Sleep(d)
 }

@@ -27,7 +27,7 @@ type Config struct {
 	// Goroutines serves each connection on a goroutine of its own instead
 	// of the event loops (the only way on systems other than Linux).
 	Goroutines bool
-	Loops      int // event loops; 0 = one per core, at most loopsMax
+	Loops      int // event loops; 0 = half the cores (1 .. loopsMax)
 
 	// Reported by INFO and CONFIG GET.
 	MaxMemory       int64
