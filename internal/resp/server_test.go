@@ -15,7 +15,7 @@ import (
 
 // modes runs a test against the event loops and the goroutine server.
 func modes(t *testing.T, fn func(t *testing.T, cfg Config)) {
-	t.Run("loops", func(t *testing.T) { fn(t, Config{}) })
+	t.Run("loops", func(t *testing.T) { fn(t, Config{Loops: 2}) }) // two: commands of different loops interleave
 	t.Run("goroutines", func(t *testing.T) { fn(t, Config{Goroutines: true}) })
 }
 
