@@ -38,3 +38,13 @@ for want in '"zts":1' '"opcache":true' '"kv":true' '"mb":true' '"dom":true' '"pd
   case "$out" in *"$want"*) ;; *) echo "check-standalone: missing $want"; cat "$root/log"; exit 1 ;; esac
 done
 echo "check-standalone: $bin serves PHP in a chroot with no PHP installed (only: $(ldd "$bin" | awk '{print $1}' | tr '\n' ' '))"
+
+# The same binary is the machine's php: `ephpm php` in the chroot, with
+# what artisan and composer.phar need.
+cli=$($SUDO chroot "$root" /ephpm php -r 'echo json_encode(["sapi" => PHP_SAPI, "phar" => extension_loaded("phar"),
+    "mysql" => in_array("mysql", PDO::getAvailableDrivers(), true), "iconv" => function_exists("iconv"),
+    "kv" => ephpm_kv_set("k", "v") && ephpm_kv_get("k") === "v"]);' 2>"$root/cli.err") || true
+echo "check-standalone: ephpm php: $cli"
+for want in '"sapi":"cli"' '"phar":true' '"mysql":true' '"iconv":true' '"kv":true'; do
+  case "$cli" in *"$want"*) ;; *) echo "check-standalone: ephpm php: missing $want"; cat "$root/cli.err"; exit 1 ;; esac
+done
