@@ -10,7 +10,7 @@ packages=(
   libphp8.2-embed php8.2-dev php8.2-cli
   php8.2-mbstring php8.2-xml php8.2-sqlite3 php8.2-curl
   php-laravel-framework phpunit
-  redis-server redis-tools php8.2-redis
+  redis-server redis-tools php8.2-redis composer
 )
 if [ "${EPHPM_BENCH_DEPS:-0}" = 1 ]; then
   packages+=(php8.2-apcu nginx php8.2-fpm wrk hyperfine)

@@ -1,11 +1,11 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,16 +73,14 @@ func cpuTicks(t *testing.T, s *server) int {
 	return u + k
 }
 
-func TestZTSCPUBoundRequestsScaleWithThreads(t *testing.T) {
-	if runtime.NumCPU() < 2 {
-		t.Skip("needs two CPUs")
-	}
+func TestZTSCPUBoundRequestsRunInParallel(t *testing.T) {
 	const reqs = 8
-	path := func(int) string { return "/threads.php?op=cpu&n=8000000" }
-	// How many cores the server kept busy while CPU-bound requests ran:
-	// PHP running one request at a time can never use more than one,
-	// whatever else the machine does; two PHP threads use about two.
-	cores := func(workers int) float64 {
+	path := func(int) string { return "/threads.php?op=cpu&n=4000000" }
+	// The most CPU-bound requests inside PHP at one moment, as the
+	// requests themselves counted it in the KV store: one PHP thread can
+	// never overlap two, two threads overlap whenever requests queue, on
+	// a quiet or a busy machine. CPU use is only logged.
+	mostInside := func(workers int) int {
 		s := start(t, fixtureRoot(t), fmt.Sprintf("[php]\nworkers = %d\n", workers))
 		defer s.Stop()
 		requireZTS(t, s)
@@ -90,25 +88,26 @@ func TestZTSCPUBoundRequestsScaleWithThreads(t *testing.T) {
 		before := cpuTicks(t, s)
 		took, rs := parallelGets(t, s, reqs, path)
 		used := time.Duration(cpuTicks(t, s)-before) * 10 * time.Millisecond
+		most := 0
 		for _, r := range rs {
 			expectStatus(t, r, 200, "cpu")
+			var out struct {
+				MostInside int `json:"most_inside"`
+			}
+			if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+				t.Fatalf("cpu: %v in %q", err, r.Body)
+			}
+			most = max(most, out.MostInside)
 		}
-		c := float64(used) / float64(took)
-		t.Logf("workers = %d: %d CPU-bound requests took %v, %v of CPU: %.2f cores", workers, reqs, took, used, c)
-		return c
+		t.Logf("workers = %d: %d CPU-bound requests took %v, %v of CPU (%.2f cores); at most %d inside PHP at once",
+			workers, reqs, took, used, float64(used)/float64(took), most)
+		return most
 	}
-	one := cores(1)
-	if one > 1.2 {
-		t.Errorf("one PHP thread kept %.2f cores busy; the measure is off", one)
+	if got := mostInside(1); got != 1 {
+		t.Errorf("one PHP thread: at most %d requests inside PHP at once, want 1", got)
 	}
-	// Other processes on the machine can take a core away for a while:
-	// the best of three tries counts.
-	two := 0.0
-	for try := 0; try < 3 && two < 1.3; try++ {
-		two = max(two, cores(2))
-	}
-	if two < 1.3 {
-		t.Errorf("two PHP threads kept only %.2f cores busy with %d CPU-bound requests; want close to 2", two, reqs)
+	if got := mostInside(2); got != 2 {
+		t.Errorf("two PHP threads: at most %d CPU-bound requests inside PHP at once, want 2", got)
 	}
 }
 

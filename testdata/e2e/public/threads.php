@@ -5,14 +5,23 @@ header('Content-Type: application/json');
 $op = $_GET['op'] ?? 'cpu';
 switch ($op) {
     case 'cpu':
-        // Pure CPU: no I/O, no KV, so only the number of PHP threads
-        // decides how many of these run at once.
+        // CPU work, no I/O, so only the number of PHP threads decides how
+        // many of these run at once. Each counts itself in while it runs
+        // and reports the most requests it saw inside at one moment: the
+        // overlap itself, whatever the cores are doing (a busy machine
+        // time-slices two threads; one thread never overlaps).
         $n = (int)($_GET['n'] ?? 2000000);
+        $gauge = $_GET['gauge'] ?? 'cpu:inside';
+        $most = ephpm_kv_incr($gauge);
         $x = 0;
         for ($i = 0; $i < $n; $i++) {
             $x = ($x * 31 + $i) % 1000003;
+            if ($i % 50000 == 0) {
+                $most = max($most, (int)ephpm_kv_get($gauge));
+            }
         }
-        echo json_encode(['result' => $x]);
+        ephpm_kv_decr($gauge);
+        echo json_encode(['result' => $x, 'most_inside' => $most]);
         break;
     case 'incr_loop':
         // Many increments in one request, so that requests on different
