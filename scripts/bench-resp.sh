@@ -70,10 +70,14 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo "== ephpm php -r vs php -r (wall time, 40 runs each, interleaved)"
-python3 - "$BIN" >"$TMP/cli.txt" <<'PY'
+STATIC=${EPHPM_STATIC_BIN:-bin/ephpm-static}
+[ -x "$STATIC" ] || STATIC=""
+python3 - "$BIN" "$STATIC" >"$TMP/cli.txt" <<'PY'
 import subprocess, sys, time, statistics
-binp = sys.argv[1]
+binp, static = sys.argv[1], sys.argv[2]
 cmds = {"ephpm php": [binp, "php", "-r", "echo 1;"], "php": ["php", "-r", "echo 1;"]}
+if static:
+    cmds["ephpm-static php"] = [static, "php", "-r", "echo 1;"]
 times = {k: [] for k in cmds}
 for _ in range(40):
     for k, c in cmds.items():
@@ -121,9 +125,14 @@ cli = dict((l.split("\t")[0], l.split("\t")[1:]) for l in open(sys.argv[2]).read
 e, p = float(cli["ephpm php"][0]), float(cli["php"][0])
 print("| command | median wall ms | best ms |")
 print("|---|---|---|")
-print(f"| `ephpm php -r 'echo 1;'` | {e:.2f} | {float(cli['ephpm php'][1]):.2f} |")
-print(f"| `php -r 'echo 1;'` (Debian) | {p:.2f} | {float(cli['php'][1]):.2f} |")
-print(f"| ratio (target <= 1.2) | {e/p:.2f} | |")
+print(f"| `php -r 'echo 1;'` (Debian's php-cli) | {p:.2f} | {float(cli['php'][1]):.2f} |")
+print(f"| `ephpm php -r 'echo 1;'` (quick build, Debian's libphp.so) | {e:.2f} | {float(cli['ephpm php'][1]):.2f} |")
+if "ephpm-static php" in cli:
+    st = float(cli["ephpm-static php"][0])
+    print(f"| `ephpm-static php -r 'echo 1;'` (single binary) | {st:.2f} | {float(cli['ephpm-static php'][1]):.2f} |")
+print(f"| ratio quick build / php (target <= 1.2) | {e/p:.2f} | |")
+if "ephpm-static php" in cli:
+    print(f"| ratio single binary / php (target <= 1.2) | {st/p:.2f} | |")
 print()
 print(open(sys.argv[3]).read().strip())
 PY
