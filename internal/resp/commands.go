@@ -116,22 +116,14 @@ var ephpmCommands = []*cmdMeta{
 }
 
 // lookup finds a command by name, case-insensitively, without allocating.
-func lookup(name []byte) *command {
-	if len(name) > 32 {
-		return nil
-	}
-	var buf [32]byte
-	low := buf[:len(name)]
-	for i, b := range name {
-		if b >= 'A' && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		low[i] = b
-	}
-	return commands[string(low)]
-}
+func lookup(name []byte) *command { return lookupIn(commands, name) }
 
-func lowerSub(cmd *command, name []byte) *command {
+// lowerSub finds a subcommand of cmd by name, as lookup does.
+func lowerSub(cmd *command, name []byte) *command { return lookupIn(cmd.subs, name) }
+
+// lookupIn lowers name into a stack buffer and looks it up in m; the
+// m[string(low)] conversion does not allocate.
+func lookupIn(m map[string]*command, name []byte) *command {
 	if len(name) > 32 {
 		return nil
 	}
@@ -143,7 +135,7 @@ func lowerSub(cmd *command, name []byte) *command {
 		}
 		low[i] = b
 	}
-	return cmd.subs[string(low)]
+	return m[string(low)]
 }
 
 // exec runs one command as Redis's processCommand does: look it up, check
