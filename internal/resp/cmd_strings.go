@@ -86,24 +86,26 @@ func parseSetOpts(args [][]byte, getex bool) (flags int, expArg []byte, ok bool)
 			flags |= optKeepTTL
 		case getex && eqFold(a, "persist") && flags&(optExpire|optKeepTTL) == 0:
 			flags |= optPersist
-		case eqFold(a, "ex") && flags&(optKeepTTL|optPersist|optPX|optEXAT|optPXAT) == 0 && next:
-			flags |= optEX
-			j++
-			expArg = args[j]
-		case eqFold(a, "px") && flags&(optKeepTTL|optPersist|optEX|optEXAT|optPXAT) == 0 && next:
-			flags |= optPX
-			j++
-			expArg = args[j]
-		case eqFold(a, "exat") && flags&(optKeepTTL|optPersist|optEX|optPX|optPXAT) == 0 && next:
-			flags |= optEXAT
-			j++
-			expArg = args[j]
-		case eqFold(a, "pxat") && flags&(optKeepTTL|optPersist|optEX|optPX|optEXAT) == 0 && next:
-			flags |= optPXAT
-			j++
-			expArg = args[j]
 		default:
-			return 0, nil, false
+			// EX, PX, EXAT or PXAT with its argument: one kind only, which
+			// may repeat (the last wins), and not with KEEPTTL or PERSIST.
+			var opt int
+			switch {
+			case eqFold(a, "ex"):
+				opt = optEX
+			case eqFold(a, "px"):
+				opt = optPX
+			case eqFold(a, "exat"):
+				opt = optEXAT
+			case eqFold(a, "pxat"):
+				opt = optPXAT
+			}
+			if opt == 0 || flags&(optKeepTTL|optPersist|optExpire&^opt) != 0 || !next {
+				return 0, nil, false
+			}
+			flags |= opt
+			j++
+			expArg = args[j]
 		}
 	}
 	return flags, expArg, true
