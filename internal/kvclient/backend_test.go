@@ -119,22 +119,23 @@ func scenario(b kv.Backend, p string) []string {
 	return out
 }
 
-// TestSameResultsAsTheStore: every result of the client against a real
-// Redis (the standard commands) equals the in-process store's.
-func TestSameResultsAsTheStore(t *testing.T) {
-	rs := startRedis(t, "")
+// sameAsStore runs run on a fresh in-process store, then through a client
+// with each of opts: every result must equal the store's, and no client
+// may report an error.
+func sameAsStore(t *testing.T, run func(b kv.Backend) []string, opts ...Options) {
+	t.Helper()
 	store, err := kv.New(kv.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	want := scenario(store, "k:")
-	for _, o := range []Options{rs.unix(""), rs.tcp("")} {
+	want := run(store)
+	for _, o := range opts {
 		t.Run(o.Network, func(t *testing.T) {
 			c := New(o)
 			defer c.Close()
 			e := watch(c)
-			got := scenario(c, "k:")
+			got := run(c)
 			if len(got) != len(want) {
 				t.Fatalf("%d results, want %d", len(got), len(want))
 			}
@@ -148,6 +149,13 @@ func TestSameResultsAsTheStore(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSameResultsAsTheStore: every result of the client against a real
+// Redis (the standard commands) equals the in-process store's.
+func TestSameResultsAsTheStore(t *testing.T) {
+	rs := startRedis(t, "")
+	sameAsStore(t, func(b kv.Backend) []string { return scenario(b, "k:") }, rs.unix(""), rs.tcp(""))
 }
 
 // TestPassword: AUTH is sent when a password is set; a wrong or missing

@@ -83,31 +83,9 @@ func ours(b kv.Backend, p string) []string {
 // ours included, gives what the in-process store gives.
 func TestEphpmServerSameResults(t *testing.T) {
 	e := startEphpm(t, "pw")
-	ref, err := kv.New(kv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close()
-	want := append(scenario(ref, "k:"), ours(ref, "k:")...)
-	for _, o := range []Options{e.unix("pw"), e.tcp("pw")} {
-		t.Run(o.Network, func(t *testing.T) {
-			c := New(o)
-			defer c.Close()
-			errs := watch(c)
-			got := append(scenario(c, "k:"), ours(c, "k:")...)
-			if len(got) != len(want) {
-				t.Fatalf("%d results, want %d", len(got), len(want))
-			}
-			for i := range want {
-				if got[i] != want[i] {
-					t.Errorf("client: %s\n store: %s", got[i], want[i])
-				}
-			}
-			if len(errs.list) != 0 {
-				t.Errorf("errors reported: %v", errs.list)
-			}
-		})
-	}
+	sameAsStore(t, func(b kv.Backend) []string {
+		return append(scenario(b, "k:"), ours(b, "k:")...)
+	}, e.unix("pw"), e.tcp("pw"))
 }
 
 // TestWait: EPHPM.WAIT through the client, woken by a write of another
