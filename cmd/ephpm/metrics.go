@@ -77,19 +77,19 @@ func addRESPMetrics(reg *metrics.Registry, rs *resp.Stats) {
 	reg.Add("ephpm_resp_connected_clients", metrics.Gauge, "RESP clients connected now.", func() float64 { return float64(rs.Clients) })
 	reg.Add("ephpm_resp_connections_total", metrics.Counter, "RESP connections accepted (refused ones included).", func() float64 { return float64(rs.Connections) })
 	reg.Add("ephpm_resp_rejected_connections_total", metrics.Counter, "RESP connections refused by max_clients.", func() float64 { return float64(rs.Rejected) })
-	names := resp.CommandNames()
-	reg.AddSamples("ephpm_resp_commands_total", metrics.Counter, "RESP commands run, by command (\"unknown\" for names we do not serve).", func() []metrics.Sample {
-		out := make([]metrics.Sample, 0, len(names))
-		for _, n := range names {
-			out = append(out, metrics.Sample{Labels: `command="` + n + `"`, Value: float64(rs.Commands[n])})
-		}
-		return out
-	})
-	kinds := resp.ErrorKinds()
-	reg.AddSamples("ephpm_resp_errors_total", metrics.Counter, "RESP error replies, by kind.", func() []metrics.Sample {
-		out := make([]metrics.Sample, 0, len(kinds))
-		for _, k := range kinds {
-			out = append(out, metrics.Sample{Labels: `kind="` + k + `"`, Value: float64(rs.Errors[k])})
+	addLabelled(reg, "ephpm_resp_commands_total", "RESP commands run, by command (\"unknown\" for names we do not serve).",
+		"command", resp.CommandNames(), &rs.Commands)
+	addLabelled(reg, "ephpm_resp_errors_total", "RESP error replies, by kind.",
+		"kind", resp.ErrorKinds(), &rs.Errors)
+}
+
+// addLabelled adds a counter with one sample per value in values, labelled
+// label="value", read from *counts at each scrape (0 where it has none).
+func addLabelled(reg *metrics.Registry, name, help, label string, values []string, counts *map[string]int64) {
+	reg.AddSamples(name, metrics.Counter, help, func() []metrics.Sample {
+		out := make([]metrics.Sample, 0, len(values))
+		for _, v := range values {
+			out = append(out, metrics.Sample{Labels: label + `="` + v + `"`, Value: float64((*counts)[v])})
 		}
 		return out
 	})
