@@ -8,7 +8,11 @@ package phpembed
 import "C"
 
 import (
+	"fmt"
+	"os"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -33,6 +37,30 @@ type CLIOptions struct {
 // It can run once per process, and not in a process that called Start:
 // PHP's module startup happens once.
 func RunCLI(opts CLIOptions) (int, error) {
+	cmd := parseCLI(opts.Args)
+	name := opts.UsageName
+	if name == "" {
+		name = "php"
+	}
+	switch cmd.action {
+	case cliHelp:
+		printCLIUsage(name)
+		return 0, nil
+	case cliUsageError:
+		fmt.Fprintf(os.Stderr, "%s: unknown option or missing value: %s\n", name, cmd.msg)
+		printCLIUsage(name)
+		return 1, nil
+	case cliServer:
+		fmt.Fprintf(os.Stderr, "%s: the built-in web server (-S) is not available here; use `ephpm serve`\n", name)
+		return 1, nil
+	case cliUnsupported:
+		fmt.Fprintf(os.Stderr, "%s: %s is not supported by ephpm php\n", name, cmd.msg)
+		return 1, nil
+	case cliParamError:
+		os.Stdout.WriteString(cmd.msg)
+		return 1, nil
+	}
+
 	if !started.CompareAndSwap(false, true) {
 		return 0, ErrStarted
 	}
@@ -52,37 +80,190 @@ func RunCLI(opts CLIOptions) (int, error) {
 		allocs = append(allocs, unsafe.Pointer(p))
 		return p
 	}
-	// argv as C's main gets it, NULL-terminated; PHP may write into it
-	// (argv[0] of the script, -H), so it is C memory.
-	argc := len(opts.Args) + 1
-	cargv := (**C.char)(C.malloc(C.size_t(argc+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
-	allocs = append(allocs, unsafe.Pointer(cargv))
-	argv := unsafe.Slice(cargv, argc+1)
-	argv[0] = cstr(opts.UsageName)
-	for i, a := range opts.Args {
-		argv[i+1] = cstr(a)
-	}
-	argv[argc] = nil
-
-	ini := cliIniChoice()
-	var copts C.ephpm_cli_opts
 	optional := func(s string) *C.char {
 		if s == "" {
 			return nil
 		}
 		return cstr(s)
 	}
-	copts.executable = optional(opts.Executable)
-	copts.ini_path = optional(ini.path)
-	copts.ini_scan_dir = optional(ini.scanDir)
-	if ini.ignore {
-		copts.ini_ignore = 1
-	}
-	copts.usage_name = optional(opts.UsageName)
-	copts.ephpm_version = optional(opts.Version)
 
-	status := C.ephpm_cli_main(C.int(argc), cargv, &copts)
-	return int(status), nil
+	// Which php.ini: -c, -n (which wins when both are given), or this
+	// build's choice.
+	var cfg C.ephpm_cli_config
+	ini := cliIniChoice()
+	if cmd.noIni || cmd.iniPath != "" {
+		ini.path, ini.ignore = cmd.iniPath, cmd.noIni
+	}
+	cfg.ini_path = optional(ini.path)
+	cfg.ini_scan_dir = optional(ini.scanDir)
+	if ini.ignore {
+		cfg.ini_ignore = 1
+	}
+	cfg.executable = optional(opts.Executable)
+	cfg.ini_entries = cstr(cliIniEntries(cmd.defines))
+	if cmd.extendedInfo {
+		cfg.extended_info = 1
+	}
+	cfg.ephpm_version = cstr(opts.Version)
+
+	defer C.ephpm_cli_stop()
+	if C.ephpm_cli_start(&cfg) != 0 {
+		return 1, nil
+	}
+	for _, z := range cmd.zendExts {
+		C.ephpm_cli_load_zend_extension(cstr(z))
+	}
+
+	job := C.ephpm_cli_job{script: optional(cmd.script)}
+	switch cmd.action {
+	case cliVersion:
+		printCLIVersion(opts.Version)
+		return 0, nil
+	case cliModules:
+		printCLIModules()
+		return 0, nil
+	case cliIniFiles:
+		printCLIIniFiles(ini)
+		return 0, nil
+	case cliRunScript:
+		job.kind = C.EPHPM_CLI_FILE
+	case cliRunCode:
+		job.kind, job.code = C.EPHPM_CLI_CODE, cstr(cmd.code)
+	case cliLint:
+		job.kind = C.EPHPM_CLI_LINT
+	case cliLines:
+		job.kind = C.EPHPM_CLI_LINES
+		job.code, job.begin, job.end = optional(cmd.code), optional(cmd.begin), optional(cmd.end)
+	case cliShell:
+		if C.ephpm_cli_has_shell() == 0 {
+			os.Stdout.WriteString("Interactive shell (-a) requires the readline extension.\n")
+			return 1, nil
+		}
+		os.Stdout.WriteString("Interactive shell\n\n")
+		job.kind = C.EPHPM_CLI_SHELL
+	case cliInfo:
+		job.kind = C.EPHPM_CLI_INFO
+	case cliModuleInfo:
+		job.kind, job.code = C.EPHPM_CLI_MODULE_INFO, cstr(cmd.code)
+	}
+
+	// $argv as php has it: the script as given (or "Standard input code"),
+	// then its arguments. C memory, NULL-terminated.
+	self := cmd.script
+	if self == "" {
+		self = "Standard input code"
+	}
+	argv := append([]string{self}, cmd.scriptArgs...)
+	cargv := (**C.char)(C.malloc(C.size_t(len(argv)+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	allocs = append(allocs, unsafe.Pointer(cargv))
+	av := unsafe.Slice(cargv, len(argv)+1)
+	for i, a := range argv {
+		av[i] = cstr(a)
+	}
+	av[len(argv)] = nil
+	if cmd.action != cliInfo { // -i: none, as with php
+		job.argc, job.argv = C.int(len(argv)), cargv
+	}
+
+	return int(C.ephpm_cli_run(&job)), nil
+}
+
+// printCLIVersion is -v: php's lines (tools parse the first), then ours.
+func printCLIVersion(ephpmVersion string) {
+	build := "NTS"
+	if C.ephpm_is_zts() != 0 {
+		build = "ZTS"
+	}
+	fmt.Fprintf(os.Stdout, "PHP %s (cli) (built: %s) (%s)\nCopyright (c) The PHP Group\n%s    embedded in ephpm %s (`ephpm php`)\n",
+		PHPVersion(), C.GoString(C.ephpm_cli_build_date()), build,
+		C.GoString(C.ephpm_cli_zend_version()), ephpmVersion)
+}
+
+// printCLIModules is -m: PHP's modules, then the Zend extensions, each
+// list sorted by name (the modules regardless of case), as php lists them.
+func printCLIModules() {
+	names := func(zendExts C.int) []string {
+		p := C.ephpm_cli_module_names(zendExts)
+		defer C.free(unsafe.Pointer(p))
+		return strings.FieldsFunc(C.GoString(p), func(r rune) bool { return r == '\n' })
+	}
+	mods, exts := names(0), names(1)
+	slices.SortStableFunc(mods, func(a, b string) int {
+		return strings.Compare(strings.ToLower(a), strings.ToLower(b))
+	})
+	slices.Sort(exts)
+	var b strings.Builder
+	b.WriteString("[PHP Modules]\n")
+	for _, m := range mods {
+		b.WriteString(m + "\n")
+	}
+	b.WriteString("\n[Zend Modules]\n")
+	for _, e := range exts {
+		b.WriteString(e + "\n")
+	}
+	b.WriteString("\n")
+	os.Stdout.WriteString(b.String())
+}
+
+// printCLIIniFiles is --ini. The directory searched is the one this
+// binary searches (the library's compiled-in one only when it does).
+func printCLIIniFiles(ini cliIni) {
+	state := func(what C.int) string {
+		if p := C.ephpm_cli_ini_state(what); p != nil && *p != 0 {
+			return C.GoString(p)
+		}
+		return "(none)"
+	}
+	searched := state(0)
+	switch {
+	case ini.ignore:
+		searched = "(none)"
+	case ini.path != "":
+		searched = ini.path
+	}
+	fmt.Fprintf(os.Stdout, "Configuration File (php.ini) Path: %s\nLoaded Configuration File:         %s\n"+
+		"Scan for additional .ini files in: %s\nAdditional .ini files parsed:      %s\n",
+		searched, state(1), state(2), state(3))
+}
+
+// printCLIUsage is -h, and what a bad option gets.
+func printCLIUsage(name string) {
+	fmt.Fprintf(os.Stdout, `Usage: %[1]s [--config FILE] [options] [-f] <file> [--] [args...]
+   %[1]s [options] -r <code> [--] [args...]
+   %[1]s [options] [-B <begin_code>] -R <code> [-E <end_code>] [--] [args...]
+   %[1]s [options] [-B <begin_code>] -F <file> [-E <end_code>] [--] [args...]
+   %[1]s [options] -- [args...]
+   %[1]s [options] -a
+
+  --config FILE    ephpm.toml whose [kv.resp] the ephpm_kv_* functions use
+                   (without it they use a store local to this process)
+  -a               Interactive shell (where the readline extension is loaded)
+  -c <path>|<file> Look for php.ini file in this directory, or read this file
+  -n               No configuration (ini) files will be used
+  -d foo[=bar]     Define INI entry foo with value 'bar'
+  -e               Generate extended information for debugger/profiler
+  -f <file>        Parse and execute <file>.
+  -h               This help
+  -i               PHP information
+  -l               Syntax check only (lint)
+  -m               Show compiled in modules
+  -r <code>        Run PHP <code> without using script tags <?..?>
+  -B <begin_code>  Run PHP <begin_code> before processing input lines
+  -R <code>        Run PHP <code> for every input line
+  -F <file>        Parse and execute <file> for every input line
+  -E <end_code>    Run PHP <end_code> after processing all input lines
+  -v               Version number
+  -z <file>        Load Zend extension <file>.
+
+  args...          Arguments passed to script. Use -- args when first argument
+                   starts with - or script is read from stdin
+
+  --ini            Show configuration file names
+  --ri <name>      Show configuration for extension <name>.
+
+Not available here: -s, -w, --rf, --rc, --re, --rz, --repeat, and -S/-t
+(the built-in web server: use `+"`ephpm serve`"+`).
+`, name)
 }
 
 // php_cli_get_shell_callbacks is how PHP's readline extension (a shared

@@ -15,5 +15,8 @@ void ephpm_output_discard(void);
 /* Worker mode: class registration at module startup, per-thread reset. */
 void ephpm_worker_minit(void);
 void ephpm_worker_thread_reset(void);
+/* In the single binary (EPHPM_STATIC_OPCACHE), has PHP's next module
+ * startup register the OPcache linked in; elsewhere a no-op. */
+void ephpm_use_static_opcache(void);
 
 #endif

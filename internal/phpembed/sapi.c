@@ -410,11 +410,16 @@ static int register_builtin_modules_and_opcache(void)
 }
 #endif
 
-int ephpm_startup(const char *ini_entries, const char *ini_path)
+void ephpm_use_static_opcache(void)
 {
 #ifdef EPHPM_STATIC_OPCACHE
 	php_register_internal_extensions_func = register_builtin_modules_and_opcache;
 #endif
+}
+
+int ephpm_startup(const char *ini_entries, const char *ini_path)
+{
+	ephpm_use_static_opcache();
 	sigaction(SIGPROF, NULL, &go_sigprof);
 #ifdef ZTS
 	php_tsrm_startup();
