@@ -508,7 +508,7 @@ static void run_lines(const ephpm_cli_job *job)
 		efree(line);
 		if (job->code) {
 			zend_eval_string_ex((char *)job->code, NULL, "Command line run code", 1);
-		} else {
+		} else if (job->script) { /* with only -B/-E, lines are just read */
 			zend_file_handle fh;
 			if (open_script(&fh, job->script) != 0) {
 				EG(exit_status) = 1;
