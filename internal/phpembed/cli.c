@@ -76,9 +76,9 @@ int ephpm_cli_has_shell(void)
 /* ---- the SAPI ---- */
 
 /* Every write goes to fd 1 at once, as php-cli's: output interleaves with
- * STDERR and child processes in the order the script made it. Go leaves
- * SIGPIPE ignored for C code, so a closed pipe is EPIPE: the script ends
- * with status 255, as php-cli's does. */
+ * STDERR and child processes in the order the script made it. SIGPIPE
+ * is ignored (php_like_signals), so a closed pipe is EPIPE: the script
+ * ends with status 255, as php-cli's does. */
 static size_t cli_write(const char *s, size_t n)
 {
 	size_t done = 0;
