@@ -349,6 +349,7 @@ int ephpm_cli_start(const ephpm_cli_config *cfg)
 	/* Signals stay as set above; PHP must not take them at request start. */
 	SIGG(reset) = 0;
 #endif
+	CG(in_compilation) = 0; /* read by error reporting before any request */
 	if (cfg->extended_info) {
 		CG(compiler_options) |= ZEND_COMPILE_EXTENDED_INFO;
 	}
