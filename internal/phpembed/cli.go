@@ -229,40 +229,37 @@ func printCLIIniFiles(ini cliIni) {
 // printCLIUsage is -h, and what a bad option gets.
 func printCLIUsage(name string) {
 	fmt.Fprintf(os.Stdout, `Usage: %[1]s [--config FILE] [options] [-f] <file> [--] [args...]
-   %[1]s [options] -r <code> [--] [args...]
-   %[1]s [options] [-B <begin_code>] -R <code> [-E <end_code>] [--] [args...]
-   %[1]s [options] [-B <begin_code>] -F <file> [-E <end_code>] [--] [args...]
-   %[1]s [options] -- [args...]
-   %[1]s [options] -a
+       %[1]s [options] -r <code> [--] [args...]
+       %[1]s [options] [-B <code>] -R <code> | -F <file> [-E <code>] [--] [args...]
+       %[1]s [options] [--] [args...]     (the script comes from stdin)
+       %[1]s [options] -a                 (interactive, where readline is loaded)
 
-  --config FILE    ephpm.toml whose [kv.resp] the ephpm_kv_* functions use
-                   (without it they use a store local to this process)
-  -a               Interactive shell (where the readline extension is loaded)
-  -c <path>|<file> Look for php.ini file in this directory, or read this file
-  -n               No configuration (ini) files will be used
-  -d foo[=bar]     Define INI entry foo with value 'bar'
-  -e               Generate extended information for debugger/profiler
-  -f <file>        Parse and execute <file>.
-  -h               This help
-  -i               PHP information
-  -l               Syntax check only (lint)
-  -m               Show compiled in modules
-  -r <code>        Run PHP <code> without using script tags <?..?>
-  -B <begin_code>  Run PHP <begin_code> before processing input lines
-  -R <code>        Run PHP <code> for every input line
-  -F <file>        Parse and execute <file> for every input line
-  -E <end_code>    Run PHP <end_code> after processing all input lines
-  -v               Version number
-  -z <file>        Load Zend extension <file>.
+  --config FILE     the ephpm.toml whose [kv.resp] the ephpm_kv_* functions reach
+                    (without it: a store local to this process)
+  -f <file>         run <file> (the first argument that is no option does too)
+  -r <code>         run <code>, written without <?php
+  -B <code>         run <code> once, before the lines of stdin
+  -R <code>         run <code> for each line of stdin ($argn: the line, $argi: its number)
+  -F <file>         run <file> for each line of stdin
+  -E <code>         run <code> once, after the lines of stdin
+  -l                check the syntax only
+  -c <file>|<dir>   read this php.ini (or the one in <dir>)
+  -n                read no php.ini
+  -d key[=value]    set an ini entry (value 1 when none is given)
+  -e                extended information for debuggers and profilers
+  -z <file>         load the Zend extension <file>
+  -i                phpinfo()
+  -m                the modules compiled in and loaded
+  -v                versions
+  --ini             the php.ini files read
+  --ri <extension>  the settings of <extension>
+  -h                this help
 
-  args...          Arguments passed to script. Use -- args when first argument
-                   starts with - or script is read from stdin
+  args...           the script's $argv; put -- before them when the first one
+                    starts with - or when the script comes from stdin
 
-  --ini            Show configuration file names
-  --ri <name>      Show configuration for extension <name>.
-
-Not available here: -s, -w, --rf, --rc, --re, --rz, --repeat, and -S/-t
-(the built-in web server: use `+"`ephpm serve`"+`).
+Not here: -s, -w, --rf, --rc, --re, --rz, --repeat; and -S/-t (PHP's built-in
+web server: `+"`ephpm serve`"+` is the server).
 `, name)
 }
 
