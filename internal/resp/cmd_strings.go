@@ -519,13 +519,19 @@ func cmdAppend(c *conn, args [][]byte) {
 		n = len(o) + len(add)
 		return o + add, exp, UpdateStore
 	})
+	c.lengthReply(tooBig, err, int64(n))
+}
+
+// lengthReply answers APPEND and SETRANGE after their Update: the string's
+// new length, or why it was not stored.
+func (c *conn) lengthReply(tooBig bool, err error, n int64) {
 	switch {
 	case tooBig:
 		c.errReply(errValue, msgTooBig)
 	case err != nil:
 		c.oom()
 	default:
-		c.w.int(int64(n))
+		c.w.int(n)
 	}
 }
 
@@ -597,12 +603,5 @@ func cmdSetRange(c *conn, args [][]byte) {
 		}
 		return string(b), exp, UpdateStore
 	})
-	switch {
-	case tooBig:
-		c.errReply(errValue, msgTooBig)
-	case err != nil:
-		c.oom()
-	default:
-		c.w.int(n)
-	}
+	c.lengthReply(tooBig, err, n)
 }
