@@ -30,7 +30,7 @@ start=$(date +%s)
 
 # The stamp records the inputs of a build; a complete cache whose stamp
 # matches is reused as it is.
-recipe_version=4 # bump when configure flags or patches below change
+recipe_version=5 # bump when configure flags or patches below change
 if [ -L "$cache/current" ] && [ -f "$cache/current/stamp" ] &&
   grep -qx "recipe=$recipe_version" "$cache/current/stamp" &&
   [ -f "$cache/current/ephpm-cgo.env" ] && [ -f "$cache/current/prefix/lib/libphp.a" ]; then
@@ -139,7 +139,8 @@ say "configure ($(elapsed))"
 # max_execution_time from Go (sapi.c), so PHP needs no SIGPROF handler.
 # --disable-mbregex: mbstring without oniguruma (Laravel needs no mb_ereg).
 # phar: `ephpm php composer.phar` and other .phar tools; iconv (glibc's) and
-# MySQL through mysqlnd (no client library needed) for a typical Laravel app.
+# MySQL through mysqlnd (no client library needed) and intl (ICU, already linked
+# for libxml2) for a typical Laravel app.
 CFLAGS="-O2 -g0 -fPIC" CXXFLAGS="-O2 -g0 -fPIC" ./configure \
   --prefix="$prefix" \
   --with-config-file-path="$prefix/etc" \
@@ -150,7 +151,7 @@ CFLAGS="-O2 -g0 -fPIC" CXXFLAGS="-O2 -g0 -fPIC" ./configure \
   --with-sqlite3 --enable-session --enable-tokenizer --enable-xml --enable-simplexml \
   --enable-xmlreader --enable-xmlwriter --with-libxml --with-zlib --enable-bcmath \
   --enable-posix --enable-phar --with-iconv --enable-mysqlnd --with-pdo-mysql=mysqlnd \
-  --with-mysqli=mysqlnd \
+  --with-mysqli=mysqlnd --enable-intl \
   >"$dest/configure.log" 2>&1 || { tail -30 "$dest/configure.log"; exit 1; }
 
 # configure wrote the list of built-in modules (main/internal_functions.c);

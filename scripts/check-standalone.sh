@@ -43,8 +43,9 @@ echo "check-standalone: $bin serves PHP in a chroot with no PHP installed (only:
 # what artisan and composer.phar need.
 cli=$($SUDO chroot "$root" /ephpm php -r 'echo json_encode(["sapi" => PHP_SAPI, "phar" => extension_loaded("phar"),
     "mysql" => in_array("mysql", PDO::getAvailableDrivers(), true), "iconv" => function_exists("iconv"),
+    "intl" => class_exists("Normalizer") && Normalizer::normalize("e\u{301}") === "\u{e9}",
     "kv" => ephpm_kv_set("k", "v") && ephpm_kv_get("k") === "v"]);' 2>"$root/cli.err") || true
 echo "check-standalone: ephpm php: $cli"
-for want in '"sapi":"cli"' '"phar":true' '"mysql":true' '"iconv":true' '"kv":true'; do
+for want in '"sapi":"cli"' '"phar":true' '"mysql":true' '"iconv":true' '"intl":true' '"kv":true'; do
   case "$cli" in *"$want"*) ;; *) echo "check-standalone: ephpm php: missing $want"; cat "$root/cli.err"; exit 1 ;; esac
 done
