@@ -206,9 +206,10 @@ func serve(cfg *config.Config) error {
 		return err
 	}
 	if respSrv != nil {
-		// Stopped after the HTTP server (below; this defer covers the
-		// error returns): clients finish their command, an EPHPM.WAIT
-		// ends with null at once, the socket file is removed.
+		// For the error returns below; on SIGINT/SIGTERM it is closed at
+		// the signal (AfterFunc below). Close is safe to call twice:
+		// clients finish their command, an EPHPM.WAIT ends with null at
+		// once, the socket file is removed.
 		defer respSrv.Close(5 * time.Second)
 	}
 
