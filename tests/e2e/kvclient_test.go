@@ -41,7 +41,7 @@ type kvcServer struct {
 func kvcFixtureRoot(t *testing.T) string {
 	t.Helper()
 	root := fixtureRoot(t)
-	for _, f := range []string{"wait.php", "op.php", "wait_checks.php"} {
+	for _, f := range []string{"wait.php", "op.php"} {
 		data, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "kvclient", f))
 		must(t, err)
 		must(t, os.WriteFile(filepath.Join(root, f), data, 0o644))
@@ -191,7 +191,7 @@ func TestKVClientFunctionsOverRESP(t *testing.T) {
 				t.Fatalf("ephpm php wrote to stderr:\n%s", errOut)
 			}
 			webWait := summary(t, "in the server: wait_checks.php", k.get(t, "/wait_checks.php").Body)
-			out, _ = k.php(t, filepath.Join(repoRoot, "testdata", "kvclient", "wait_checks.php"))
+			out, _ = k.php(t, filepath.Join(repoRoot, "testdata", "e2e", "public", "wait_checks.php"))
 			if cliWait := summary(t, "ephpm php: wait_checks.php", out); cliWait != webWait {
 				t.Fatalf("ephpm php passed %d wait checks, the server %d", cliWait, webWait)
 			}

@@ -3,31 +3,7 @@
 // server. Prints one line per failure and a final "N passed, M failed".
 header('Content-Type: text/plain');
 $p = 'kvtest:' . bin2hex(random_bytes(6)) . ':';
-$passed = 0;
-$failed = [];
-
-function check(string $name, $got, $want): void {
-    global $passed, $failed;
-    if ($got === $want) {
-        $passed++;
-    } else {
-        $failed[] = "FAIL $name: got " . var_export($got, true) . ', want ' . var_export($want, true);
-    }
-}
-
-function throws(string $name, callable $fn, string $class): void {
-    global $passed, $failed;
-    try {
-        $fn();
-        $failed[] = "FAIL $name: no $class thrown";
-    } catch (Throwable $e) {
-        if ($e instanceof $class) {
-            $passed++;
-        } else {
-            $failed[] = "FAIL $name: threw " . get_class($e) . ': ' . $e->getMessage();
-        }
-    }
-}
+require_once __DIR__ . '/check_harness.php';
 
 // get / set
 check('get miss', ephpm_kv_get($p . 'missing'), null);
@@ -152,7 +128,4 @@ if (isset($_GET['flush'])) {
     check('flush_all emptied', ephpm_kv_exists($p . 'z'), false);
 }
 
-foreach ($failed as $line) {
-    echo $line, "\n";
-}
-echo $passed, ' passed, ', count($failed), " failed\n";
+report();

@@ -5,31 +5,7 @@
 // final "N passed, M failed".
 header('Content-Type: text/plain');
 $p = 'waitcheck:' . bin2hex(random_bytes(6)) . ':';
-$passed = 0;
-$failed = [];
-
-function check(string $name, $got, $want): void {
-    global $passed, $failed;
-    if ($got === $want) {
-        $passed++;
-    } else {
-        $failed[] = "FAIL $name: got " . var_export($got, true) . ', want ' . var_export($want, true);
-    }
-}
-
-function throws(string $name, callable $fn, string $class): void {
-    global $passed, $failed;
-    try {
-        $fn();
-        $failed[] = "FAIL $name: no $class thrown";
-    } catch (Throwable $e) {
-        if ($e instanceof $class) {
-            $passed++;
-        } else {
-            $failed[] = "FAIL $name: threw " . get_class($e) . ': ' . $e->getMessage();
-        }
-    }
-}
+require_once __DIR__ . '/check_harness.php';
 
 function ms(int $since): float { return (hrtime(true) - $since) / 1e6; }
 
@@ -94,7 +70,4 @@ throws('timeout array', fn() => ephpm_kv_wait('k', 0, []), TypeError::class);
 throws('two args', fn() => ephpm_kv_wait('k', 0), ArgumentCountError::class);
 throws('four args', fn() => ephpm_kv_wait('k', 0, 0, 0), ArgumentCountError::class);
 
-foreach ($failed as $line) {
-    echo $line, "\n";
-}
-echo $passed, ' passed, ', count($failed), " failed\n";
+report();
