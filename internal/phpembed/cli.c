@@ -197,13 +197,8 @@ static sapi_module_struct cli_sapi = {
 /* ---- max_execution_time: enforced from Go in CPU time (cli.go) ---- */
 
 /* PHP's timer would be a process-wide SIGPROF (see sapi.c): PHP installs
- * its handler at each request start, Go's goes back at once. */
-static struct sigaction go_sigprof;
-
-static void give_sigprof_back(void)
-{
-	sigaction(SIGPROF, &go_sigprof, NULL);
-}
+ * its handler at each request start, Go's goes back at once
+ * (ephpm_restore_go_sigprof). */
 
 static void start_time_limit(zend_long secs)
 {
@@ -302,14 +297,7 @@ int ephpm_cli_start(const ephpm_cli_config *cfg)
 
 	ephpm_version = cfg->ephpm_version ? cfg->ephpm_version : "";
 	php_like_signals();
-	ephpm_use_static_opcache();
-	sigaction(SIGPROF, NULL, &go_sigprof);
-#ifdef ZTS
-	php_tsrm_startup();
-#endif
-#ifdef ZEND_SIGNALS
-	zend_signal_startup();
-#endif
+	ephpm_process_startup();
 	cli_sapi.additional_functions = cli_functions;
 	sapi_startup(&cli_sapi);
 	sapi_up = 1;
@@ -340,7 +328,7 @@ int ephpm_cli_start(const ephpm_cli_config *cfg)
 		}
 		unsetenv("PHP_INI_SCAN_DIR");
 	}
-	give_sigprof_back();
+	ephpm_restore_go_sigprof();
 	if (!ok) {
 		return -1;
 	}
@@ -377,7 +365,7 @@ void ephpm_cli_stop(void)
 	}
 #endif
 	php_up = sapi_up = 0;
-	give_sigprof_back();
+	ephpm_restore_go_sigprof();
 	/* Go's os.Exit does not flush C's stdio. */
 	fflush(stdout);
 	fflush(stderr);
@@ -623,7 +611,7 @@ int ephpm_cli_run(const ephpm_cli_job *job)
 			say("Could not startup.\n");
 		} else {
 			started = 1;
-			give_sigprof_back();
+			ephpm_restore_go_sigprof();
 			if (INI_INT("max_execution_time") > 0) {
 				start_time_limit(INI_INT("max_execution_time"));
 			}
@@ -644,7 +632,7 @@ int ephpm_cli_run(const ephpm_cli_job *job)
 		zend_first_try {
 			php_request_shutdown(NULL);
 		} zend_end_try();
-		give_sigprof_back();
+		ephpm_restore_go_sigprof();
 		ephpm_go_cli_time_limit(NULL, 0, 0);
 		status = EG(exit_status);
 	}

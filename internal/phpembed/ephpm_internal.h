@@ -18,5 +18,9 @@ void ephpm_worker_thread_reset(void);
 /* In the single binary (EPHPM_STATIC_OPCACHE), has PHP's next module
  * startup register the OPcache linked in; elsewhere a no-op. */
 void ephpm_use_static_opcache(void);
+/* sapi.c: a PHP process's start before sapi_startup (server and CLI), and
+ * Go's SIGPROF handler put back after PHP installed its own. */
+void ephpm_process_startup(void);
+void ephpm_restore_go_sigprof(void);
 
 #endif

@@ -38,9 +38,25 @@ static __thread zend_long cur_time_limit;
  * enforced from Go (see ephpm_interrupt). */
 static struct sigaction go_sigprof;
 
-static void restore_go_sigprof(void)
+void ephpm_restore_go_sigprof(void)
 {
 	sigaction(SIGPROF, &go_sigprof, NULL);
+}
+
+/* What every PHP process start needs before sapi_startup, the server's
+ * and `ephpm php`'s alike: the linked-in OPcache (single binary), Go's
+ * SIGPROF handler saved for ephpm_restore_go_sigprof, PHP's thread-safe
+ * resource manager and signal handling. */
+void ephpm_process_startup(void)
+{
+	ephpm_use_static_opcache();
+	sigaction(SIGPROF, NULL, &go_sigprof);
+#ifdef ZTS
+	php_tsrm_startup();
+#endif
+#ifdef ZEND_SIGNALS
+	zend_signal_startup();
+#endif
 }
 
 /* ---- sapi_module_struct callbacks ---- */
@@ -419,14 +435,7 @@ void ephpm_use_static_opcache(void)
 
 int ephpm_startup(const char *ini_entries, const char *ini_path)
 {
-	ephpm_use_static_opcache();
-	sigaction(SIGPROF, NULL, &go_sigprof);
-#ifdef ZTS
-	php_tsrm_startup();
-#endif
-#ifdef ZEND_SIGNALS
-	zend_signal_startup();
-#endif
+	ephpm_process_startup();
 	ephpm_sapi_module.name = OPCACHE_LISTED_NAME;
 	ephpm_sapi_module.ini_defaults = ephpm_ini_defaults;
 	sapi_startup(&ephpm_sapi_module);
@@ -449,7 +458,7 @@ int ephpm_startup(const char *ini_entries, const char *ini_path)
 	 * Go owns the process's signals (graceful shutdown). */
 	SIGG(reset) = 0;
 #endif
-	restore_go_sigprof();
+	ephpm_restore_go_sigprof();
 	return 0;
 }
 
@@ -460,7 +469,7 @@ void ephpm_shutdown(void)
 #ifdef ZTS
 	tsrm_shutdown();
 #endif
-	restore_go_sigprof();
+	ephpm_restore_go_sigprof();
 }
 
 void ephpm_thread_init(void)
@@ -553,12 +562,12 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	ephpm_fill_request_info(slot, req);
 
 	if (php_request_startup() == FAILURE) {
-		restore_go_sigprof();
+		ephpm_restore_go_sigprof();
 		res->startup_failed = 1;
 		php_request_shutdown(NULL);
 		goto done;
 	}
-	restore_go_sigprof();
+	ephpm_restore_go_sigprof();
 	/* PHP's startup zeroed the timeout it would have armed; from here on
 	 * EG(timeout_seconds) only names the limit in the timeout message. */
 	cur_time_limit = INI_INT("max_execution_time");
@@ -587,7 +596,7 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	res->status = SG(sapi_headers).http_response_code;
 
 	php_request_shutdown(NULL);
-	restore_go_sigprof();
+	ephpm_restore_go_sigprof();
 	/* php_request_startup arms PHP's timer with EG(timeout_seconds): keep
 	 * it 0 between requests. */
 	EG(timeout_seconds) = 0;
