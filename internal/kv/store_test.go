@@ -605,6 +605,41 @@ func storedBytes(s *Store) int64 {
 // ones (insert, delete, expire, conversions, eviction): the accounting
 // must match what is stored, and the limit must hold.
 func TestConcurrentMixedOpsKeepAccounting(t *testing.T) {
+	keys := []string{"a", "b", "c", "d", "p:1", "p:2", "counter", "long-key-" + strings.Repeat("x", 300)}
+	vals := []string{"1", "", "x", strings.Repeat("v", 100), "-7", "007"}
+	checkAccountingUnder(t, 8, 20000, keys, vals, func(s *Store, r, i int, k, v string) {
+		switch (r / 3) % 11 {
+		case 0, 1:
+			s.Set(k, v, time.Duration(r%3)*time.Millisecond)
+		case 2:
+			s.SetNX(k, v, 0)
+		case 3:
+			s.Del(k)
+		case 4, 5:
+			s.IncrBy(k, int64(r%5)-2)
+		case 6:
+			s.Expire(k, time.Millisecond)
+		case 7:
+			s.Get(k)
+		case 8:
+			s.DelIfEquals(k, v)
+		case 9:
+			if i%100 == 0 {
+				s.DelPrefix("p:")
+			}
+		case 10:
+			s.PTTL(k)
+		}
+	})
+}
+
+// checkAccountingUnder runs op from goroutines goroutines, iters times each,
+// on keys and values picked from r (a mix of the goroutine and iteration),
+// with no limit and with a small one (eviction), the sweeper running: the
+// accounting must then match what is stored, the limit must hold, and the
+// presence filter must count every key.
+func checkAccountingUnder(t *testing.T, goroutines, iters int, keys, vals []string, op func(s *Store, r, i int, k, v string)) {
+	t.Helper()
 	for _, limit := range []int64{0, 4_000} {
 		t.Run(fmt.Sprint("limit=", limit), func(t *testing.T) {
 			s, err := New(Options{MemoryLimit: limit, SweepInterval: time.Millisecond})
@@ -612,38 +647,14 @@ func TestConcurrentMixedOpsKeepAccounting(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			keys := []string{"a", "b", "c", "d", "p:1", "p:2", "counter", "long-key-" + strings.Repeat("x", 300)}
-			vals := []string{"1", "", "x", strings.Repeat("v", 100), "-7", "007"}
 			var wg sync.WaitGroup
-			for g := 0; g < 8; g++ {
+			for g := 0; g < goroutines; g++ {
 				wg.Add(1)
 				go func(g int) {
 					defer wg.Done()
-					for i := 0; i < 20000; i++ {
+					for i := 0; i < iters; i++ {
 						r := (i*7 + g*13) ^ (i >> 3)
-						k, v := keys[r%len(keys)], vals[(r/8)%len(vals)]
-						switch (r / 3) % 11 {
-						case 0, 1:
-							s.Set(k, v, time.Duration(r%3)*time.Millisecond)
-						case 2:
-							s.SetNX(k, v, 0)
-						case 3:
-							s.Del(k)
-						case 4, 5:
-							s.IncrBy(k, int64(r%5)-2)
-						case 6:
-							s.Expire(k, time.Millisecond)
-						case 7:
-							s.Get(k)
-						case 8:
-							s.DelIfEquals(k, v)
-						case 9:
-							if i%100 == 0 {
-								s.DelPrefix("p:")
-							}
-						case 10:
-							s.PTTL(k)
-						}
+						op(s, r, i, keys[r%len(keys)], vals[(r/8)%len(vals)])
 					}
 				}(g)
 			}

@@ -504,67 +504,39 @@ func TestUpdatePanicReleasesLock(t *testing.T) {
 // Update's reservations): the accounting matches what is stored, the
 // limit holds, the presence filter counts every key.
 func TestConcurrentUpdateKeepsAccounting(t *testing.T) {
-	for _, limit := range []int64{0, 4_000} {
-		t.Run(fmt.Sprint("limit=", limit), func(t *testing.T) {
-			s, err := New(Options{MemoryLimit: limit, SweepInterval: time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			keys := []string{"a", "b", "counter", "p:1", "long-key-" + strings.Repeat("x", 300)}
-			vals := []string{"1", "", "x", strings.Repeat("v", 100), "-7"}
-			var wg sync.WaitGroup
-			for g := 0; g < 6; g++ {
-				wg.Add(1)
-				go func(g int) {
-					defer wg.Done()
-					for i := 0; i < 10000; i++ {
-						r := (i*7 + g*13) ^ (i >> 3)
-						k, v := keys[r%len(keys)], vals[(r/8)%len(vals)]
-						switch (r / 3) % 9 {
-						case 0:
-							s.Set(k, v, time.Duration(r%3)*time.Millisecond)
-						case 1:
-							s.IncrBy(k, 1)
-						case 2:
-							s.Del(k)
-						case 3:
-							s.Expire(k, time.Millisecond)
-						case 4: // APPEND, keeping the TTL
-							s.Update(k, func(old string, e int64, ok bool) (string, int64, UpdateOp) {
-								if len(old) > 300 {
-									return "", 0, UpdateDelete
-								}
-								return old + v, e, UpdateStore
-							})
-						case 5: // SET with a TTL (ms) or GETDEL
-							s.Update(k, func(old string, e int64, ok bool) (string, int64, UpdateOp) {
-								if r%2 == 0 {
-									return v, s.Now() + int64(time.Millisecond), UpdateStore
-								}
-								return "", 0, UpdateDelete
-							})
-						case 6:
-							s.Update(k, func(string, int64, bool) (string, int64, UpdateOp) { return "", 0, UpdateKeep })
-						case 7:
-							s.Wait(k, 1, 0, nil)
-						case 8:
-							s.GetWithExpiry(k)
-							s.RandomKey()
-						}
-					}
-				}(g)
-			}
-			wg.Wait()
-			s.Close()
-			st := s.Stats()
-			if sum := storedBytes(s); st.Bytes != sum || st.Keys != int64(s.Len()) {
-				t.Fatalf("accounted %d bytes / %d keys, stored %d / %d", st.Bytes, st.Keys, sum, s.Len())
-			}
-			if limit > 0 && st.Bytes > limit {
-				t.Fatalf("bytes %d over limit %d", st.Bytes, limit)
-			}
-			checkFilter(t, s)
-		})
-	}
+	keys := []string{"a", "b", "counter", "p:1", "long-key-" + strings.Repeat("x", 300)}
+	vals := []string{"1", "", "x", strings.Repeat("v", 100), "-7"}
+	checkAccountingUnder(t, 6, 10000, keys, vals, func(s *Store, r, i int, k, v string) {
+		switch (r / 3) % 9 {
+		case 0:
+			s.Set(k, v, time.Duration(r%3)*time.Millisecond)
+		case 1:
+			s.IncrBy(k, 1)
+		case 2:
+			s.Del(k)
+		case 3:
+			s.Expire(k, time.Millisecond)
+		case 4: // APPEND, keeping the TTL
+			s.Update(k, func(old string, e int64, ok bool) (string, int64, UpdateOp) {
+				if len(old) > 300 {
+					return "", 0, UpdateDelete
+				}
+				return old + v, e, UpdateStore
+			})
+		case 5: // SET with a TTL (ms) or GETDEL
+			s.Update(k, func(old string, e int64, ok bool) (string, int64, UpdateOp) {
+				if r%2 == 0 {
+					return v, s.Now() + int64(time.Millisecond), UpdateStore
+				}
+				return "", 0, UpdateDelete
+			})
+		case 6:
+			s.Update(k, func(string, int64, bool) (string, int64, UpdateOp) { return "", 0, UpdateKeep })
+		case 7:
+			s.Wait(k, 1, 0, nil)
+		case 8:
+			s.GetWithExpiry(k)
+			s.RandomKey()
+		}
+	})
 }
