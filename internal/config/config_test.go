@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -146,6 +147,19 @@ func TestErrors(t *testing.T) {
 		{"[kv.resp]\nmax_clients = 0\n", "ephpm.toml:2: kv.resp.max_clients: must be at least 1, got 0"},
 		{"[kv.resp]\nidle_timeout = -1\n", "ephpm.toml:2: kv.resp.idle_timeout: must be 0 (no limit) or more seconds, got -1"},
 		{"[kv.resp]\nmax_bulk_len = 0\n", "ephpm.toml:2: kv.resp.max_bulk_len: must be at least 1 byte, got 0"},
+		{"[kv]\nbackend = \"memcached\"\n", `ephpm.toml:2: kv.backend: "memcached" is not one of memory, redis`},
+		{"[kv.redis]\naddresses = []\n", "ephpm.toml:2: kv.redis.addresses: must name at least one Redis host:port"},
+		{"[kv.redis]\naddresses = [\"redis\"]\n", `ephpm.toml:2: kv.redis.addresses: "redis" is not a Redis address (want host:port, e.g. "127.0.0.1:6379")`},
+		{"[kv.redis]\naddresses = [\"r:0\"]\n", `ephpm.toml:2: kv.redis.addresses: "r:0" has no valid port (1-65535)`},
+		{"[kv.redis]\naddresses = [\"a:1\", \"a:1\"]\n", `ephpm.toml:2: kv.redis.addresses: "a:1" is listed twice`},
+		{"[kv.redis]\naddresses = [\"a:1\", \"b:1\"]\ndb = 2\n", "ephpm.toml:3: kv.redis.db: a Redis Cluster has only database 0 (several addresses mean a cluster), got 2"},
+		{"[kv.redis]\ndb = -1\n", "ephpm.toml:2: kv.redis.db: must be 0 or more, got -1"},
+		{"[kv.redis]\nusername = \"app\"\n", "ephpm.toml:2: kv.redis.username: needs kv.redis.password (Redis ACL users authenticate with both)"},
+		{"[kv.redis]\nclient_cache = \"10KB\"\n", "ephpm.toml:2: kv.redis.client_cache: must be 0 (off) or at least 1MB, got 10KB"},
+		{"[kv.redis]\ncommand_timeout = \"soon\"\n", `ephpm.toml:2: kv.redis.command_timeout: "soon" is not a duration (want e.g. "500ms", "1s", "2m", or an integer of seconds)`},
+		{"[kv.redis]\ncommand_timeout = \"-1s\"\n", `ephpm.toml:2: kv.redis.command_timeout: "-1s" is negative`},
+		{"[kv.redis]\ncommand_timeout = 0\n", "ephpm.toml:2: kv.redis.command_timeout: must be at least 1ms, got 0s"},
+		{"[kv.redis]\ncommand_timeout = true\n", `ephpm.toml:2: kv.redis.command_timeout: wrong type: want a duration string like "500ms" or "1s", or an integer of seconds, got boolean true`},
 		{"[server]\ndocument_root = \"/nope/public\"\n", `ephpm.toml:2: server.document_root: "/nope/public" does not exist`},
 		{"[server]\ndocument_root = \"public/file.txt\"\n", `ephpm.toml:2: server.document_root: "{dir}/public/file.txt" is not a directory`},
 		{"[server]\ndocument_root = \"\"\n", "ephpm.toml:2: server.document_root: must be set"},
@@ -274,6 +288,9 @@ func TestEnvOverrides(t *testing.T) {
 		`EPHPM_PHP__INI_OVERRIDES=[["precision", "10"]]`,
 		"Ephpm_Server__Document_Root=other",
 		"EPHPM_SERVER__LOGGING__LEVEL=debug",
+		"EPHPM_KV__BACKEND=redis",
+		"EPHPM_KV__REDIS__ADDRESSES=10.0.0.1:6379, 10.0.0.2:6379",
+		"EPHPM_KV__REDIS__COMMAND_TIMEOUT=250ms",
 		"EPHPM_VERSION=ignored",
 		"EPHPM_=ignored",
 		"OTHER__X=1",
@@ -291,6 +308,9 @@ func TestEnvOverrides(t *testing.T) {
 	want.PHP.IniOverrides = [][2]string{{"precision", "10"}}
 	want.Server.DocumentRoot = filepath.Join(dir, "other") // relative to the file's directory
 	want.Server.Logging.Level = "debug"
+	want.KV.Backend = "redis"
+	want.KV.Redis.Addresses = []string{"10.0.0.1:6379", "10.0.0.2:6379"}
+	want.KV.Redis.CommandTimeout = Duration(250 * time.Millisecond)
 	if !reflect.DeepEqual(plain(c), want) {
 		t.Errorf("overrides:\ngot  %+v\nwant %+v", plain(c), want)
 	}
@@ -312,6 +332,7 @@ func TestEnvOverrides(t *testing.T) {
 		{"EPHPM_SERVER__LISTEN__PORT=1", "EPHPM_SERVER__LISTEN__PORT: server.listen is a key, not a section"},
 		{"EPHPM_SERVER__STATIC=1", "EPHPM_SERVER__STATIC: server.static is a section, not a key (set one of its keys, e.g. EPHPM_SERVER__STATIC__HIDDEN_FILES)"},
 		{"EPHPM_SERVER__STATIC__ETAG=maybe", `EPHPM_SERVER__STATIC__ETAG: "maybe" is not true or false`},
+		{"EPHPM_KV__REDIS__COMMAND_TIMEOUT=1 sec", `EPHPM_KV__REDIS__COMMAND_TIMEOUT: "1 sec" is not a duration (want e.g. "500ms", "1s", "2m", or an integer of seconds)`},
 		{"EPHPM_KV__MEMORY_LIMIT=lots", `EPHPM_KV__MEMORY_LIMIT: "lots" is not a size (want bytes as an integer, or a number with K, M, G or T, e.g. "512KB", "256MB", "1GB")`},
 		{"EPHPM_SERVER__INDEX_FILES=[1]", "EPHPM_SERVER__INDEX_FILES: entry 0: wrong type: want a string, got integer 1"},
 		{"EPHPM_SERVER__INDEX_FILES=[\"a\"", `EPHPM_SERVER__INDEX_FILES: "[\"a\"" is not a TOML array: expected a comma (',') or array terminator (']'), but got end of file`},

@@ -54,6 +54,14 @@ func firstKey(t reflect.Type) string {
 
 // setFromString parses s as the type of v and stores it.
 func setFromString(v reflect.Value, s string) error {
+	if v.Type() == durationType {
+		d, err := ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		v.SetInt(int64(d))
+		return nil
+	}
 	if v.Type() == byteSizeType {
 		n, err := ParseByteSize(s)
 		if err != nil {

@@ -195,6 +195,8 @@ func describeWant(t reflect.Type) string {
 		return `an integer of bytes or a size string like "256MB"`
 	case t == pairsType:
 		return `an array of ["name", "value"] pairs`
+	case t == durationType:
+		return `a duration string like "500ms" or "1s", or an integer of seconds`
 	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -37,7 +38,12 @@ func Default() *Config {
 	c.PHP.Mode = "request"
 	c.PHP.WorkerMaxRequests = 10000
 	c.KV.MemoryLimit = 256 << 20
+	c.KV.Backend = "memory"
 	c.KV.EvictionPolicy = "allkeys-lru"
+	c.KV.Redis.Addresses = []string{"127.0.0.1:6379"}
+	c.KV.Redis.KeyPrefix = "ephpm:"
+	c.KV.Redis.ClientCache = 64 << 20
+	c.KV.Redis.CommandTimeout = Duration(time.Second)
 	c.KV.RESP.SocketMode = "0660"
 	c.KV.RESP.MaxClients = 10000
 	c.KV.RESP.IdleTimeout = 300

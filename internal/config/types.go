@@ -85,11 +85,32 @@ type PHPConfig struct {
 }
 
 type KVConfig struct {
+	// Backend is where the store lives: "memory" (in this process, the
+	// default) or "redis" (a Redis/Valkey shared by many nodes, [kv.redis]).
+	Backend        string   `toml:"backend"`
 	MemoryLimit    ByteSize `toml:"memory_limit"` // bytes; "256MB" or an integer; 0 = no limit
 	EvictionPolicy string   `toml:"eviction_policy"`
 
-	RESP RESPConfig `toml:"resp"`
+	RESP  RESPConfig    `toml:"resp"`
+	Redis KVRedisConfig `toml:"redis"`
 }
+
+// KVRedisConfig is the Redis-backed store (SPEC section 9), used when
+// [kv] backend = "redis". memory_limit and eviction_policy do not apply to
+// it: Redis's maxmemory and policy decide.
+type KVRedisConfig struct {
+	Addresses      []string `toml:"addresses"`       // host:port; one = standalone, several = cluster seeds
+	Username       string   `toml:"username"`        // ACL user; "" = default
+	Password       string   `toml:"password"`        // "" = none
+	DB             int      `toml:"db"`              // standalone only
+	TLS            bool     `toml:"tls"`             // TLS to Redis, verified against the system roots
+	KeyPrefix      string   `toml:"key_prefix"`      // every key lives under it
+	ClientCache    ByteSize `toml:"client_cache"`    // per-node client-side cache (RESP3 tracking); 0 = off
+	CommandTimeout Duration `toml:"command_timeout"` // a call gives its failure value after this
+}
+
+// Cluster reports whether the addresses are seeds of a Redis Cluster.
+func (r KVRedisConfig) Cluster() bool { return len(r.Addresses) > 1 }
 
 // RESPConfig exposes the store over the Redis protocol (SPEC section 7) to
 // other processes: `ephpm php`, artisan, redis-cli. Off while both Listen

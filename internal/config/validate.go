@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Validate checks every key and returns the first problem as an *Error:
@@ -164,7 +165,56 @@ func (c *Config) validate() *Error {
 	if e := oneOf("kv.eviction_policy", c.KV.EvictionPolicy, "allkeys-lru", "volatile-lru", "allkeys-random", "noeviction"); e != nil {
 		return e
 	}
+	if e := oneOf("kv.backend", c.KV.Backend, "memory", "redis"); e != nil {
+		return e
+	}
+	if e := c.KV.Redis.validate(); e != nil {
+		return e
+	}
 	return c.KV.RESP.validate(s.Listen, s.Metrics.Listen)
+}
+
+// validate checks [kv.redis] whichever backend is chosen, so a typo is
+// found before the day someone switches to it.
+func (r *KVRedisConfig) validate() *Error {
+	if len(r.Addresses) == 0 {
+		return keyErr("kv.redis.addresses", "must name at least one Redis host:port")
+	}
+	seen := map[string]bool{}
+	for _, a := range r.Addresses {
+		host, port, err := net.SplitHostPort(a)
+		if err != nil || host == "" || port == "" {
+			return keyErr("kv.redis.addresses", "%s is not a Redis address (want host:port, e.g. \"127.0.0.1:6379\")", quoteShort(a))
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return keyErr("kv.redis.addresses", "%s has no valid port (1-65535)", quoteShort(a))
+		}
+		if seen[a] {
+			return keyErr("kv.redis.addresses", "%s is listed twice", quoteShort(a))
+		}
+		seen[a] = true
+	}
+	if r.DB < 0 {
+		return keyErr("kv.redis.db", "must be 0 or more, got %d", r.DB)
+	}
+	if r.DB != 0 && r.Cluster() {
+		return keyErr("kv.redis.db", "a Redis Cluster has only database 0 (several addresses mean a cluster), got %d", r.DB)
+	}
+	for _, f := range []struct{ key, v string }{{"kv.redis.username", r.Username}, {"kv.redis.password", r.Password}} {
+		if strings.ContainsAny(f.v, "\r\n\x00") {
+			return keyErr(f.key, "must not contain a line break or NUL byte")
+		}
+	}
+	if r.Username != "" && r.Password == "" {
+		return keyErr("kv.redis.username", "needs kv.redis.password (Redis ACL users authenticate with both)")
+	}
+	if r.ClientCache != 0 && r.ClientCache < 1<<20 {
+		return keyErr("kv.redis.client_cache", "must be 0 (off) or at least 1MB, got %s", r.ClientCache)
+	}
+	if r.CommandTimeout.D() < time.Millisecond {
+		return keyErr("kv.redis.command_timeout", "must be at least 1ms, got %s", r.CommandTimeout)
+	}
+	return nil
 }
 
 var socketModeRe = regexp.MustCompile(`^0?[0-7]{3}$`)
