@@ -1,0 +1,19 @@
+// Package kvredis is the store of the ephpm_kv_* functions on Redis or
+// Valkey (SPEC section 9, [kv] backend = "redis"): many ephpm nodes share
+// one store. It implements kv.Backend (the PHP functions, `ephpm php`,
+// `ephpm kv`) and resp.Store (the RESP endpoint), over
+// github.com/redis/rueidis, standalone or Redis Cluster.
+//
+// Every key lives under Options.KeyPrefix, so a shared Redis keeps other
+// applications' keys apart and flush_all removes only ours (never
+// FLUSHDB). Counters, setnx and compare-and-delete are decided by Redis
+// (single commands or a Lua script). Reads may be answered from the node's
+// client-side cache, which Redis invalidates (RESP3 CLIENT TRACKING) when
+// any client writes the key, and which is dropped whenever a connection
+// to Redis is lost.
+//
+// When Redis cannot be reached, or does not answer within
+// Options.CommandTimeout, a call returns its failure value (miss, false,
+// -2, 0), counts the error for /metrics and logs it, at most once per
+// logInterval.
+package kvredis

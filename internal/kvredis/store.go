@@ -1,0 +1,226 @@
+package kvredis
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/ephpm/ephpm/internal/config"
+)
+
+// Options says which Redis to use and how.
+type Options struct {
+	// Addresses are host:port; one is a standalone server (or any node of
+	// a cluster, which rueidis detects), several are cluster seeds.
+	Addresses []string
+	Username  string
+	Password  string
+	DB        int // standalone only
+	// TLS connects with TLS, verified against the system roots (Go reads
+	// SSL_CERT_FILE / SSL_CERT_DIR too). TLSConfig, when set, is used
+	// instead (tests).
+	TLS       bool
+	TLSConfig *tls.Config
+	// KeyPrefix is put before every key; flush_all removes only keys
+	// under it.
+	KeyPrefix string
+	// ClientCache is the byte budget of this node's client-side cache;
+	// 0 turns it off (every read goes to Redis).
+	ClientCache int64
+	// CommandTimeout bounds every call; after it the call returns its
+	// failure value. 0 means one second.
+	CommandTimeout time.Duration
+	// Logger receives the (rate-limited) failures; nil discards them.
+	Logger *slog.Logger
+}
+
+// FromConfig turns [kv.redis] into Options.
+func FromConfig(c config.KVRedisConfig, logger *slog.Logger) Options {
+	return Options{
+		Addresses:      append([]string(nil), c.Addresses...),
+		Username:       c.Username,
+		Password:       c.Password,
+		DB:             c.DB,
+		TLS:            c.TLS,
+		KeyPrefix:      c.KeyPrefix,
+		ClientCache:    int64(c.ClientCache),
+		CommandTimeout: c.CommandTimeout.D(),
+		Logger:         logger,
+	}
+}
+
+// logInterval is the least time between two log lines about failures:
+// with Redis down, every PHP call fails, and a log line each would drown
+// the log (and the disk).
+const logInterval = 10 * time.Second
+
+// Store is the Redis-backed store. Safe for concurrent use.
+type Store struct {
+	opts   Options
+	prefix string
+
+	// client is nil until the first connection succeeds; New keeps
+	// trying in the background so that a server started while Redis is
+	// down serves pages and its KV calls fail fast until Redis comes.
+	client atomic.Pointer[clientBox]
+
+	stats counters
+	log   failureLog
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	connDone  chan struct{} // closed when the background connect ends
+}
+
+type clientBox struct{ c rueidis.Client }
+
+// errNotConnected is a call's error before the first connection.
+var errNotConnected = errors.New("not connected to Redis yet")
+
+// New makes a Store and connects to Redis: at once if it answers within
+// the command timeout, else in the background (retrying), so a Redis that
+// is down at start delays nothing; calls fail until it is up. Only bad
+// options are an error.
+func New(o Options) (*Store, error) {
+	if len(o.Addresses) == 0 {
+		return nil, errors.New("kvredis: no Redis address")
+	}
+	for _, a := range o.Addresses {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return nil, fmt.Errorf("kvredis: %q is not host:port", a)
+		}
+	}
+	if o.CommandTimeout <= 0 {
+		o.CommandTimeout = time.Second
+	}
+	s := &Store{
+		opts:     o,
+		prefix:   o.KeyPrefix,
+		closed:   make(chan struct{}),
+		connDone: make(chan struct{}),
+	}
+	s.log.logger = o.Logger
+	first := make(chan struct{})
+	go s.connectLoop(first)
+	select {
+	case <-first:
+	case <-time.After(o.CommandTimeout):
+	}
+	return s, nil
+}
+
+// connectLoop makes the rueidis client, retrying with backoff until it
+// succeeds or the store is closed; rueidis itself reconnects after that.
+// first is closed after the first attempt.
+func (s *Store) connectLoop(first chan struct{}) {
+	defer close(s.connDone)
+	backoff := 100 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		c, err := rueidis.NewClient(s.clientOption())
+		if attempt == 0 {
+			close(first)
+		}
+		if err == nil {
+			select {
+			case <-s.closed:
+				c.Close()
+				return
+			default:
+			}
+			s.client.Store(&clientBox{c})
+			if attempt > 0 {
+				s.log.recovered()
+			}
+			return
+		}
+		s.fail("connect", err)
+		select {
+		case <-s.closed:
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// clientOption is the rueidis configuration of Options.
+func (s *Store) clientOption() rueidis.ClientOption {
+	o := s.opts
+	co := rueidis.ClientOption{
+		InitAddress:  o.Addresses,
+		Username:     o.Username,
+		Password:     o.Password,
+		SelectDB:     o.DB,
+		ClientName:   "ephpm",
+		DisableCache: o.ClientCache <= 0,
+		// Bounded so that a dead address does not hold the first
+		// connection attempt (and so the server's start) for long.
+		Dialer: net.Dialer{Timeout: max(o.CommandTimeout, time.Second)},
+	}
+	if o.ClientCache > 0 {
+		// rueidis's budget is per connection; a standalone client pipelines
+		// over 4 connections by default.
+		co.CacheSizeEachConn = int(max(o.ClientCache/4, 1<<20))
+	}
+	if o.TLSConfig != nil {
+		co.TLSConfig = o.TLSConfig
+	} else if o.TLS {
+		co.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	co.OnInvalidations = s.onInvalidations
+	return co
+}
+
+// onInvalidations is called by rueidis (on its reading goroutine: it must
+// be quick) with the keys Redis says changed, or nil when a connection's
+// tracking was reset (reconnect, FLUSHALL): everything cached is then
+// suspect.
+func (s *Store) onInvalidations(msgs []rueidis.RedisMessage) {
+	// Filled in by the near cache and Wait.
+}
+
+// rc returns the client, or nil before the first connection.
+func (s *Store) rc() rueidis.Client {
+	if b := s.client.Load(); b != nil {
+		return b.c
+	}
+	return nil
+}
+
+// key is the Redis key of a store key.
+func (s *Store) key(k string) string { return s.prefix + k }
+
+// ctx bounds one call by the command timeout.
+func (s *Store) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), s.opts.CommandTimeout)
+}
+
+// Close disconnects; calls after it fail.
+func (s *Store) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		<-s.connDone
+		if c := s.rc(); c != nil {
+			c.Close()
+		}
+	})
+}
+
+// Ping checks that Redis answers within the command timeout (readiness).
+func (s *Store) Ping() error {
+	c := s.rc()
+	if c == nil {
+		return errNotConnected
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	return c.Do(ctx, c.B().Ping().Build()).Error()
+}
