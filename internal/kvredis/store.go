@@ -72,8 +72,9 @@ type Store struct {
 	// down serves pages and its KV calls fail fast until Redis comes.
 	client atomic.Pointer[clientBox]
 
-	stats counters
-	log   failureLog
+	stats     counters
+	log       failureLog
+	listeners invalidationListeners
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -177,14 +178,6 @@ func (s *Store) clientOption() rueidis.ClientOption {
 	}
 	co.OnInvalidations = s.onInvalidations
 	return co
-}
-
-// onInvalidations is called by rueidis (on its reading goroutine: it must
-// be quick) with the keys Redis says changed, or nil when a connection's
-// tracking was reset (reconnect, FLUSHALL): everything cached is then
-// suspect.
-func (s *Store) onInvalidations(msgs []rueidis.RedisMessage) {
-	// Filled in by the near cache and Wait.
 }
 
 // rc returns the client, or nil before the first connection.
