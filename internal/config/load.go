@@ -30,6 +30,9 @@ func Default() *Config {
 	c.Server.Timeouts.Request = 300
 	c.Server.Static.HiddenFiles = "deny"
 	c.Server.Static.ETag = true
+	c.Server.Response.Compression = true
+	c.Server.Response.CompressionMinSize = 1024
+	c.Server.Response.Headers = [][2]string{} // not nil: equal to the example's "headers = []"
 	c.Server.Logging.Level = "info"
 	c.PHP.QueueSize = 256
 	c.PHP.MaxExecutionTime = 30

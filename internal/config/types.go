@@ -29,6 +29,7 @@ type ServerConfig struct {
 	Request  RequestConfig  `toml:"request"`
 	Timeouts TimeoutsConfig `toml:"timeouts"`
 	Static   StaticConfig   `toml:"static"`
+	Response ResponseConfig `toml:"response"`
 	Logging  LoggingConfig  `toml:"logging"`
 	TLS      TLSConfig      `toml:"tls"`
 	Metrics  MetricsConfig  `toml:"metrics"`
@@ -50,6 +51,15 @@ type StaticConfig struct {
 	HiddenFiles  string `toml:"hidden_files"` // deny | ignore | allow
 	ETag         bool   `toml:"etag"`
 	CacheControl string `toml:"cache_control"`
+}
+
+// ResponseConfig shapes every response: compression of PHP and static
+// bodies, and headers added from the config.
+type ResponseConfig struct {
+	Compression        bool        `toml:"compression"`          // zstd, br, gzip negotiated from Accept-Encoding
+	CompressionLevel   int         `toml:"compression_level"`    // 0 = each codec's fast default; 1-9
+	CompressionMinSize int         `toml:"compression_min_size"` // bytes; smaller bodies go out as they are
+	Headers            [][2]string `toml:"headers"`              // [name, value] added to every response
 }
 
 type LoggingConfig struct {

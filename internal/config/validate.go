@@ -85,6 +85,9 @@ func (c *Config) validate() *Error {
 	if strings.ContainsAny(s.Static.CacheControl, "\r\n\x00") {
 		return keyErr("server.static.cache_control", "must not contain a line break")
 	}
+	if e := s.Response.validate(); e != nil {
+		return e
+	}
 	if e := oneOf("server.logging.level", s.Logging.Level, "debug", "info", "warn", "error"); e != nil {
 		return e
 	}
@@ -321,4 +324,40 @@ func checkListen(addr string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s is not a valid listen address: %s is not an IP address or host name", quoteShort(addr), quoteShort(host))
+}
+
+// validate checks [server.response].
+func (r *ResponseConfig) validate() *Error {
+	if r.CompressionLevel < 0 || r.CompressionLevel > 9 {
+		return keyErr("server.response.compression_level", "must be 0 (each codec's fast default) or 1-9, got %d", r.CompressionLevel)
+	}
+	if r.CompressionMinSize < 0 {
+		return keyErr("server.response.compression_min_size", "must be 0 or more bytes, got %d", r.CompressionMinSize)
+	}
+	for i, h := range r.Headers {
+		key := fmt.Sprintf("server.response.headers[%d]", i)
+		name := h[0]
+		switch {
+		case name == "":
+			return keyErr(key, "the header name is empty")
+		case !headerTokenRe.MatchString(name):
+			return keyErr(key, "%s is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", quoteShort(name))
+		case reservedResponseHeaders[strings.ToLower(name)]:
+			return keyErr(key, "%s is set by the server itself and cannot be configured", name)
+		case strings.ContainsAny(h[1], "\r\n\x00"):
+			return keyErr(key, "the value of %s must not contain a line break or NUL byte", name)
+		}
+	}
+	return nil
+}
+
+// headerTokenRe is RFC 9110's token, the syntax of a field name.
+var headerTokenRe = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
+
+// reservedResponseHeaders frame the message or describe its encoding; a
+// configured value would contradict what the server sends.
+var reservedResponseHeaders = map[string]bool{
+	"content-length": true, "transfer-encoding": true, "content-encoding": true,
+	"connection": true, "keep-alive": true, "upgrade": true, "trailer": true,
+	"te": true, "content-range": true,
 }
