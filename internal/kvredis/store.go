@@ -75,6 +75,7 @@ type Store struct {
 	stats     counters
 	log       failureLog
 	listeners invalidationListeners
+	waits     waitRegistry // keys waited on (wait.go)
 
 	closeOnce sync.Once
 	closed    chan struct{}

@@ -1,0 +1,392 @@
+package kvredis
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/ephpm/ephpm/internal/kv"
+)
+
+// What the RESP endpoint (resp.RedisStore) needs beyond kv.Backend: reads
+// with the expiry, an atomic read-modify-write, a walk over the keys, a
+// random key and the clock. Expiry times are absolute unix nanoseconds:
+// Redis's PEXPIRETIME (Redis >= 7.0, any Valkey) and SET PXAT, so the RESP
+// endpoint answers EXPIRETIME exactly as Redis does; a node's clock and
+// Redis's are assumed to agree (NTP), as the RESP commands compute
+// absolute times on the node's clock. None of these reads trusts the
+// client cache.
+
+// getWithExpiry reads a value and its expiry in one atomic step (a
+// script: a MULTI would need a dedicated connection).
+var getWithExpiry = rueidis.NewLuaScript(`local v = redis.call('GET', KEYS[1])
+if not v then return false end
+return {v, redis.call('PEXPIRETIME', KEYS[1])}`)
+
+// GetWithExpiry returns key's value and its expiry (unix ns, 0 = none).
+// ok is false when the key is missing or Redis failed (logged).
+func (s *Store) GetWithExpiry(key string) (value string, expiresAt int64, ok bool) {
+	c := s.rc()
+	if c == nil {
+		s.fail("getex", errNotConnected)
+		return "", 0, false
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	start := time.Now()
+	r := getWithExpiry.Exec(ctx, c, []string{s.key(key)}, nil)
+	s.roundTrip(start)
+	vals, err := r.ToArray()
+	if err != nil {
+		if !rueidis.IsRedisNil(err) {
+			s.fail("getex", err)
+		} else {
+			s.log.recovered()
+		}
+		return "", 0, false
+	}
+	if len(vals) != 2 {
+		s.fail("getex", errors.New("unexpected reply to the GET+PEXPIRETIME script"))
+		return "", 0, false
+	}
+	v, err1 := vals[0].ToString()
+	t, err2 := vals[1].AsInt64()
+	if err := errors.Join(err1, err2); err != nil {
+		s.fail("getex", err)
+		return "", 0, false
+	}
+	s.log.recovered()
+	return v, expiryNanos(t), true
+}
+
+// expiryNanos turns PEXPIRETIME's reply (ms, -1 none) into unix ns.
+func expiryNanos(ms int64) int64 {
+	if ms <= 0 {
+		return 0
+	}
+	return ms * int64(time.Millisecond)
+}
+
+// errUpdateConflicts: Update gave up because other clients kept changing
+// the key within the command timeout.
+var errUpdateConflicts = errors.New("kvredis: key kept changing during an update")
+
+// Update runs fn on key's live value (old, its expiry in unix ns or 0, and
+// whether it exists) and applies what fn returns, atomically: WATCH, GET
+// and PEXPIRETIME on a dedicated connection, then MULTI, SET (PXAT, or
+// KEEPTTL when fn kept the expiry, or none) or DEL, EXEC. When another
+// client changed the key in between, EXEC fails and it starts again, so fn
+// may run more than once; the last run's result is what was applied.
+// A store whose expiry is already past deletes the key. The error is
+// kv.ErrNoMemory when Redis refuses the write (maxmemory), else the
+// transport or Redis error; the whole update is bounded by the command
+// timeout.
+func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists bool) (string, int64, kv.UpdateOp)) error {
+	c := s.rc()
+	if c == nil {
+		s.fail("update", errNotConnected)
+		return errNotConnected
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	rk := s.key(key)
+	dc, release := c.Dedicate()
+	defer release()
+	for {
+		done, err := s.updateOnce(ctx, dc, rk, fn)
+		if err != nil {
+			// The connection may be left mid-transaction (a WATCH, a
+			// reply not read): never give it back to the pool.
+			dc.Close()
+			if errors.Is(err, kv.ErrNoMemory) {
+				s.stats.errRedis.Add(1)
+			} else {
+				s.fail("update", err)
+			}
+			return err
+		}
+		if done {
+			s.log.recovered()
+			return nil
+		}
+		if ctx.Err() != nil {
+			dc.Close()
+			s.fail("update", context.DeadlineExceeded)
+			return errUpdateConflicts
+		}
+	}
+}
+
+// updateOnce is one try of Update. done is false when EXEC failed because
+// the key changed after WATCH.
+func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk string, fn func(string, int64, bool) (string, int64, kv.UpdateOp)) (done bool, err error) {
+	start := time.Now()
+	rs := dc.DoMulti(ctx,
+		dc.B().Watch().Key(rk).Build(),
+		dc.B().Get().Key(rk).Build(),
+		dc.B().Pexpiretime().Key(rk).Build())
+	s.roundTrip(start)
+	if err := rs[0].Error(); err != nil {
+		return false, err
+	}
+	old, err := rs[1].ToString()
+	exists := err == nil
+	if err != nil && !rueidis.IsRedisNil(err) {
+		return false, err
+	}
+	t, err := rs[2].AsInt64()
+	if err != nil {
+		return false, err
+	}
+	exp := expiryNanos(t)
+	v, newExp, op := fn(old, exp, exists)
+	var write rueidis.Completed
+	switch {
+	case op == kv.UpdateDelete || (op == kv.UpdateStore && newExp != 0 && newExp <= time.Now().UnixNano()):
+		if !exists {
+			return true, s.unwatch(ctx, dc)
+		}
+		write = dc.B().Del().Key(rk).Build()
+	case op == kv.UpdateStore && newExp == 0:
+		write = dc.B().Set().Key(rk).Value(v).Build()
+	case op == kv.UpdateStore && exists && newExp == exp:
+		write = dc.B().Set().Key(rk).Value(v).Keepttl().Build()
+	case op == kv.UpdateStore:
+		// Rounded up to the millisecond: never expire before the time asked.
+		ms := (newExp + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+		write = dc.B().Set().Key(rk).Value(v).PxatMillisecondsTimestamp(ms).Build()
+	default:
+		return true, s.unwatch(ctx, dc)
+	}
+	start = time.Now()
+	rs = dc.DoMulti(ctx, dc.B().Multi().Build(), write, dc.B().Exec().Build())
+	s.roundTrip(start)
+	for _, r := range rs[:2] {
+		if err := r.Error(); err != nil {
+			return false, redisWriteError(err)
+		}
+	}
+	res, err := rs[2].ToArray()
+	if rueidis.IsRedisNil(err) {
+		return false, nil // the key changed after WATCH: again
+	}
+	if err != nil {
+		return false, redisWriteError(err)
+	}
+	for _, r := range res {
+		if err := r.Error(); err != nil {
+			return false, redisWriteError(err)
+		}
+	}
+	return true, nil
+}
+
+// unwatch ends the WATCH of an update that writes nothing, so that the
+// dedicated connection goes back to the pool clean.
+func (s *Store) unwatch(ctx context.Context, dc rueidis.DedicatedClient) error {
+	start := time.Now()
+	err := dc.Do(ctx, dc.B().Unwatch().Build()).Error()
+	s.roundTrip(start)
+	return err
+}
+
+// redisWriteError is kv.ErrNoMemory for Redis's OOM reply (maxmemory
+// with noeviction), else err.
+func redisWriteError(err error) error {
+	var re *rueidis.RedisError
+	if errors.As(err, &re) && (strings.HasPrefix(re.Error(), "OOM") || strings.Contains(re.Error(), "OOM command not allowed")) {
+		return kv.ErrNoMemory
+	}
+	return err
+}
+
+// Range calls fn with every key under KeyPrefix (the prefix stripped) and
+// its expiry (unix ns, 0 = none), until fn returns false. It walks every
+// primary with SCAN MATCH <prefix>*, and asks each page's expiries in one
+// pipelined round trip (INFO's keyspace line counts the keys with one);
+// a key deleted between the two is left out. Like SCAN, a key present for
+// the whole walk is seen (at least once), keys added or removed meanwhile
+// may or may not be. A Redis failure ends the walk early (logged).
+func (s *Store) Range(fn func(key string, expiresAt int64) bool) {
+	c := s.rc()
+	if c == nil {
+		s.fail("range", errNotConnected)
+		return
+	}
+	pattern := globEscape(s.prefix) + "*"
+	for _, node := range s.primaries(c) {
+		var cursor uint64
+		for {
+			entry, ok := s.rangeScan(node, cursor, pattern)
+			if !ok {
+				return
+			}
+			if len(entry.Elements) > 0 && !s.rangePage(node, entry.Elements, fn) {
+				return
+			}
+			if cursor = entry.Cursor; cursor == 0 {
+				break
+			}
+		}
+	}
+}
+
+// rangeScan is one SCAN round trip of Range.
+func (s *Store) rangeScan(node rueidis.Client, cursor uint64, pattern string) (rueidis.ScanEntry, bool) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	start := time.Now()
+	e, err := node.Do(ctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(scanCount).Build()).AsScanEntry()
+	s.roundTrip(start)
+	if err != nil {
+		s.fail("range", err)
+		return e, false
+	}
+	return e, true
+}
+
+// rangePage asks the expiries of one SCAN page and hands the live keys to
+// fn. It is false when fn asked to stop or Redis failed.
+func (s *Store) rangePage(node rueidis.Client, keys []string, fn func(string, int64) bool) bool {
+	cmds := make(rueidis.Commands, len(keys))
+	for i, k := range keys {
+		cmds[i] = node.B().Pexpiretime().Key(k).Build()
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	start := time.Now()
+	rs := node.DoMulti(ctx, cmds...)
+	s.roundTrip(start)
+	for i, r := range rs {
+		t, err := r.AsInt64()
+		if err != nil {
+			s.fail("range", err)
+			return false
+		}
+		if t == -2 {
+			continue // gone since the SCAN
+		}
+		if !fn(keys[i][len(s.prefix):], expiryNanos(t)) {
+			return false
+		}
+	}
+	return true
+}
+
+// primaries are the nodes that own keys: the one server, or in a cluster
+// the primaries (rueidis may also know replicas, which hold copies that
+// a walk must not count twice). A node whose role cannot be asked is left
+// out (logged).
+func (s *Store) primaries(c rueidis.Client) []rueidis.Client {
+	nodes := c.Nodes()
+	if c.Mode() != rueidis.ClientModeCluster {
+		out := make([]rueidis.Client, 0, len(nodes))
+		for _, n := range nodes {
+			out = append(out, n)
+		}
+		return out
+	}
+	var out []rueidis.Client
+	for _, n := range nodes {
+		ctx, cancel := s.ctx()
+		start := time.Now()
+		role, err := n.Do(ctx, n.B().Role().Build()).ToArray()
+		s.roundTrip(start)
+		cancel()
+		if err != nil {
+			s.fail("range", err)
+			continue
+		}
+		if len(role) > 0 {
+			if r, _ := role[0].ToString(); r == "master" {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// randomKeyTries is how many RANDOMKEYs RandomKey asks before it walks the
+// keys instead: in a Redis shared with other applications most random
+// keys may lie outside KeyPrefix.
+const randomKeyTries = 8
+
+// RandomKey returns a random key under KeyPrefix (prefix stripped), or
+// false when there is none (or Redis failed). It asks RANDOMKEY of random
+// primaries and keeps the first key under KeyPrefix; when none is found
+// after a few tries it picks one uniformly while walking every key
+// (Range), which is O(keys) but right however few of them are ours.
+func (s *Store) RandomKey() (string, bool) {
+	c := s.rc()
+	if c == nil {
+		s.fail("randomkey", errNotConnected)
+		return "", false
+	}
+	nodes := s.primaries(c)
+	if len(nodes) == 0 {
+		return "", false
+	}
+	for range randomKeyTries {
+		n := nodes[rand.IntN(len(nodes))]
+		ctx, cancel := s.ctx()
+		start := time.Now()
+		k, err := n.Do(ctx, n.B().Randomkey().Build()).ToString()
+		s.roundTrip(start)
+		cancel()
+		switch {
+		case err == nil && strings.HasPrefix(k, s.prefix):
+			s.log.recovered()
+			return k[len(s.prefix):], true
+		case err != nil && !rueidis.IsRedisNil(err):
+			s.fail("randomkey", err)
+			return "", false
+		}
+	}
+	// Reservoir sampling: the i-th key replaces the pick with chance 1/i.
+	var pick string
+	seen := 0
+	s.Range(func(k string, _ int64) bool {
+		seen++
+		if rand.IntN(seen) == 0 {
+			pick = k
+		}
+		return true
+	})
+	return pick, seen > 0
+}
+
+// Now is the clock of expiry times: the node's, in unix ns.
+func (s *Store) Now() int64 { return time.Now().UnixNano() }
+
+// KVStats are the counters the RESP endpoint reports (INFO, DBSIZE) in
+// the memory store's terms: hits and misses are this node's client-cache
+// hits and misses. Keys is Redis's DBSIZE summed over the primaries when
+// KeyPrefix is empty (every key is ours: exact and O(1)); with a prefix
+// Redis cannot count our keys without walking them all, so Keys is 0 and
+// DBSIZE walks them (exact, O(keys)) while INFO stays cheap. Bytes,
+// evictions and expirations are Redis's business (its own INFO) and 0
+// here.
+func (s *Store) KVStats() kv.Stats {
+	st := kv.Stats{Hits: s.stats.cacheHits.Load(), Misses: s.stats.cacheMisses.Load()}
+	c := s.rc()
+	if s.prefix != "" || c == nil {
+		return st
+	}
+	for _, n := range s.primaries(c) {
+		ctx, cancel := s.ctx()
+		start := time.Now()
+		k, err := n.Do(ctx, n.B().Dbsize().Build()).AsInt64()
+		s.roundTrip(start)
+		cancel()
+		if err != nil {
+			s.fail("dbsize", err)
+			return st
+		}
+		st.Keys += k
+	}
+	return st
+}
