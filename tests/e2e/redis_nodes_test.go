@@ -1,0 +1,258 @@
+package e2e
+
+// Three ephpm nodes sharing one Redis (SPEC section 9), each with its
+// client-side cache on: what one node writes, the others read at once;
+// counters, setnx and compare-and-delete are decided by Redis; a write from
+// outside (redis-cli) reaches every node's cache; flush_all stays inside
+// key_prefix.
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ephpm/ephpm/internal/redistest"
+)
+
+func TestRedisNodes(t *testing.T) {
+	rds := redistest.Start(t, redistest.Options{})
+	const prefix = "site1:"
+	nodes := startRedisNodes(t, 3, redisNodeConfig{
+		Addrs: []string{rds.Addr}, KeyPrefix: prefix, ClientCache: "16MB", CommandTimeout: "2s",
+	})
+	a, b, c := nodes[0], nodes[1], nodes[2]
+
+	t.Run("read_on_every_node_at_once", func(t *testing.T) {
+		expectKV(t, a, nil, "get", "key", "greeting")
+		expectKV(t, a, true, "set", "key", "greeting", "value", "hello from A")
+		// No wait: the write is in Redis when A answers.
+		for _, n := range nodes {
+			expectKV(t, n, "hello from A", "get", "key", "greeting")
+		}
+		// It lives under key_prefix in Redis.
+		if got := rds.CLI("GET", prefix+"greeting"); got != "hello from A" {
+			t.Errorf("redis-cli GET %sgreeting = %q", prefix, got)
+		}
+	})
+
+	t.Run("overwrite_invalidates_cached_copies", func(t *testing.T) {
+		hitsBefore := cacheHits(t, nodes)
+		expectKV(t, a, true, "set", "key", "hot", "value", "v1")
+		// B and C read it twice: the second read can come from their cache.
+		for _, n := range []*server{b, c} {
+			for i := 0; i < 3; i++ {
+				expectKV(t, n, "v1", "get", "key", "hot")
+			}
+		}
+		hitsAfter := cacheHits(t, nodes)
+		if hitsBefore >= 0 && hitsAfter <= hitsBefore {
+			t.Errorf("client-cache hits did not go up on repeated reads (%v -> %v): is the client cache on?", hitsBefore, hitsAfter)
+		}
+		for round := 2; round <= 4; round++ {
+			v := fmt.Sprintf("v%d", round)
+			expectKV(t, a, true, "set", "key", "hot", "value", v)
+			for _, n := range []*server{b, c} {
+				expectKV(t, n, v, "get", "key", "hot")
+				expectKV(t, n, v, "get", "key", "hot")
+			}
+		}
+		// A delete reaches the caches too.
+		expectKV(t, c, 1, "del", "key", "hot")
+		for _, n := range nodes {
+			expectKV(t, n, nil, "get", "key", "hot")
+		}
+	})
+
+	t.Run("incr_3_nodes_x_4_clients_x_500", func(t *testing.T) {
+		const clients, each = 4, 500
+		var wg sync.WaitGroup
+		errs := make(chan error, len(nodes)*clients)
+		var mu sync.Mutex
+		seen := map[float64]int{}
+		for _, n := range nodes {
+			for cl := 0; cl < clients; cl++ {
+				wg.Add(1)
+				go func(n *server) {
+					defer wg.Done()
+					for i := 0; i < each; i++ {
+						ans, err := kvq(n, "incr", "key", "hits")
+						if err != nil {
+							errs <- err
+							return
+						}
+						v, ok := ans.Result.(float64)
+						if !ok {
+							errs <- fmt.Errorf("%s: incr returned %s", n.Addr, js(ans.Result))
+							return
+						}
+						mu.Lock()
+						seen[v]++
+						mu.Unlock()
+					}
+				}(n)
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		total := len(nodes) * clients * each
+		// Every value from 1 to total was handed out exactly once: no
+		// lost update, no duplicate.
+		for v := 1; v <= total; v++ {
+			if seen[float64(v)] != 1 {
+				t.Fatalf("incr result %d was returned %d times", v, seen[float64(v)])
+			}
+		}
+		for _, n := range nodes {
+			expectKV(t, n, fmt.Sprint(total), "get", "key", "hits")
+		}
+		if got := rds.CLI("GET", prefix+"hits"); got != fmt.Sprint(total) {
+			t.Errorf("redis-cli GET %shits = %q, want %d", prefix, got, total)
+		}
+	})
+
+	t.Run("setnx_one_winner_across_nodes", func(t *testing.T) {
+		for round := 0; round < 3; round++ {
+			key := fmt.Sprintf("race%d", round)
+			// Every node has read the (missing) key first: a client cache
+			// must not make setnx believe it is still free.
+			for _, n := range nodes {
+				expectKV(t, n, nil, "get", "key", key)
+			}
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var winners []string
+			for i, n := range nodes {
+				for cl := 0; cl < 4; cl++ {
+					val := fmt.Sprintf("node%d-client%d", i, cl)
+					wg.Add(1)
+					go func(n *server) {
+						defer wg.Done()
+						ans, err := kvq(n, "setnx", "key", key, "value", val, "ttl", "60")
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if ans.Result == true {
+							mu.Lock()
+							winners = append(winners, val)
+							mu.Unlock()
+						} else if ans.Result != false {
+							t.Errorf("setnx returned %s", js(ans.Result))
+						}
+					}(n)
+				}
+			}
+			wg.Wait()
+			if len(winners) != 1 {
+				t.Fatalf("round %d: %d setnx winners %v, want exactly 1", round, len(winners), winners)
+			}
+			for _, n := range nodes {
+				expectKV(t, n, winners[0], "get", "key", key)
+				if ttl, _ := kv(t, n, "ttl", "key", key).(float64); ttl < 55 || ttl > 60 {
+					t.Errorf("setnx TTL 60 seen as %v on %s", ttl, n.Addr)
+				}
+			}
+		}
+	})
+
+	t.Run("del_if_equals_only_by_the_owner", func(t *testing.T) {
+		expectKV(t, a, true, "setnx", "key", "lock", "value", "owner-A", "ttl", "30")
+		for _, n := range nodes {
+			expectKV(t, n, "owner-A", "get", "key", "lock") // cached on every node
+		}
+		expectKV(t, b, false, "setnx", "key", "lock", "value", "owner-B", "ttl", "30")
+		expectKV(t, b, false, "del_if_equals", "key", "lock", "expected", "owner-B")
+		expectKV(t, c, false, "del_if_equals", "key", "lock", "expected", "owner-C")
+		for _, n := range nodes {
+			expectKV(t, n, "owner-A", "get", "key", "lock")
+		}
+		// The owner's token releases it, from whichever node.
+		expectKV(t, c, true, "del_if_equals", "key", "lock", "expected", "owner-A")
+		for _, n := range nodes {
+			expectKV(t, n, nil, "get", "key", "lock")
+			expectKV(t, n, false, "exists", "key", "lock")
+		}
+		expectKV(t, a, false, "del_if_equals", "key", "lock", "expected", "owner-A")
+		expectKV(t, b, true, "setnx", "key", "lock", "value", "owner-B", "ttl", "30")
+	})
+
+	t.Run("redis_cli_write_invalidates_every_node", func(t *testing.T) {
+		expectKV(t, a, true, "set", "key", "outside", "value", "before")
+		for _, n := range nodes {
+			expectKV(t, n, "before", "get", "key", "outside")
+			expectKV(t, n, "before", "get", "key", "outside")
+		}
+		if got := rds.CLI("SET", prefix+"outside", "after"); got != "OK" {
+			t.Fatalf("redis-cli SET: %s", got)
+		}
+		for _, n := range nodes {
+			expectKV(t, n, "after", "get", "key", "outside")
+		}
+		rds.CLI("DEL", prefix+"outside")
+		for _, n := range nodes {
+			expectKV(t, n, nil, "get", "key", "outside")
+		}
+		// A key Redis expires is gone from every node too.
+		rds.CLI("SET", prefix+"outside", "short", "PX", "300")
+		for _, n := range nodes {
+			expectKV(t, n, "short", "get", "key", "outside")
+		}
+		for _, n := range nodes {
+			n := n
+			poll(t, 5*time.Second, "an expired key leaves "+n.Addr, func() (bool, string) {
+				got := kv(t, n, "get", "key", "outside")
+				return got == nil, js(got)
+			})
+		}
+	})
+
+	t.Run("flush_all_stays_inside_key_prefix", func(t *testing.T) {
+		rds.CLI("SET", "foreign", "not ours")
+		rds.CLI("SET", "site2:k", "another site")
+		for i := 0; i < 20; i++ {
+			expectKV(t, nodes[i%3], true, "set", "key", fmt.Sprintf("f:%d", i), "value", "x")
+		}
+		for _, n := range nodes {
+			expectKV(t, n, "x", "get", "key", "f:0") // cached
+		}
+		expectKV(t, b, true, "flush_all")
+		for _, n := range nodes {
+			expectKV(t, n, nil, "get", "key", "f:0")
+			expectKV(t, n, nil, "get", "key", "greeting")
+			expectKV(t, n, -2, "ttl", "key", "f:7")
+		}
+		if got := rds.CLI("GET", "foreign"); got != "not ours" {
+			t.Errorf("flush_all removed a key outside key_prefix: GET foreign = %q", got)
+		}
+		if got := rds.CLI("GET", "site2:k"); got != "another site" {
+			t.Errorf("flush_all removed another prefix's key: GET site2:k = %q", got)
+		}
+		if got := rds.CLI("DBSIZE"); got != "2" {
+			t.Errorf("DBSIZE after flush_all = %s, want 2 (the foreign keys); keys: %s", got, rds.CLI("KEYS", "*"))
+		}
+		if keys := rds.CLI("KEYS", prefix+"*"); strings.TrimSpace(keys) != "" {
+			t.Errorf("keys under %s left after flush_all: %s", prefix, keys)
+		}
+	})
+}
+
+// cacheHits sums the nodes' client-cache hits from /metrics, or -1 when a
+// node does not report them.
+func cacheHits(t *testing.T, nodes []*server) float64 {
+	t.Helper()
+	sum := 0.0
+	for _, n := range nodes {
+		v, ok := metric(t, n, "ephpm_kv_redis_cache_hits_total")
+		if !ok {
+			t.Logf("node %s: no ephpm_kv_redis_cache_hits_total on /metrics", n.Addr)
+			return -1
+		}
+		sum += v
+	}
+	return sum
+}
