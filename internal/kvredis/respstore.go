@@ -3,6 +3,7 @@ package kvredis
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -65,8 +66,11 @@ func (s *Store) GetWithExpiry(key string) (value string, expiresAt int64, ok boo
 
 // expiryNanos turns PEXPIRETIME's reply (ms, -1 none) into unix ns.
 func expiryNanos(ms int64) int64 {
-	if ms <= 0 {
+	switch {
+	case ms <= 0:
 		return 0
+	case ms > math.MaxInt64/int64(time.Millisecond):
+		return math.MaxInt64 // beyond year 2262: as the RESP layer clamps
 	}
 	return ms * int64(time.Millisecond)
 }
@@ -156,8 +160,12 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 	case op == kv.UpdateStore && exists && newExp == exp:
 		write = dc.B().Set().Key(rk).Value(v).Keepttl().Build()
 	case op == kv.UpdateStore:
-		// Rounded up to the millisecond: never expire before the time asked.
-		ms := (newExp + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+		// Rounded up to the millisecond: never expire before the time
+		// asked (without overflow: newExp may be MaxInt64).
+		ms := newExp / int64(time.Millisecond)
+		if newExp%int64(time.Millisecond) != 0 {
+			ms++
+		}
 		write = dc.B().Set().Key(rk).Value(v).PxatMillisecondsTimestamp(ms).Build()
 	default:
 		return true, s.unwatch(ctx, dc)

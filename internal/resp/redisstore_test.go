@@ -1,0 +1,231 @@
+package resp
+
+import (
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ephpm/ephpm/internal/kvredis"
+	"github.com/ephpm/ephpm/internal/redistest"
+)
+
+// startRedisBacked runs a Server over resp.RedisStore of a kvredis store
+// (key prefix "app:", client cache on) on a real redis-server, which it
+// returns too.
+func startRedisBacked(t *testing.T) (*Server, *redistest.Server) {
+	t.Helper()
+	rs := redistest.Start(t, redistest.Options{})
+	store, err := kvredis.New(kvredis.Options{
+		Addresses:      []string{rs.Addr},
+		KeyPrefix:      "app:",
+		ClientCache:    8 << 20,
+		CommandTimeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Ping(); err != nil {
+		t.Fatalf("kvredis store does not reach %s: %v", rs.Addr, err)
+	}
+	s := New(RedisStore(store), Config{Listen: "127.0.0.1:0", Goroutines: true, MaxClients: 100})
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close(5 * time.Second)
+		store.Close()
+	})
+	return s, rs
+}
+
+// TestRedisStoreRepliesMatchRedis runs the command sequences of
+// TestRepliesMatchRedis against the endpoint over the Redis backend and
+// against a plain redis-server: the replies must be the same, byte for
+// byte. A key outside the prefix, on the backing Redis, must survive every
+// FLUSHALL of the endpoint.
+func TestRedisStoreRepliesMatchRedis(t *testing.T) {
+	redisAddr := startRedis(t)
+	s, backing := startRedisBacked(t)
+	backing.CLI("SET", "other:key", "kept")
+	for _, proto := range []string{"2", "3"} {
+		for i, seq := range diffCases {
+			ours := dialAddr(t, "tcp", s.Addr().String())
+			theirs := dialAddr(t, "tcp", redisAddr)
+			ours.do("HELLO", proto)
+			theirs.do("HELLO", proto)
+			ours.do("FLUSHALL")
+			theirs.do("FLUSHALL")
+			for _, cmd := range seq {
+				want := normalize(cmd, theirs.do(cmd...))
+				got := normalize(cmd, ours.do(cmd...))
+				if got != want {
+					t.Errorf("RESP%s case %d %q:\n got %q\nwant %q", proto, i, cmd, got, want)
+				}
+			}
+		}
+	}
+	if got := backing.CLI("GET", "other:key"); got != "kept" {
+		t.Errorf("key outside the prefix after the endpoint's FLUSHALLs: %q, want kept", got)
+	}
+}
+
+// TestRedisStoreWithRedisCLI drives the endpoint with redis-cli and checks
+// where everything lands in the backing Redis: under the prefix, with the
+// TTLs asked, and that FLUSHDB and EPHPM.DELPREFIX stay inside it.
+func TestRedisStoreWithRedisCLI(t *testing.T) {
+	if _, err := exec.LookPath("redis-cli"); err != nil {
+		t.Skip("redis-cli is not installed")
+	}
+	s, backing := startRedisBacked(t)
+	port := s.Addr().String()[strings.LastIndexByte(s.Addr().String(), ':')+1:]
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("redis-cli", append([]string{"-h", "127.0.0.1", "-p", port}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("redis-cli %q: %v: %s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	expect := func(want string, args ...string) {
+		t.Helper()
+		if got := cli(args...); got != want {
+			t.Errorf("%q: got %q, want %q", args, got, want)
+		}
+	}
+	redis := func(want string, args ...string) {
+		t.Helper()
+		if got := backing.CLI(args...); got != want {
+			t.Errorf("on Redis %q: got %q, want %q", args, got, want)
+		}
+	}
+	backing.CLI("SET", "outside", "mine")
+
+	expect("OK", "SET", "s", "v1", "EX", "100")
+	redis("v1", "GET", "app:s")
+	if ttl, _ := strconv.Atoi(backing.CLI("TTL", "app:s")); ttl < 98 || ttl > 100 {
+		t.Errorf("TTL on Redis after SET EX 100: %d", ttl)
+	}
+	expect("", "SET", "s", "v2", "NX")
+	expect("OK", "SET", "s", "v2", "XX", "KEEPTTL")
+	if ttl, _ := strconv.Atoi(backing.CLI("TTL", "app:s")); ttl < 98 {
+		t.Errorf("KEEPTTL lost the TTL on Redis: %d", ttl)
+	}
+	expect("v2", "SET", "s", "v3", "GET")
+	redis("-1", "TTL", "app:s")
+	expect("v3", "GETSET", "s", "v4")
+	expect("v4", "GETEX", "s", "PX", "50000")
+	if pttl, _ := strconv.Atoi(backing.CLI("PTTL", "app:s")); pttl < 45000 || pttl > 50000 {
+		t.Errorf("PTTL on Redis after GETEX PX 50000: %d", pttl)
+	}
+	expect("v4", "GETDEL", "s")
+	redis("0", "EXISTS", "app:s")
+
+	expect("10.5", "INCRBYFLOAT", "f", "10.5")
+	expect("11", "INCRBYFLOAT", "f", "0.5")
+	redis("11", "GET", "app:f")
+	expect("5", "APPEND", "a", "Hello")
+	expect("11", "APPEND", "a", " World")
+	expect("11", "SETRANGE", "a", "6", "Redis")
+	redis("Hello Redis", "GET", "app:a")
+
+	expect("OK", "MSET", "m1", "x", "m2", "y")
+	expect("x\ny", "MGET", "m1", "m2", "m3")
+	redis("y", "GET", "app:m2")
+	expect("1", "EXPIRE", "m1", "100")
+	expect("OK", "RENAME", "m1", "r1")
+	redis("0", "EXISTS", "app:m1")
+	redis("x", "GET", "app:r1")
+	if ttl, _ := strconv.Atoi(cli("TTL", "r1")); ttl < 98 || ttl > 100 {
+		t.Errorf("TTL after RENAME: %d", ttl)
+	}
+	expect("-2", "TTL", "nokey")
+
+	// A key written straight to Redis under the prefix is the endpoint's.
+	backing.CLI("SET", "app:direct", "from-redis")
+	expect("from-redis", "GET", "direct")
+
+	keys := strings.Fields(cli("KEYS", "*"))
+	sort.Strings(keys)
+	if want := "a direct f m2 r1"; strings.Join(keys, " ") != want {
+		t.Errorf("KEYS *: %q, want %q (nothing outside the prefix)", keys, want)
+	}
+	expect("5", "DBSIZE")
+	if got := scanAll(t, s, "2"); strings.Join(got, " ") != "a direct f m2 r1" {
+		t.Errorf("SCAN walk with COUNT 2: %q, want the 5 keys", got)
+	}
+	if info := cli("INFO", "keyspace"); !strings.Contains(info, "db0:keys=5,expires=1,") {
+		t.Errorf("INFO keyspace: %q", info)
+	}
+	if k := cli("RANDOMKEY"); !strings.Contains(" a direct f m2 r1 ", " "+k+" ") {
+		t.Errorf("RANDOMKEY: %q", k)
+	}
+
+	expect("0", "EPHPM.DELIFEQ", "direct", "other")
+	expect("1", "EPHPM.DELIFEQ", "direct", "from-redis")
+	redis("0", "EXISTS", "app:direct")
+	expect("OK", "MSET", "p:1", "a", "p:2", "b", "q:1", "c")
+	expect("2", "EPHPM.DELPREFIX", "p:")
+	redis("c", "GET", "app:q:1")
+
+	expect("OK", "FLUSHDB")
+	expect("0", "DBSIZE")
+	redis("", "KEYS", "app:*")
+	redis("mine", "GET", "outside")
+}
+
+// TestRedisStoreTransactionAndWait: MULTI/EXEC queues and runs in order
+// over the Redis backend, and EPHPM.WAIT on the endpoint wakes when the
+// key is written straight to Redis.
+func TestRedisStoreTransactionAndWait(t *testing.T) {
+	s, backing := startRedisBacked(t)
+	c := dialAddr(t, "tcp", s.Addr().String())
+	c.expect("+OK\r\n", "MULTI")
+	c.expect("+QUEUED\r\n", "SET", "t", "1")
+	c.expect("+QUEUED\r\n", "INCR", "t")
+	c.expect("+QUEUED\r\n", "GET", "t")
+	c.expect("*3\r\n+OK\r\n:2\r\n$1\r\n2\r\n", "EXEC")
+
+	first := c.do("EPHPM.WAIT", "w", "0", "0")
+	if !strings.HasPrefix(first, "*2\r\n:1\r\n") { // absent: version 1
+		t.Fatalf("EPHPM.WAIT w 0 0 on a missing key: %q", first)
+	}
+	start := time.Now()
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		backing.CLI("SET", "app:w", "hello")
+	}()
+	got := c.do("EPHPM.WAIT", "w", "1", "20000")
+	if !strings.HasSuffix(got, "$5\r\nhello\r\n") {
+		t.Fatalf("EPHPM.WAIT after a write on Redis: %q", got)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("EPHPM.WAIT took %v", d)
+	}
+}
+
+// scanAll walks SCAN with count to its end and returns the keys, sorted.
+func scanAll(t *testing.T, s *Server, count string) []string {
+	t.Helper()
+	c := dialAddr(t, "tcp", s.Addr().String())
+	var keys []string
+	cursor := "0"
+	for i := 0; ; i++ {
+		if i > 100 {
+			t.Fatal("SCAN does not end")
+		}
+		lines := strings.Split(c.do("SCAN", cursor, "COUNT", count), "\r\n")
+		// *2, $n, cursor, *m, then $len/key pairs.
+		cursor = lines[2]
+		for j := 5; j < len(lines); j += 2 {
+			keys = append(keys, lines[j])
+		}
+		if cursor == "0" {
+			break
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
