@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/puzpuzpuz/xsync/v4"
 	"github.com/redis/rueidis"
 )
 
@@ -31,8 +32,10 @@ var ErrorKinds = []string{"timeout", "connection", "redis"}
 
 type counters struct {
 	errTimeout, errConn, errRedis atomic.Int64
-	cacheHits, cacheMisses        atomic.Int64
-	trips, tripNanos              atomic.Int64
+	// Hits are counted on the hot path by every PHP thread: striped.
+	cacheHits        stripedCounter
+	cacheMisses      atomic.Int64
+	trips, tripNanos atomic.Int64
 }
 
 // Stats returns a snapshot of the counters.
@@ -154,3 +157,21 @@ func (l *failureLog) recovered() {
 		l.logger.Info("kv redis: Redis answers again", "failures_not_logged", n)
 	}
 }
+
+// stripedCounter is an xsync.Counter with atomic.Int64's method names;
+// the zero value counts (its stripes are made on first use).
+type stripedCounter struct {
+	once sync.Once
+	c    *xsync.Counter
+}
+
+func (h *stripedCounter) get() *xsync.Counter {
+	h.once.Do(func() { h.c = xsync.NewCounter() })
+	return h.c
+}
+
+// Add adds n.
+func (h *stripedCounter) Add(n int64) { h.get().Add(n) }
+
+// Load is the sum.
+func (h *stripedCounter) Load() int64 { return h.get().Value() }

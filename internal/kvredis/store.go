@@ -75,6 +75,7 @@ type Store struct {
 	stats     counters
 	log       failureLog
 	listeners invalidationListeners
+	near      *nearCache   // with ClientCache > 0
 	waits     waitRegistry // keys waited on (wait.go)
 
 	closeOnce sync.Once
@@ -110,6 +111,10 @@ func New(o Options) (*Store, error) {
 		connDone: make(chan struct{}),
 	}
 	s.log.logger = o.Logger
+	if o.ClientCache > 0 {
+		s.near = newNearCache(o.KeyPrefix, o.ClientCache)
+		s.addInvalidationListener(s.near.invalidate)
+	}
 	first := make(chan struct{})
 	go s.connectLoop(first)
 	select {
@@ -168,10 +173,17 @@ func (s *Store) clientOption() rueidis.ClientOption {
 		Dialer: net.Dialer{Timeout: max(o.CommandTimeout, time.Second)},
 	}
 	if o.ClientCache > 0 {
-		// rueidis's budget is per connection; a standalone client pipelines
-		// over 4 connections by default.
-		co.CacheSizeEachConn = int(max(o.ClientCache/4, 1<<20))
+		// The near cache (near.go) holds up to ClientCache bytes and
+		// answers hot reads; rueidis's cache (per connection, so per
+		// Redis node) only answers while a key's near entry is being
+		// refilled, and shares the value strings with it.
+		co.CacheSizeEachConn = int(min(max(o.ClientCache/8, 1<<20), 64<<20))
 	}
+	// One connection per Redis node for every (non-blocking) command, so
+	// that a write and the tracking of its key share a connection and the
+	// write's fence (doWrite) orders its invalidation before our return.
+	// rueidis pipelines concurrent commands on it.
+	co.PipelineMultiplex = -1
 	if o.TLSConfig != nil {
 		co.TLSConfig = o.TLSConfig
 	} else if o.TLS {
@@ -204,6 +216,10 @@ func (s *Store) Close() {
 		<-s.connDone
 		if c := s.rc(); c != nil {
 			c.Close()
+		}
+		if s.near != nil {
+			// Nothing is tracked any more: serve no cached value.
+			s.near.invalidate(nil, true)
 		}
 	})
 }

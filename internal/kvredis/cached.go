@@ -1,0 +1,99 @@
+package kvredis
+
+import (
+	"time"
+
+	"github.com/redis/rueidis"
+)
+
+// cacheTTL is how long rueidis keeps a value in the client cache at most
+// (never beyond the key's own expiry, which rueidis reads with PTTL in the
+// same MULTI as the GET). Redis invalidates changed keys, and the cache is
+// dropped with its connection; the bound only limits how long a value
+// nobody reads keeps its memory.
+const cacheTTL = 10 * time.Minute
+
+// cachedGet is Get through the client cache: the near cache first, then
+// rueidis's DoCache (its own cache, or a GET that Redis then tracks for
+// this connection).
+func (s *Store) cachedGet(key string) (string, bool) {
+	if e, ok := s.near.lookup(key, time.Now().UnixMilli()); ok {
+		s.stats.cacheHits.Add(1)
+		return e.val, e.found
+	}
+	c := s.rc()
+	if c == nil {
+		s.fail("get", errNotConnected)
+		return "", false
+	}
+	tok := s.near.begin(key)
+	ctx, cancel := s.ctx()
+	start := time.Now()
+	r := c.DoCache(ctx, c.B().Get().Key(s.key(key)).Cache(), cacheTTL)
+	cancel()
+	if r.IsCacheHit() {
+		s.stats.cacheHits.Add(1)
+	} else {
+		s.stats.cacheMisses.Add(1)
+		s.roundTrip(start)
+	}
+	v, err := r.ToString()
+	found := err == nil
+	if err != nil && !rueidis.IsRedisNil(err) {
+		s.fail("get", err)
+		return "", false
+	}
+	s.log.recovered()
+	// CachePXAT is -1 when rueidis did not cache the answer (an
+	// invalidation came while it was on its way): then neither do we.
+	if pxat := r.CachePXAT(); pxat > time.Now().UnixMilli() {
+		s.near.fill(key, tok, v, found, pxat)
+	}
+	return v, found
+}
+
+// doWrite runs a command that changes key. With the client cache on, it
+// is pipelined with a fence, a PTTL of the same key: Redis sends this
+// connection's invalidation of key (if it tracks key for us) after the
+// write's reply and before the fence's, and rueidis handles messages in
+// order, so when doWrite returns, the caches no longer hold the old value
+// and this node reads its own write. (Every command to one Redis node
+// goes over one connection: ClientOption.PipelineMultiplex = -1.)
+func (s *Store) doWrite(op, key string, build func(c rueidis.Client, rkey string) rueidis.Completed) (rueidis.RedisMessage, error) {
+	c := s.rc()
+	if c == nil {
+		s.fail(op, errNotConnected)
+		return rueidis.RedisMessage{}, errNotConnected
+	}
+	rk := s.key(key)
+	ctx, cancel := s.ctx()
+	defer cancel()
+	start := time.Now()
+	var m rueidis.RedisMessage
+	var err error
+	if s.opts.ClientCache > 0 {
+		rs := c.DoMulti(ctx, build(c, rk), c.B().Pttl().Key(rk).Build())
+		m, err = rs[0].ToMessage()
+	} else {
+		m, err = c.Do(ctx, build(c, rk)).ToMessage()
+	}
+	s.roundTrip(start)
+	if err != nil && !rueidis.IsRedisNil(err) {
+		return m, err
+	}
+	s.log.recovered()
+	return m, nil
+}
+
+// write is doWrite for callers whose only failure value is "not done":
+// every error is counted and logged.
+func (s *Store) write(op, key string, build func(c rueidis.Client, rkey string) rueidis.Completed) (rueidis.RedisMessage, bool) {
+	m, err := s.doWrite(op, key, build)
+	if err != nil {
+		if err != errNotConnected {
+			s.fail(op, err)
+		}
+		return m, false
+	}
+	return m, true
+}

@@ -1,0 +1,215 @@
+package kvredis
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/ephpm/ephpm/internal/kv"
+)
+
+// The operations of kv.Backend (SPEC section 1) on Redis. Each is one
+// Redis command (or one script), so its atomicity is Redis's. A call that
+// cannot reach Redis, or gets no answer within the command timeout,
+// returns the failure value of its PHP function: a miss, false, -2, 0 or
+// an error.
+
+// The assertion that *Store is a kv.Backend is in backend_test.go.
+
+// Get returns the value of key; a miss when it is absent, expired or
+// Redis cannot be asked. With the client cache on, a value Redis has told
+// this node about is answered from memory until Redis invalidates it.
+func (s *Store) Get(key string) (string, bool) {
+	if s.opts.ClientCache > 0 {
+		return s.cachedGet(key)
+	}
+	m, ok := s.do("get", func(c rueidis.Client) rueidis.Completed {
+		return c.B().Get().Key(s.key(key)).Build()
+	})
+	if !ok {
+		return "", false
+	}
+	v, err := m.ToString()
+	return v, err == nil
+}
+
+// Set stores value with ttl (<= 0: no expiry). false when Redis refuses
+// the write (maxmemory with noeviction: the old value stays) or cannot be
+// asked.
+func (s *Store) Set(key, value string, ttl time.Duration) bool {
+	_, ok := s.write("set", key, func(c rueidis.Client, rk string) rueidis.Completed {
+		b := c.B().Set().Key(rk).Value(value)
+		if ttl > 0 {
+			return b.PxMilliseconds(ms(ttl)).Build()
+		}
+		return b.Build()
+	})
+	return ok
+}
+
+// SetNX stores value only if key has no live entry (SET NX): of many
+// callers, on any node, exactly one wins.
+func (s *Store) SetNX(key, value string, ttl time.Duration) bool {
+	m, ok := s.write("setnx", key, func(c rueidis.Client, rk string) rueidis.Completed {
+		b := c.B().Set().Key(rk).Value(value).Nx()
+		if ttl > 0 {
+			return b.PxMilliseconds(ms(ttl)).Build()
+		}
+		return b.Build()
+	})
+	return ok && !m.IsNil()
+}
+
+// Del removes key; true if it existed.
+func (s *Store) Del(key string) bool {
+	m, ok := s.write("del", key, func(c rueidis.Client, rk string) rueidis.Completed {
+		return c.B().Del().Key(rk).Build()
+	})
+	return ok && intOf(m) > 0
+}
+
+// Exists reports whether key has a live entry. With the client cache on
+// it is answered like Get (from the cache when Redis has told us the
+// value); EXISTS itself cannot be cached by rueidis.
+func (s *Store) Exists(key string) bool {
+	if s.opts.ClientCache > 0 {
+		_, ok := s.cachedGet(key)
+		return ok
+	}
+	m, ok := s.do("exists", func(c rueidis.Client) rueidis.Completed {
+		return c.B().Exists().Key(s.key(key)).Build()
+	})
+	return ok && intOf(m) > 0
+}
+
+// IncrBy adds delta atomically (INCRBY: a missing key starts at 0 with no
+// expiry, an existing key keeps its TTL). A value that is not a decimal
+// int64 gives kv.ErrNotInteger and an overflow kv.ErrOverflow, the value
+// untouched (Redis checks before writing); Redis's OOM refusal gives
+// kv.ErrNoMemory; a transport failure its own error.
+func (s *Store) IncrBy(key string, delta int64) (int64, error) {
+	m, err := s.doWrite("incr", key, func(c rueidis.Client, rk string) rueidis.Completed {
+		return c.B().Incrby().Key(rk).Increment(delta).Build()
+	})
+	if err == errNotConnected {
+		return 0, err
+	}
+	if err == nil {
+		if n, err := m.AsInt64(); err == nil {
+			return n, nil
+		}
+		err = errUnexpectedReply
+	}
+	if re, ok := rueidis.IsRedisErr(err); ok {
+		// Redis's replies: "ERR value is not an integer or out of range",
+		// "ERR increment or decrement would overflow", "WRONGTYPE ...",
+		// "OOM ...". Only the last is worth a log line: the others are the
+		// caller's data, as on the memory backend.
+		msg := re.Error()
+		switch {
+		case strings.Contains(msg, "overflow"):
+			return 0, kv.ErrOverflow
+		case strings.HasPrefix(msg, "OOM"):
+			s.fail("incr", err)
+			return 0, kv.ErrNoMemory
+		case strings.Contains(msg, "not an integer"), strings.HasPrefix(msg, "WRONGTYPE"):
+			return 0, kv.ErrNotInteger
+		}
+	}
+	s.fail("incr", err)
+	return 0, err
+}
+
+// Expire sets key's TTL; false if key is missing, ttl <= 0 (the key is
+// left unchanged, as the original does) or Redis cannot be asked.
+func (s *Store) Expire(key string, ttl time.Duration) bool {
+	if ttl <= 0 {
+		return false
+	}
+	m, ok := s.write("expire", key, func(c rueidis.Client, rk string) rueidis.Completed {
+		return c.B().Pexpire().Key(rk).Milliseconds(ms(ttl)).Build()
+	})
+	return ok && intOf(m) == 1
+}
+
+// TTL is the seconds left, rounded up; -1 no expiry; -2 missing (or
+// Redis cannot be asked).
+func (s *Store) TTL(key string) int64 {
+	p := s.PTTL(key)
+	if p < 0 {
+		return p
+	}
+	return (p + 999) / 1000
+}
+
+// PTTL is the milliseconds left; -1 no expiry; -2 missing (or Redis
+// cannot be asked).
+func (s *Store) PTTL(key string) int64 {
+	m, ok := s.do("pttl", func(c rueidis.Client) rueidis.Completed {
+		return c.B().Pttl().Key(s.key(key)).Build()
+	})
+	if !ok {
+		return -2
+	}
+	n, err := m.AsInt64()
+	if err != nil {
+		return -2
+	}
+	return n
+}
+
+// delIfEqualsScript deletes KEYS[1] only if its value is ARGV[1],
+// atomically on the server (a lock is released only by its owner,
+// whichever node asks).
+const delIfEqualsScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
+
+var delIfEqualsSHA = func() string {
+	sum := sha1.Sum([]byte(delIfEqualsScript))
+	return hex.EncodeToString(sum[:])
+}()
+
+// DelIfEquals deletes key only if its value equals expected; true if it
+// did. Decided by Redis (a script, by its SHA1; sent whole once when
+// Redis does not know it yet), never by the client cache.
+func (s *Store) DelIfEquals(key, expected string) bool {
+	m, err := s.doWrite("del_if_equals", key, func(c rueidis.Client, rk string) rueidis.Completed {
+		return c.B().Evalsha().Sha1(delIfEqualsSHA).Numkeys(1).Key(rk).Arg(expected).Build()
+	})
+	if re, ok := rueidis.IsRedisErr(err); ok && re.IsNoScript() {
+		m, err = s.doWrite("del_if_equals", key, func(c rueidis.Client, rk string) rueidis.Completed {
+			return c.B().Eval().Script(delIfEqualsScript).Numkeys(1).Key(rk).Arg(expected).Build()
+		})
+	}
+	if err != nil {
+		if err != errNotConnected {
+			s.fail("del_if_equals", err)
+		}
+		return false
+	}
+	return intOf(m) == 1
+}
+
+// ms is a positive duration in whole milliseconds, rounded up so that a
+// TTL below 1 ms still expires (PX 0 is an error to Redis) and none is
+// cut short.
+func ms(d time.Duration) int64 {
+	n := int64(d / time.Millisecond)
+	if d%time.Millisecond != 0 {
+		n++
+	}
+	return n
+}
+
+// intOf is an integer reply, 0 for anything else.
+func intOf(m rueidis.RedisMessage) int64 {
+	n, _ := m.AsInt64()
+	return n
+}
+
+// errUnexpectedReply: Redis answered with a type the command never
+// returns (a proxy or an incompatible server in between).
+var errUnexpectedReply = errors.New("unexpected reply from Redis")
