@@ -45,6 +45,7 @@ type PHP interface {
 // Server serves one document root over HTTP.
 type Server struct {
 	cfg     *config.Config
+	resp    *responseOptions // [server.response]: compression, configured headers
 	php     PHP
 	log     *slog.Logger
 	access  *accessLog
@@ -71,6 +72,8 @@ func New(cfg *config.Config, php PHP, logger *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("server.document_root: %w", err)
 	}
 	s := &Server{cfg: cfg, php: php, log: logger, root: root, contain: newContainment(realRoot)}
+	rc := cfg.Server.Response
+	s.resp = newResponseOptions(rc.Compression, rc.CompressionLevel, rc.CompressionMinSize, rc.Headers)
 	s.access, err = openAccessLog(cfg.Server.Logging.Access)
 	if err != nil {
 		return nil, fmt.Errorf("server.logging.access: %w", err)
@@ -144,15 +147,17 @@ func (s *Server) Serve(ctx context.Context, grace time.Duration) error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
+	resp := newResponse(rec, r, s.resp)
 	s.stats.inFlight.Add(1)
 	defer func() {
+		resp.finish()
 		s.stats.done(rec)
 		s.access.Log(r, rec, start)
 	}()
-	s.serve(rec, r, start)
+	s.serve(resp, r, start)
 }
 
-func (s *Server) serve(w *recorder, r *http.Request, start time.Time) {
+func (s *Server) serve(w *response, r *http.Request, start time.Time) {
 	limits := s.cfg.Server.Request
 	if headerSize(r) > limits.MaxHeaderSize {
 		plainError(w, http.StatusRequestHeaderFieldsTooLarge)
@@ -165,7 +170,7 @@ func (s *Server) serve(w *recorder, r *http.Request, start time.Time) {
 	var deadline time.Time
 	if t := s.cfg.Server.Timeouts.Request; t > 0 {
 		deadline = start.Add(seconds(t))
-		rc := http.NewResponseController(w.ResponseWriter)
+		rc := http.NewResponseController(w)
 		_ = rc.SetReadDeadline(deadline)
 		// A little slack so the 500 for a timed-out script still goes out.
 		_ = rc.SetWriteDeadline(deadline.Add(5 * time.Second))
@@ -195,13 +200,14 @@ func (s *Server) serve(w *recorder, r *http.Request, start time.Time) {
 			r.Header.Set("Content-Length", strconv.FormatInt(n, 10))
 		}
 		body := http.MaxBytesReader(w, r.Body, limits.MaxBodySize)
+		w.untagConditional(r)
 		res := s.php.ServePHP(w, r, Script{
 			Filename:     rt.file,
 			Name:         rt.name,
 			PathInfo:     rt.pathInfo,
 			DocumentRoot: s.root,
 		}, body, deadline)
-		w.phpFatal = res.Fatal
+		w.rec.phpFatal = res.Fatal
 		if res.TimedOut {
 			s.log.Warn("PHP script timed out", "script", rt.file, "uri", r.RequestURI)
 		}

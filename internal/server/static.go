@@ -62,11 +62,19 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	h := w.Header()
-	if ct := contentType(rt.file); ct != "" {
+	ct := contentType(rt.file)
+	if ct != "" {
 		h.Set("Content-Type", ct)
 	}
+	// Decided before ServeContent, which answers If-None-Match against
+	// the ETag of the representation actually sent.
+	sib, sibInfo, c := s.staticCoding(w, r, rt.file, fi, ct)
+	if sib != nil {
+		defer sib.Close()
+		f, fi = sib, sibInfo
+	}
 	if s.cfg.Server.Static.ETag {
-		h.Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.ModTime().Unix(), fi.Size()))
+		h.Set("ETag", taggedETag(fmt.Sprintf(`"%x-%x"`, fi.ModTime().Unix(), fi.Size()), c))
 	}
 	if cc := s.cfg.Server.Static.CacheControl; cc != "" {
 		h.Set("Cache-Control", cc)

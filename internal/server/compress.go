@@ -1,0 +1,261 @@
+package server
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// coding is a content coding the server can produce.
+type coding int
+
+const (
+	identity coding = iota
+	codingGzip
+	codingBr
+	codingZstd
+)
+
+// codings in order of preference at equal q: zstd compresses about as well
+// as brotli at a fraction of the CPU, and both beat gzip.
+var codings = [...]coding{codingZstd, codingBr, codingGzip}
+
+// token is the coding's name in Accept-Encoding and Content-Encoding.
+func (c coding) token() string {
+	switch c {
+	case codingGzip:
+		return "gzip"
+	case codingBr:
+		return "br"
+	case codingZstd:
+		return "zstd"
+	}
+	return "identity"
+}
+
+// ext is the file name suffix of a precompressed sibling.
+func (c coding) ext() string {
+	switch c {
+	case codingGzip:
+		return ".gz"
+	case codingBr:
+		return ".br"
+	case codingZstd:
+		return ".zst"
+	}
+	return ""
+}
+
+// acceptedCodings reads Accept-Encoding (RFC 9110 12.5.3): the q of each
+// coding we produce, named or through "*". A coding not named and not
+// covered by "*" gets 0, as does one refused with q=0. No header means no
+// compression: a client that says nothing may not decode anything.
+func acceptedCodings(header []string) (q [4]float64) {
+	star := -1.0
+	named := [4]bool{}
+	for _, line := range header {
+		for _, item := range strings.Split(line, ",") {
+			name, params, _ := strings.Cut(item, ";")
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "" {
+				continue
+			}
+			v := 1.0
+			for _, p := range strings.Split(params, ";") {
+				k, val, ok := strings.Cut(p, "=")
+				if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
+					continue
+				}
+				f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+				if err != nil || f < 0 || f > 1 {
+					f = 0 // a q we cannot read is no consent
+				}
+				v = f
+			}
+			var c coding
+			switch name {
+			case "gzip", "x-gzip":
+				c = codingGzip
+			case "br":
+				c = codingBr
+			case "zstd":
+				c = codingZstd
+			case "*":
+				star = v
+				continue
+			default:
+				continue
+			}
+			if !named[c] || v > q[c] {
+				q[c] = v
+			}
+			named[c] = true
+		}
+	}
+	if star >= 0 {
+		for _, c := range codings {
+			if !named[c] {
+				q[c] = star
+			}
+		}
+	}
+	return q
+}
+
+// ranked lists the acceptable codings (q above 0), best first: by q, then
+// zstd > br > gzip.
+func ranked(q [4]float64) []coding {
+	out := make([]coding, 0, len(codings))
+	for _, c := range codings {
+		if q[c] > 0 {
+			out = append(out, c)
+		}
+	}
+	// Insertion sort by q, stable, so equal q keep the preference order.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && q[out[j]] > q[out[j-1]]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// negotiate picks the best acceptable coding; identity when none is.
+func negotiate(q [4]float64) coding {
+	if r := ranked(q); len(r) > 0 {
+		return r[0]
+	}
+	return identity
+}
+
+// compressibleType reports whether a Content-Type is worth compressing:
+// text and structured text (JSON, XML, JavaScript, SVG), WebAssembly and
+// uncompressed fonts. Images, audio, video, archives and woff fonts are
+// compressed already.
+func compressibleType(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	if strings.HasPrefix(mt, "text/") {
+		return true
+	}
+	if strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml") {
+		return true // application/ld+json, image/svg+xml, application/atom+xml...
+	}
+	switch mt {
+	case "application/json", "application/javascript", "application/x-javascript",
+		"application/ecmascript", "application/xml", "application/wasm",
+		"application/x-ndjson", "application/yaml", "application/x-yaml", "application/toml",
+		"application/graphql", "application/x-www-form-urlencoded",
+		"application/vnd.ms-fontobject", "font/ttf", "font/otf", "font/collection",
+		"application/x-font-ttf", "application/x-font-otf", "image/x-icon",
+		"image/vnd.microsoft.icon", "image/bmp":
+		return true
+	}
+	return false
+}
+
+// taggedETag marks an ETag as belonging to the c-encoded representation:
+// "abc" becomes "abc-gzip", W/"abc" becomes W/"abc-gzip", so that a cache
+// never takes one representation's validator for the other's.
+func taggedETag(etag string, c coding) string {
+	if c == identity || etag == "" {
+		return etag
+	}
+	suffix := "-" + c.token() + `"`
+	if strings.HasSuffix(etag, suffix) {
+		return etag
+	}
+	if strings.HasSuffix(etag, `"`) && len(etag) >= 2 {
+		return etag[:len(etag)-1] + suffix
+	}
+	return etag // not a valid entity tag; leave it alone
+}
+
+// untagIfNoneMatch removes c's suffix from every tag of an If-None-Match
+// value, so that a script comparing it with its own (identity) ETag sees
+// a match for the representation the client holds. ok is false when no
+// tag carried the suffix.
+func untagIfNoneMatch(value string, c coding) (out string, ok bool) {
+	suffix := "-" + c.token() + `"`
+	parts := strings.Split(value, ",")
+	for i, p := range parts {
+		t := strings.TrimSpace(p)
+		if strings.HasSuffix(t, suffix) {
+			parts[i] = " " + t[:len(t)-len(suffix)] + `"`
+			ok = true
+		}
+	}
+	if !ok {
+		return value, false
+	}
+	return strings.TrimSpace(strings.Join(parts, ",")), true
+}
+
+// encoder is a pooled compressor writing to one response at a time.
+type encoder interface {
+	io.WriteCloser
+	Flush() error
+	Reset(io.Writer)
+}
+
+// encoders pools one kind of compressor per coding at the configured
+// level, so a request borrows a ready encoder instead of allocating
+// brotli's or zstd's tables anew.
+type encoders struct {
+	pools [4]sync.Pool
+}
+
+// Levels used for compression_level = 0: fast settings that still
+// compress text well (Caddy's and most CDNs' choices).
+const (
+	defaultGzipLevel   = 5
+	defaultBrotliLevel = 4
+	defaultZstdLevel   = 3
+)
+
+func newEncoders(level int) *encoders {
+	gzLevel, brLevel, zLevel := defaultGzipLevel, defaultBrotliLevel, defaultZstdLevel
+	if level > 0 {
+		gzLevel, brLevel, zLevel = level, level, level
+	}
+	e := &encoders{}
+	e.pools[codingGzip].New = func() any {
+		w, _ := gzip.NewWriterLevel(nil, gzLevel) // the level is validated 0-9
+		return w
+	}
+	e.pools[codingBr].New = func() any {
+		return brotli.NewWriterLevel(nil, brLevel)
+	}
+	e.pools[codingZstd].New = func() any {
+		// One goroutine-free encoder per response; an 8 MB window at
+		// most, which RFC 8878 requires every HTTP decoder to accept.
+		w, err := zstd.NewWriter(nil,
+			zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(zLevel)),
+			zstd.WithEncoderConcurrency(1),
+			zstd.WithWindowSize(1<<22),
+			zstd.WithZeroFrames(true))
+		if err != nil {
+			panic(err) // only for invalid options, which are constants here
+		}
+		return w
+	}
+	return e
+}
+
+func (e *encoders) get(c coding, dst io.Writer) encoder {
+	enc := e.pools[c].Get().(encoder)
+	enc.Reset(dst)
+	return enc
+}
+
+// put returns an encoder after Close, detached from its response so the
+// pool does not keep the response alive.
+func (e *encoders) put(c coding, enc encoder) {
+	enc.Reset(io.Discard)
+	e.pools[c].Put(enc)
+}

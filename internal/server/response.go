@@ -1,0 +1,332 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// response is the writer every handler writes to. It adds the configured
+// headers and compresses the body when the client, the status, the type
+// and the size allow it. The decision is taken when the status is
+// written, or, for a body of unknown length, once compression_min_size
+// bytes have been buffered (or the handler flushes, or ends).
+type response struct {
+	http.ResponseWriter // the recorder, which writes to the connection
+
+	rec  *recorder
+	req  *http.Request
+	opts *responseOptions
+	want coding // the client's preferred coding; identity when compression is off
+
+	state  responseState
+	status int    // held while buffering
+	buf    []byte // body held while buffering
+	enc    encoder
+	coding coding
+
+	// Set by serveStatic for its 200: the coding it chose (identity
+	// included), which overrides the size rules.
+	static    bool
+	staticEnc coding
+	// The coding whose ETag suffix was taken off If-None-Match before PHP
+	// saw it; a 304 from PHP gets it back.
+	untagged coding
+}
+
+type responseState int
+
+const (
+	stateNew      responseState = iota // nothing written yet
+	statePlain                         // status sent; the body goes out as it is
+	stateBuffer                        // status held; the body is buffered until it is judged
+	stateCompress                      // status sent; the body goes through enc
+)
+
+// responseOptions is the [server.response] config in the form the
+// writer needs it.
+type responseOptions struct {
+	compress bool
+	minSize  int
+	encoders *encoders
+	headers  []configuredHeader
+}
+
+type configuredHeader struct {
+	name   string // canonical
+	values []string
+}
+
+func newResponseOptions(compress bool, level, minSize int, headers [][2]string) *responseOptions {
+	o := &responseOptions{compress: compress, minSize: minSize}
+	if compress {
+		o.encoders = newEncoders(level)
+	}
+	idx := map[string]int{}
+	for _, kv := range headers {
+		name := http.CanonicalHeaderKey(kv[0])
+		i, ok := idx[name]
+		if !ok {
+			i = len(o.headers)
+			idx[name] = i
+			o.headers = append(o.headers, configuredHeader{name: name})
+		}
+		o.headers[i].values = append(o.headers[i].values, kv[1])
+	}
+	return o
+}
+
+func newResponse(rec *recorder, r *http.Request, opts *responseOptions) *response {
+	w := &response{ResponseWriter: rec, rec: rec, req: r, opts: opts}
+	if opts.compress && r.Method != http.MethodHead {
+		if ae := r.Header.Values("Accept-Encoding"); len(ae) > 0 {
+			w.want = negotiate(acceptedCodings(ae))
+		}
+	}
+	return w
+}
+
+// Unwrap lets http.ResponseController reach the connection's deadlines.
+func (w *response) Unwrap() http.ResponseWriter { return w.rec }
+
+func (w *response) WriteHeader(code int) {
+	if code >= 100 && code < 200 {
+		// Interim responses (103 Early Hints) go out at once, untouched.
+		w.rec.WriteHeader(code)
+		return
+	}
+	switch w.state {
+	case stateNew:
+	case statePlain:
+		w.rec.WriteHeader(code) // superfluous: net/http logs it
+		return
+	default:
+		return
+	}
+	h := w.Header()
+	w.addConfiguredHeaders(h)
+	c, buffer := w.plan(code, h)
+	switch {
+	case c != identity && buffer:
+		w.state, w.status, w.coding = stateBuffer, code, c
+	case c != identity:
+		w.startCompress(code, c)
+	default:
+		w.state = statePlain
+		w.rec.WriteHeader(code)
+	}
+}
+
+// addConfiguredHeaders sets each [server.response] header the response
+// does not set itself: the application's own value wins.
+func (w *response) addConfiguredHeaders(h http.Header) {
+	for _, ch := range w.opts.headers {
+		if len(h[ch.name]) == 0 {
+			h[ch.name] = append([]string(nil), ch.values...)
+		}
+	}
+}
+
+// plan decides how a response with this status and these headers goes
+// out: the coding (identity = as it is) and whether the body must be
+// buffered first to learn whether it reaches the minimum size.
+func (w *response) plan(code int, h http.Header) (c coding, buffer bool) {
+	if !w.opts.compress || w.req.Method == http.MethodHead {
+		return identity, false
+	}
+	if code == http.StatusNoContent || code == http.StatusNotModified {
+		if code == http.StatusNotModified && w.untagged != identity {
+			// PHP answered the untagged If-None-Match: its 304 stands
+			// for the compressed representation the client holds.
+			if et := h.Get("Etag"); et != "" {
+				h.Set("Etag", taggedETag(et, w.untagged))
+			}
+			addVary(h)
+		}
+		return identity, false
+	}
+	if h.Get("Content-Encoding") != "" {
+		return identity, false // the script (or zlib.output_compression) encoded it
+	}
+	if w.static && code == http.StatusOK {
+		return w.staticEnc, false // serveStatic decided, and set Vary
+	}
+	if !compressibleType(h.Get("Content-Type")) || noTransform(h) {
+		return identity, false
+	}
+	addVary(h)
+	if code == http.StatusPartialContent || h.Get("Content-Range") != "" || w.want == identity {
+		return identity, false
+	}
+	if cl := h.Get("Content-Length"); cl != "" {
+		n, err := strconv.ParseInt(cl, 10, 64)
+		if err != nil || n < int64(w.opts.minSize) {
+			return identity, false
+		}
+		return w.want, false
+	}
+	return w.want, w.opts.minSize > 0
+}
+
+// noTransform: Cache-Control no-transform forbids intermediaries to
+// change the body; the server honours the application's wish as well.
+func noTransform(h http.Header) bool {
+	for _, v := range h.Values("Cache-Control") {
+		if strings.Contains(strings.ToLower(v), "no-transform") {
+			return true
+		}
+	}
+	return false
+}
+
+// addVary adds Accept-Encoding to Vary unless it is there already.
+func addVary(h http.Header) {
+	for _, v := range h.Values("Vary") {
+		for _, tok := range strings.Split(v, ",") {
+			tok = strings.TrimSpace(tok)
+			if tok == "*" || strings.EqualFold(tok, "Accept-Encoding") {
+				return
+			}
+		}
+	}
+	h.Add("Vary", "Accept-Encoding")
+}
+
+func (w *response) startCompress(code int, c coding) {
+	h := w.Header()
+	h.Del("Content-Length")
+	h.Set("Content-Encoding", c.token())
+	if et := h.Get("Etag"); et != "" {
+		h.Set("Etag", taggedETag(et, c))
+	}
+	w.rec.WriteHeader(code)
+	w.state, w.coding = stateCompress, c
+	w.enc = w.opts.encoders.get(c, w.rec)
+}
+
+func (w *response) Write(p []byte) (int, error) {
+	if w.state == stateNew {
+		w.WriteHeader(http.StatusOK)
+	}
+	switch w.state {
+	case stateBuffer:
+		if len(w.buf)+len(p) < w.opts.minSize {
+			w.buf = append(w.buf, p...)
+			return len(p), nil
+		}
+		if err := w.release(true); err != nil {
+			return 0, err
+		}
+		return w.enc.Write(p)
+	case stateCompress:
+		return w.enc.Write(p)
+	}
+	return w.rec.Write(p)
+}
+
+// release ends buffering: the status goes out, compressed or not, then
+// the buffered body.
+func (w *response) release(compress bool) error {
+	buf := w.buf
+	w.buf = nil
+	if compress {
+		w.startCompress(w.status, w.coding)
+		if len(buf) > 0 {
+			_, err := w.enc.Write(buf)
+			return err
+		}
+		return nil
+	}
+	w.state = statePlain
+	if w.Header().Get("Content-Length") == "" {
+		// The whole body is known: say how long it is.
+		w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
+	}
+	w.rec.WriteHeader(w.status)
+	if len(buf) > 0 {
+		_, err := w.rec.Write(buf)
+		return err
+	}
+	return nil
+}
+
+// FlushError sends what was written so far at once (PHP's flush()). A
+// response still being judged is compressed: whatever streams (server-sent
+// events, progress output) is rarely small in the end.
+func (w *response) FlushError() error {
+	if w.state == stateNew {
+		w.WriteHeader(http.StatusOK)
+	}
+	switch w.state {
+	case stateBuffer:
+		if err := w.release(true); err != nil {
+			return err
+		}
+		if err := w.enc.Flush(); err != nil {
+			return err
+		}
+	case stateCompress:
+		if err := w.enc.Flush(); err != nil {
+			return err
+		}
+	}
+	return http.NewResponseController(w.rec).Flush()
+}
+
+func (w *response) Flush() { _ = w.FlushError() }
+
+// copyBufs are ReadFrom's buffers when the body is compressed.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// ReadFrom keeps sendfile for bodies that go out as they are.
+func (w *response) ReadFrom(src io.Reader) (int64, error) {
+	if w.state == stateNew {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.state == statePlain {
+		return w.rec.ReadFrom(src)
+	}
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	return io.CopyBuffer(writerOnly{w}, src, *bp)
+}
+
+// writerOnly hides ReadFrom so io.CopyBuffer does not call it again.
+type writerOnly struct{ io.Writer }
+
+// finish completes the response after the handler returned: a body still
+// buffered goes out, the compressed stream gets its end, and the encoder
+// goes back to its pool.
+func (w *response) finish() {
+	switch w.state {
+	case stateNew:
+		// Nothing written: the empty 200 net/http would send still gets
+		// the configured headers.
+		w.WriteHeader(http.StatusOK)
+	case stateBuffer:
+		_ = w.release(false)
+	case stateCompress:
+		_ = w.enc.Close()
+		w.opts.encoders.put(w.coding, w.enc)
+		w.enc = nil
+		w.state = statePlain
+	}
+}
+
+// untagConditional takes the negotiated coding's ETag suffix off
+// If-None-Match before PHP sees the request, so an application comparing
+// it with its own ETag can answer 304 for the compressed copy the client
+// holds; plan puts the suffix back on that 304.
+func (w *response) untagConditional(r *http.Request) {
+	if w.want == identity {
+		return
+	}
+	if v := r.Header.Get("If-None-Match"); v != "" {
+		if out, ok := untagIfNoneMatch(v, w.want); ok {
+			r.Header.Set("If-None-Match", out)
+			w.untagged = w.want
+		}
+	}
+}
