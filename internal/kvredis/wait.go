@@ -30,13 +30,14 @@ import (
 // Resources: one listener for the store's life, and one entry per Redis
 // key someone waits on, removed with its last waiter.
 
-const (
-	// absentVersion is the version of a missing key; a present key's
-	// version is never 0 or 1.
-	absentVersion = 1
-	// pollCached and pollUncached are the fallback read intervals with
-	// and without the client cache (without it, polling is the only way
-	// a waiter learns of a change).
+// absentVersion is the version of a missing key; a present key's version
+// is never 0 or 1.
+const absentVersion = 1
+
+// pollCached and pollUncached are the fallback read intervals with and
+// without the client cache (without it, polling is the only way a waiter
+// learns of a change). Variables for the tests.
+var (
 	pollCached   = 250 * time.Millisecond
 	pollUncached = 100 * time.Millisecond
 )

@@ -1,0 +1,242 @@
+package kvredis
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ephpm/ephpm/internal/kv"
+	"github.com/ephpm/ephpm/internal/redistest"
+)
+
+func pexpiretime(t *testing.T, rs *redistest.Server, key string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(rs.CLI("PEXPIRETIME", key), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestUpdateOps: what each result of the function does on Redis, and
+// GetWithExpiry agreeing with Redis's PEXPIRETIME.
+func TestUpdateOps(t *testing.T) {
+	rs := redistest.Start(t, redistest.Options{})
+	s := mustNew(t, Options{Addresses: []string{rs.Addr}, KeyPrefix: "u:", ClientCache: 8 << 20, CommandTimeout: 5 * time.Second})
+	upd := func(key string, fn func(string, int64, bool) (string, int64, kv.UpdateOp)) {
+		t.Helper()
+		if err := s.Update(key, fn); err != nil {
+			t.Fatalf("Update(%q): %v", key, err)
+		}
+	}
+	calls := 0
+	upd("k", func(old string, exp int64, exists bool) (string, int64, kv.UpdateOp) {
+		calls++
+		if exists || old != "" || exp != 0 {
+			t.Errorf("missing key seen as %q %d %v", old, exp, exists)
+		}
+		return "", 0, kv.UpdateKeep
+	})
+	if calls != 1 || rs.CLI("EXISTS", "u:k") != "0" {
+		t.Fatalf("Keep on a missing key: %d calls, exists %s", calls, rs.CLI("EXISTS", "u:k"))
+	}
+	at := time.Now().Add(time.Hour).Truncate(time.Millisecond).UnixNano()
+	upd("k", func(string, int64, bool) (string, int64, kv.UpdateOp) { return "v\x001", at, kv.UpdateStore })
+	if got := rs.CLI("STRLEN", "u:k"); got != "3" {
+		t.Errorf("STRLEN of the stored value on Redis: %s, want 3", got)
+	}
+	if ms := pexpiretime(t, rs, "u:k"); ms != at/1e6 {
+		t.Errorf("PEXPIRETIME on Redis %d, want %d", ms, at/1e6)
+	}
+	v, exp, ok := s.GetWithExpiry("k")
+	if !ok || v != "v\x001" || exp != at {
+		t.Errorf("GetWithExpiry = %q %d %v, want %d", v, exp, ok, at)
+	}
+	// Keeping the expiry it read keeps Redis's TTL (KEEPTTL).
+	upd("k", func(old string, exp int64, exists bool) (string, int64, kv.UpdateOp) {
+		if !exists || old != "v\x001" || exp != at {
+			t.Errorf("Update saw %q %d %v", old, exp, exists)
+		}
+		return old + "2", exp, kv.UpdateStore
+	})
+	if ms := pexpiretime(t, rs, "u:k"); ms != at/1e6 {
+		t.Errorf("PEXPIRETIME after keeping the expiry %d, want %d", ms, at/1e6)
+	}
+	// No expiry, then an expiry in the past deletes.
+	upd("k", func(old string, _ int64, _ bool) (string, int64, kv.UpdateOp) { return old, 0, kv.UpdateStore })
+	if rs.CLI("TTL", "u:k") != "-1" {
+		t.Errorf("TTL after storing without expiry: %s", rs.CLI("TTL", "u:k"))
+	}
+	if v, exp, ok := s.GetWithExpiry("k"); !ok || exp != 0 || v != "v\x0012" {
+		t.Errorf("GetWithExpiry = %q %d %v", v, exp, ok)
+	}
+	upd("k", func(old string, _ int64, _ bool) (string, int64, kv.UpdateOp) {
+		return old, time.Now().Add(-time.Second).UnixNano(), kv.UpdateStore
+	})
+	if rs.CLI("EXISTS", "u:k") != "0" {
+		t.Error("a store with a past expiry left the key")
+	}
+	rs.CLI("SET", "u:d", "x")
+	upd("d", func(string, int64, bool) (string, int64, kv.UpdateOp) { return "", 0, kv.UpdateDelete })
+	if rs.CLI("EXISTS", "u:d") != "0" {
+		t.Error("UpdateDelete left the key")
+	}
+	if _, _, ok := s.GetWithExpiry("d"); ok {
+		t.Error("GetWithExpiry of a deleted key ok")
+	}
+	// A key of another type is an error, not a crash.
+	rs.CLI("LPUSH", "u:list", "x")
+	if err := s.Update("list", func(o string, e int64, x bool) (string, int64, kv.UpdateOp) { return "y", 0, kv.UpdateStore }); err == nil {
+		t.Error("Update of a list: no error")
+	}
+	if _, _, ok := s.GetWithExpiry("list"); ok {
+		t.Error("GetWithExpiry of a list: ok")
+	}
+	// The connection that failed is not reused: the next update works.
+	upd("after", func(string, int64, bool) (string, int64, kv.UpdateOp) { return "1", 0, kv.UpdateStore })
+	if rs.CLI("GET", "u:after") != "1" {
+		t.Error("Update after a failed one did not store")
+	}
+}
+
+// TestUpdateAtomicAcrossNodes: read-modify-write increments through two
+// stores (two nodes) from many goroutines lose nothing (WATCH conflicts
+// are retried), in standalone and in a cluster.
+func TestUpdateAtomicAcrossNodes(t *testing.T) {
+	for _, mode := range []string{"standalone", "cluster"} {
+		t.Run(mode, func(t *testing.T) {
+			var addrs []string
+			var cli func(...string) string
+			if mode == "cluster" {
+				c := redistest.StartCluster(t, 3, redistest.Options{})
+				addrs, cli = c.Addrs, c.CLI
+			} else {
+				rs := redistest.Start(t, redistest.Options{})
+				addrs, cli = []string{rs.Addr}, rs.CLI
+			}
+			nodes := []*Store{
+				mustNew(t, Options{Addresses: addrs, KeyPrefix: "a:", ClientCache: 8 << 20, CommandTimeout: 10 * time.Second}),
+				mustNew(t, Options{Addresses: addrs, KeyPrefix: "a:", CommandTimeout: 10 * time.Second}),
+			}
+			const workers, each = 4, 40
+			var wg sync.WaitGroup
+			errs := make(chan error, 2*workers)
+			for _, s := range nodes {
+				for range workers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for range each {
+							err := s.Update("n", func(old string, exp int64, exists bool) (string, int64, kv.UpdateOp) {
+								n, _ := strconv.Atoi(old)
+								return strconv.Itoa(n + 1), exp, kv.UpdateStore
+							})
+							if err != nil {
+								errs <- err
+								return
+							}
+						}
+					}()
+				}
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			if got, want := cli("GET", "a:n"), strconv.Itoa(2*workers*each); got != want {
+				t.Errorf("after concurrent updates: %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestRangeRandomKeyStats: Range walks only the keys under the prefix
+// (glob characters in it are literal) on every primary of a cluster, with
+// their expiries; RandomKey finds one of ours among many others; KVStats
+// counts keys by DBSIZE only without a prefix.
+func TestRangeRandomKeyStats(t *testing.T) {
+	c := redistest.StartCluster(t, 3, redistest.Options{})
+	const prefix = "a*:"
+	s := mustNew(t, Options{Addresses: c.Addrs, KeyPrefix: prefix, CommandTimeout: 10 * time.Second})
+	if err := s.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	for i := range n {
+		ttl := time.Duration(0)
+		if i%3 == 0 {
+			ttl = time.Hour
+		}
+		if !s.Set("key"+strconv.Itoa(i), "v", ttl) {
+			t.Fatal("Set failed")
+		}
+	}
+	// Outside the prefix, though "a*:*" unescaped would match them.
+	for i := range 50 {
+		c.CLI("SET", "ab:"+strconv.Itoa(i), "x")
+	}
+	for _, node := range c.Nodes {
+		if k, _ := strconv.Atoi(node.CLI("DBSIZE")); k == 0 {
+			t.Fatalf("node %s holds no key: keys not spread", node.Addr)
+		}
+	}
+	seen := map[string]bool{}
+	withExp := 0
+	now := time.Now().UnixNano()
+	s.Range(func(k string, exp int64) bool {
+		if seen[k] {
+			t.Errorf("Range gave %q twice", k)
+		}
+		seen[k] = true
+		if exp != 0 {
+			withExp++
+			if exp < now || exp > now+int64(2*time.Hour) {
+				t.Errorf("expiry of %q: %d", k, exp)
+			}
+		}
+		return true
+	})
+	if len(seen) != n || withExp != n/3 {
+		t.Errorf("Range: %d keys (%d with expiry), want %d (%d)", len(seen), withExp, n, n/3)
+	}
+	for k := range seen {
+		if !strings.HasPrefix(k, "key") {
+			t.Errorf("Range gave %q", k)
+		}
+	}
+	stopped := 0
+	s.Range(func(string, int64) bool { stopped++; return stopped < 5 })
+	if stopped != 5 {
+		t.Errorf("Range went on after false: %d calls", stopped)
+	}
+	if k, ok := s.RandomKey(); !ok || !seen[k] {
+		t.Errorf("RandomKey = %q %v", k, ok)
+	}
+	if st := s.KVStats(); st.Keys != 0 {
+		t.Errorf("KVStats.Keys with a prefix: %d, want 0 (DBSIZE walks)", st.Keys)
+	}
+	all := mustNew(t, Options{Addresses: c.Addrs, CommandTimeout: 10 * time.Second})
+	if st := all.KVStats(); st.Keys != n+50 {
+		t.Errorf("KVStats.Keys without a prefix: %d, want %d", st.Keys, n+50)
+	}
+
+	// Standalone, one key of ours among 2000 others: RANDOMKEY rarely
+	// hits it, the walk does.
+	rs := redistest.Start(t, redistest.Options{})
+	args := []string{"MSET"}
+	for i := range 2000 {
+		args = append(args, "other:"+strconv.Itoa(i), "x")
+	}
+	rs.CLI(args...)
+	one := mustNew(t, Options{Addresses: []string{rs.Addr}, KeyPrefix: "mine:", CommandTimeout: 10 * time.Second})
+	if k, ok := one.RandomKey(); ok {
+		t.Errorf("RandomKey with none of ours = %q", k)
+	}
+	rs.CLI("SET", "mine:only", "1")
+	if k, ok := one.RandomKey(); !ok || k != "only" {
+		t.Errorf("RandomKey = %q %v, want only", k, ok)
+	}
+}
