@@ -240,3 +240,61 @@ func TestRangeRandomKeyStats(t *testing.T) {
 		t.Errorf("RandomKey = %q %v, want only", k, ok)
 	}
 }
+
+// TestRESPOpsRedisHung: with Redis hung (SIGSTOP) Update, GetWithExpiry,
+// Range and RandomKey fail within about the command timeout instead of
+// hanging, and work again once it answers.
+func TestRESPOpsRedisHung(t *testing.T) {
+	rs := redistest.Start(t, redistest.Options{})
+	s := mustNew(t, Options{Addresses: []string{rs.Addr}, KeyPrefix: "h:", ClientCache: 8 << 20, CommandTimeout: 300 * time.Millisecond})
+	set1 := func(string, int64, bool) (string, int64, kv.UpdateOp) { return "1", 0, kv.UpdateStore }
+	if err := s.Update("k", set1); err != nil {
+		t.Fatal(err)
+	}
+	rs.Pause()
+	resumed := false
+	defer func() {
+		if !resumed {
+			rs.Resume()
+		}
+	}()
+	bounded := func(what string, f func()) {
+		t.Helper()
+		start := time.Now()
+		f()
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s with Redis hung took %v", what, d)
+		}
+	}
+	bounded("Update", func() {
+		if err := s.Update("k", set1); err == nil {
+			t.Error("Update with Redis hung: no error")
+		}
+	})
+	bounded("GetWithExpiry", func() {
+		if _, _, ok := s.GetWithExpiry("k"); ok {
+			t.Error("GetWithExpiry with Redis hung: ok")
+		}
+	})
+	bounded("Range", func() { s.Range(func(string, int64) bool { return true }) })
+	bounded("RandomKey", func() { s.RandomKey() })
+	if st := s.Stats(); st.Errors["timeout"] == 0 {
+		t.Errorf("no timeout counted: %+v", st.Errors)
+	}
+	rs.Resume()
+	resumed = true
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := s.Update("k", func(string, int64, bool) (string, int64, kv.UpdateOp) { return "2", 0, kv.UpdateStore })
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Update after Redis resumed: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if v, _, ok := s.GetWithExpiry("k"); !ok || v != "2" {
+		t.Errorf("after resume: %q %v", v, ok)
+	}
+}

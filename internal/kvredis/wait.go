@@ -141,7 +141,9 @@ func (r *waitRegistry) invalidated(keys []string, all bool) {
 // invalidation wakes it at once with the client cache on; a poll every
 // pollCached / pollUncached catches the rest). ok is false when timeout
 // (<= 0: do not wait) passes first, cancel is closed, the store is closed,
-// or Redis cannot be read (the failure is logged).
+// or Redis cannot be read (the failure is logged; the call then returns
+// after at most the command timeout, not at once, so that a loop around
+// it does not spin while Redis is down).
 func (s *Store) Wait(key string, last uint64, timeout time.Duration, cancel <-chan struct{}) (version uint64, value string, exists bool, ok bool) {
 	rk := s.key(key)
 	e := s.enterWait(rk)
@@ -164,6 +166,10 @@ func (s *Store) Wait(key string, last uint64, timeout time.Duration, cancel <-ch
 		ch := s.waits.changed(e) // before the read: a change after it closes ch
 		v, live, readOK := s.waitRead(rk, cached)
 		if !readOK {
+			// Fail, but not at once: a PHP loop around ephpm_kv_wait
+			// would otherwise spin on a Redis that refuses connections.
+			// A hung Redis takes the command timeout as well.
+			s.failedWaitPause(min(time.Until(end), s.opts.CommandTimeout), cancel)
 			return 0, "", false, false
 		}
 		if ver := valueVersion(v, live); ver != last {
@@ -190,6 +196,21 @@ func (s *Store) Wait(key string, last uint64, timeout time.Duration, cancel <-ch
 		case <-s.closed:
 			return 0, "", false, false
 		}
+	}
+}
+
+// failedWaitPause sleeps d (<= 0: not at all), ending early on cancel or
+// when the store is closed.
+func (s *Store) failedWaitPause(d time.Duration, cancel <-chan struct{}) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-cancel:
+	case <-s.closed:
 	}
 }
 

@@ -241,12 +241,18 @@ func TestWaitRedisDown(t *testing.T) {
 	if r.ok {
 		t.Errorf("Wait with Redis killed: %+v", r)
 	}
+	// A failing wait returns within the command timeout, but not at
+	// once: a PHP loop around it must not spin.
 	start := time.Now()
 	if _, _, _, ok := s.Wait("k", 0, time.Minute, nil); ok {
 		t.Error("Wait(last 0) with Redis down returned ok")
 	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("Wait with Redis down took %v", d)
+	if d := time.Since(start); d > 10*time.Second || d < 400*time.Millisecond {
+		t.Errorf("Wait with Redis down took %v, want about the command timeout (500ms)", d)
+	}
+	start = time.Now()
+	if _, _, _, ok := s.Wait("k", 0, 0, nil); ok || time.Since(start) > 5*time.Second {
+		t.Errorf("Wait without timeout, Redis down: ok=%v after %v", ok, time.Since(start))
 	}
 	waitersGone(t, s)
 }

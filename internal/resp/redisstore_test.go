@@ -229,3 +229,28 @@ func scanAll(t *testing.T, s *Server, count string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// TestRedisStoreRedisRestart: with the backing Redis killed the endpoint
+// keeps answering (failure values, errors), and serves again once Redis
+// is back.
+func TestRedisStoreRedisRestart(t *testing.T) {
+	s, backing := startRedisBacked(t)
+	c := dialAddr(t, "tcp", s.Addr().String())
+	c.expect("+OK\r\n", "SET", "k", "v")
+	backing.Stop()
+	c.expect("$-1\r\n", "GET", "k")
+	if r := c.do("SET", "k", "v2", "GET"); !strings.HasPrefix(r, "-") {
+		t.Errorf("SET GET with Redis down: %q, want an error", r)
+	}
+	c.expect("+PONG\r\n", "PING")
+	backing.Restart()
+	deadline := time.Now().Add(15 * time.Second)
+	for c.do("SET", "k", "v3") != "+OK\r\n" {
+		if time.Now().After(deadline) {
+			t.Fatal("the endpoint does not write after Redis restarted")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.expect("$2\r\nv3\r\n", "GET", "k")
+	c.expect("*1\r\n$1\r\nk\r\n", "KEYS", "*")
+}
