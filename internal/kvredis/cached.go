@@ -40,6 +40,12 @@ func (s *Store) cachedGet(key string) (string, bool) {
 	v, err := r.ToString()
 	found := err == nil
 	if err != nil && !rueidis.IsRedisNil(err) {
+		if _, ok := rueidis.IsRedisErr(err); ok {
+			// Redis refused the tracked read: over maxmemory with
+			// noeviction it refuses the MULTI around it (OOM) though a
+			// plain GET still works. Read uncached.
+			return s.uncachedGet(key)
+		}
 		s.fail("get", err)
 		return "", false
 	}

@@ -1,6 +1,12 @@
 package kvredis
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ephpm/ephpm/internal/redistest"
+)
 
 // mustNew makes a Store and closes it when the test ends.
 func mustNew(tb testing.TB, o Options) *Store {
@@ -11,4 +17,65 @@ func mustNew(tb testing.TB, o Options) *Store {
 	}
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// testTimeout is the command timeout of the tests: long enough for a busy
+// machine, short enough that fault tests stay fast.
+const testTimeout = 2 * time.Second
+
+// cacheModes runs fn with the client cache off and on: every result must
+// be the same.
+func cacheModes(t *testing.T, fn func(t *testing.T, cache int64)) {
+	t.Run("nocache", func(t *testing.T) { fn(t, 0) })
+	t.Run("cache", func(t *testing.T) { fn(t, 8<<20) })
+}
+
+// standalone starts a Redis and a Store on it with KeyPrefix "t:".
+func standalone(t *testing.T, cache int64) (*redistest.Server, *Store) {
+	t.Helper()
+	r := redistest.Start(t, redistest.Options{})
+	s := mustNew(t, Options{Addresses: []string{r.Addr}, KeyPrefix: "t:", ClientCache: cache, CommandTimeout: testTimeout})
+	if err := s.Ping(); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	return r, s
+}
+
+// eventually polls cond for up to 5 s (what another connection learns
+// from Redis arrives asynchronously).
+func eventually(t *testing.T, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("%s: not within 5 s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// wantGet checks Get's result.
+func wantGet(t *testing.T, s *Store, key, want string, wantOK bool) {
+	t.Helper()
+	v, ok := s.Get(key)
+	if ok != wantOK || v != want {
+		t.Fatalf("Get(%q) = %q, %v; want %q, %v", key, v, ok, want, wantOK)
+	}
+}
+
+// cliKeys is every key Redis holds (redis-cli KEYS *), sorted by Redis.
+func cliKeys(r *redistest.Server) []string {
+	out := r.CLI("--no-raw", "keys", "*")
+	if out == "(empty array)" || out == "(empty list or set)" || out == "" {
+		return nil
+	}
+	var keys []string
+	for _, line := range strings.Split(out, "\n") {
+		if i := strings.Index(line, ") "); i >= 0 {
+			line = line[i+2:]
+		}
+		keys = append(keys, strings.Trim(line, `"`))
+	}
+	return keys
 }

@@ -18,7 +18,7 @@ import (
 // returns the failure value of its PHP function: a miss, false, -2, 0 or
 // an error.
 
-// The assertion that *Store is a kv.Backend is in backend_test.go.
+var _ kv.Backend = (*Store)(nil)
 
 // Get returns the value of key; a miss when it is absent, expired or
 // Redis cannot be asked. With the client cache on, a value Redis has told
@@ -27,6 +27,11 @@ func (s *Store) Get(key string) (string, bool) {
 	if s.opts.ClientCache > 0 {
 		return s.cachedGet(key)
 	}
+	return s.uncachedGet(key)
+}
+
+// uncachedGet is GET, not tracked.
+func (s *Store) uncachedGet(key string) (string, bool) {
 	m, ok := s.do("get", func(c rueidis.Client) rueidis.Completed {
 		return c.B().Get().Key(s.key(key)).Build()
 	})
