@@ -135,6 +135,7 @@ func checkOutage(t *testing.T, what string, ops []loadOp, from, to time.Time, wa
 	t.Helper()
 	n := 0
 	var slowest time.Duration
+	perOp := map[string]time.Duration{}
 	for _, o := range ops {
 		if o.started.Before(from) || !o.started.Before(to) {
 			continue
@@ -145,9 +146,8 @@ func checkOutage(t *testing.T, what string, ops []loadOp, from, to time.Time, wa
 			continue
 		}
 		call := time.Duration(o.ans.Ms * float64(time.Millisecond))
-		if call > slowest {
-			slowest = call
-		}
+		slowest = max(slowest, call)
+		perOp[o.op] = max(perOp[o.op], call)
 		if call > faultTimeout+faultSlack {
 			t.Errorf("%s: %s took %v in PHP, want at most command_timeout %v (+%v slack)", what, o.op, call, faultTimeout, faultSlack)
 		}
@@ -158,7 +158,7 @@ func checkOutage(t *testing.T, what string, ops []loadOp, from, to time.Time, wa
 	if n == 0 {
 		t.Errorf("%s: no KV call was made", what)
 	}
-	t.Logf("%s: %d KV calls, slowest %v in PHP", what, n, slowest)
+	t.Logf("%s: %d KV calls, slowest %v in PHP (by op %v)", what, n, slowest, perOp)
 	return n
 }
 
@@ -205,13 +205,18 @@ func TestRedisFaultKilledUnderLoad(t *testing.T) {
 	killed := time.Now()
 	// The cached value must not outlive the connection it came from: once
 	// the node has seen the connection drop (at once: the kernel closes
-	// it), it is gone.
-	gone := poll(t, faultTimeout+faultSlack, "the cached value dropped after the kill", func() (bool, string) {
+	// it), it is gone. (The first answer may wait behind the load's calls
+	// on the PHP thread.)
+	stale := 0
+	gone := poll(t, 2*time.Second, "the cached value dropped after the kill", func() (bool, string) {
 		got := kv(t, n, "get", "key", "cached")
+		if got != nil {
+			stale++
+		}
 		return got == nil, js(got)
 	})
-	t.Logf("cached value no longer served %v after the kill", gone)
-	load.waitAnswers(t, 150)
+	t.Logf("cached value no longer served %v after the kill (%d stale answers before)", gone, stale)
+	load.waitAnswers(t, 60)
 	downUntil := time.Now()
 	ops, pages := load.finish()
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,9 +73,12 @@ func TestRedisLaravelNodes(t *testing.T) {
 		nodes[i] = startLaravel(t, env...)
 	}
 	for i, n := range nodes {
-		m := n.call(t, "GET", "/api/health", nil)
-		if m["status"] != "ok" {
+		m := n.call(t, "GET", "/health", nil)
+		if m["status"] != "ok" || m["cache_default"] != "ephpm" || m["session_driver"] != "cache" {
 			t.Fatalf("node %d health: %v", i, m)
+		}
+		if !strings.Contains(n.Log(), "kv=redis") {
+			t.Fatalf("node %d does not say it uses the Redis backend:\n%s", i, n.Log())
 		}
 	}
 
