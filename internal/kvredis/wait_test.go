@@ -256,3 +256,36 @@ func TestWaitRedisDown(t *testing.T) {
 	}
 	waitersGone(t, s)
 }
+
+// TestWaitClusterInvalidation: in a Redis Cluster, with the poll pushed
+// out, waiters on keys of different slots are woken by writes through
+// another node (Redis's invalidations from each primary).
+func TestWaitClusterInvalidation(t *testing.T) {
+	keepPoll(t, time.Minute)
+	c := redistest.StartCluster(t, 3, redistest.Options{})
+	mk := func() *Store {
+		return mustNew(t, Options{Addresses: c.Addrs, KeyPrefix: "w:", ClientCache: 8 << 20, CommandTimeout: 5 * time.Second})
+	}
+	a, b := mk(), mk()
+	keys := []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot"}
+	var chans []<-chan waitResult
+	for _, k := range keys {
+		v, _, _, ok := a.Wait(k, 0, 0, nil)
+		if !ok {
+			t.Fatalf("Wait(%q, 0) failed", k)
+		}
+		chans = append(chans, waitAsync(a, k, v, 30*time.Second, nil))
+	}
+	time.Sleep(200 * time.Millisecond)
+	for _, k := range keys {
+		if !b.Set(k, "new-"+k, 0) {
+			t.Fatalf("Set(%q) on B failed", k)
+		}
+	}
+	for i, ch := range chans {
+		if r := recvWait(t, ch, 20*time.Second); !r.ok || r.val != "new-"+keys[i] {
+			t.Errorf("waiter on %q: %+v", keys[i], r)
+		}
+	}
+	waitersGone(t, a)
+}
