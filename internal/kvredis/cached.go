@@ -29,7 +29,8 @@ func (s *Store) cachedGet(key string) (string, bool) {
 	tok := s.near.begin(key)
 	ctx, cancel := s.ctx()
 	start := time.Now()
-	r := c.DoCache(ctx, c.B().Get().Key(s.key(key)).Cache(), cacheTTL)
+	rk := s.key(key)
+	r := c.DoCache(ctx, c.B().Get().Key(rk).Cache(), cacheTTL)
 	cancel()
 	if r.IsCacheHit() {
 		s.stats.cacheHits.Add(1)
@@ -53,7 +54,10 @@ func (s *Store) cachedGet(key string) (string, bool) {
 	// CachePXAT is -1 when rueidis did not cache the answer (an
 	// invalidation came while it was on its way): then neither do we.
 	if pxat := r.CachePXAT(); pxat > time.Now().UnixMilli() {
-		s.near.fill(key, tok, v, found, pxat)
+		// The near cache keeps its key: not key, which may view the
+		// caller's memory for this call only (PHP's string, see
+		// phpembed.SetKVBackend), but the same bytes inside rk, ours.
+		s.near.fill(rk[len(s.prefix):], tok, v, found, pxat)
 	}
 	return v, found
 }

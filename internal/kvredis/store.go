@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -202,7 +203,17 @@ func (s *Store) rc() rueidis.Client {
 }
 
 // key is the Redis key of a store key.
-func (s *Store) key(k string) string { return s.prefix + k }
+//
+// The result is always a string of our own, never k itself (an empty
+// prefix would return k): k may view the caller's memory for the call
+// only, and rueidis's client cache, the near cache and Wait's registry
+// keep the key.
+func (s *Store) key(k string) string {
+	if s.prefix == "" {
+		return strings.Clone(k)
+	}
+	return s.prefix + k
+}
 
 // ctx bounds one call by the command timeout.
 func (s *Store) ctx() (context.Context, context.CancelFunc) {
