@@ -185,6 +185,17 @@ func (s *Store) clientOption() rueidis.ClientOption {
 	// write's fence (doWrite) orders its invalidation before our return.
 	// rueidis pipelines concurrent commands on it.
 	co.PipelineMultiplex = -1
+	// rueidis retries read-only commands after network errors until the
+	// context ends: with Redis down every read would then take the whole
+	// command timeout, and a page making a dozen calls a dozen timeouts.
+	// Two quick retries still carry a read over a connection that just
+	// broke (the retry gets a fresh one); after them the call fails.
+	co.RetryDelay = func(attempts int, _ rueidis.Completed, _ error) time.Duration {
+		if attempts > 2 {
+			return -1
+		}
+		return time.Duration(attempts) * 10 * time.Millisecond
+	}
 	if o.TLSConfig != nil {
 		co.TLSConfig = o.TLSConfig
 	} else if o.TLS {
