@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"os"
+	"strconv"
 )
 
 // staticCoding decides how a static file's 200 goes out, before
@@ -30,6 +31,9 @@ func (s *Server) staticCoding(w http.ResponseWriter, r *http.Request, file strin
 			if sib, sibInfo := s.openSibling(file+c.ext(), fi); sib != nil {
 				addVary(w.Header())
 				w.Header().Set("Content-Encoding", c.token())
+				// ServeContent leaves the length out when a
+				// Content-Encoding is set; this one is known.
+				w.Header().Set("Content-Length", strconv.FormatInt(sibInfo.Size(), 10))
 				resp.staticEnc = identity // already encoded
 				return sib, sibInfo, c
 			}

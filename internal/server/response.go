@@ -302,9 +302,10 @@ type writerOnly struct{ io.Writer }
 func (w *response) finish() {
 	switch w.state {
 	case stateNew:
-		// Nothing written: the empty 200 net/http would send still gets
-		// the configured headers.
-		w.WriteHeader(http.StatusOK)
+		// Nothing written: net/http sends an empty 200 with the header
+		// map, which gets the configured headers. No status is written
+		// here, so a request whose client left stays without one.
+		w.addConfiguredHeaders(w.Header())
 	case stateBuffer:
 		_ = w.release(false)
 	case stateCompress:
