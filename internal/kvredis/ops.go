@@ -46,6 +46,7 @@ func (s *Store) uncachedGet(key string) (string, bool) {
 // the write (maxmemory with noeviction: the old value stays) or cannot be
 // asked.
 func (s *Store) Set(key, value string, ttl time.Duration) bool {
+	value = owned(value)
 	_, ok := s.write("set", key, func(c rueidis.Client, rk string) rueidis.Completed {
 		b := c.B().Set().Key(rk).Value(value)
 		if ttl > 0 {
@@ -59,6 +60,7 @@ func (s *Store) Set(key, value string, ttl time.Duration) bool {
 // SetNX stores value only if key has no live entry (SET NX): of many
 // callers, on any node, exactly one wins.
 func (s *Store) SetNX(key, value string, ttl time.Duration) bool {
+	value = owned(value)
 	m, ok := s.write("setnx", key, func(c rueidis.Client, rk string) rueidis.Completed {
 		b := c.B().Set().Key(rk).Value(value).Nx()
 		if ttl > 0 {
@@ -181,6 +183,7 @@ var delIfEqualsSHA = func() string {
 // did. Decided by Redis (a script, by its SHA1; sent whole once when
 // Redis does not know it yet), never by the client cache.
 func (s *Store) DelIfEquals(key, expected string) bool {
+	expected = owned(expected)
 	m, err := s.doWrite("del_if_equals", key, func(c rueidis.Client, rk string) rueidis.Completed {
 		return c.B().Evalsha().Sha1(delIfEqualsSHA).Numkeys(1).Key(rk).Arg(expected).Build()
 	})
@@ -197,6 +200,14 @@ func (s *Store) DelIfEquals(key, expected string) bool {
 	}
 	return intOf(m) == 1
 }
+
+// owned copies a value that goes into a command. A call can return (its
+// timeout) before rueidis has written the command, which then stays queued
+// and is written when the connection moves again; the caller's string may
+// view memory that is freed by then (PHP's, see phpembed.SetKVBackend):
+// rueidis would send freed bytes, or fault on unmapped ones. Keys need no
+// copy: s.key makes a new string.
+func owned(v string) string { return strings.Clone(v) }
 
 // ms is a positive duration in whole milliseconds, rounded up so that a
 // TTL below 1 ms still expires (PX 0 is an error to Redis) and none is

@@ -222,8 +222,8 @@ func TestRedisFaultKilledUnderLoad(t *testing.T) {
 
 	checkOutage(t, "Redis killed", ops, killed, downUntil, true)
 	checkPages(t, "Redis killed", pages, killed, downUntil)
-	if errs, ok := metric(t, n, "ephpm_kv_redis_errors_total"); !ok || errs == 0 {
-		t.Errorf("/metrics: ephpm_kv_redis_errors_total = %v (present %v) after the outage", errs, ok)
+	if errs, ok := metric(t, n, `ephpm_kv_backend_errors_total{kind="connection"}`); !ok || errs == 0 {
+		t.Errorf("/metrics: ephpm_kv_backend_errors_total{kind=\"connection\"} = %v (present %v) after the outage", errs, ok)
 	}
 	if lines := failureLogLines(n); lines == 0 || lines > 3 {
 		t.Errorf("%d failure lines in the log for an outage of %v: want a few (rate-limited)", lines, downUntil.Sub(killed))
@@ -274,8 +274,8 @@ func TestRedisFaultHungRedis(t *testing.T) {
 		}
 	}
 	checkPages(t, "Redis hung", pages, paused, hungUntil)
-	if errs, ok := metric(t, n, "ephpm_kv_redis_errors_total"); !ok || errs == 0 {
-		t.Errorf("/metrics: ephpm_kv_redis_errors_total = %v (present %v) while Redis hangs", errs, ok)
+	if errs, ok := metric(t, n, `ephpm_kv_backend_errors_total{kind="timeout"}`); !ok || errs == 0 {
+		t.Errorf("/metrics: ephpm_kv_backend_errors_total{kind=\"timeout\"} = %v (present %v) while Redis hangs", errs, ok)
 	}
 
 	rds.Resume()
@@ -287,4 +287,56 @@ func TestRedisFaultHungRedis(t *testing.T) {
 	t.Logf("KV answering again %v after Redis resumed", took)
 	expectKV(t, n, true, "set", "key", "kept", "value", "v2")
 	expectKV(t, n, "v2", "get", "key", "kept")
+}
+
+// Writes that time out on a hung Redis stay queued in the client and are
+// sent when Redis wakes, after PHP has freed (and maybe unmapped) the
+// value's memory: the backend must send its own copy. What a user sees
+// otherwise: the server crashes when Redis comes back, or a key holds bytes
+// nobody wrote.
+func TestRedisFaultHungRedisLargeWrites(t *testing.T) {
+	rds := redistest.Start(t, redistest.Options{})
+	n := startRedisNodes(t, 1, redisNodeConfig{
+		Addrs: []string{rds.Addr}, KeyPrefix: "big:", ClientCache: "16MB", CommandTimeout: faultTimeout.String(),
+	})[0]
+	var resumed atomic.Bool
+	t.Cleanup(func() {
+		if !resumed.Load() {
+			rds.Resume()
+		}
+	})
+	rds.Pause()
+	// 12 values of 3 MB: more than the socket buffers hold, so most stay
+	// in the client's queue; each over PHP's 2 MB "huge" size, so freeing
+	// it unmaps it.
+	m := decodeJSON(t, n.get(t, "/kv_big.php?op=set&n=12&size=3000000"))
+	for i, r := range m["out"].([]any) {
+		call := r.(map[string]any)
+		if call["result"] != false {
+			t.Errorf("set %d with Redis hung returned %v", i, call["result"])
+		}
+		if ms, _ := call["ms"].(float64); time.Duration(ms*float64(time.Millisecond)) > faultTimeout+faultSlack {
+			t.Errorf("set %d with Redis hung took %.0f ms", i, ms)
+		}
+	}
+	expectStatus(t, n.get(t, "/kv_big.php?op=scribble&size=3000000"), 200, "reusing PHP's memory")
+	rds.Resume()
+	resumed.Store(true)
+	poll(t, 10*time.Second, "the store answers after Redis resumes", func() (bool, string) {
+		if n.Exited() {
+			t.Fatalf("the server died when Redis resumed:\n%s", n.Log())
+		}
+		a, err := kvq(n, "set", "key", "probe", "value", "ok")
+		return err == nil && a.Result == true, fmt.Sprint(a.Result, err)
+	})
+	m = decodeJSON(t, n.get(t, "/kv_big.php?op=verify&n=12&size=3000000"))
+	for i, v := range m["out"].([]any) {
+		if v != "absent" && v != "exact" {
+			t.Errorf("big:%d after Redis resumed: %v", i, v)
+		}
+	}
+	t.Logf("values after Redis resumed: %v", m["out"])
+	if n.Exited() {
+		t.Fatalf("the server died:\n%s", n.Log())
+	}
 }

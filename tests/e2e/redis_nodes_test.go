@@ -133,6 +133,21 @@ func TestRedisNodes(t *testing.T) {
 		if got := rds.CLI("GET", prefix+"hits"); got != fmt.Sprint(total) {
 			t.Errorf("redis-cli GET %shits = %q, want %d", prefix, got, total)
 		}
+		// Each incr went to Redis: the nodes' round trips say so.
+		trips, secs := 0.0, 0.0
+		for _, n := range nodes {
+			v, ok := metric(t, n, "ephpm_kv_backend_round_trips_total")
+			d, ok2 := metric(t, n, "ephpm_kv_backend_round_trip_seconds_total")
+			if !ok || !ok2 {
+				t.Errorf("node %s: no ephpm_kv_backend_round_trips_total / _round_trip_seconds_total on /metrics", n.Addr)
+			}
+			trips, secs = trips+v, secs+d
+		}
+		if trips < float64(total) || secs <= 0 {
+			t.Errorf("round trips on /metrics: %v in %vs, want at least the %d incr", trips, secs, total)
+		} else {
+			t.Logf("mean round trip to Redis: %.3f ms over %v commands", secs/trips*1000, trips)
+		}
 	})
 
 	t.Run("setnx_one_winner_across_nodes", func(t *testing.T) {
@@ -272,15 +287,15 @@ func redisCalls(t *testing.T, rds *redistest.Server, cmd string) int {
 	return n
 }
 
-// cacheHits sums the nodes' client-cache hits from /metrics, or -1 when a
-// node does not report them.
+// cacheHits sums the nodes' client-cache hits from /metrics (-1, and the
+// test fails, when a node does not report them).
 func cacheHits(t *testing.T, nodes []*server) float64 {
 	t.Helper()
 	sum := 0.0
 	for _, n := range nodes {
-		v, ok := metric(t, n, "ephpm_kv_redis_cache_hits_total")
+		v, ok := metric(t, n, "ephpm_kv_client_cache_hits_total")
 		if !ok {
-			t.Logf("node %s: no ephpm_kv_redis_cache_hits_total on /metrics", n.Addr)
+			t.Errorf("node %s: no ephpm_kv_client_cache_hits_total on /metrics", n.Addr)
 			return -1
 		}
 		sum += v
