@@ -115,6 +115,7 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 		}
 		if done {
 			s.log.recovered()
+			s.updateFence(ctx, c, rk)
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -191,6 +192,21 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 		}
 	}
 	return true, nil
+}
+
+// updateFence makes this node read its own update: the write went over a
+// dedicated connection, so Redis's invalidation of rk for the tracking
+// connection may still be on its way. A PTTL of rk over that connection
+// (see doWrite) is answered after the invalidation, which rueidis handles
+// first. A failed fence is not the update's failure: the invalidation
+// still comes, only later.
+func (s *Store) updateFence(ctx context.Context, c rueidis.Client, rk string) {
+	if s.opts.ClientCache <= 0 {
+		return
+	}
+	start := time.Now()
+	c.Do(ctx, c.B().Pttl().Key(rk).Build())
+	s.roundTrip(start)
 }
 
 // unwatch ends the WATCH of an update that writes nothing, so that the

@@ -298,3 +298,41 @@ func TestRESPOpsRedisHung(t *testing.T) {
 		t.Errorf("after resume: %q %v", v, ok)
 	}
 }
+
+// TestUpdateReadOwnWrite: a Get on the same node right after an Update
+// sees the update, though the key is kept in the client cache by
+// concurrent readers and the update went over another connection.
+func TestUpdateReadOwnWrite(t *testing.T) {
+	rs := redistest.Start(t, redistest.Options{})
+	s := mustNew(t, Options{Addresses: []string{rs.Addr}, KeyPrefix: "o:", ClientCache: 8 << 20, CommandTimeout: 5 * time.Second})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(50 * time.Microsecond):
+					s.Get("k")
+				}
+			}
+		}()
+	}
+	defer func() { close(stop); wg.Wait() }()
+	stale := 0
+	for i := range 300 {
+		want := strconv.Itoa(i)
+		if err := s.Update("k", func(string, int64, bool) (string, int64, kv.UpdateOp) { return want, 0, kv.UpdateStore }); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := s.Get("k"); v != want {
+			stale++
+		}
+	}
+	if stale > 0 {
+		t.Errorf("%d of 300 reads right after an Update saw an older value", stale)
+	}
+}

@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"log/slog"
 	"os/exec"
 	"sort"
 	"strconv"
@@ -23,6 +24,7 @@ func startRedisBacked(t *testing.T) (*Server, *redistest.Server) {
 		KeyPrefix:      "app:",
 		ClientCache:    8 << 20,
 		CommandTimeout: 5 * time.Second,
+		Logger:         slog.New(slog.NewTextHandler(tlogWriter{t}, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -253,4 +255,12 @@ func TestRedisStoreRedisRestart(t *testing.T) {
 	}
 	c.expect("$2\r\nv3\r\n", "GET", "k")
 	c.expect("*1\r\n$1\r\nk\r\n", "KEYS", "*")
+}
+
+// tlogWriter sends the store's log to the test's log.
+type tlogWriter struct{ t *testing.T }
+
+func (w tlogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
