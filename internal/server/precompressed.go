@@ -20,10 +20,15 @@ import (
 // (tests calling serveStatic directly) gets identity.
 func (s *Server) staticCoding(w http.ResponseWriter, r *http.Request, file string, fi os.FileInfo, ct string) (*os.File, os.FileInfo, coding) {
 	resp, ok := w.(*response)
-	if !ok || !resp.opts.compress || r.Method != http.MethodGet || ct == "" {
+	if !ok || !resp.opts.compress || r.Method != http.MethodGet {
 		return nil, nil, identity
 	}
 	resp.static = true
+	if ct == "" {
+		// ServeContent will sniff a type; a file whose kind we cannot
+		// name is sent as it is, and its ETag stays the file's.
+		return nil, nil, identity
+	}
 	q := acceptedCodings(r.Header.Values("Accept-Encoding"))
 	compressible := compressibleType(ct)
 	if r.Header.Get("Range") == "" {
