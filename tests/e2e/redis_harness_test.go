@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ type redisNodeConfig struct {
 	KeyPrefix      string // "" means SPEC's default, "ephpm:"
 	ClientCache    string // e.g. "16MB"; "0" turns the cache off; "" keeps the default
 	CommandTimeout string // e.g. "200ms"; "" keeps the default
+	RESP           bool   // also serve the store over [kv.resp] on a loopback port
 	Extra          string // more TOML, appended
 }
 
@@ -29,7 +32,9 @@ type redisNodeConfig struct {
 // added by start).
 func (c redisNodeConfig) toml() string {
 	var b strings.Builder
-	b.WriteString("[kv]\nbackend = \"redis\"\n\n[kv.redis]\naddresses = [")
+	// listen stated here: start fills it in only when the TOML has no
+	// "listen" at all, and [kv.resp] has one.
+	b.WriteString("[server]\nlisten = \"127.0.0.1:0\"\n\n[kv]\nbackend = \"redis\"\n\n[kv.redis]\naddresses = [")
 	for i, a := range c.Addrs {
 		if i > 0 {
 			b.WriteString(", ")
@@ -45,6 +50,9 @@ func (c redisNodeConfig) toml() string {
 	}
 	if c.CommandTimeout != "" {
 		fmt.Fprintf(&b, "command_timeout = %q\n", c.CommandTimeout)
+	}
+	if c.RESP {
+		b.WriteString("\n[kv.resp]\nlisten = \"127.0.0.1:0\"\n")
 	}
 	b.WriteString(c.Extra)
 	return b.String()
@@ -165,4 +173,20 @@ func metric(t *testing.T, s *server, name string) (float64, bool) {
 		}
 	}
 	return sum, found
+}
+
+// respCLI runs redis-cli against node s's RESP endpoint ([kv.resp]) and
+// returns its trimmed output.
+func respCLI(t *testing.T, s *server, args ...string) string {
+	t.Helper()
+	m := respListenRe.FindStringSubmatch(s.Log())
+	if m == nil {
+		t.Fatalf("no RESP listen line in the log of %s:\n%s", s.Addr, s.Log())
+	}
+	host, port, _ := net.SplitHostPort(m[1])
+	out, err := exec.Command("redis-cli", append([]string{"-h", host, "-p", port}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli %v against %s's RESP endpoint: %v: %s", args, s.Addr, err, out)
+	}
+	return strings.TrimSpace(string(out))
 }
