@@ -682,3 +682,29 @@ type discardWriter struct{ h http.Header }
 func (d discardWriter) Header() http.Header         { return d.h }
 func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d discardWriter) WriteHeader(int)             {}
+
+// TestCompressionLevel: compression_level reaches every codec; 0 is the
+// fast default, not "store".
+func TestCompressionLevel(t *testing.T) {
+	var text strings.Builder
+	seed := uint32(7)
+	for i := 0; i < 4000; i++ {
+		seed = seed*1664525 + 1013904223
+		fmt.Fprintf(&text, "<li id=\"item-%d\">%s %d</li>\n", i, []string{"alpha", "beta", "gamma", "delta"}[seed>>30], seed%1000)
+	}
+	size := func(level int, c coding) int {
+		var b bytes.Buffer
+		e := newEncoders(level)
+		enc := e.get(c, &b)
+		io.WriteString(enc, text.String())
+		enc.Close()
+		e.put(c, enc)
+		return b.Len()
+	}
+	for _, c := range codings {
+		fast, best, def := size(1, c), size(9, c), size(0, c)
+		if best >= fast || def >= text.Len()/3 {
+			t.Errorf("%s: level 1 %d bytes, level 9 %d, default %d, of %d", c.token(), fast, best, def, text.Len())
+		}
+	}
+}
