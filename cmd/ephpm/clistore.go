@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/ephpm/ephpm/internal/config"
 	"github.com/ephpm/ephpm/internal/kv"
 	"github.com/ephpm/ephpm/internal/kvclient"
+	"github.com/ephpm/ephpm/internal/kvredis"
 	"github.com/ephpm/ephpm/internal/phpembed"
 )
 
@@ -21,8 +23,9 @@ const kvURLEnv = "EPHPM_KV_URL"
 const cliKVTimeout = 2 * time.Second
 
 // setupCLIStore gives the ephpm_kv_* functions of `ephpm php` their store:
-// with configGiven, the store of the server configPath describes, through
-// its [kv.resp] (unix socket preferred, password sent); else the server
+// with configGiven, the store of the server configPath describes: its
+// Redis directly when [kv] backend = "redis", else its [kv.resp] (unix
+// socket preferred, password sent); else the server
 // EPHPM_KV_URL names; else a store local to this process, which says so on
 // stderr the first time PHP uses it. The returned func releases it.
 //
@@ -35,6 +38,9 @@ func setupCLIStore(configPath string, configGiven bool) (func(), error) {
 		cfg, err := config.Load(configPath)
 		if err != nil {
 			return nil, err
+		}
+		if cfg.KV.Backend == "redis" {
+			return useRedis(cfg)
 		}
 		o, err := kvclient.FromConfig(cfg.KV.RESP, cliKVTimeout)
 		if err != nil {
@@ -55,6 +61,20 @@ func setupCLIStore(configPath string, configGiven bool) (func(), error) {
 	}
 	phpembed.SetKVBackend(&localStore{Store: store})
 	return store.Close, nil
+}
+
+// useRedis gives `ephpm php` the server's Redis store directly: the same
+// Redis, key_prefix and client cache the server nodes use, so no server
+// needs to run (a deploy's artisan commands work before the first node
+// starts). Failures are logged on stderr, rate-limited, as a node logs them.
+func useRedis(cfg *config.Config) (func(), error) {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := kvredis.New(kvredis.FromConfig(cfg.KV.Redis, logger))
+	if err != nil {
+		return nil, fmt.Errorf("%s: kv.redis: %w", cfg.File, err)
+	}
+	phpembed.SetKVBackend(s)
+	return s.Close, nil
 }
 
 func useClient(c *kvclient.Client) func() {

@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ephpm/ephpm/internal/config"
-	"github.com/ephpm/ephpm/internal/kv"
 	"github.com/ephpm/ephpm/internal/phpembed"
 	"github.com/ephpm/ephpm/internal/server"
 )
@@ -168,16 +167,12 @@ func serve(cfg *config.Config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	store, err := kv.New(kv.Options{
-		MemoryLimit:  int64(cfg.KV.MemoryLimit),
-		Policy:       kv.Policy(cfg.KV.EvictionPolicy),
-		ReturnMemory: true,
-	})
+	store, err := openKVBackend(cfg, logger)
 	if err != nil {
-		return fmt.Errorf("kv: %w", err)
+		return err
 	}
 	defer store.Close()
-	phpembed.SetKVStore(store)
+	store.install()
 
 	opts := phpembed.Options{
 		Workers:        cfg.PHP.Workers,
@@ -238,6 +233,7 @@ func serve(cfg *config.Config) error {
 		"php_threads", rt.Workers(),
 		"thread_safe", phpembed.ZTS(),
 		"mode", cfg.PHP.Mode,
+		"kv", store.name(),
 		"gomaxprocs", runtime.GOMAXPROCS(0))
 
 	// A request parked in ephpm_kv_wait would hold the drain below up to

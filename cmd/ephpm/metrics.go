@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ephpm/ephpm/internal/kv"
+	"github.com/ephpm/ephpm/internal/kvredis"
 	"github.com/ephpm/ephpm/internal/metrics"
 	"github.com/ephpm/ephpm/internal/phpembed"
 	"github.com/ephpm/ephpm/internal/resp"
@@ -19,7 +20,7 @@ import (
 // newMetrics lists what GET /metrics reports: the server's requests, the
 // PHP threads and their queue, and the KV store's counters (SPEC section 2),
 // all from one snapshot per scrape.
-func newMetrics(srv *server.Server, rt *phpembed.Runtime, kvStore *kv.Store, respSrv *resp.Server, kvLimit int64, started time.Time) *metrics.Registry {
+func newMetrics(srv *server.Server, rt *phpembed.Runtime, kvStore kvBackend, respSrv *resp.Server, kvLimit int64, started time.Time) *metrics.Registry {
 	reg := &metrics.Registry{}
 	n := func(v int64) float64 { return float64(v) }
 	var (
@@ -27,9 +28,18 @@ func newMetrics(srv *server.Server, rt *phpembed.Runtime, kvStore *kv.Store, res
 		php   phpembed.Stats
 		store kv.Stats
 	)
-	var rs resp.Stats
+	var (
+		rs    resp.Stats
+		redis kvredis.Stats
+	)
 	reg.OnScrape(func() {
-		web, php, store = srv.Stats(), rt.Stats(), kvStore.Stats()
+		web, php = srv.Stats(), rt.Stats()
+		if kvStore.mem != nil {
+			store = kvStore.mem.Stats()
+		}
+		if kvStore.redis != nil {
+			redis = kvStore.redis.Stats()
+		}
 		if respSrv != nil {
 			rs = respSrv.Stats()
 		}
@@ -51,13 +61,17 @@ func newMetrics(srv *server.Server, rt *phpembed.Runtime, kvStore *kv.Store, res
 	reg.Add("ephpm_php_queued_requests", metrics.Gauge, "Requests waiting for a PHP thread.", func() float64 { return n(php.Queued) })
 	reg.Add("ephpm_php_worker_boots_total", metrics.Counter, "Worker mode: times a worker script was started (restarts and recycles included).", func() float64 { return n(php.WorkerBoots) })
 
-	reg.Add("ephpm_kv_hits_total", metrics.Counter, "KV reads that found a live key.", func() float64 { return n(store.Hits) })
-	reg.Add("ephpm_kv_misses_total", metrics.Counter, "KV reads that found no live key.", func() float64 { return n(store.Misses) })
-	reg.Add("ephpm_kv_keys", metrics.Gauge, "Keys in the KV store.", func() float64 { return n(store.Keys) })
-	reg.Add("ephpm_kv_bytes", metrics.Gauge, "Bytes the KV store counts against its memory limit (keys, values, per-entry overhead).", func() float64 { return n(store.Bytes) })
-	reg.Add("ephpm_kv_memory_limit_bytes", metrics.Gauge, "The KV store's memory limit (0 = none).", func() float64 { return n(kvLimit) })
-	reg.Add("ephpm_kv_evictions_total", metrics.Counter, "Keys evicted to stay under the memory limit.", func() float64 { return n(store.Evictions) })
-	reg.Add("ephpm_kv_expirations_total", metrics.Counter, "Keys removed because their TTL passed.", func() float64 { return n(store.Expirations) })
+	if kvStore.mem != nil {
+		reg.Add("ephpm_kv_hits_total", metrics.Counter, "KV reads that found a live key.", func() float64 { return n(store.Hits) })
+		reg.Add("ephpm_kv_misses_total", metrics.Counter, "KV reads that found no live key.", func() float64 { return n(store.Misses) })
+		reg.Add("ephpm_kv_keys", metrics.Gauge, "Keys in the KV store.", func() float64 { return n(store.Keys) })
+		reg.Add("ephpm_kv_bytes", metrics.Gauge, "Bytes the KV store counts against its memory limit (keys, values, per-entry overhead).", func() float64 { return n(store.Bytes) })
+		reg.Add("ephpm_kv_memory_limit_bytes", metrics.Gauge, "The KV store's memory limit (0 = none).", func() float64 { return n(kvLimit) })
+		reg.Add("ephpm_kv_evictions_total", metrics.Counter, "Keys evicted to stay under the memory limit.", func() float64 { return n(store.Evictions) })
+		reg.Add("ephpm_kv_expirations_total", metrics.Counter, "Keys removed because their TTL passed.", func() float64 { return n(store.Expirations) })
+	} else {
+		addRedisMetrics(reg, &redis)
+	}
 
 	if respSrv != nil {
 		addRESPMetrics(reg, &rs)
@@ -119,4 +133,16 @@ func serveMetrics(addr string, reg http.Handler, logger *slog.Logger) (func(), e
 		defer cancel()
 		hs.Shutdown(ctx)
 	}, nil
+}
+
+// addRedisMetrics reports the Redis backend ([kv] backend = "redis") from
+// the scrape's snapshot: failed calls by kind, this node's client-side
+// cache, and the round trips to Redis (their mean is sum/count).
+func addRedisMetrics(reg *metrics.Registry, st *kvredis.Stats) {
+	addLabelled(reg, "ephpm_kv_backend_errors_total", "KV calls that failed on the Redis backend and returned their failure value, by kind (timeout, connection, redis).",
+		"kind", kvredis.ErrorKinds, &st.Errors)
+	reg.Add("ephpm_kv_client_cache_hits_total", metrics.Counter, "KV reads answered from this node's client-side cache.", func() float64 { return float64(st.CacheHits) })
+	reg.Add("ephpm_kv_client_cache_misses_total", metrics.Counter, "KV reads that went to Redis.", func() float64 { return float64(st.CacheMisses) })
+	reg.Add("ephpm_kv_backend_round_trips_total", metrics.Counter, "Commands sent to Redis (ephpm_kv_backend_round_trip_seconds_total / this = mean round-trip time).", func() float64 { return float64(st.RoundTrips) })
+	reg.Add("ephpm_kv_backend_round_trip_seconds_total", metrics.Counter, "Total time of the commands sent to Redis, in seconds.", func() float64 { return st.RoundTripSeconds })
 }

@@ -7,18 +7,21 @@ import (
 	"time"
 
 	"github.com/ephpm/ephpm/internal/config"
-	"github.com/ephpm/ephpm/internal/kv"
 	"github.com/ephpm/ephpm/internal/resp"
 )
 
 // startRESP serves the store over the Redis protocol when [kv.resp]
 // names a listener or a socket (SPEC section 7); nil when it does not.
-func startRESP(cfg *config.Config, store *kv.Store, logger *slog.Logger) (*resp.Server, error) {
+func startRESP(cfg *config.Config, store kvBackend, logger *slog.Logger) (*resp.Server, error) {
 	rc := cfg.KV.RESP
 	if !rc.Enabled() {
 		return nil, nil
 	}
-	srv := resp.New(resp.KVStore(store), resp.Config{
+	rs, err := store.respStore()
+	if err != nil {
+		return nil, fmt.Errorf("kv.resp: %w", err)
+	}
+	srv := resp.New(rs, resp.Config{
 		Listen:          rc.Listen,
 		Socket:          rc.Socket,
 		SocketMode:      fs.FileMode(rc.FileMode()),
@@ -30,6 +33,10 @@ func startRESP(cfg *config.Config, store *kv.Store, logger *slog.Logger) (*resp.
 		MaxMemory:       int64(cfg.KV.MemoryLimit),
 		MaxMemoryPolicy: cfg.KV.EvictionPolicy,
 		Version:         version,
+		// On Redis every command is a round trip: served on a goroutine
+		// per connection, so one slow answer does not hold up an event
+		// loop and every client on it.
+		Goroutines: store.redis != nil,
 	})
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("kv.resp: %w", err)
@@ -43,4 +50,13 @@ func startRESP(cfg *config.Config, store *kv.Store, logger *slog.Logger) (*resp.
 	}
 	logger.Info("ephpm resp listening", attrs...)
 	return srv, nil
+}
+
+// respStore is the store the RESP endpoint serves: the same one the PHP
+// functions use.
+func (b kvBackend) respStore() (resp.Store, error) {
+	if b.redis != nil {
+		return resp.RedisStore(b.redis), nil
+	}
+	return resp.KVStore(b.mem), nil
 }
