@@ -1,6 +1,7 @@
 package kvredis
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -8,15 +9,27 @@ import (
 	"github.com/ephpm/ephpm/internal/redistest"
 )
 
-// mustNew makes a Store and closes it when the test ends.
+// mustNew makes a Store and closes it when the test ends. Without a
+// Logger of its own the store logs to the test's log.
 func mustNew(tb testing.TB, o Options) *Store {
 	tb.Helper()
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(testLog{tb}, nil))
+	}
 	s, err := New(o)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// testLog writes log lines to the test's log.
+type testLog struct{ tb testing.TB }
+
+func (w testLog) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 // testTimeout is the command timeout of the tests: long enough for a busy

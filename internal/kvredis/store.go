@@ -127,27 +127,30 @@ func New(o Options) (*Store, error) {
 
 // connectLoop makes the rueidis client, retrying with backoff until it
 // succeeds or the store is closed; rueidis itself reconnects after that.
-// first is closed after the first attempt.
+// first is closed after the first attempt (after the client is stored
+// when it succeeded, so that New returns a connected store).
 func (s *Store) connectLoop(first chan struct{}) {
 	defer close(s.connDone)
 	backoff := 100 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		c, err := rueidis.NewClient(s.clientOption())
-		if attempt == 0 {
-			close(first)
-		}
 		if err == nil {
 			select {
 			case <-s.closed:
 				c.Close()
-				return
 			default:
+				s.client.Store(&clientBox{c})
+				if attempt > 0 {
+					s.log.recovered()
+				}
 			}
-			s.client.Store(&clientBox{c})
-			if attempt > 0 {
-				s.log.recovered()
+			if attempt == 0 {
+				close(first)
 			}
 			return
+		}
+		if attempt == 0 {
+			close(first)
 		}
 		s.fail("connect", err)
 		select {
