@@ -127,41 +127,54 @@ type kvTarget struct {
 
 // client connects to the server named by --url, --config, $EPHPM_KV_URL or
 // ./ephpm.toml, in that order.
-func (t *kvTarget) client() (*kvclient.Client, error) {
+// A config with [kv] backend = "redis" names the store itself: it is
+// reached directly, whether a server runs or not. The returned func
+// releases the connection.
+func (t *kvTarget) client() (*kvclient.Client, func(), error) {
 	if t.url != "" && t.config != "" {
-		return nil, errors.New("--url and --config exclude each other")
+		return nil, nil, errors.New("--url and --config exclude each other")
 	}
 	url := t.url
 	if url == "" && t.config == "" {
 		url = os.Getenv(kvURLEnv)
 	}
 	if url != "" {
-		return kvclient.DialURL(url, cliKVTimeout)
+		return closable(kvclient.DialURL(url, cliKVTimeout))
 	}
 	path := t.config
 	if path == "" {
 		path = "ephpm.toml"
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("which server? pass --config <its ephpm.toml> or --url, or set %s (no ./ephpm.toml here)", kvURLEnv)
+			return nil, nil, fmt.Errorf("which server? pass --config <its ephpm.toml> or --url, or set %s (no ./ephpm.toml here)", kvURLEnv)
 		}
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if cfg.KV.Backend == "redis" {
+		return dialRedisBridge(cfg)
 	}
 	if !cfg.KV.RESP.Enabled() {
-		return nil, fmt.Errorf("%s: [kv.resp] has neither socket nor listen set: the server does not expose its store; set one and restart it", path)
+		return nil, nil, fmt.Errorf("%s: [kv.resp] has neither socket nor listen set: the server does not expose its store; set one and restart it", path)
 	}
-	return kvclient.Dial(cfg.KV.RESP, cliKVTimeout)
+	return closable(kvclient.Dial(cfg.KV.RESP, cliKVTimeout))
+}
+
+func closable(c *kvclient.Client, err error) (*kvclient.Client, func(), error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() { c.Close() }, nil
 }
 
 // run sends one command and prints its reply.
 func (t *kvTarget) run(cmd *cobra.Command, args ...string) error {
-	c, err := t.client()
+	c, done, err := t.client()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer done()
 	r, err := c.Do(args...)
 	if err != nil {
 		return err
@@ -174,11 +187,11 @@ func (t *kvTarget) run(cmd *cobra.Command, args ...string) error {
 
 // ttl prints what ephpm_kv_ttl would return: PTTL rounded up.
 func (t *kvTarget) ttl(cmd *cobra.Command, key string) error {
-	c, err := t.client()
+	c, done, err := t.client()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer done()
 	r, err := c.Do("PTTL", key)
 	if err == nil {
 		err = r.Err()
@@ -196,11 +209,11 @@ func (t *kvTarget) ttl(cmd *cobra.Command, key string) error {
 
 // keys walks SCAN to its end: unlike KEYS it never holds the server up.
 func (t *kvTarget) keys(cmd *cobra.Command, pattern string) error {
-	c, err := t.client()
+	c, done, err := t.client()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer done()
 	out := cmd.OutOrStdout()
 	cursor := "0"
 	for {
