@@ -19,14 +19,25 @@ import (
 // Redis's PEXPIRETIME (Redis >= 7.0, any Valkey) and SET PXAT, so the RESP
 // endpoint answers EXPIRETIME exactly as Redis does; a node's clock and
 // Redis's are assumed to agree (NTP), as the RESP commands compute
-// absolute times on the node's clock. None of these reads trusts the
-// client cache.
+// absolute times on the node's clock. A Redis without PEXPIRETIME (6.x)
+// answers "unknown command": the expiry is then PTTL from now (Redis's
+// clock in the script, the node's elsewhere), at the cost of a second
+// round trip for Update and Range. None of these reads trusts the client
+// cache.
 
 // getWithExpiry reads a value and its expiry in one atomic step (a
 // script: a MULTI would need a dedicated connection).
 var getWithExpiry = rueidis.NewLuaScript(`local v = redis.call('GET', KEYS[1])
 if not v then return false end
-return {v, redis.call('PEXPIRETIME', KEYS[1])}`)
+local t = redis.pcall('PEXPIRETIME', KEYS[1])
+if type(t) == 'table' and t.err then
+  t = redis.call('PTTL', KEYS[1])
+  if t >= 0 then
+    local now = redis.call('TIME')
+    t = now[1] * 1000 + math.floor(now[2] / 1000) + t
+  end
+end
+return {v, t}`)
 
 // GetWithExpiry returns key's value and its expiry (unix ns, 0 = none).
 // ok is false when the key is missing or Redis failed (logged).
@@ -62,6 +73,22 @@ func (s *Store) GetWithExpiry(key string) (value string, expiresAt int64, ok boo
 	}
 	s.log.recovered()
 	return v, expiryNanos(t), true
+}
+
+// unknownCommand reports whether err is Redis's answer to a command it
+// does not have (PEXPIRETIME before Redis 7).
+func unknownCommand(err error) bool {
+	re, ok := rueidis.IsRedisErr(err)
+	return ok && strings.Contains(re.Error(), "unknown command")
+}
+
+// pttlExpiry turns a PTTL reply (ms left, -1 none, -2 missing) into
+// PEXPIRETIME's terms on the node's clock.
+func pttlExpiry(pttl int64, now time.Time) int64 {
+	if pttl < 0 {
+		return pttl
+	}
+	return now.UnixMilli() + pttl
 }
 
 // expiryNanos turns PEXPIRETIME's reply (ms, -1 none) into unix ns.
@@ -144,6 +171,13 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 		return false, err
 	}
 	t, err := rs[2].AsInt64()
+	if unknownCommand(err) {
+		// Redis < 7: PTTL, still under the WATCH.
+		start = time.Now()
+		t, err = dc.Do(ctx, dc.B().Pttl().Key(rk).Build()).AsInt64()
+		s.roundTrip(start)
+		t = pttlExpiry(t, start)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -285,8 +319,21 @@ func (s *Store) rangePage(node rueidis.Client, keys []string, fn func(string, in
 	start := time.Now()
 	rs := node.DoMulti(ctx, cmds...)
 	s.roundTrip(start)
+	legacy := len(rs) > 0 && unknownCommand(rs[0].Error())
+	if legacy {
+		// Redis < 7: PTTLs instead.
+		for i, k := range keys {
+			cmds[i] = node.B().Pttl().Key(k).Build()
+		}
+		start = time.Now()
+		rs = node.DoMulti(ctx, cmds...)
+		s.roundTrip(start)
+	}
 	for i, r := range rs {
 		t, err := r.AsInt64()
+		if legacy && err == nil {
+			t = pttlExpiry(t, start)
+		}
 		if err != nil {
 			s.fail("range", err)
 			return false

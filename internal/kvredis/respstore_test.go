@@ -336,3 +336,52 @@ func TestUpdateReadOwnWrite(t *testing.T) {
 		t.Errorf("%d of 300 reads right after an Update saw an older value", stale)
 	}
 }
+
+// TestRESPOpsWithoutPEXPIRETIME: on a Redis without PEXPIRETIME (6.x;
+// here renamed away) expiries come from PTTL, close to the exact ones.
+func TestRESPOpsWithoutPEXPIRETIME(t *testing.T) {
+	rs := redistest.Start(t, redistest.Options{Extra: []string{"--rename-command", "PEXPIRETIME", ""}})
+	s := mustNew(t, Options{Addresses: []string{rs.Addr}, KeyPrefix: "l:", CommandTimeout: 5 * time.Second})
+	at := time.Now().Add(time.Hour).Truncate(time.Millisecond).UnixNano()
+	near := func(what string, got int64) {
+		t.Helper()
+		if d := time.Duration(got - at); d < -time.Second || d > time.Second {
+			t.Errorf("%s: expiry %d is %v from %d", what, got, d, at)
+		}
+	}
+	if err := s.Update("k", func(string, int64, bool) (string, int64, kv.UpdateOp) { return "v", at, kv.UpdateStore }); err != nil {
+		t.Fatal(err)
+	}
+	v, exp, ok := s.GetWithExpiry("k")
+	if !ok || v != "v" {
+		t.Fatalf("GetWithExpiry = %q %v", v, ok)
+	}
+	near("GetWithExpiry", exp)
+	var seen int64
+	if err := s.Update("k", func(o string, e int64, ex bool) (string, int64, kv.UpdateOp) {
+		seen = e
+		return o + "2", e, kv.UpdateStore
+	}); err != nil {
+		t.Fatal(err)
+	}
+	near("Update's view", seen)
+	if ttl, _ := strconv.Atoi(rs.CLI("TTL", "l:k")); ttl < 3590 || ttl > 3600 {
+		t.Errorf("TTL after keeping the expiry: %d", ttl)
+	}
+	s.Range(func(k string, e int64) bool {
+		near("Range", e)
+		return true
+	})
+	rs.CLI("SET", "l:p", "x")
+	n := 0
+	s.Range(func(k string, e int64) bool {
+		n++
+		if k == "p" && e != 0 {
+			t.Errorf("Range: expiry of a persistent key %d", e)
+		}
+		return true
+	})
+	if n != 2 {
+		t.Errorf("Range saw %d keys, want 2", n)
+	}
+}

@@ -16,9 +16,9 @@ import (
 // startRedisBacked runs a Server over resp.RedisStore of a kvredis store
 // (key prefix "app:", client cache on) on a real redis-server, which it
 // returns too.
-func startRedisBacked(t *testing.T) (*Server, *redistest.Server) {
+func startRedisBacked(t *testing.T, redisArgs ...string) (*Server, *redistest.Server) {
 	t.Helper()
-	rs := redistest.Start(t, redistest.Options{})
+	rs := redistest.Start(t, redistest.Options{Extra: redisArgs})
 	store, err := kvredis.New(kvredis.Options{
 		Addresses:      []string{rs.Addr},
 		KeyPrefix:      "app:",
@@ -48,9 +48,17 @@ func startRedisBacked(t *testing.T) (*Server, *redistest.Server) {
 // against a plain redis-server: the replies must be the same, byte for
 // byte. A key outside the prefix, on the backing Redis, must survive every
 // FLUSHALL of the endpoint.
+//
+// The second run hides PEXPIRETIME from the backing Redis, as Redis 6
+// lacks it: the store then works from PTTL.
 func TestRedisStoreRepliesMatchRedis(t *testing.T) {
 	redisAddr := startRedis(t)
-	s, backing := startRedisBacked(t)
+	t.Run("redis7", func(t *testing.T) { repliesMatch(t, redisAddr) })
+	t.Run("noPEXPIRETIME", func(t *testing.T) { repliesMatch(t, redisAddr, "--rename-command", "PEXPIRETIME", "") })
+}
+
+func repliesMatch(t *testing.T, redisAddr string, redisArgs ...string) {
+	s, backing := startRedisBacked(t, redisArgs...)
 	backing.CLI("SET", "other:key", "kept")
 	for _, proto := range []string{"2", "3"} {
 		for i, seq := range diffCases {
@@ -77,11 +85,17 @@ func TestRedisStoreRepliesMatchRedis(t *testing.T) {
 // TestRedisStoreWithRedisCLI drives the endpoint with redis-cli and checks
 // where everything lands in the backing Redis: under the prefix, with the
 // TTLs asked, and that FLUSHDB and EPHPM.DELPREFIX stay inside it.
+// The second run hides PEXPIRETIME, as Redis 6 lacks it.
 func TestRedisStoreWithRedisCLI(t *testing.T) {
 	if _, err := exec.LookPath("redis-cli"); err != nil {
 		t.Skip("redis-cli is not installed")
 	}
-	s, backing := startRedisBacked(t)
+	t.Run("redis7", func(t *testing.T) { withRedisCLI(t) })
+	t.Run("noPEXPIRETIME", func(t *testing.T) { withRedisCLI(t, "--rename-command", "PEXPIRETIME", "") })
+}
+
+func withRedisCLI(t *testing.T, redisArgs ...string) {
+	s, backing := startRedisBacked(t, redisArgs...)
 	port := s.Addr().String()[strings.LastIndexByte(s.Addr().String(), ':')+1:]
 	cli := func(args ...string) string {
 		t.Helper()
