@@ -190,3 +190,31 @@ func respCLI(t *testing.T, s *server, args ...string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// invalidationBound is how long a node may keep serving its cached copy
+// after another node (or redis-cli) changed the key. Redis pushes the
+// invalidation before it answers the writer, but the reading node handles
+// it on its own goroutine, which a busy machine may run a little after the
+// next request: far below the client cache's own lifetime (minutes), so a
+// lost invalidation still fails.
+const invalidationBound = 2 * time.Second
+
+// expectSoon is expectKV for a read on one node after a write made
+// elsewhere: the value must show within invalidationBound. Stale answers
+// on the way are logged with how long they lasted.
+func expectSoon(t *testing.T, s *server, want any, op string, params ...string) {
+	t.Helper()
+	stale := 0
+	var last any
+	took := poll(t, invalidationBound, fmt.Sprintf("node %s: %s %v becomes %s", s.Addr, op, params, js(want)), func() (bool, string) {
+		last = kv(t, s, op, params...)
+		if jsonEqual(last, want) {
+			return true, ""
+		}
+		stale++
+		return false, js(last)
+	})
+	if stale > 0 {
+		t.Logf("node %s: %s %v answered the old value %d times for %v after the write elsewhere", s.Addr, op, params, stale, took)
+	}
+}
