@@ -19,8 +19,15 @@ import (
 func startRedisBacked(t *testing.T, redisArgs ...string) (*Server, *redistest.Server) {
 	t.Helper()
 	rs := redistest.Start(t, redistest.Options{Extra: redisArgs})
+	return serveRedis(t, rs.Addr), rs
+}
+
+// serveRedis runs a Server over resp.RedisStore of a kvredis store (key
+// prefix "app:", client cache on) on the Redis at addrs.
+func serveRedis(t *testing.T, addrs ...string) *Server {
+	t.Helper()
 	store, err := kvredis.New(kvredis.Options{
-		Addresses:      []string{rs.Addr},
+		Addresses:      addrs,
 		KeyPrefix:      "app:",
 		ClientCache:    8 << 20,
 		CommandTimeout: 5 * time.Second,
@@ -30,7 +37,7 @@ func startRedisBacked(t *testing.T, redisArgs ...string) (*Server, *redistest.Se
 		t.Fatal(err)
 	}
 	if err := store.Ping(); err != nil {
-		t.Fatalf("kvredis store does not reach %s: %v", rs.Addr, err)
+		t.Fatalf("kvredis store does not reach %s: %v", addrs, err)
 	}
 	s := New(RedisStore(store), Config{Listen: "127.0.0.1:0", Goroutines: true, MaxClients: 100})
 	if err := s.Start(); err != nil {
@@ -40,7 +47,7 @@ func startRedisBacked(t *testing.T, redisArgs ...string) (*Server, *redistest.Se
 		s.Close(5 * time.Second)
 		store.Close()
 	})
-	return s, rs
+	return s
 }
 
 // TestRedisStoreRepliesMatchRedis runs the command sequences of
@@ -50,16 +57,26 @@ func startRedisBacked(t *testing.T, redisArgs ...string) (*Server, *redistest.Se
 // FLUSHALL of the endpoint.
 //
 // The second run hides PEXPIRETIME from the backing Redis, as Redis 6
-// lacks it: the store then works from PTTL.
+// lacks it: the store then works from PTTL. The third has a Redis Cluster
+// of three primaries behind the endpoint.
 func TestRedisStoreRepliesMatchRedis(t *testing.T) {
 	redisAddr := startRedis(t)
-	t.Run("redis7", func(t *testing.T) { repliesMatch(t, redisAddr) })
-	t.Run("noPEXPIRETIME", func(t *testing.T) { repliesMatch(t, redisAddr, "--rename-command", "PEXPIRETIME", "") })
+	t.Run("redis7", func(t *testing.T) {
+		s, backing := startRedisBacked(t)
+		repliesMatch(t, redisAddr, s, backing.CLI)
+	})
+	t.Run("noPEXPIRETIME", func(t *testing.T) {
+		s, backing := startRedisBacked(t, "--rename-command", "PEXPIRETIME", "")
+		repliesMatch(t, redisAddr, s, backing.CLI)
+	})
+	t.Run("cluster", func(t *testing.T) {
+		c := redistest.StartCluster(t, 3, redistest.Options{})
+		repliesMatch(t, redisAddr, serveRedis(t, c.Addrs...), c.CLI)
+	})
 }
 
-func repliesMatch(t *testing.T, redisAddr string, redisArgs ...string) {
-	s, backing := startRedisBacked(t, redisArgs...)
-	backing.CLI("SET", "other:key", "kept")
+func repliesMatch(t *testing.T, redisAddr string, s *Server, backing func(...string) string) {
+	backing("SET", "other:key", "kept")
 	for _, proto := range []string{"2", "3"} {
 		for i, seq := range diffCases {
 			ours := dialAddr(t, "tcp", s.Addr().String())
@@ -77,7 +94,7 @@ func repliesMatch(t *testing.T, redisAddr string, redisArgs ...string) {
 			}
 		}
 	}
-	if got := backing.CLI("GET", "other:key"); got != "kept" {
+	if got := backing("GET", "other:key"); got != "kept" {
 		t.Errorf("key outside the prefix after the endpoint's FLUSHALLs: %q, want kept", got)
 	}
 }
