@@ -127,6 +127,12 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 	rk := s.key(key)
 	dc, release := c.Dedicate()
 	defer release()
+	defer func() {
+		if r := recover(); r != nil {
+			dc.Close() // a panic in fn leaves the WATCH: drop the connection
+			panic(r)
+		}
+	}()
 	for {
 		done, err := s.updateOnce(ctx, dc, rk, fn)
 		if err != nil {

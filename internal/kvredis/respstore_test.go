@@ -385,3 +385,33 @@ func TestRESPOpsWithoutPEXPIRETIME(t *testing.T) {
 		t.Errorf("Range saw %d keys, want 2", n)
 	}
 }
+
+// TestUpdatePanic: a panic in the function reaches the caller, and the
+// connection it left under WATCH is not reused (later updates of the
+// same key, changed meanwhile, still apply).
+func TestUpdatePanic(t *testing.T) {
+	rs := redistest.Start(t, redistest.Options{})
+	s := mustNew(t, Options{Addresses: []string{rs.Addr}, KeyPrefix: "p:", CommandTimeout: 5 * time.Second})
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v, want boom", r)
+			}
+		}()
+		s.Update("k", func(string, int64, bool) (string, int64, kv.UpdateOp) { panic("boom") })
+	}()
+	rs.CLI("SET", "p:k", "changed")
+	for i := range 3 {
+		calls := 0
+		err := s.Update("k", func(o string, e int64, _ bool) (string, int64, kv.UpdateOp) {
+			calls++
+			return o + strconv.Itoa(i), e, kv.UpdateStore
+		})
+		if err != nil || calls != 1 {
+			t.Errorf("update %d after a panic: err %v, %d calls", i, err, calls)
+		}
+	}
+	if got := rs.CLI("GET", "p:k"); got != "changed012" {
+		t.Errorf("after the updates: %q", got)
+	}
+}
