@@ -18,13 +18,23 @@ import (
 	"github.com/ephpm/ephpm/internal/redistest"
 )
 
+// Everything holds with the client cache on (reads answered by the node)
+// and off (client_cache = "0": every read goes to Redis).
 func TestRedisNodes(t *testing.T) {
+	// (No "=" in the names: the harness takes an argument with one, such
+	// as a temp dir named after the test, for an environment variable.)
+	t.Run("client_cache_16MB", func(t *testing.T) { testRedisNodes(t, "16MB") })
+	t.Run("client_cache_off", func(t *testing.T) { testRedisNodes(t, "0") })
+}
+
+func testRedisNodes(t *testing.T, clientCache string) {
 	rds := redistest.Start(t, redistest.Options{})
 	const prefix = "site1:"
 	nodes := startRedisNodes(t, 3, redisNodeConfig{
-		Addrs: []string{rds.Addr}, KeyPrefix: prefix, ClientCache: "16MB", CommandTimeout: "2s",
+		Addrs: []string{rds.Addr}, KeyPrefix: prefix, ClientCache: clientCache, CommandTimeout: "2s",
 	})
 	a, b, c := nodes[0], nodes[1], nodes[2]
+	cached := clientCache != "0"
 
 	t.Run("read_on_every_node_at_once", func(t *testing.T) {
 		expectKV(t, a, nil, "get", "key", "greeting")
@@ -41,8 +51,8 @@ func TestRedisNodes(t *testing.T) {
 
 	t.Run("overwrite_invalidates_cached_copies", func(t *testing.T) {
 		expectKV(t, a, true, "set", "key", "hot", "value", "v1")
-		// B and C read it once from Redis, then from their cache: Redis
-		// sees no more GETs however often they read.
+		// B and C read it once from Redis, then (cache on) from their
+		// cache: Redis sees no more GETs however often they read.
 		for _, n := range []*server{b, c} {
 			expectKV(t, n, "v1", "get", "key", "hot")
 		}
@@ -52,11 +62,16 @@ func TestRedisNodes(t *testing.T) {
 				expectKV(t, n, "v1", "get", "key", "hot")
 			}
 		}
-		if more := redisCalls(t, rds, "get") - gets; more != 0 {
+		more, hits := redisCalls(t, rds, "get")-gets, cacheHits(t, nodes)
+		switch {
+		case cached && more != 0:
 			t.Errorf("10 repeated reads on B and C sent %d GETs to Redis: the client cache does not answer them", more)
-		}
-		if hits := cacheHits(t, nodes); hitsBefore >= 0 && hits-hitsBefore < 10 {
+		case cached && hitsBefore >= 0 && hits-hitsBefore < 10:
 			t.Errorf("client-cache hits on /metrics went from %v to %v over 10 cached reads", hitsBefore, hits)
+		case !cached && more != 10:
+			t.Errorf("client cache off: 10 reads on B and C sent %d GETs to Redis, want 10", more)
+		case !cached && hits != hitsBefore:
+			t.Errorf("client cache off: client-cache hits on /metrics went from %v to %v", hitsBefore, hits)
 		}
 		for round := 2; round <= 4; round++ {
 			v := fmt.Sprintf("v%d", round)
