@@ -32,7 +32,8 @@ func Default() *Config {
 	c.Server.Static.ETag = true
 	c.Server.Response.Compression = true
 	c.Server.Response.CompressionMinSize = 1024
-	c.Server.Response.Headers = [][2]string{} // not nil: equal to the example's "headers = []"
+	c.Server.Response.Headers = [][2]string{}     // not nil: equal to the example's "headers = []"
+	c.Server.Security.TrustedProxies = []string{} // not nil, as headers above
 	c.Server.Logging.Level = "info"
 	c.PHP.QueueSize = 256
 	c.PHP.MaxExecutionTime = 30

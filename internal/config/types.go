@@ -25,6 +25,9 @@ type ServerConfig struct {
 	Listen       string   `toml:"listen"`        // host:port; default 127.0.0.1:8080
 	DocumentRoot string   `toml:"document_root"` // absolute after Load
 	IndexFiles   []string `toml:"index_files"`
+	// H2C serves cleartext HTTP/2 (prior knowledge) on the plain listener
+	// as well as HTTP/1.1, for a proxy in front that speaks h2c.
+	H2C bool `toml:"h2c"`
 
 	Request  RequestConfig  `toml:"request"`
 	Timeouts TimeoutsConfig `toml:"timeouts"`
@@ -32,6 +35,9 @@ type ServerConfig struct {
 	Response ResponseConfig `toml:"response"`
 	Logging  LoggingConfig  `toml:"logging"`
 	TLS      TLSConfig      `toml:"tls"`
+	HTTP3    HTTP3Config    `toml:"http3"`
+	Security SecurityConfig `toml:"security"`
+	Limits   LimitsConfig   `toml:"limits"`
 	Metrics  MetricsConfig  `toml:"metrics"`
 }
 
@@ -71,6 +77,32 @@ type LoggingConfig struct {
 type TLSConfig struct {
 	CertFile string `toml:"cert_file"`
 	KeyFile  string `toml:"key_file"`
+	// Listen is a separate HTTPS listener; server.listen then stays plain
+	// HTTP. "" = HTTPS on server.listen itself.
+	Listen string `toml:"listen"`
+	// RedirectHTTP makes the plain listener answer every request with a
+	// redirect to HTTPS (ACME HTTP-01 challenge paths excepted).
+	RedirectHTTP bool `toml:"redirect_http"`
+}
+
+// Enabled reports whether HTTPS is served.
+func (t TLSConfig) Enabled() bool { return t.CertFile != "" }
+
+// HTTP3Config serves HTTP/3 over QUIC on the HTTPS address (UDP).
+type HTTP3Config struct {
+	Enabled bool `toml:"enabled"` // needs TLS; HTTPS responses announce it with Alt-Svc
+}
+
+// SecurityConfig says whom the server believes.
+type SecurityConfig struct {
+	// TrustedProxies are the peers (IPs or CIDRs) whose X-Forwarded-* and
+	// Forwarded headers set the client address, scheme, host and port.
+	TrustedProxies []string `toml:"trusted_proxies"`
+}
+
+// LimitsConfig bounds what one client may take.
+type LimitsConfig struct {
+	PerIPMaxConnections int `toml:"per_ip_max_connections"` // 0 = no limit
 }
 
 // MetricsConfig enables the Prometheus endpoint (GET /metrics) on a

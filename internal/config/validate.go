@@ -106,6 +106,10 @@ func (c *Config) validate() *Error {
 		}
 	}
 
+	if e := s.validateFront(); e != nil {
+		return e
+	}
+
 	p := &c.PHP
 	if p.Workers < 0 {
 		return keyErr("php.workers", "must be 0 (one per CPU) or more, got %d", p.Workers)
