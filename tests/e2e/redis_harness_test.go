@@ -24,8 +24,12 @@ type redisNodeConfig struct {
 	KeyPrefix      string // "" means SPEC's default, "ephpm:"
 	ClientCache    string // e.g. "16MB"; "0" turns the cache off; "" keeps the default
 	CommandTimeout string // e.g. "200ms"; "" keeps the default
-	RESP           bool   // also serve the store over [kv.resp] on a loopback port
-	Extra          string // more TOML, appended
+	Username       string
+	Password       string
+	TLS            bool
+	RESP           bool     // also serve the store over [kv.resp] on a loopback port
+	Extra          string   // more TOML, appended
+	Env            []string // NAME=value for the nodes' environment (e.g. SSL_CERT_FILE)
 }
 
 // toml renders the node's configuration (listen and document_root are
@@ -51,6 +55,15 @@ func (c redisNodeConfig) toml() string {
 	if c.CommandTimeout != "" {
 		fmt.Fprintf(&b, "command_timeout = %q\n", c.CommandTimeout)
 	}
+	if c.Username != "" {
+		fmt.Fprintf(&b, "username = %q\n", c.Username)
+	}
+	if c.Password != "" {
+		fmt.Fprintf(&b, "password = %q\n", c.Password)
+	}
+	if c.TLS {
+		b.WriteString("tls = true\n")
+	}
 	if c.RESP {
 		b.WriteString("\n[kv.resp]\nlisten = \"127.0.0.1:0\"\n")
 	}
@@ -67,7 +80,8 @@ func startRedisNodes(t *testing.T, n int, c redisNodeConfig) []*server {
 	for i := range nodes {
 		// The metrics listener too: the tests read the backend's
 		// counters (client-cache hits, errors) from it.
-		nodes[i] = start(t, fixtureRoot(t), c.toml(), "EPHPM_SERVER__METRICS__LISTEN=127.0.0.1:0")
+		env := append([]string{"EPHPM_SERVER__METRICS__LISTEN=127.0.0.1:0"}, c.Env...)
+		nodes[i] = start(t, fixtureRoot(t), c.toml(), env...)
 		if !strings.Contains(nodes[i].Log(), "redis") {
 			t.Logf("node %d log does not mention redis:\n%s", i, nodes[i].Log())
 		}
