@@ -340,3 +340,31 @@ func TestRedisFaultHungRedisLargeWrites(t *testing.T) {
 		t.Fatalf("the server died:\n%s", n.Log())
 	}
 }
+
+// A node started while Redis is down starts at once and serves pages; its
+// KV calls fail until Redis comes, then work without a restart.
+func TestRedisFaultDownAtStart(t *testing.T) {
+	rds := redistest.Start(t, redistest.Options{})
+	rds.Stop()
+	t0 := time.Now()
+	n := startRedisNodes(t, 1, redisNodeConfig{
+		Addrs: []string{rds.Addr}, KeyPrefix: "late:", ClientCache: "16MB", CommandTimeout: faultTimeout.String(),
+	})[0]
+	t.Logf("node listening %v after start with Redis down", time.Since(t0))
+	expectStatus(t, n.get(t, "/index.php"), 200, "a page with Redis down")
+	a, err := kvq(n, "set", "key", "k", "value", "v")
+	if err != nil || a.Result != false || time.Duration(a.Ms*float64(time.Millisecond)) > faultTimeout+faultSlack {
+		t.Errorf("set with Redis down: %+v %v, want false within %v", a, err, faultTimeout)
+	}
+	expectKV(t, n, nil, "get", "key", "k")
+	rds.Restart()
+	took := poll(t, 10*time.Second, "the KV works once Redis is up", func() (bool, string) {
+		a, err := kvq(n, "set", "key", "k", "value", "v")
+		return err == nil && a.Result == true, fmt.Sprint(a.Result, err)
+	})
+	t.Logf("KV working %v after Redis came up", took)
+	expectKV(t, n, "v", "get", "key", "k")
+	if got := rds.CLI("GET", "late:k"); got != "v" {
+		t.Errorf("redis-cli GET late:k = %q", got)
+	}
+}
