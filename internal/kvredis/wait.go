@@ -24,8 +24,9 @@ import (
 // Redis sends an invalidation, and the store's listener wakes the key's
 // waiters, which read again. Invalidations come only with the client
 // cache on (Options.ClientCache > 0) and may be lost with a connection
-// (rueidis then reports a reset, which wakes every waiter), so each
-// waiter also reads the key afresh every pollInterval.
+// (rueidis then reports a reset, which wakes every waiter), so the key's
+// waiters also read it afresh every pollCached / pollUncached, taking
+// turns: one read per interval per key, however many wait on it.
 //
 // Resources: one listener for the store's life, and one entry per Redis
 // key someone waits on, removed with its last waiter.
@@ -55,6 +56,14 @@ type waitRegistry struct {
 type waitEntry struct {
 	ch      chan struct{}
 	waiters int
+	// polledAt is when a waiter of the key last read it afresh: the key's
+	// waiters take turns, so a key is polled once per interval however
+	// many wait on it.
+	polledAt time.Time
+	// seen is the version of the last read by any waiter (0: none yet).
+	// A read that finds another wakes the others: a poll that found a
+	// change no invalidation reported must wake every waiter.
+	seen uint64
 }
 
 // valueVersion is the version of a key's state (see above).
@@ -106,6 +115,31 @@ func (r *waitRegistry) changed(e *waitEntry) <-chan struct{} {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return e.ch
+}
+
+// claimPoll reports whether the caller should read e's key afresh now:
+// no waiter of it did within d.
+func (r *waitRegistry) claimPoll(e *waitEntry, d time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if now.Sub(e.polledAt) < d {
+		return false
+	}
+	e.polledAt = now
+	return true
+}
+
+// observed records the version a waiter read, waking the key's other
+// waiters when it differs from the last one read.
+func (r *waitRegistry) observed(e *waitEntry, ver uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e.seen != 0 && e.seen != ver {
+		close(e.ch)
+		e.ch = make(chan struct{})
+	}
+	e.seen = ver
 }
 
 // invalidated is the invalidation listener: it wakes the waiters of the
@@ -172,29 +206,36 @@ func (s *Store) Wait(key string, last uint64, timeout time.Duration, cancel <-ch
 			s.failedWaitPause(min(time.Until(end), s.opts.CommandTimeout), cancel)
 			return 0, "", false, false
 		}
-		if ver := valueVersion(v, live); ver != last {
+		ver := valueVersion(v, live)
+		s.waits.observed(e, ver)
+		if ver != last {
 			return ver, v, live, true
 		}
-		left := time.Until(end)
-		if timeout <= 0 || left <= 0 {
-			return 0, "", false, false
-		}
-		if timer == nil {
-			timer = time.NewTimer(min(left, poll))
-		} else {
-			timer.Reset(min(left, poll))
-		}
-		select {
-		case <-ch:
-			cached = true
-		case <-timer.C:
-			// A poll: read past the client cache, in case an
-			// invalidation was lost and the cached value is stale.
-			cached = false
-		case <-cancel:
-			return 0, "", false, false
-		case <-s.closed:
-			return 0, "", false, false
+		for reread := false; !reread; {
+			left := time.Until(end)
+			if timeout <= 0 || left <= 0 {
+				return 0, "", false, false
+			}
+			if timer == nil {
+				timer = time.NewTimer(min(left, poll))
+			} else {
+				timer.Reset(min(left, poll))
+			}
+			select {
+			case <-ch:
+				cached, reread = true, true
+			case <-timer.C:
+				// A poll, past the client cache in case an invalidation
+				// was lost and the cached value is stale; unless another
+				// waiter of the key just polled (it wakes us on a change).
+				if s.waits.claimPoll(e, poll) {
+					cached, reread = false, true
+				}
+			case <-cancel:
+				return 0, "", false, false
+			case <-s.closed:
+				return 0, "", false, false
+			}
 		}
 	}
 }

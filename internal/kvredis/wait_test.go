@@ -289,3 +289,39 @@ func TestWaitClusterInvalidation(t *testing.T) {
 	}
 	waitersGone(t, a)
 }
+
+// TestWaitPollsOncePerKey: the waiters of one key take turns polling it,
+// so Redis sees about one read per interval, not one per waiter; and a
+// change found by one waiter's poll wakes them all.
+func TestWaitPollsOncePerKey(t *testing.T) {
+	keepPoll(t, 100*time.Millisecond)
+	_, a, b := waitNodes(t, 0)
+	const n = 20
+	before := a.stats.trips.Load()
+	var chans []<-chan waitResult
+	for range n {
+		chans = append(chans, waitAsync(a, "k", absentVersion, time.Second, nil))
+	}
+	for _, ch := range chans {
+		if r := recvWait(t, ch, 20*time.Second); r.ok {
+			t.Fatalf("nothing changed, yet: %+v", r)
+		}
+	}
+	// n first reads, then about 10 polls in the second; one per waiter
+	// per interval would be about 200.
+	if reads := a.stats.trips.Load() - before; reads > 3*n {
+		t.Errorf("%d waiters for 1 s at a 100 ms poll made %d reads", n, reads)
+	}
+	chans = chans[:0]
+	for range n {
+		chans = append(chans, waitAsync(a, "k", absentVersion, 30*time.Second, nil))
+	}
+	time.Sleep(300 * time.Millisecond)
+	b.Set("k", "v", 0)
+	for _, ch := range chans {
+		if r := recvWait(t, ch, 20*time.Second); !r.ok || r.val != "v" {
+			t.Errorf("after a write found by a poll: %+v", r)
+		}
+	}
+	waitersGone(t, a)
+}
