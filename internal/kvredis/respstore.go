@@ -134,21 +134,19 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 		}
 	}()
 	for {
-		done, err := s.updateOnce(ctx, dc, rk, fn)
+		done, wrote, err := s.updateOnce(ctx, dc, rk, fn)
 		if err != nil {
 			// The connection may be left mid-transaction (a WATCH, a
 			// reply not read): never give it back to the pool.
 			dc.Close()
-			if errors.Is(err, kv.ErrNoMemory) {
-				s.stats.errRedis.Add(1)
-			} else {
-				s.fail("update", err)
-			}
+			s.fail("update", err)
 			return err
 		}
 		if done {
 			s.log.recovered()
-			s.updateFence(ctx, c, rk)
+			if wrote {
+				s.updateFence(ctx, c, rk)
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -160,8 +158,8 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 }
 
 // updateOnce is one try of Update. done is false when EXEC failed because
-// the key changed after WATCH.
-func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk string, fn func(string, int64, bool) (string, int64, kv.UpdateOp)) (done bool, err error) {
+// the key changed after WATCH; wrote says whether it changed the key.
+func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk string, fn func(string, int64, bool) (string, int64, kv.UpdateOp)) (done, wrote bool, err error) {
 	start := time.Now()
 	rs := dc.DoMulti(ctx,
 		dc.B().Watch().Key(rk).Build(),
@@ -169,12 +167,12 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 		dc.B().Pexpiretime().Key(rk).Build())
 	s.roundTrip(start)
 	if err := rs[0].Error(); err != nil {
-		return false, err
+		return false, false, err
 	}
 	old, err := rs[1].ToString()
 	exists := err == nil
 	if err != nil && !rueidis.IsRedisNil(err) {
-		return false, err
+		return false, false, err
 	}
 	t, err := rs[2].AsInt64()
 	if unknownCommand(err) {
@@ -185,7 +183,7 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 		t = pttlExpiry(t, start)
 	}
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	exp := expiryNanos(t)
 	v, newExp, op := fn(old, exp, exists)
@@ -193,7 +191,7 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 	switch {
 	case op == kv.UpdateDelete || (op == kv.UpdateStore && newExp != 0 && newExp <= time.Now().UnixNano()):
 		if !exists {
-			return true, s.unwatch(ctx, dc)
+			return true, false, s.unwatch(ctx, dc)
 		}
 		write = dc.B().Del().Key(rk).Build()
 	case op == kv.UpdateStore && newExp == 0:
@@ -209,29 +207,29 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 		}
 		write = dc.B().Set().Key(rk).Value(v).PxatMillisecondsTimestamp(ms).Build()
 	default:
-		return true, s.unwatch(ctx, dc)
+		return true, false, s.unwatch(ctx, dc)
 	}
 	start = time.Now()
 	rs = dc.DoMulti(ctx, dc.B().Multi().Build(), write, dc.B().Exec().Build())
 	s.roundTrip(start)
 	for _, r := range rs[:2] {
 		if err := r.Error(); err != nil {
-			return false, redisWriteError(err)
+			return false, false, redisWriteError(err)
 		}
 	}
 	res, err := rs[2].ToArray()
 	if rueidis.IsRedisNil(err) {
-		return false, nil // the key changed after WATCH: again
+		return false, false, nil // the key changed after WATCH: again
 	}
 	if err != nil {
-		return false, redisWriteError(err)
+		return false, false, redisWriteError(err)
 	}
 	for _, r := range res {
 		if err := r.Error(); err != nil {
-			return false, redisWriteError(err)
+			return false, false, redisWriteError(err)
 		}
 	}
-	return true, nil
+	return true, true, nil
 }
 
 // updateFence makes this node read its own update: the write went over a

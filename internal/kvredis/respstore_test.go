@@ -1,6 +1,7 @@
 package kvredis
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -413,5 +414,23 @@ func TestUpdatePanic(t *testing.T) {
 	}
 	if got := rs.CLI("GET", "p:k"); got != "changed012" {
 		t.Errorf("after the updates: %q", got)
+	}
+}
+
+// TestUpdateOOM: Redis refusing the write (maxmemory, noeviction) is
+// kv.ErrNoMemory, and the old value stays.
+func TestUpdateOOM(t *testing.T) {
+	rs := redistest.Start(t, redistest.Options{})
+	s := mustNew(t, Options{Addresses: []string{rs.Addr}, KeyPrefix: "m:", CommandTimeout: 5 * time.Second})
+	rs.CLI("SET", "m:k", "old")
+	rs.CLI("CONFIG", "SET", "maxmemory-policy", "noeviction")
+	rs.CLI("CONFIG", "SET", "maxmemory", "1")
+	err := s.Update("k", func(o string, e int64, _ bool) (string, int64, kv.UpdateOp) { return o + "new", e, kv.UpdateStore })
+	if !errors.Is(err, kv.ErrNoMemory) {
+		t.Errorf("Update over maxmemory: %v, want kv.ErrNoMemory", err)
+	}
+	rs.CLI("CONFIG", "SET", "maxmemory", "0")
+	if got := rs.CLI("GET", "m:k"); got != "old" {
+		t.Errorf("value after the refused update: %q", got)
 	}
 }
