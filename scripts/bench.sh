@@ -157,6 +157,9 @@ CFG
 
 stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; }
 
+# BENCH_ONLY=nodes runs only the Laravel rows on nodes sharing Redis
+# (scripts/bench-laravel-nodes.sh), for working on them.
+if [ "${BENCH_ONLY:-}" != nodes ]; then
 echo "== hello world, 20 KB page, 1 MB static file ($CONNS connections, ${DUR}s each)"
 start_ephpm "$DOCROOT" request
 run "hello world" "ephpm (request mode)" "$EURL/index.php" "$EPID"
@@ -188,6 +191,12 @@ if [ -f "$LARAVEL/public/index.php" ] && [ -f "$LARAVEL/bench/cached-route.sh" ]
 else
   echo "== Laravel cached route: skipped (testdata/laravel-app has no bench hook yet)"
 fi
+fi
+
+if [ -f testdata/laravel-app/public/index.php ]; then
+  # shellcheck source=scripts/bench-laravel-nodes.sh
+  source scripts/bench-laravel-nodes.sh
+fi
 
 python3 - "$RESULTS" "$BIN_DESC" "$DUR" "$CONNS" "$CPUS" >"$TMP/table.md" <<'PY'
 import sys, re
@@ -218,12 +227,24 @@ ratio("hello world", "Go net/http alone (no PHP)", "ephpm (request mode)", "(the
 ratio("Laravel cached route", "ephpm + ephpm store", "nginx + php-fpm + Redis store", ">= 1.5x")
 ratio("Laravel cached route", "ephpm + ephpm store", "nginx + php-fpm + APCu store", "> 1x")
 ratio("Laravel cached route", "ephpm worker + ephpm store", "nginx + php-fpm + Redis store", ">= 5x, p99 no worse")
+# Nodes sharing one Redis: per-node req/s of the two-node run (mean of A
+# and B) against node A alone, each node and its wrk on a CPU of its own.
+for mode in ("worker", "request"):
+    test = f"Laravel cached route, {mode} mode, 1 CPU per node"
+    one, a, b = (by.get((test, s)) for s in ("1 node, Redis store", "2 nodes, Redis store: node A", "2 nodes, Redis store: node B"))
+    mem = by.get((test, "1 node, memory store"))
+    if one and a and b:
+        per = (float(a[2]) + float(b[2])) / 2 / float(one[2])
+        ctx = f"; 1 node on Redis vs memory store {float(one[2]) / float(mem[2]):.2f}x" if mem else ""
+        print(f"| {test} | 2 nodes vs 1 node on one Redis, per node | {per:.2f}x (total {(float(a[2]) + float(b[2])) / float(one[2]):.2f}x) | p99 {ms(a[4]):.2f} / {ms(b[4]):.2f} ms vs {ms(one[4]):.2f} ms{ctx} | >= 0.9x per node |")
 PY
+LATEST=$OUT/latest.md
+[ "${BENCH_ONLY:-}" = nodes ] && LATEST=$OUT/laravel-nodes.md  # a partial run keeps latest.md
 {
-  echo "# ephpm benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "# ephpm benchmark, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg) before the table"
   echo
   cat "$TMP/table.md"
-} >"$OUT/latest.md"
+} >"$LATEST"
 echo
-cat "$OUT/latest.md"
-echo "(written to $OUT/latest.md)"
+cat "$LATEST"
+echo "(written to $LATEST)"
