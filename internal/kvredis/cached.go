@@ -6,18 +6,20 @@ import (
 	"github.com/redis/rueidis"
 )
 
-// cacheTTL is how long rueidis keeps a value in the client cache at most
-// (never beyond the key's own expiry, which rueidis reads with PTTL in the
-// same MULTI as the GET). Redis invalidates changed keys, and the cache is
-// dropped with its connection; the bound only limits how long a value
-// nobody reads keeps its memory.
-const cacheTTL = 10 * time.Minute
+// cacheTTL is the client TTL given to DoCache: rueidis keeps a value that
+// long at most, and never beyond the key's own expiry, which it reads
+// with PTTL in the same MULTI as the GET. It is far off on purpose: Redis
+// invalidates every change (and expiry) of a tracked key, the caches are
+// dropped with their connection, and a bound this long tells the near
+// cache that a key has no TTL of its own (its expiry is then not checked
+// on every hit).
+const cacheTTL = 50 * 365 * 24 * time.Hour
 
 // cachedGet is Get through the client cache: the near cache first, then
 // rueidis's DoCache (its own cache, or a GET that Redis then tracks for
 // this connection).
 func (s *Store) cachedGet(key string) (string, bool) {
-	if e, ok := s.near.lookup(key, time.Now().UnixMilli()); ok {
+	if e, ok := s.near.lookup(key); ok {
 		s.stats.cacheHits.Add(1)
 		return e.val, e.found
 	}
@@ -53,11 +55,11 @@ func (s *Store) cachedGet(key string) (string, bool) {
 	s.log.recovered()
 	// CachePXAT is -1 when rueidis did not cache the answer (an
 	// invalidation came while it was on its way): then neither do we.
-	if pxat := r.CachePXAT(); pxat > time.Now().UnixMilli() {
+	if pxat := r.CachePXAT(); pxat > 0 {
 		// The near cache keeps its key: not key, which may view the
 		// caller's memory for this call only (PHP's string, see
 		// phpembed.SetKVBackend), but the same bytes inside rk, ours.
-		s.near.fill(rk[len(s.prefix):], tok, v, found, pxat)
+		s.near.fill(rk[len(s.prefix):], tok, v, found, pxat, time.Now().UnixMilli())
 	}
 	return v, found
 }

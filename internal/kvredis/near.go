@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/puzpuzpuz/xsync/v4"
 )
@@ -27,6 +28,7 @@ import (
 // it.
 type nearCache struct {
 	m       *xsync.Map[string, *nearEntry]
+	start   time.Time // expiries are kept on the monotonic clock since start
 	seed    maphash.Seed
 	stripes [nearStripes]atomic.Uint64
 	epoch   atomic.Uint64
@@ -48,24 +50,30 @@ const nearEntryOverhead = 96
 
 type nearEntry struct {
 	val   string
-	found bool  // false: Redis has no such key (a cached miss)
-	pxat  int64 // unix ms after which the entry is not served
-	size  int64
+	found bool // false: Redis has no such key (a cached miss)
+	// expires is when the key expires on Redis, in ns since the cache's
+	// start on the monotonic clock (immune to steps of the wall clock);
+	// 0 when the key has no TTL: then only an invalidation ends the
+	// entry, and a hit reads no clock at all.
+	expires int64
+	size    int64
 }
 
 func newNearCache(prefix string, budget int64) *nearCache {
 	return &nearCache{
 		m:      xsync.NewMap[string, *nearEntry](),
+		start:  time.Now(),
 		seed:   maphash.MakeSeed(),
 		prefix: prefix,
 		budget: budget,
 	}
 }
 
-// lookup returns key's entry if it is live at nowMs.
-func (n *nearCache) lookup(key string, nowMs int64) (*nearEntry, bool) {
+// lookup returns key's entry if it is live. Only an entry with an
+// expiry reads the clock (the monotonic one: cheaper than time.Now).
+func (n *nearCache) lookup(key string) (*nearEntry, bool) {
 	e, ok := n.m.Load(key)
-	if !ok || e.pxat <= nowMs {
+	if !ok || (e.expires != 0 && int64(time.Since(n.start)) >= e.expires) {
 		return nil, false
 	}
 	return e, true
@@ -88,13 +96,18 @@ func (t fillToken) unchanged(n *nearCache) bool {
 }
 
 // fill stores rueidis's answer for key unless an invalidation that could
-// concern it came since begin.
-func (n *nearCache) fill(key string, t fillToken, val string, found bool, pxat int64) {
+// concern it came since begin. pxat is rueidis's expiry of its cached
+// copy (unix ms): the key's expiry on Redis, or, for a key without one,
+// the far-off client TTL (cacheTTL) from about nowMs.
+func (n *nearCache) fill(key string, t fillToken, val string, found bool, pxat, nowMs int64) {
 	size := int64(len(key)+len(val)) + nearEntryOverhead
-	if size > n.budget/16 || !t.unchanged(n) {
+	if size > n.budget/16 || !t.unchanged(n) || pxat <= nowMs {
 		return
 	}
-	e := &nearEntry{val: val, found: found, pxat: pxat, size: size}
+	e := &nearEntry{val: val, found: found, size: size}
+	if pxat < nowMs+cacheTTL.Milliseconds()/2 {
+		e.expires = int64(time.Since(n.start)) + (pxat-nowMs)*int64(time.Millisecond)
+	}
 	if old, loaded := n.m.LoadAndStore(key, e); loaded {
 		n.size.Add(size - old.size)
 	} else {
