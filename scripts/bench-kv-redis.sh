@@ -24,6 +24,7 @@ ROUNDS=${KV_REDIS_ROUNDS:-12}
 N_LOCAL=${KV_REDIS_N_LOCAL:-50000}  # calls per chunk answered in-process
 N_RT=${KV_REDIS_N_RT:-2000}         # calls per chunk that go to Redis
 mkdir -p bench/tmp "$(dirname "$OUTFILE")"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 TMP=$(mktemp -d bench/tmp/kvredis.XXXXXX)
 TMP=$(cd "$TMP" && pwd)
 pids=()
@@ -132,6 +133,8 @@ for op, label, side, target in [
 PY
 {
   echo "## KV on Redis ([kv] backend = \"redis\"), from PHP"
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $LOAD_BEFORE before the run, $(cut -d' ' -f1-3 /proc/loadavg) after."
   echo
   cat "$TMP/table.md"
 } >"$OUTFILE"

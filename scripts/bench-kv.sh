@@ -106,6 +106,11 @@ go test -run '^$' -bench . -benchmem -benchtime 1s ./internal/kv/ | tee "$TMP/go
 echo "== the store from outside the server (scripts/bench-resp.sh)"
 EPHPM_BIN="$BIN" bash scripts/bench-resp.sh "$TMP/resp.md"
 { echo; cat "$TMP/resp.md"; } >>"$OUT/kv.md"
+
+echo "== the store on Redis ([kv] backend = \"redis\", scripts/bench-kv-redis.sh)"
+EPHPM_BIN="$BIN" bash scripts/bench-kv-redis.sh "$TMP/kv-redis.md"
+{ echo; cat "$TMP/kv-redis.md"; } >>"$OUT/kv.md"
+cp "$TMP/kv-redis.md" "$OUT/kv-redis.md"
 echo
 cat "$OUT/kv.md"
 echo "(written to $OUT/kv.md)"
