@@ -7,6 +7,7 @@ package e2e
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,33 @@ func TestRedisPHPCLIWithNodeConfig(t *testing.T) {
 	expectKV(t, n, false, "exists", "key", "job-lock")
 	expectSoon(t, n, nil, "get", "key", "from-server")
 
+	// `ephpm kv --config` (the operator's door) on the same store.
+	kvCmd := func(args ...string) string {
+		t.Helper()
+		exit, out, errOut := cliRun{}.run(t, append([]string{"kv", "--config", cfg}, args...)...)
+		if exit != 0 {
+			t.Fatalf("ephpm kv %v: exit %d\nstdout: %s\nstderr: %s", args, exit, out, errOut)
+		}
+		return strings.TrimSpace(out)
+	}
+	expectKV(t, n, true, "set", "key", "ops:note", "value", "from the server")
+	if got := kvCmd("get", "ops:note"); got != "from the server" {
+		t.Errorf("ephpm kv get ops:note = %q", got)
+	}
+	kvCmd("set", "ops:note", "from ephpm kv", "--ttl", "120")
+	expectSoon(t, n, "from ephpm kv", "get", "key", "ops:note")
+	if ttl, _ := kv(t, n, "ttl", "key", "ops:note").(float64); ttl < 110 || ttl > 120 {
+		t.Errorf("TTL set by ephpm kv seen by the server as %v", ttl)
+	}
+	if got := kvCmd("incr", "shared-ctr", "--by", "3"); got != "15" {
+		t.Errorf("ephpm kv incr shared-ctr --by 3 = %q, want 15", got)
+	}
+	if got := kvCmd("keys", "ops:*"); got != "ops:note" {
+		t.Errorf("ephpm kv keys ops:* = %q, want ops:note (without the key prefix)", got)
+	}
+	kvCmd("flush", "--prefix", "ops:")
+	expectSoon(t, n, nil, "get", "key", "ops:note")
+
 	// Redis down: the script still runs, its calls answer failure values
 	// in bounded time.
 	rds.Stop()
@@ -92,5 +120,10 @@ func TestRedisPHPCLIWithNodeConfig(t *testing.T) {
 	}
 	if took := time.Since(t0); took > 15*time.Second {
 		t.Errorf("ephpm php with Redis down took %v", took)
+	}
+	// ephpm kv says so: an error, not an empty value.
+	exit, out, errOut := cliRun{}.run(t, "kv", "--config", cfg, "get", "from-cli")
+	if exit == 0 || errOut == "" {
+		t.Errorf("ephpm kv get with Redis down: exit %d, stdout %q, stderr %q; want an error", exit, out, errOut)
 	}
 }
