@@ -224,3 +224,39 @@ func TestNearCacheBudget(t *testing.T) {
 		t.Fatal("a value of the whole budget went into the near cache")
 	}
 }
+
+// TestNearCacheOutlivesRueidisCache: a key that rueidis's small cache
+// evicted while the near cache keeps it is still invalidated: Redis
+// tracks what the connection read, whatever the client evicts, and
+// rueidis passes every invalidation on.
+func TestNearCacheOutlivesRueidisCache(t *testing.T) {
+	old := rueidisCacheBytes
+	rueidisCacheBytes = func(int64) int { return 32 << 10 }
+	t.Cleanup(func() { rueidisCacheBytes = old })
+	r, a, b := twoNodes(t)
+
+	b.Set("k", "v1", 0)
+	b.Set("k0", "x", 0)
+	wantGet(t, a, "k", "v1", true)
+	wantGet(t, a, "k0", "x", true)
+	filler := string(make([]byte, 1024))
+	for i := 0; i < 100; i++ { // 100 KB through a 32 KB rueidis cache
+		b.Set("f"+strconv.Itoa(i), filler, 0)
+		wantGet(t, a, "f"+strconv.Itoa(i), filler, true)
+	}
+	if _, ok := a.near.m.Load("k"); !ok {
+		t.Fatal("the near cache lost k: the test needs it cached there")
+	}
+	// k0, read after k, is gone from rueidis's cache: so is k.
+	c := a.rc()
+	ctx, cancel := a.ctx()
+	hit := c.DoCache(ctx, c.B().Get().Key("t:k0").Cache(), cacheTTL).IsCacheHit()
+	cancel()
+	if hit {
+		t.Fatal("rueidis's 32 KB cache still holds k0 after 100 KB of reads")
+	}
+
+	wantGet(t, a, "k", "v1", true) // from the near cache
+	r.CLI("set", "t:k", "v2")
+	eventually(t, "the near cache drops k evicted by rueidis", func() bool { v, _ := a.Get("k"); return v == "v2" })
+}

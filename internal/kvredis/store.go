@@ -162,6 +162,17 @@ func (s *Store) connectLoop(first chan struct{}) {
 	}
 }
 
+// rueidisCacheBytes is the budget of rueidis's own client cache, per
+// connection (so per Redis node), for a ClientCache budget. The near cache
+// (near.go) holds up to ClientCache bytes and answers hot reads; rueidis's
+// cache only answers while a key's near entry is being refilled (and
+// shares the value strings with it), so it can be small: what it evicts
+// Redis still tracks and invalidates (TestNearCacheOutlivesRueidisCache).
+// A variable for that test.
+var rueidisCacheBytes = func(clientCache int64) int {
+	return int(min(max(clientCache/8, 1<<20), 64<<20))
+}
+
 // clientOption is the rueidis configuration of Options.
 func (s *Store) clientOption() rueidis.ClientOption {
 	o := s.opts
@@ -177,11 +188,7 @@ func (s *Store) clientOption() rueidis.ClientOption {
 		Dialer: net.Dialer{Timeout: max(o.CommandTimeout, time.Second)},
 	}
 	if o.ClientCache > 0 {
-		// The near cache (near.go) holds up to ClientCache bytes and
-		// answers hot reads; rueidis's cache (per connection, so per
-		// Redis node) only answers while a key's near entry is being
-		// refilled, and shares the value strings with it.
-		co.CacheSizeEachConn = int(min(max(o.ClientCache/8, 1<<20), 64<<20))
+		co.CacheSizeEachConn = rueidisCacheBytes(o.ClientCache)
 	}
 	// One connection per Redis node for every (non-blocking) command, so
 	// that a write and the tracking of its key share a connection and the
