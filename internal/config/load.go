@@ -34,6 +34,7 @@ func Default() *Config {
 	c.Server.Response.CompressionMinSize = 1024
 	c.Server.Response.Headers = [][2]string{}     // not nil: equal to the example's "headers = []"
 	c.Server.Security.TrustedProxies = []string{} // not nil, as headers above
+	c.Server.Sendfile.Roots = []string{}
 	c.Server.Logging.Level = "info"
 	c.PHP.QueueSize = 256
 	c.PHP.MaxExecutionTime = 30
@@ -346,6 +347,9 @@ func (c *Config) resolvePaths(dir string) {
 	c.Server.TLS.CertFile = abs(c.Server.TLS.CertFile)
 	c.Server.TLS.KeyFile = abs(c.Server.TLS.KeyFile)
 	c.KV.RESP.Socket = abs(c.KV.RESP.Socket)
+	for i, r := range c.Server.Sendfile.Roots {
+		c.Server.Sendfile.Roots[i] = abs(r)
+	}
 	switch c.Server.Logging.Access {
 	case "", "stdout", "stderr":
 	default:

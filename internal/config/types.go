@@ -37,6 +37,7 @@ type ServerConfig struct {
 	TLS      TLSConfig      `toml:"tls"`
 	HTTP3    HTTP3Config    `toml:"http3"`
 	Security SecurityConfig `toml:"security"`
+	Sendfile SendfileConfig `toml:"sendfile"`
 	Limits   LimitsConfig   `toml:"limits"`
 	Metrics  MetricsConfig  `toml:"metrics"`
 }
@@ -98,6 +99,15 @@ type SecurityConfig struct {
 	// TrustedProxies are the peers (IPs or CIDRs) whose X-Forwarded-* and
 	// Forwarded headers set the client address, scheme, host and port.
 	TrustedProxies []string `toml:"trusted_proxies"`
+}
+
+// SendfileConfig lets PHP hand a file to the server with X-Sendfile or
+// X-Accel-Redirect: the server sends it (Range, ETag, compression) and
+// drops the script's body.
+type SendfileConfig struct {
+	// Roots are the directories whose files may be named (absolute after
+	// Load); empty = off, the headers pass through untouched.
+	Roots []string `toml:"roots"`
 }
 
 // LimitsConfig bounds what one client may take.

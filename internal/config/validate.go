@@ -109,6 +109,9 @@ func (c *Config) validate() *Error {
 	if e := s.validateFront(); e != nil {
 		return e
 	}
+	if e := s.Sendfile.validate(); e != nil {
+		return e
+	}
 
 	p := &c.PHP
 	if p.Workers < 0 {
