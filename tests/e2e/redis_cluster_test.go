@@ -8,6 +8,7 @@ package e2e
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -47,25 +48,38 @@ func TestRedisCluster(t *testing.T) {
 		for i := 0; i < spread; i++ {
 			expectSoon(t, nodes[(i+1)%2], fmt.Sprint(i), "get", "key", fmt.Sprintf("spread:%d", i))
 		}
-		// Where Redis put them: each key's slot is held by exactly one
-		// primary, and every primary holds some.
+		// Where Redis put them: each key on exactly one primary, and
+		// every primary holding some.
 		holders := map[int]int{}
-		for i := 0; i < spread; i++ {
-			slot := cl.CLI("CLUSTER", "KEYSLOT", fmt.Sprintf("%sspread:%d", prefix, i))
-			found := 0
-			for n, node := range cl.Nodes {
-				if c, _ := strconv.Atoi(node.CLI("CLUSTER", "COUNTKEYSINSLOT", slot)); c > 0 {
-					holders[n]++
-					found++
-				}
+		on := map[string]int{}
+		for n, node := range cl.Nodes {
+			for _, k := range strings.Fields(node.CLI("--scan", "--pattern", prefix+"spread:*")) {
+				holders[n]++
+				on[k]++
 			}
-			if found != 1 {
-				t.Errorf("key %sspread:%d (slot %s) is on %d primaries", prefix, i, slot, found)
+		}
+		for i := 0; i < spread; i++ {
+			if k := fmt.Sprintf("%sspread:%d", prefix, i); on[k] != 1 {
+				t.Errorf("key %s is on %d primaries", k, on[k])
 			}
 		}
 		for n := range cl.Nodes {
 			if holders[n] == 0 {
 				t.Errorf("primary %s holds none of %d keys (holders %v)", cl.Addrs[n], spread, holders)
+			}
+		}
+		// And as Redis counts them: a key's slot (CLUSTER KEYSLOT) has
+		// keys on exactly one primary (CLUSTER COUNTKEYSINSLOT).
+		for i := 0; i < 3; i++ {
+			slot := cl.CLI("CLUSTER", "KEYSLOT", fmt.Sprintf("%sspread:%d", prefix, i))
+			found := 0
+			for _, node := range cl.Nodes {
+				if c, _ := strconv.Atoi(node.CLI("CLUSTER", "COUNTKEYSINSLOT", slot)); c > 0 {
+					found++
+				}
+			}
+			if found != 1 {
+				t.Errorf("slot %s of %sspread:%d has keys on %d primaries", slot, prefix, i, found)
 			}
 		}
 		t.Logf("%d keys over the primaries: %v", spread, holders)

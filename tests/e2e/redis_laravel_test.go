@@ -68,9 +68,18 @@ func TestRedisLaravelNodes(t *testing.T) {
 	rds := redistest.Start(t, redistest.Options{})
 	const prefix = "lara:"
 	env := laravelRedisEnv(rds.Addr, prefix)
+	// Node C serves in worker mode (Laravel booted once per thread), as
+	// during a rollout that changes modes: the store is the same for all.
 	nodes := make([]*server, 3)
 	for i := range nodes {
-		nodes[i] = startLaravel(t, env...)
+		e := env
+		if i == 2 {
+			e = append(append([]string(nil), env...), laravelModes[1].env...)
+		}
+		nodes[i] = startLaravel(t, e...)
+	}
+	if !strings.Contains(nodes[2].Log(), "mode=worker") {
+		t.Fatalf("node C is not in worker mode:\n%s", nodes[2].Log())
 	}
 	for i, n := range nodes {
 		m := n.call(t, "GET", "/health", nil)

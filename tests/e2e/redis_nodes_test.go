@@ -103,6 +103,11 @@ func testRedisNodes(t *testing.T, clientCache string) {
 	})
 
 	t.Run("incr_3_nodes_x_4_clients_x_500", func(t *testing.T) {
+		if !cached {
+			// Counters never go through the client cache: the run with
+			// it on says all there is, and 6000 requests take time.
+			t.Skip("counters do not depend on the client cache")
+		}
 		const clients, each = 4, 500
 		var wg sync.WaitGroup
 		errs := make(chan error, len(nodes)*clients)
