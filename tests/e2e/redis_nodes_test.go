@@ -102,6 +102,49 @@ func testRedisNodes(t *testing.T, clientCache string) {
 		}
 	})
 
+	t.Run("expire_elsewhere_reaches_cached_copies", func(t *testing.T) {
+		expectKV(t, a, true, "set", "key", "exp", "value", "lasting")
+		for _, n := range nodes {
+			expectKV(t, n, "lasting", "get", "key", "exp") // cached without expiry
+		}
+		expectKV(t, b, true, "expire", "key", "exp", "ttl", "1")
+		if ttl := kv(t, c, "ttl", "key", "exp"); ttl != 1.0 && ttl != -2.0 {
+			t.Errorf("ttl on C after expire 1 on B: %v", ttl)
+		}
+		// Gone everywhere once the second passed, though A and C cached
+		// it when it had no expiry.
+		for _, n := range nodes {
+			n := n
+			poll(t, 5*time.Second, "the expired key leaves "+n.Addr, func() (bool, string) {
+				got := kv(t, n, "get", "key", "exp")
+				return got == nil, js(got)
+			})
+		}
+	})
+
+	t.Run("binary_keys_and_values_across_nodes", func(t *testing.T) {
+		hexOf := func(s string) string { return fmt.Sprintf("%x", s) }
+		key := "bin\x00key\xff\r\n end"
+		v1, v2 := "v\x00al\xfe\x01ue", "\x00\x00second\xff"
+		expectKV(t, a, true, "set", "hex", "1", "key", hexOf(key), "value", hexOf(v1))
+		for _, n := range nodes {
+			expectKV(t, n, hexOf(v1), "get", "hex", "1", "key", hexOf(key))
+		}
+		// The key up to its NUL byte is another key.
+		expectKV(t, b, nil, "get", "hex", "1", "key", hexOf("bin"))
+		expectKV(t, c, true, "set", "hex", "1", "key", hexOf(key), "value", hexOf(v2))
+		for _, n := range nodes {
+			expectSoon(t, n, hexOf(v2), "get", "hex", "1", "key", hexOf(key))
+		}
+		if got := rds.CLI("STRLEN", prefix+"bin"); got != "0" {
+			t.Errorf("a key cut at its NUL byte exists in Redis (STRLEN %s)", got)
+		}
+		expectKV(t, b, 1, "del_prefix", "hex", "1", "prefix", hexOf("bin\x00"))
+		for _, n := range nodes {
+			expectSoon(t, n, nil, "get", "hex", "1", "key", hexOf(key))
+		}
+	})
+
 	t.Run("incr_3_nodes_x_4_clients_x_500", func(t *testing.T) {
 		if !cached {
 			// Counters never go through the client cache: the run with
