@@ -15,6 +15,9 @@ void ephpm_output_discard(void);
 /* Worker mode: class registration at module startup, per-thread reset. */
 void ephpm_worker_minit(void);
 void ephpm_worker_thread_reset(void);
+/* httpfuncs.c: registers headers_send() and fastcgi_finish_request() (the
+ * server's module only; `ephpm php` has neither). */
+void ephpm_http_minit(void);
 /* In the single binary (EPHPM_STATIC_OPCACHE), has PHP's next module
  * startup register the OPcache linked in; elsewhere a no-op. */
 void ephpm_use_static_opcache(void);

@@ -68,7 +68,9 @@ func waitBounds(ms int64) (time.Duration, <-chan struct{}, func()) {
 	if !limitAt.IsZero() {
 		d = min(d, max(time.Until(limitAt), 0))
 	}
-	if cur == nil || cur.r == nil {
+	if cur == nil || cur.r == nil || cur.detached {
+		// No client to wait for (a response ended by
+		// fastcgi_finish_request() has none, its context is done).
 		return d, kvWaitsEnd.Done(), func() {}
 	}
 	ctx, cancel := context.WithCancel(cur.r.Context())

@@ -57,6 +57,22 @@ type Request struct {
 	queueTimeout bool
 	noWorkers    bool // every worker script fails before taking requests
 	result       Result
+
+	// fastcgi_finish_request(): the response was ended early (Serve has
+	// returned early, as its result) while the script goes on. Set on the
+	// PHP thread before done is closed; from then on nothing touches w or
+	// r's body.
+	detached bool
+	early    Result
+	released atomic.Bool // done is closed
+}
+
+// release hands the request back to Serve: once, at the end of PHP's work
+// or earlier through fastcgi_finish_request().
+func (req *Request) release() {
+	if req.released.CompareAndSwap(false, true) {
+		close(req.done)
+	}
 }
 
 var phpLogger atomic.Pointer[slog.Logger]
@@ -94,8 +110,7 @@ func (rt *Runtime) Serve(w http.ResponseWriter, r *http.Request, script Script, 
 	if rt.direct {
 		rt.pending.Add(1)
 		rt.closeMu.RUnlock()
-		admitted = rt.runDirect(req)
-		rt.pending.Done()
+		admitted = rt.runDirect(req) // rt.pending.Done once PHP is done
 	} else if rt.workersBroken() {
 		rt.closeMu.RUnlock()
 		rt.inflight.Add(-1)
@@ -115,6 +130,9 @@ func (rt *Runtime) Serve(w http.ResponseWriter, r *http.Request, script Script, 
 		return Result{Rejected: true, Status: http.StatusServiceUnavailable}
 	}
 	<-req.done
+	if req.detached {
+		return req.early
+	}
 
 	res := req.result
 	res.TimedOut = req.timedOut
@@ -303,8 +321,8 @@ func headerVarName(name string) string {
 //export ephpm_go_write
 func ephpm_go_write(slot C.uintptr_t, p *C.char, n C.size_t) C.int {
 	req := current(slot)
-	if req == nil {
-		return 0
+	if req == nil || req.detached {
+		return 0 // after fastcgi_finish_request() output is dropped
 	}
 	if req.r.Context().Err() != nil {
 		return 1
@@ -321,7 +339,7 @@ func ephpm_go_write(slot C.uintptr_t, p *C.char, n C.size_t) C.int {
 //export ephpm_go_flush
 func ephpm_go_flush(slot C.uintptr_t) C.int {
 	req := current(slot)
-	if req == nil {
+	if req == nil || req.detached {
 		return 0
 	}
 	if err := req.rc.Flush(); err != nil || req.r.Context().Err() != nil {
@@ -331,7 +349,7 @@ func ephpm_go_flush(slot C.uintptr_t) C.int {
 }
 
 //export ephpm_go_send_headers
-func ephpm_go_send_headers(slot C.uintptr_t, status C.int, buf *C.char, n C.size_t) {
+func ephpm_go_send_headers(slot C.uintptr_t, status C.int, buf *C.char, n C.size_t, defaultCT C.int) {
 	req := current(slot)
 	if req == nil || req.headersSent {
 		return
@@ -339,31 +357,11 @@ func ephpm_go_send_headers(slot C.uintptr_t, status C.int, buf *C.char, n C.size
 	code := int(status)
 	h := req.w.Header()
 	// A copy: the header strings outlive PHP's buffer.
-	raw := C.GoStringN(buf, C.int(n))
-	for len(raw) > 0 {
-		line := raw
-		if i := strings.IndexByte(raw, 0); i >= 0 {
-			line, raw = raw[:i], raw[i+1:]
-		} else {
-			raw = ""
+	parseHeaderLines(C.GoStringN(buf, C.int(n)), &code, func(name, value string) { h.Add(name, value) })
+	if defaultCT != 0 {
+		if d, ok := req.w.(DefaultContentTyper); ok {
+			d.PHPDefaultContentType()
 		}
-		name, value, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		name = strings.TrimSpace(name)
-		value = strings.TrimSpace(value)
-		if name == "" {
-			continue
-		}
-		if strings.EqualFold(name, "Status") {
-			// CGI's "Status: 404 Not Found", honoured as FPM does.
-			if c, err := strconv.Atoi(strings.Fields(value + " x")[0]); err == nil {
-				code = c
-			}
-			continue
-		}
-		h.Add(name, value)
 	}
 	req.writeHeader(code)
 }
@@ -381,8 +379,8 @@ func (req *Request) writeHeader(code int) {
 //export ephpm_go_read_body
 func ephpm_go_read_body(slot C.uintptr_t, p *C.char, n C.size_t) C.size_t {
 	req := current(slot)
-	if req == nil || req.body == nil || req.bodyErr != nil {
-		return 0
+	if req == nil || req.body == nil || req.bodyErr != nil || req.detached {
+		return 0 // after fastcgi_finish_request() the body belongs to net/http again
 	}
 	// PHP takes a short read for the end of the body, so fill the buffer.
 	got, err := io.ReadFull(req.body, unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)))

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <pthread.h>
 #include <string.h>
+#include <strings.h>
 #include <stdlib.h>
 
 #include "php.h"
@@ -133,6 +134,23 @@ static void ephpm_flush(void *server_context)
 	}
 }
 
+/* The Content-Type line PHP adds by itself (default_mimetype) when the
+ * script set none, while it is being sent. PHP clears
+ * send_default_content_type before adding a Content-Type the script set,
+ * and only after adding its own, so the header handler tells them apart.
+ * Go needs to know: a file sent for X-Sendfile takes its type from its
+ * name unless the script named one. */
+static __thread const char *default_ct_header;
+
+static int ephpm_header_handler(sapi_header_struct *h, sapi_header_op_enum op, sapi_headers_struct *headers)
+{
+	if ((op == SAPI_HEADER_ADD || op == SAPI_HEADER_REPLACE) && headers->send_default_content_type &&
+		h->header_len >= sizeof("content-type:") - 1 && strncasecmp(h->header, "content-type:", sizeof("content-type:") - 1) == 0) {
+		default_ct_header = h->header;
+	}
+	return SAPI_HEADER_ADD;
+}
+
 /* All headers go to Go in one call: "Name: value\0" repeated. */
 static int ephpm_send_headers(sapi_headers_struct *headers)
 {
@@ -141,11 +159,16 @@ static int ephpm_send_headers(sapi_headers_struct *headers)
 		return SAPI_HEADER_SENT_SUCCESSFULLY;
 	}
 	size_t total = 0;
+	int default_ct = 0;
 	zend_llist_position pos;
 	sapi_header_struct *h;
 	for (h = zend_llist_get_first_ex(&headers->headers, &pos); h; h = zend_llist_get_next_ex(&headers->headers, &pos)) {
 		total += h->header_len + 1;
+		if (default_ct_header && h->header == default_ct_header) {
+			default_ct = 1;
+		}
 	}
+	default_ct_header = NULL;
 	char *buf = emalloc(total + 1);
 	char *p = buf;
 	for (h = zend_llist_get_first_ex(&headers->headers, &pos); h; h = zend_llist_get_next_ex(&headers->headers, &pos)) {
@@ -154,7 +177,7 @@ static int ephpm_send_headers(sapi_headers_struct *headers)
 		*p++ = '\0';
 	}
 	int status = headers->http_response_code ? headers->http_response_code : 200;
-	ephpm_go_send_headers(slot, status, buf, total);
+	ephpm_go_send_headers(slot, status, buf, total, default_ct);
 	efree(buf);
 	return SAPI_HEADER_SENT_SUCCESSFULLY;
 }
@@ -251,7 +274,7 @@ static sapi_module_struct ephpm_sapi_module = {
 	NULL,                           /* get uid */
 	NULL,                           /* getenv */
 	php_error,                      /* error handler */
-	NULL,                           /* header handler */
+	ephpm_header_handler,           /* header handler */
 	ephpm_send_headers,             /* send headers handler */
 	NULL,                           /* send header handler */
 	ephpm_read_post,                /* read POST data */
@@ -370,6 +393,7 @@ static PHP_MINIT_FUNCTION(ephpm)
 	hook_timeout_ini();
 	rename_php_sapi_constant();
 	ephpm_worker_minit();
+	ephpm_http_minit();
 	return SUCCESS;
 }
 

@@ -53,9 +53,17 @@ func (w *worker) loop(onStartupThread bool) {
 	w.workerLoop()
 }
 
-// runDirect runs req on the calling goroutine's thread with a free worker
-// token, waiting for one in the bounded queue if all are busy. It returns
-// false when the queue is full; otherwise req is done when it returns.
+// runDirect runs req with a free worker token, waiting for one in the
+// bounded queue if all are busy. It returns false when the queue is full;
+// otherwise req is done (or handed to PHP) when it returns. It calls
+// rt.pending.Done once PHP is finished with req.
+//
+// PHP runs on a goroutine of its own, not on the caller's: the caller is
+// net/http's handler, and fastcgi_finish_request() must let it return
+// (which is what completes the response) while the script goes on. The
+// new goroutine takes over the caller's thread when the caller parks in
+// Serve, so this costs a goroutine start and a channel wake-up, not a
+// hand-off between threads.
 func (rt *Runtime) runDirect(req *Request) bool {
 	var w *worker
 	select {
@@ -63,6 +71,7 @@ func (rt *Runtime) runDirect(req *Request) bool {
 	default:
 		if rt.waiting.Add(1) > int64(rt.opts.QueueSize) {
 			rt.waiting.Add(-1)
+			rt.pending.Done()
 			return false
 		}
 		select {
@@ -72,9 +81,18 @@ func (rt *Runtime) runDirect(req *Request) bool {
 			rt.waiting.Add(-1)
 			req.canceled = true
 			rt.complete(req)
+			rt.pending.Done()
 			return true
 		}
 	}
+	go rt.runOnToken(w, req)
+	return true
+}
+
+// runOnToken runs req's script on the calling goroutine's thread, holding
+// worker token w, and gives the token back after.
+func (rt *Runtime) runOnToken(w *worker, req *Request) {
+	defer rt.pending.Done()
 	defer func() { rt.idle <- w }()
 	// The thread must not change between preparing it and running the
 	// request: PHP's context and the interrupt target are per thread.
@@ -85,12 +103,11 @@ func (rt *Runtime) runDirect(req *Request) bool {
 	w.eg, w.tid = eg, tid
 	w.mu.Unlock()
 	if !w.accept(req) {
-		return true
+		return
 	}
 	var res C.ephpm_result
 	C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
 	w.finish(req, res)
-	return true
 }
 
 // accept makes req the worker's current request, unless its client left
@@ -134,7 +151,7 @@ func (w *worker) complete(req *Request) { w.rt.complete(req) }
 
 func (rt *Runtime) complete(req *Request) {
 	rt.inflight.Add(-1)
-	close(req.done)
+	req.release()
 }
 
 // armLimit (re)starts the execution-time limit of the running request:

@@ -23,7 +23,7 @@ type recorder struct {
 }
 
 func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
+	if r.status == 0 && code >= 200 { // an interim 1xx is not the response's status
 		r.status = code
 	}
 	r.ResponseWriter.WriteHeader(code)

@@ -18,7 +18,7 @@ import (
 // Vary: Accept-Encoding is set whenever the answer depends on it. The
 // decision is left on w for response.plan; w that is not a *response
 // (tests calling serveStatic directly) gets identity.
-func (s *Server) staticCoding(w http.ResponseWriter, r *http.Request, file string, fi os.FileInfo, ct string) (*os.File, os.FileInfo, coding) {
+func (s *Server) staticCoding(w http.ResponseWriter, r *http.Request, file string, fi os.FileInfo, ct string, contain *containment) (*os.File, os.FileInfo, coding) {
 	resp, ok := w.(*response)
 	if !ok || !resp.opts.compress || r.Method != http.MethodGet {
 		return nil, nil, identity
@@ -33,7 +33,7 @@ func (s *Server) staticCoding(w http.ResponseWriter, r *http.Request, file strin
 	compressible := compressibleType(ct)
 	if r.Header.Get("Range") == "" {
 		for _, c := range ranked(q) {
-			if sib, sibInfo := s.openSibling(file+c.ext(), fi); sib != nil {
+			if sib, sibInfo := s.openSibling(file+c.ext(), fi, contain); sib != nil {
 				addVary(w.Header())
 				w.Header().Set("Content-Encoding", c.token())
 				// ServeContent leaves the length out when a
@@ -56,12 +56,12 @@ func (s *Server) staticCoding(w http.ResponseWriter, r *http.Request, file strin
 }
 
 // openSibling opens a precompressed copy of a file if it is a regular
-// file inside the document root (symlinks resolved, as for the file
-// itself) and not older than the original; a stale copy would serve old
+// file inside contain's tree (the document root, or the X-Sendfile root;
+// symlinks resolved, as for the file itself) and not older than the original; a stale copy would serve old
 // content.
-func (s *Server) openSibling(name string, orig os.FileInfo) (*os.File, os.FileInfo) {
+func (s *Server) openSibling(name string, orig os.FileInfo, contain *containment) (*os.File, os.FileInfo) {
 	fi, err := os.Stat(name)
-	if err != nil || !fi.Mode().IsRegular() || fi.ModTime().Before(orig.ModTime()) || !s.contain.inside(name, fi) {
+	if err != nil || !fi.Mode().IsRegular() || fi.ModTime().Before(orig.ModTime()) || !contain.inside(name, fi) {
 		return nil, nil
 	}
 	f, err := os.Open(name)

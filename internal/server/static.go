@@ -61,22 +61,34 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request, rt route) {
 		plainError(w, http.StatusNotFound)
 		return
 	}
+	s.serveFile(w, r, f, fi, rt.file, contentType(rt.file), s.contain)
+}
+
+// serveFile sends an open file: static files and files named by
+// X-Sendfile alike. ct is its type ("" lets ServeContent sniff); contain
+// is the tree its precompressed siblings must lie in. A Content-Encoding,
+// ETag or Cache-Control already set (by a script, for X-Sendfile) stays.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *os.File, fi os.FileInfo, file, ct string, contain *containment) {
 	h := w.Header()
-	ct := contentType(rt.file)
 	if ct != "" {
 		h.Set("Content-Type", ct)
 	}
 	// Decided before ServeContent, which answers If-None-Match against
 	// the ETag of the representation actually sent.
-	sib, sibInfo, c := s.staticCoding(w, r, rt.file, fi, ct)
-	if sib != nil {
-		defer sib.Close()
-		f, fi = sib, sibInfo
+	c := identity
+	if h.Get("Content-Encoding") == "" {
+		var sib *os.File
+		var sibInfo os.FileInfo
+		sib, sibInfo, c = s.staticCoding(w, r, file, fi, ct, contain)
+		if sib != nil {
+			defer sib.Close()
+			f, fi = sib, sibInfo
+		}
 	}
-	if s.cfg.Server.Static.ETag {
+	if s.cfg.Server.Static.ETag && h.Get("Etag") == "" {
 		h.Set("ETag", taggedETag(fmt.Sprintf(`"%x-%x"`, fi.ModTime().Unix(), fi.Size()), c))
 	}
-	if cc := s.cfg.Server.Static.CacheControl; cc != "" {
+	if cc := s.cfg.Server.Static.CacheControl; cc != "" && h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", cc)
 	}
 	h.Set("X-Content-Type-Options", "nosniff")
