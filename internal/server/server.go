@@ -6,9 +6,10 @@ package server
 
 import (
 	"context"
-	"errors"
+	"crypto/tls"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ephpm/ephpm/internal/config"
+	"github.com/quic-go/quic-go/http3"
 )
 
 // Script is the PHP file a request runs.
@@ -54,8 +56,18 @@ type Server struct {
 	http    *http.Server
 	stats   stats
 
-	mu       sync.Mutex
-	listener net.Listener
+	proxies      *trustedProxies // [server.security] trusted_proxies; nil = none
+	sendfile     []sendfileRoot  // [server.sendfile] roots; none = X-Sendfile off
+	tlsConf      *tls.Config     // HTTPS; nil = none
+	h3           *http3.Server   // [server.http3]; nil = off
+	udp          net.PacketConn  // HTTP/3's socket
+	altSvc       string          // Alt-Svc of HTTPS responses when HTTP/3 is on
+	challenge    func(http.Handler) http.Handler
+	httpErrorLog *log.Logger
+
+	mu          sync.Mutex
+	listener    net.Listener // server.listen
+	tlsListener net.Listener // server.tls.listen; nil = none
 }
 
 // New checks the document root and prepares the server.
@@ -78,14 +90,14 @@ func New(cfg *config.Config, php PHP, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server.logging.access: %w", err)
 	}
-	t := cfg.Server.Timeouts
-	s.http = &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: seconds(t.HeaderRead),
-		IdleTimeout:       seconds(t.Idle),
-		MaxHeaderBytes:    cfg.Server.Request.MaxHeaderSize,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	if s.sendfile, err = newSendfileRoots(cfg.Server.Sendfile.Roots); err != nil {
+		return nil, err
 	}
+	if s.proxies, err = newTrustedProxies(cfg.Server.Security.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("server.security.trusted_proxies: %w", err)
+	}
+	s.httpErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	s.http = s.newHTTPServer(s)
 	return s, nil
 }
 
@@ -93,14 +105,26 @@ func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
 
 // Listen binds the configured address. Split from Serve so callers (and
 // tests using port 0) learn the address before serving.
+// It also binds server.tls.listen and HTTP/3's UDP socket when they are
+// configured, and loads the certificate.
 func (s *Server) Listen() (net.Addr, error) {
-	ln, err := net.Listen("tcp", s.cfg.Server.Listen)
+	if err := s.loadTLS(); err != nil {
+		return nil, err
+	}
+	ln, err := s.listenTCP("server.listen", s.cfg.Server.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("server.listen: %w", err)
+		return nil, err
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.listenExtra(ln); err != nil {
+		ln.Close()
+		if s.tlsListener != nil {
+			s.tlsListener.Close()
+		}
+		return nil, err
+	}
 	s.listener = ln
-	s.mu.Unlock()
 	return ln.Addr(), nil
 }
 
@@ -116,36 +140,18 @@ func (s *Server) Serve(ctx context.Context, grace time.Duration) error {
 		}
 		ln = s.listener
 	}
-	errc := make(chan error, 1)
-	go func() {
-		tls := s.cfg.Server.TLS
-		if tls.CertFile != "" {
-			errc <- s.http.ServeTLS(ln, tls.CertFile, tls.KeyFile)
-		} else {
-			errc <- s.http.Serve(ln)
-		}
-	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	s.log.Info("shutting down: finishing in-flight requests", "grace", grace)
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	err := s.http.Shutdown(sctx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		s.log.Warn("shutdown grace period ended with requests still running; closing connections")
-		s.http.Close()
-	}
-	<-errc
+	err := s.serveAll(ctx, ln, grace)
 	s.access.Close()
-	return nil
+	return err
 }
 
 // ServeHTTP routes one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if v := s.altSvcFor(r); v != "" {
+		w.Header().Set("Alt-Svc", v)
+	}
+	r = s.proxies.apply(r)
 	rec := &recorder{ResponseWriter: w}
 	resp := newResponse(rec, r, s.resp)
 	s.stats.inFlight.Add(1)
@@ -200,8 +206,7 @@ func (s *Server) serve(w *response, r *http.Request, start time.Time) {
 			r.Header.Set("Content-Length", strconv.FormatInt(n, 10))
 		}
 		body := http.MaxBytesReader(w, r.Body, limits.MaxBodySize)
-		w.untagConditional(r)
-		res := s.php.ServePHP(w, r, Script{
+		res := s.runPHP(w, r, Script{
 			Filename:     rt.file,
 			Name:         rt.name,
 			PathInfo:     rt.pathInfo,

@@ -11,6 +11,8 @@ type Stats struct {
 	InFlight  int64 // requests being served now
 	PHPFatal  int64 // requests ended by a PHP fatal error
 	BytesSent int64 // response bodies
+	// Connections closed at once by server.limits.per_ip_max_connections.
+	RefusedConnections int64
 }
 
 type stats struct {
@@ -18,6 +20,8 @@ type stats struct {
 	inFlight  atomic.Int64
 	phpFatal  atomic.Int64
 	bytesSent atomic.Int64
+
+	refusedConns atomic.Int64
 }
 
 func (st *stats) done(rec *recorder) {
@@ -42,5 +46,6 @@ func (s *Server) Stats() Stats {
 	out.InFlight = s.stats.inFlight.Load()
 	out.PHPFatal = s.stats.phpFatal.Load()
 	out.BytesSent = s.stats.bytesSent.Load()
+	out.RefusedConnections = s.stats.refusedConns.Load()
 	return out
 }
