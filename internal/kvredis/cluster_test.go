@@ -17,7 +17,10 @@ import (
 // every primary, and two nodes sharing the cluster through their client
 // caches.
 func TestCluster(t *testing.T) {
+	began := time.Now()
 	cl := redistest.StartCluster(t, 3, redistest.Options{})
+	t.Logf("cluster up after %v", time.Since(began))
+	defer func() { t.Logf("test done after %v", time.Since(began)) }()
 	mk := func() *Store {
 		s := mustNew(t, Options{Addresses: cl.Addrs, KeyPrefix: "t:", ClientCache: 8 << 20, CommandTimeout: 5 * time.Second})
 		if err := s.Ping(); err != nil {
@@ -30,18 +33,40 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("rueidis mode %q, want cluster", m)
 	}
 
-	// Keys over many slots, on every node.
-	for i := 0; i < 300; i++ {
-		if !a.Set("p:"+strconv.Itoa(i), strconv.Itoa(i), 0) {
-			t.Fatalf("Set p:%d failed", i)
-		}
-		if !a.Set("q:"+strconv.Itoa(i), "q", 0) {
-			t.Fatalf("Set q:%d failed", i)
-		}
+	// Keys over many slots, on every node (written concurrently: rueidis
+	// pipelines them).
+	var failed atomic.Int32
+	var wg sync.WaitGroup
+	for g := 0; g < 10; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := g; i < 300; i += 10 {
+				if !a.Set("p:"+strconv.Itoa(i), strconv.Itoa(i), 0) || !a.Set("q:"+strconv.Itoa(i), "q", 0) {
+					failed.Add(1)
+				}
+			}
+		}(g)
 	}
-	slots := map[string]bool{}
+	wg.Wait()
+	if failed.Load() != 0 {
+		t.Fatalf("%d Sets failed", failed.Load())
+	}
+	raw := a.rc() // rueidis itself, to talk to Redis around the store
+	do := func(args ...string) (string, error) {
+		ctx, cancel := a.ctx()
+		defer cancel()
+		return raw.Do(ctx, raw.B().Arbitrary(args[0]).Keys(args[1]).Args(args[2:]...).Build()).ToString()
+	}
+	slots := map[int64]bool{}
 	for i := 0; i < 20; i++ {
-		slots[cl.CLI("cluster", "keyslot", "t:p:"+strconv.Itoa(i))] = true
+		ctx, cancel := a.ctx()
+		n, err := raw.Do(ctx, raw.B().ClusterKeyslot().Key("t:p:"+strconv.Itoa(i)).Build()).AsInt64()
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slots[n] = true
 	}
 	if len(slots) < 10 {
 		t.Fatalf("20 keys fell in only %d slots", len(slots))
@@ -100,7 +125,6 @@ func TestCluster(t *testing.T) {
 
 	// One SetNX winner across two nodes.
 	var wins atomic.Int32
-	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
 		go func(s *Store) {
@@ -122,9 +146,13 @@ func TestCluster(t *testing.T) {
 
 	// del_prefix and flush walk every primary and keep foreign keys.
 	for i := 0; i < 30; i++ {
-		cl.CLI("set", "foreign:"+strconv.Itoa(i), "f")
+		if _, err := do("SET", "foreign:"+strconv.Itoa(i), "f"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	cl.CLI("set", "t:p", "not under t:p:")
+	if _, err := do("SET", "t:p", "not under t:p:"); err != nil {
+		t.Fatal(err)
+	}
 	if n := a.DelPrefix("p:"); n != 300 {
 		t.Fatalf("DelPrefix(p:) = %d, want 300", n)
 	}

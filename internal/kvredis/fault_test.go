@@ -110,7 +110,7 @@ func TestRedisKilled(t *testing.T) {
 // the command timeout, no more; after it resumes, calls work.
 func TestRedisHung(t *testing.T) {
 	r := redistest.Start(t, redistest.Options{})
-	const timeout = 300 * time.Millisecond
+	const timeout = 200 * time.Millisecond
 	s := mustNew(t, Options{Addresses: []string{r.Addr}, KeyPrefix: "t:", ClientCache: 1 << 20, CommandTimeout: timeout})
 	checkWorks(t, s)
 	r.Pause()

@@ -304,9 +304,11 @@ func TestDelPrefixAndFlush(t *testing.T) {
 		for _, k := range []string{"user:1", "app1:user:1", "app[1]x:user:1", "zzz"} {
 			r.CLI("set", k, "foreign")
 		}
-		for i := 0; i < 2500; i++ { // several SCAN batches
-			s.Set("bulk:"+strconv.Itoa(i), "v", 0)
+		mset := []string{"mset"} // several SCAN batches, written at once
+		for i := 0; i < 2500; i++ {
+			mset = append(mset, "app[1]*:bulk:"+strconv.Itoa(i), "v")
 		}
+		r.CLI(mset...)
 		if n := s.DelPrefix("bulk:"); n != 2500 {
 			t.Fatalf("DelPrefix bulk: = %d, want 2500", n)
 		}
