@@ -16,6 +16,9 @@ import (
 )
 
 func TestRedisCluster(t *testing.T) {
+	// Mostly waiting (cluster forming, timeouts, a failover): run beside
+	// the others.
+	t.Parallel()
 	cl := redistest.StartCluster(t, 3, redistest.Options{})
 	const prefix = "cl:"
 	nodes := startRedisNodes(t, 2, redisNodeConfig{

@@ -245,6 +245,9 @@ func TestRedisFaultKilledUnderLoad(t *testing.T) {
 }
 
 func TestRedisFaultHungRedis(t *testing.T) {
+	// Mostly waiting (cluster forming, timeouts, a failover): run beside
+	// the others.
+	t.Parallel()
 	rds := redistest.Start(t, redistest.Options{})
 	n := startRedisNodes(t, 1, redisNodeConfig{
 		Addrs: []string{rds.Addr}, KeyPrefix: "h:", ClientCache: "16MB", CommandTimeout: faultTimeout.String(),
@@ -295,6 +298,9 @@ func TestRedisFaultHungRedis(t *testing.T) {
 // otherwise: the server crashes when Redis comes back, or a key holds bytes
 // nobody wrote.
 func TestRedisFaultHungRedisLargeWrites(t *testing.T) {
+	// Mostly waiting (cluster forming, timeouts, a failover): run beside
+	// the others.
+	t.Parallel()
 	rds := redistest.Start(t, redistest.Options{})
 	n := startRedisNodes(t, 1, redisNodeConfig{
 		Addrs: []string{rds.Addr}, KeyPrefix: "big:", ClientCache: "16MB", CommandTimeout: faultTimeout.String(),

@@ -218,17 +218,16 @@ const invalidationBound = 2 * time.Second
 // on the way are logged with how long they lasted.
 func expectSoon(t *testing.T, s *server, want any, op string, params ...string) {
 	t.Helper()
-	stale := 0
-	var last any
+	var seen []string
 	took := poll(t, invalidationBound, fmt.Sprintf("node %s: %s %v becomes %s", s.Addr, op, params, js(want)), func() (bool, string) {
-		last = kv(t, s, op, params...)
-		if jsonEqual(last, want) {
+		got := kv(t, s, op, params...)
+		if jsonEqual(got, want) {
 			return true, ""
 		}
-		stale++
-		return false, js(last)
+		seen = append(seen, js(got))
+		return false, js(got)
 	})
-	if stale > 0 {
-		t.Logf("node %s: %s %v answered the old value %d times for %v after the write elsewhere", s.Addr, op, params, stale, took)
+	if len(seen) > 0 {
+		t.Logf("node %s: %s %v answered %v for %v after the write elsewhere, then %s", s.Addr, op, params, seen, took, js(want))
 	}
 }
