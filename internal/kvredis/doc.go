@@ -12,6 +12,13 @@
 // any client writes the key, and which is dropped whenever a connection
 // to Redis is lost.
 //
+// A hot read is answered by the near cache (near.go) in front of rueidis's
+// client cache, without a context or an allocation; both are filled only
+// from answers Redis tracks for this node and emptied by its
+// invalidations. A node reads its own writes at once: every command to a
+// Redis node goes over one connection, and a write is pipelined with a
+// fence whose reply comes after the write's invalidation (cached.go).
+//
 // When Redis cannot be reached, or does not answer within
 // Options.CommandTimeout, a call returns its failure value (miss, false,
 // -2, 0), counts the error for /metrics and logs it, at most once per
