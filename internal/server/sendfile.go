@@ -57,6 +57,10 @@ func (s *Server) runPHP(w *response, r *http.Request, sc Script, body io.Reader,
 	}
 	// The file's ETag is compared with the client's own If-None-Match, not
 	// with the untagged one PHP sees.
+	// Symfony's BinaryFileResponse (Laravel's download() and file()), once
+	// trusted, sends X-Sendfile when the request says the server takes
+	// it, as nginx is configured to say; the client's own claim is replaced.
+	r.Header.Set("X-Sendfile-Type", "X-Sendfile")
 	inm, hadINM := r.Header["If-None-Match"]
 	inm = append([]string(nil), inm...)
 	w.untagConditional(r)

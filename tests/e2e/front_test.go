@@ -220,6 +220,12 @@ func testSendfile(t *testing.T, s *server, dir, files string) {
 		t.Errorf("refusals not logged:\n%s", s.Log())
 	}
 
+	// PHP is told the server takes X-Sendfile, whatever the client says.
+	r = frontGet(t, s, "/front/sendfile_type.php", map[string]string{"X-Sendfile-Type": "X-Accel-Redirect"})
+	if r.Body != "X-Sendfile" {
+		t.Errorf("X-Sendfile-Type PHP sees: %q, want X-Sendfile", r.Body)
+	}
+
 	// A non-2xx status passes through with the header removed.
 	r = frontGet(t, s, sendfileURL(report, "status=404"), nil)
 	expectStatus(t, r, 404, "X-Sendfile with a 404 status")
@@ -236,6 +242,9 @@ func TestSendfileOff(t *testing.T) {
 	expectStatus(t, r, 200, "X-Sendfile with sendfile off")
 	if !strings.Contains(r.Body, "SCRIPT BODY") || r.Header.Get("X-Sendfile") != filepath.Join(files, "report.txt") {
 		t.Errorf("off: body %.40q, X-Sendfile %q", r.Body, r.Header.Get("X-Sendfile"))
+	}
+	if r := frontGet(t, s, "/front/sendfile_type.php", nil); r.Body != "none" {
+		t.Errorf("off: PHP sees X-Sendfile-Type %q, want none", r.Body)
 	}
 }
 
