@@ -397,11 +397,12 @@ func TestPerIPLimit(t *testing.T) {
 	}
 }
 
-// TestOversizedHeaderIs431: a 2 MB (and a 16 MB) header gets a 431 the
-// client can read, although it is still sending when the server answers.
-// The client writes the whole request before reading, as curl does.
-// Without the lingering close, the unread input turns the close into a
-// reset and the client's write fails before it reads anything.
+// TestOversizedHeaderIs431: a 2 MB header sent in pieces for longer than
+// net/http waits before closing (500ms), as over a real network, and a
+// 16 MB one sent at once (more than the loopback's buffers take) get a
+// 431 the client can read; the client writes the whole request before
+// reading, as curl does. Without the lingering close the unread input
+// turns the close into a reset and the client's write fails.
 func TestOversizedHeaderIs431(t *testing.T) {
 	s := startFront(t, nil)
 	oversized(t, func() (net.Conn, error) { return net.Dial("tcp", s.Addr().String()) })
@@ -421,7 +422,19 @@ func oversized(t *testing.T, dial func() (net.Conn, error)) {
 			t.Fatal(err)
 		}
 		c.SetDeadline(time.Now().Add(60 * time.Second))
-		_, err = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", size)+"\r\n\r\n")
+		req := "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", size) + "\r\n\r\n"
+		paced := size < 16<<20
+		for len(req) > 0 && err == nil {
+			n := len(req)
+			if paced {
+				n = min(n, 32<<10)
+			}
+			_, err = io.WriteString(c, req[:n])
+			req = req[n:]
+			if paced {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
 		if err != nil {
 			t.Errorf("%d MB header: sending: %v (the server reset the connection)", size>>20, err)
 			c.Close()
