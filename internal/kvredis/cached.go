@@ -83,7 +83,7 @@ func (s *Store) doWrite(op, key string, build func(c rueidis.Client, rkey string
 	start := time.Now()
 	var m rueidis.RedisMessage
 	var err error
-	if s.opts.ClientCache > 0 {
+	if s.tracking.Load() {
 		rs := c.DoMulti(ctx, build(c, rk), c.B().Pttl().Key(rk).Build())
 		m, err = rs[0].ToMessage()
 	} else {

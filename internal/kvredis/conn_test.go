@@ -3,7 +3,9 @@ package kvredis
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,4 +197,28 @@ func checkFailureValues(t *testing.T, s *Store, timeout time.Duration) (slowest 
 		t.Errorf("failures counted: %d, want >= 12 (%v)", na-nb, after.Errors)
 	}
 	return slowest
+}
+
+// TestNoClientTrackingFallsBack: a Redis that refuses CLIENT TRACKING
+// (here an ACL user without the CLIENT command; also Redis < 6 or a
+// proxy) is used without the client cache, with a log line, instead of
+// not at all.
+func TestNoClientTrackingFallsBack(t *testing.T) {
+	r := redistest.Start(t, redistest.Options{})
+	r.CLI("acl", "setuser", "nocl", "on", ">pw", "~*", "&*", "+@all", "-client")
+	var logBuf syncBuffer
+	s := mustNew(t, Options{Addresses: []string{r.Addr}, Username: "nocl", Password: "pw", KeyPrefix: "t:", ClientCache: 1 << 20,
+		CommandTimeout: testTimeout, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
+	checkWorks(t, s)
+	if s.tracking.Load() {
+		t.Fatal("the client cache is still on")
+	}
+	if !strings.Contains(logBuf.String(), "client_cache is off") {
+		t.Fatalf("no log line about the client cache:\n%s", logBuf.String())
+	}
+	r.CLI("set", "t:k", "cli") // read at once: nothing is cached
+	wantGet(t, s, "k", "cli", true)
+	if st := s.Stats(); st.CacheHits != 0 {
+		t.Fatalf("%d cache hits without a client cache", st.CacheHits)
+	}
 }

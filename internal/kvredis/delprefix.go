@@ -56,7 +56,7 @@ func (s *Store) delMatching(c, node rueidis.Client, pattern string) (removed int
 			if !ok {
 				return removed, false
 			}
-			if s.opts.ClientCache > 0 && !s.fence(node) {
+			if s.tracking.Load() && !s.fence(node) {
 				return removed, false
 			}
 		}

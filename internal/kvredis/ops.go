@@ -24,7 +24,7 @@ var _ kv.Backend = (*Store)(nil)
 // Redis cannot be asked. With the client cache on, a value Redis has told
 // this node about is answered from memory until Redis invalidates it.
 func (s *Store) Get(key string) (string, bool) {
-	if s.opts.ClientCache > 0 {
+	if s.tracking.Load() {
 		return s.cachedGet(key)
 	}
 	return s.uncachedGet(key)
@@ -83,7 +83,7 @@ func (s *Store) Del(key string) bool {
 // it is answered like Get (from the cache when Redis has told us the
 // value); EXISTS itself cannot be cached by rueidis.
 func (s *Store) Exists(key string) bool {
-	if s.opts.ClientCache > 0 {
+	if s.tracking.Load() {
 		_, ok := s.cachedGet(key)
 		return ok
 	}

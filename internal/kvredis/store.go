@@ -76,8 +76,11 @@ type Store struct {
 	stats     counters
 	log       failureLog
 	listeners invalidationListeners
-	near      *nearCache   // with ClientCache > 0
-	waits     waitRegistry // keys waited on (wait.go)
+	near      *nearCache // with ClientCache > 0
+	// tracking: the client cache is in use (ClientCache > 0, and Redis
+	// supports it: RESP3 and CLIENT TRACKING; see connectLoop).
+	tracking atomic.Bool
+	waits    waitRegistry // keys waited on (wait.go)
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -115,6 +118,7 @@ func New(o Options) (*Store, error) {
 	if o.ClientCache > 0 {
 		s.near = newNearCache(o.KeyPrefix, o.ClientCache)
 		s.addInvalidationListener(s.near.invalidate)
+		s.tracking.Store(true)
 	}
 	first := make(chan struct{})
 	go s.connectLoop(first)
@@ -149,6 +153,17 @@ func (s *Store) connectLoop(first chan struct{}) {
 			}
 			return
 		}
+		if errors.Is(err, rueidis.ErrNoCache) && s.tracking.Load() {
+			// A server or proxy without RESP3 or CLIENT TRACKING (Redis
+			// < 6, a proxy, an ACL without CLIENT): serve without the
+			// client cache rather than not at all.
+			s.tracking.Store(false)
+			if s.log.logger != nil {
+				s.log.logger.Warn("kv redis: Redis does not support client-side caching (RESP3 CLIENT TRACKING); client_cache is off", "err", err.Error())
+			}
+			attempt--
+			continue
+		}
 		if attempt == 0 {
 			close(first)
 		}
@@ -182,12 +197,12 @@ func (s *Store) clientOption() rueidis.ClientOption {
 		Password:     o.Password,
 		SelectDB:     o.DB,
 		ClientName:   "ephpm",
-		DisableCache: o.ClientCache <= 0,
+		DisableCache: !s.tracking.Load(),
 		// Bounded so that a dead address does not hold the first
 		// connection attempt (and so the server's start) for long.
 		Dialer: net.Dialer{Timeout: max(o.CommandTimeout, time.Second)},
 	}
-	if o.ClientCache > 0 {
+	if !co.DisableCache {
 		co.CacheSizeEachConn = rueidisCacheBytes(o.ClientCache)
 	}
 	// One connection per Redis node for every (non-blocking) command, so
