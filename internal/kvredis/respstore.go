@@ -187,6 +187,7 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 	}
 	exp := expiryNanos(t)
 	v, newExp, op := fn(old, exp, exists)
+	v = owned(v) // fn's value may view the RESP connection's buffer (see owned)
 	var write rueidis.Completed
 	switch {
 	case op == kv.UpdateDelete || (op == kv.UpdateStore && newExp != 0 && newExp <= time.Now().UnixNano()):
