@@ -449,3 +449,30 @@ func oversized(t *testing.T, dial func() (net.Conn, error)) {
 		c.Close()
 	}
 }
+
+// TestOversizedBodyIs413: a body over max_body_size, sent whole before
+// reading (no Expect: 100-continue), gets its 413 for the same reason.
+func TestOversizedBodyIs413(t *testing.T) {
+	s := startFront(t, func(c *config.Config) { c.Server.Request.MaxBodySize = 1 << 20 })
+	for _, chunked := range []bool{false, true} {
+		c, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(60 * time.Second))
+		body := strings.Repeat("b", 16<<20)
+		head := fmt.Sprintf("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(body))
+		if chunked {
+			head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+			body = fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+		}
+		if _, err := io.WriteString(c, head+body); err != nil {
+			t.Errorf("chunked=%v: sending a 16 MB body: %v (the server reset the connection)", chunked, err)
+		} else if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil {
+			t.Errorf("chunked=%v: reading the response: %v", chunked, err)
+		} else if resp.Body.Close(); resp.StatusCode != 413 {
+			t.Errorf("chunked=%v: status %d, want 413", chunked, resp.StatusCode)
+		}
+		c.Close()
+	}
+}
