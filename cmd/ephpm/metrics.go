@@ -55,6 +55,7 @@ func newMetrics(srv *server.Server, rt *phpembed.Runtime, kvStore kvBackend, res
 	reg.Add("ephpm_http_requests_in_flight", metrics.Gauge, "HTTP requests being served now.", func() float64 { return n(web.InFlight) })
 	reg.Add("ephpm_http_response_bytes_total", metrics.Counter, "Bytes of response bodies sent.", func() float64 { return n(web.BytesSent) })
 	reg.Add("ephpm_php_fatal_errors_total", metrics.Counter, "Requests ended by a PHP fatal error.", func() float64 { return n(web.PHPFatal) })
+	reg.Add("ephpm_http_connections_refused_total", metrics.Counter, "Connections closed at once by server.limits.per_ip_max_connections.", func() float64 { return n(web.RefusedConnections) })
 
 	reg.Add("ephpm_php_threads", metrics.Gauge, "PHP threads (workers).", func() float64 { return float64(php.Threads) })
 	reg.Add("ephpm_php_busy_threads", metrics.Gauge, "PHP threads running a request now.", func() float64 { return n(php.Busy) })

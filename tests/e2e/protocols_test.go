@@ -242,7 +242,13 @@ func TestTrustedProxiesE2E(t *testing.T) {
 // line); the held ones keep working and a closed one frees its slot.
 func TestPerIPMaxConnections(t *testing.T) {
 	logFile := filepath.Join(t.TempDir(), "access.log")
-	s := start(t, fixtureRoot(t), fmt.Sprintf("[server.logging]\naccess = %q\n[server.limits]\nper_ip_max_connections = 2\n", logFile))
+	s := start(t, fixtureRoot(t), fmt.Sprintf("[server.logging]\naccess = %q\n[server.limits]\nper_ip_max_connections = 2\n", logFile),
+		"EPHPM_SERVER__METRICS__LISTEN=127.0.0.1:0")
+	m := metricsAddrRe.FindStringSubmatch(s.Log())
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", s.Log())
+	}
+	metricsURL := "http://" + m[1] + "/metrics"
 	dial := func() net.Conn {
 		c, err := net.Dial("tcp", s.Addr)
 		must(t, err)
@@ -274,6 +280,11 @@ func TestPerIPMaxConnections(t *testing.T) {
 		t.Errorf("third connection answered %d", code)
 	}
 	c3.Close()
+	if got := scrape(t, metricsURL)["ephpm_http_connections_refused_total"]; got != 1 {
+		t.Errorf("ephpm_http_connections_refused_total = %v, want 1", got)
+	}
+	// The server sees c2's end when it reads EOF: until then a new
+	// connection may still be refused, hence the retries.
 	c2.Close()
 	var ok bool
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
