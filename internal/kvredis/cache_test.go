@@ -28,6 +28,7 @@ func twoNodes(t *testing.T) (*redistest.Server, *Store, *Store) {
 // a node's cached copy goes when another node or redis-cli changes the
 // key; hits are answered from the cache.
 func TestTwoNodesShareOneStore(t *testing.T) {
+	t.Parallel()
 	r, a, b := twoNodes(t)
 	if !a.Set("k", "v1", 0) {
 		t.Fatal("Set failed")
@@ -80,6 +81,7 @@ func TestTwoNodesShareOneStore(t *testing.T) {
 // the write (the write's fence orders its invalidation first), even with
 // the old value cached and other goroutines reading the key meanwhile.
 func TestReadYourOwnWrites(t *testing.T) {
+	t.Parallel()
 	_, a, b := twoNodes(t)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -149,6 +151,7 @@ func prev(i int) string {
 // TestCacheDroppedOnRestart: a value cached before Redis restarted (and
 // lost its data) is not served after; the listeners hear all=true.
 func TestCacheDroppedOnRestart(t *testing.T) {
+	t.Parallel()
 	r, a, _ := twoNodes(t)
 	var mu sync.Mutex
 	var keys []string
@@ -195,6 +198,7 @@ func TestCacheDroppedOnRestart(t *testing.T) {
 // never answers wrongly when it evicts; a value too big for it is still
 // read right (from rueidis's cache or Redis).
 func TestNearCacheBudget(t *testing.T) {
+	t.Parallel()
 	r := redistest.Start(t, redistest.Options{})
 	const budget = 64 << 10
 	s := mustNew(t, Options{Addresses: []string{r.Addr}, KeyPrefix: "t:", ClientCache: budget, CommandTimeout: testTimeout})

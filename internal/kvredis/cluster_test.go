@@ -17,6 +17,7 @@ import (
 // every primary, and two nodes sharing the cluster through their client
 // caches.
 func TestCluster(t *testing.T) {
+	t.Parallel()
 	began := time.Now()
 	cl := redistest.StartCluster(t, 3, redistest.Options{})
 	t.Logf("cluster up after %v", time.Since(began))

@@ -35,6 +35,7 @@ func checkWorks(t *testing.T, s *Store) {
 // TestPassword: the default user's password (requirepass); a wrong one
 // fails every call.
 func TestPassword(t *testing.T) {
+	t.Parallel()
 	r := redistest.Start(t, redistest.Options{Password: "s3cret"})
 	s := mustNew(t, Options{Addresses: []string{r.Addr}, Password: "s3cret", KeyPrefix: "t:", ClientCache: 1 << 20, CommandTimeout: testTimeout})
 	checkWorks(t, s)
@@ -52,6 +53,7 @@ func TestPassword(t *testing.T) {
 
 // TestACLUser: Username + Password (AUTH user pass).
 func TestACLUser(t *testing.T) {
+	t.Parallel()
 	r := redistest.Start(t, redistest.Options{User: "app", UserPassword: "pw"})
 	// The default user is off for a client that says it is "app".
 	s := mustNew(t, Options{Addresses: []string{r.Addr}, Username: "app", Password: "pw", KeyPrefix: "t:", ClientCache: 1 << 20, CommandTimeout: testTimeout})
@@ -74,6 +76,7 @@ func TestACLUser(t *testing.T) {
 // TestSelectDB: DB selects the database; keys of DB 0 are not touched by
 // Flush.
 func TestSelectDB(t *testing.T) {
+	t.Parallel()
 	r := redistest.Start(t, redistest.Options{})
 	r.CLI("set", "t:zero", "db0")
 	s := mustNew(t, Options{Addresses: []string{r.Addr}, DB: 3, KeyPrefix: "t:", ClientCache: 1 << 20, CommandTimeout: testTimeout})
@@ -140,6 +143,7 @@ func TestTLS(t *testing.T) {
 // timeout), calls fail fast with their failure values and are counted,
 // and everything works once Redis is up.
 func TestNewWhileRedisDown(t *testing.T) {
+	t.Parallel()
 	r := redistest.Start(t, redistest.Options{})
 	r.Stop()
 	start := time.Now()
@@ -204,6 +208,7 @@ func checkFailureValues(t *testing.T, s *Store, timeout time.Duration) (slowest 
 // proxy) is used without the client cache, with a log line, instead of
 // not at all.
 func TestNoClientTrackingFallsBack(t *testing.T) {
+	t.Parallel()
 	r := redistest.Start(t, redistest.Options{})
 	r.CLI("acl", "setuser", "nocl", "on", ">pw", "~*", "&*", "+@all", "-client")
 	var logBuf syncBuffer

@@ -11,6 +11,7 @@ import (
 // raced an invalidation of its key or a reset is not kept, and entries
 // of other keys' stripes are kept.
 func TestNearCacheRules(t *testing.T) {
+	t.Parallel()
 	n := newNearCache("p:", 1<<20)
 	now := func() int64 { return time.Now().UnixMilli() }
 

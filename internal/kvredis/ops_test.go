@@ -16,6 +16,7 @@ import (
 // TestGetSetDelExists: the basic functions, binary-safe, with the keys
 // under KeyPrefix on Redis.
 func TestGetSetDelExists(t *testing.T) {
+	t.Parallel()
 	cacheModes(t, func(t *testing.T, cache int64) {
 		r, s := standalone(t, cache)
 		wantGet(t, s, "a", "", false)
@@ -74,6 +75,7 @@ func TestGetSetDelExists(t *testing.T) {
 // means none, Set replaces the TTL, and an expired key is a miss (also
 // from the client cache, which keeps the key's expiry).
 func TestSetTTLAndExpiry(t *testing.T) {
+	t.Parallel()
 	cacheModes(t, func(t *testing.T, cache int64) {
 		_, s := standalone(t, cache)
 		s.Set("ttl", "v", 10*time.Second)
@@ -118,6 +120,7 @@ func TestSetTTLAndExpiry(t *testing.T) {
 
 // TestTTLRoundsUp: seconds left are rounded up, as the memory backend.
 func TestTTLRoundsUp(t *testing.T) {
+	t.Parallel()
 	_, s := standalone(t, 0)
 	s.Set("k", "v", 0)
 	if !s.Expire("k", 1500*time.Millisecond) {
@@ -135,6 +138,7 @@ func TestTTLRoundsUp(t *testing.T) {
 // TestSetNX: insert only when absent, with its TTL; one winner among 50
 // concurrent callers.
 func TestSetNX(t *testing.T) {
+	t.Parallel()
 	cacheModes(t, func(t *testing.T, cache int64) {
 		_, s := standalone(t, cache)
 		if !s.SetNX("n", "first", 10*time.Second) {
@@ -179,6 +183,7 @@ func TestSetNX(t *testing.T) {
 // TestIncrBy: counts from 0, keeps the TTL, refuses non-integers and
 // overflow leaving the value untouched.
 func TestIncrBy(t *testing.T) {
+	t.Parallel()
 	cacheModes(t, func(t *testing.T, cache int64) {
 		_, s := standalone(t, cache)
 		if n, err := s.IncrBy("c", 5); n != 5 || err != nil {
@@ -229,6 +234,7 @@ func TestIncrBy(t *testing.T) {
 // TestExpire: sets a TTL on an existing key; <= 0 is refused and leaves
 // the key as it was; a missing key is false.
 func TestExpire(t *testing.T) {
+	t.Parallel()
 	cacheModes(t, func(t *testing.T, cache int64) {
 		_, s := standalone(t, cache)
 		if s.Expire("missing", time.Second) {
@@ -263,6 +269,7 @@ func TestExpire(t *testing.T) {
 // TestDelIfEquals: deletes only on an equal value, decided by Redis,
 // also after Redis forgot the script.
 func TestDelIfEquals(t *testing.T) {
+	t.Parallel()
 	cacheModes(t, func(t *testing.T, cache int64) {
 		r, s := standalone(t, cache)
 		if s.DelIfEquals("lock", "me") {
@@ -289,6 +296,7 @@ func TestDelIfEquals(t *testing.T) {
 // literally, glob characters included) and only under KeyPrefix; keys of
 // other applications survive.
 func TestDelPrefixAndFlush(t *testing.T) {
+	t.Parallel()
 	cacheModes(t, func(t *testing.T, cache int64) {
 		r := redistest.Start(t, redistest.Options{})
 		// A KeyPrefix with glob characters must be escaped too.
@@ -346,6 +354,7 @@ func TestDelPrefixAndFlush(t *testing.T) {
 // TestSetRefusedByMaxmemory: with maxmemory and noeviction Redis refuses
 // writes: Set is false and the old value stays; IncrBy is ErrNoMemory.
 func TestSetRefusedByMaxmemory(t *testing.T) {
+	t.Parallel()
 	r := redistest.Start(t, redistest.Options{Extra: []string{"--maxmemory-policy", "noeviction"}})
 	s := mustNew(t, Options{Addresses: []string{r.Addr}, KeyPrefix: "t:", ClientCache: 1 << 20, CommandTimeout: testTimeout})
 	if !s.Set("keep", "old", 0) {

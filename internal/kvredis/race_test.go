@@ -13,6 +13,7 @@ import (
 // back (no value older than one already seen is served once its
 // invalidation came), and a node reads its own writes at once.
 func TestConcurrentGetSetInvalidations(t *testing.T) {
+	t.Parallel()
 	_, a, other := twoNodes(t)
 	const keys = 4
 	dur := 1500 * time.Millisecond
