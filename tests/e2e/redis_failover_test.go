@@ -114,8 +114,19 @@ func TestRedisClusterFailover(t *testing.T) {
 	})
 	t.Logf("k0 writable %v after its primary was killed (Redis's node timeout is 2 s)", time.Since(killed))
 	expectKV(t, a, "after failover", "get", "key", "k0")
-	// B cached v0 from the dead primary: it must now see the new value.
-	expectSoon(t, b, "after failover", "get", "key", "k0")
+	// B cached v0 from the dead primary: it must never serve it again,
+	// and see the new value once it too follows the new topology (its
+	// calls fail until then).
+	var before []string
+	poll(t, 15*time.Second, "B reads k0 from the promoted replica", func() (bool, string) {
+		got := kv(t, b, "get", "key", "k0")
+		if got == "v0" {
+			t.Fatalf("B served its copy of k0 cached from the dead primary after the key changed")
+		}
+		before = append(before, js(got))
+		return got == "after failover", js(got)
+	})
+	t.Logf("B's get of k0 after A's write: %v", before)
 	for i := 1; i < keys; i++ {
 		for _, n := range nodes {
 			expectSoon(t, n, fmt.Sprint("v", i), "get", "key", fmt.Sprintf("k%d", i))
