@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/textproto"
@@ -248,14 +249,30 @@ func TestSendfileOff(t *testing.T) {
 	}
 }
 
+// h2cClient speaks cleartext HTTP/2 with prior knowledge (server.h2c).
+func h2cFrontClient() *http.Client {
+	tr := &http.Transport{DisableCompression: true, Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	return &http.Client{Timeout: 30 * time.Second, Transport: tr}
+}
+
+// frontModes are the ways the features are tested: request mode, worker
+// mode, and request mode over HTTP/2 (h2c), whose streams end differently.
+func frontMode(t *testing.T, mode string) (*server, *http.Client) {
+	t.Helper()
+	switch mode {
+	case "worker":
+		return start(t, fixtureRoot(t), frontWorkerTOML), frontClient
+	case "h2c":
+		return start(t, fixtureRoot(t), "[server]\nh2c = true\n"), h2cFrontClient()
+	}
+	return start(t, fixtureRoot(t), ""), frontClient
+}
+
 func TestEarlyHints(t *testing.T) {
-	for _, mode := range []string{"request", "worker"} {
+	for _, mode := range []string{"request", "worker", "h2c"} {
 		t.Run(mode, func(t *testing.T) {
-			toml := ""
-			if mode == "worker" {
-				toml = frontWorkerTOML
-			}
-			s := start(t, fixtureRoot(t), toml)
+			s, cl := frontMode(t, mode)
 			var mu sync.Mutex
 			var interim []int
 			var hintLinks []string
@@ -276,10 +293,13 @@ func TestEarlyHints(t *testing.T) {
 			}
 			req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodGet, s.URL+"/front/hints.php", nil)
 			must(t, err)
-			resp, err := frontClient.Do(req)
+			resp, err := cl.Do(req)
 			must(t, err)
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
+			if mode == "h2c" && resp.ProtoMajor != 2 {
+				t.Fatalf("h2c: response over %s", resp.Proto)
+			}
 			mu.Lock()
 			finalSeen = true
 			defer mu.Unlock()
@@ -303,26 +323,40 @@ func TestEarlyHints(t *testing.T) {
 	}
 }
 
+// TestEarlyHintsNotToHTTP10: an HTTP/1.0 client would take a 103 for the
+// response (RFC 9110 15.2); it gets only the final one.
+func TestEarlyHintsNotToHTTP10(t *testing.T) {
+	s := start(t, fixtureRoot(t), "")
+	conn, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
+	must(t, err)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(conn, "GET /front/hints.php HTTP/1.0\r\nHost: %s\r\n\r\n", s.Addr)
+	all, _ := io.ReadAll(conn)
+	if !strings.HasPrefix(string(all), "HTTP/1.0 200 ") || strings.Contains(string(all), " 103 ") || !strings.HasSuffix(string(all), "headers_send returned 0") {
+		t.Errorf("HTTP/1.0 response:\n%s", all)
+	}
+}
+
 func TestFinishRequest(t *testing.T) {
-	for _, mode := range []string{"request", "worker"} {
+	for _, mode := range []string{"request", "worker", "h2c"} {
 		for _, alias := range []bool{false, true} {
+			if mode == "h2c" && alias {
+				continue
+			}
 			name := mode
 			if alias {
 				name += "/ephpm_finish_request"
 			}
 			t.Run(name, func(t *testing.T) {
-				toml := ""
-				if mode == "worker" {
-					toml = frontWorkerTOML
-				}
-				s := start(t, fixtureRoot(t), toml)
-				testFinishRequest(t, s, mode == "worker", alias)
+				s, cl := frontMode(t, mode)
+				testFinishRequest(t, s, cl, mode == "worker", alias)
 			})
 		}
 	}
 }
 
-func testFinishRequest(t *testing.T, s *server, worker, alias bool) {
+func testFinishRequest(t *testing.T, s *server, cl *http.Client, worker, alias bool) {
 	dir := t.TempDir()
 	path := "/front/finish.php?dir=" + url.QueryEscape(dir)
 	if alias {
@@ -332,8 +366,17 @@ func testFinishRequest(t *testing.T, s *server, worker, alias bool) {
 	// which is created only after: without finish_request the client
 	// would wait for the script's 20 s and fail.
 	began := time.Now()
-	r := frontGet(t, s, path, nil)
+	resp, err := cl.Get(s.URL + path)
+	if err != nil {
+		t.Fatalf("finish_request: %v", err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("finish_request: reading the body: %v", err)
+	}
 	took := time.Since(began)
+	r := response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
 	expectStatus(t, r, 200, "finish_request")
 	if r.Body != "body before finish\n" || r.Header.Get("Content-Length") != "19" {
 		t.Errorf("body %q (Content-Length %q), want the output before the finish", r.Body, r.Header.Get("Content-Length"))
