@@ -39,14 +39,17 @@ type conn struct {
 	scanValid bool
 
 	// Event-loop mode (loop_linux.go); all owned by the loop's goroutine.
-	l          *loop
-	fd         int
-	wpos       int    // bytes of w.b already written
-	events     uint32 // epoll events registered
-	blocked    bool   // in a blocking command
-	closed     bool
-	lastActive time.Time
-	waitCancel chan struct{}
+	l           *loop
+	fd          int
+	wpos        int    // bytes of w.b already written
+	events      uint32 // epoll events registered
+	blocked     bool   // in a blocking command
+	flushQueued bool   // in its loop's pending list
+	batch       bool   // running one read's commands (beginBatch)
+	readHeld    bool   // holding the reader stripe for the batch
+	closed      bool
+	lastActive  time.Time
+	waitCancel  chan struct{}
 }
 
 // connInfo is what CLIENT LIST shows of a connection that changes.

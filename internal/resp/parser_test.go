@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -141,6 +142,39 @@ func TestLongDouble(t *testing.T) {
 	for _, bad := range []string{"", " 1", "1 ", "nan", "abc", "1_0"} {
 		if _, ok := parseLongDouble(bad); ok {
 			t.Errorf("parseLongDouble(%q) accepted", bad)
+		}
+	}
+}
+
+// The whole input at once takes multibulkFast wherever it can; one byte
+// at a time takes multibulk's general path (a command is never complete
+// when first seen). Both must give the same commands and the same error,
+// on valid frames and on frames mutated at random.
+func TestParserFastPathAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	frames := []string{
+		encode("SET", "key:__rand_int__", "xxx"), encode("GET", "k"), encode("PING"),
+		encode("MSET", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "6"),
+		encode("SET", "k", ""), "*0\r\n", "*-1\r\n", "PING\r\n", "*1\r\n$01\r\nx\r\n",
+		"*1\r\n$4\r\nPINGxx", "*2\r\n$3\r\nGET\r\n$-3\r\n", "*1\r\n$+4\r\nPING\r\n",
+		"*12\r\n" + strings.Repeat("$1\r\na\r\n", 12), "*1\r\n$16385\r\n" + strings.Repeat("z", 16385) + "\r\n",
+	}
+	const alphabet = "*$\r\n0123456789-+ax"
+	for i := 0; i < 3000; i++ {
+		var b strings.Builder
+		for n := rng.IntN(4) + 1; n > 0; n-- {
+			b.WriteString(frames[rng.IntN(len(frames))])
+		}
+		in := []byte(b.String())
+		for m := rng.IntN(3); m > 0 && len(in) > 0; m-- {
+			in[rng.IntN(len(in))] = alphabet[rng.IntN(len(alphabet))]
+		}
+		for _, authed := range []bool{true, false} {
+			whole, werr := feed(t, string(in), len(in), 100000, authed)
+			bytewise, berr := feed(t, string(in), 1, 100000, authed)
+			if werr != berr || strings.Join(whole, "|") != strings.Join(bytewise, "|") {
+				t.Fatalf("%q authed=%v: whole %q %q, byte by byte %q %q", in, authed, whole, werr, bytewise, berr)
+			}
 		}
 	}
 }

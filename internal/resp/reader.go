@@ -105,6 +105,11 @@ func parseInt(b []byte) (int64, bool) {
 }
 
 func (p *parser) multibulk(authed bool) ([][]byte, bool, protoError) {
+	if p.mb == 0 {
+		if args, ok := p.multibulkFast(authed); ok {
+			return args, true, ""
+		}
+	}
 	data := p.buf[p.r:p.w]
 	if p.mb == 0 {
 		nl := bytes.IndexByte(data, '\r')
@@ -176,6 +181,63 @@ func (p *parser) multibulk(authed bool) ([][]byte, bool, protoError) {
 	p.r += p.pos
 	p.pos = 0
 	return p.args, true, ""
+}
+
+// multibulkFast parses a multibulk command that is complete in the
+// buffer and well formed, in one pass with the lengths read inline; for
+// anything else (incomplete, malformed, over a limit, empty) it returns
+// false having consumed nothing, and multibulk's general path takes
+// over, with its progress keeping and its exact errors. A pipelined
+// client's commands nearly all take this path.
+func (p *parser) multibulkFast(authed bool) ([][]byte, bool) {
+	data := p.buf[p.r:p.w]
+	n, i, ok := fastLen(data, 1) // data[0] is '*'
+	if !ok || n == 0 || n > 1<<31-1 || (n > unauthMaxArgs && !authed) {
+		return nil, false
+	}
+	maxBulk := p.maxBulk
+	if !authed && maxBulk > unauthMaxBulk {
+		maxBulk = unauthMaxBulk
+	}
+	args := p.args[:0]
+	for ; n > 0; n-- {
+		if i >= len(data) || data[i] != '$' {
+			return nil, false
+		}
+		l, j, ok := fastLen(data, i+1)
+		if !ok || l > maxBulk || int64(len(data)-j) < l+2 {
+			return nil, false
+		}
+		end := j + int(l)
+		args = append(args, data[j:end:end])
+		i = end + 2 // the two bytes after a bulk are not checked, as in Redis
+	}
+	p.args = args
+	p.r += i
+	return args, true
+}
+
+// fastLen reads the decimal after a '*' or '$' at data[i:] up to its
+// CRLF, as parseInt accepts it but without a sign (a negative length is
+// left to the general path): the value, the index after the CRLF, and
+// false if it is not that.
+func fastLen(data []byte, i int) (int64, int, bool) {
+	start := i
+	var n int64
+	for ; i < len(data) && i-start <= 18; i++ {
+		c := data[i]
+		if c == '\r' {
+			if i == start || i+1 >= len(data) || data[i+1] != '\n' || (data[start] == '0' && i-start > 1) {
+				return 0, 0, false
+			}
+			return n, i + 2, true
+		}
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return 0, 0, false
 }
 
 // need is how many unparsed bytes the current command needs at least:
