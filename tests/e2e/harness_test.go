@@ -151,11 +151,15 @@ func start(t *testing.T, root, extraTOML string, env ...string) *server {
 
 // startArgs runs `ephpm serve ARGS...` in dir; arguments of the form
 // NAME=value (no leading dash) are passed as environment variables.
+// envArgRe tells an environment assignment (NAME=value) among startArgs's
+// arguments from a flag's value that merely contains '=' (a path).
+var envArgRe = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*=`)
+
 func startArgs(t *testing.T, dir string, args ...string) *server {
 	t.Helper()
 	var env, flags []string
 	for _, a := range args {
-		if !strings.HasPrefix(a, "-") && strings.Contains(a, "=") && strings.ToUpper(a[:1]) == a[:1] {
+		if envArgRe.MatchString(a) {
 			env = append(env, a)
 		} else {
 			flags = append(flags, a)
