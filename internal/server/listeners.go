@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -191,7 +192,19 @@ func (s *Server) serveAll(ctx context.Context, main net.Listener, grace time.Dur
 	add := func(hs *http.Server, serve func() error) {
 		jobs = append(jobs, job{serve, hs.Shutdown, hs.Close})
 	}
-	s.http.TLSConfig = s.tlsConf
+	if s.tlsConf != nil {
+		// "h2" named in the config: net/http then sets HTTP/2 up
+		// whichever of Serve and ServeTLS runs first (a plain Serve
+		// first would otherwise skip it, and HTTPS would agree on h2
+		// by ALPN without serving it).
+		conf := s.tlsConf.Clone()
+		for _, p := range []string{"h2", "http/1.1"} {
+			if !slices.Contains(conf.NextProtos, p) {
+				conf.NextProtos = append(conf.NextProtos, p)
+			}
+		}
+		s.http.TLSConfig = conf
+	}
 	switch {
 	case s.httpsOnMain():
 		add(s.http, func() error { return s.http.ServeTLS(main, "", "") })
