@@ -14,9 +14,10 @@
 // response while the script goes on. The new goroutine runs on the thread
 // the parked one leaves: no hand-off to a waiting locked thread, which in
 // Go costs two scheduler wake-ups per request (a third of the time of a
-// small request, measured); starting the goroutine and waking the parked
-// one cost a few per cent of a hello world's CPU at most (measured on a
-// loaded 2-CPU machine, within its noise). Worker mode
+// small request, measured). Starting the goroutine and waking the parked
+// one made no difference beyond noise in the server's CPU per hello-world
+// request (A/B of the same tree, 9 wrk runs each on a loaded 2-CPU
+// machine: medians 138 vs 141 us inline). Worker mode
 // needs a PHP request that outlives HTTP requests, so each worker is a
 // goroutine locked to its thread, fed from one bounded queue.
 //
