@@ -442,6 +442,33 @@ func testFinishRequest(t *testing.T, s *server, cl *http.Client, worker, alias b
 	}
 }
 
+// TestFinishRequestAfterFlush: a response already streaming (chunked) when
+// the script finishes it gets its last chunk at once.
+func TestFinishRequestAfterFlush(t *testing.T) {
+	s := start(t, fixtureRoot(t), "")
+	dir := t.TempDir()
+	resp, err := frontClient.Get(s.URL + "/front/finish.php?flush=1&dir=" + url.QueryEscape(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || string(b) != "body before finish\n" || len(resp.TransferEncoding) != 1 || resp.TransferEncoding[0] != "chunked" {
+		t.Fatalf("flushed then finished: %q %v, Transfer-Encoding %v", b, err, resp.TransferEncoding)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "after")); err == nil {
+		t.Fatal("the script ended before the test let it")
+	}
+	must(t, os.WriteFile(filepath.Join(dir, "go"), nil, 0o644))
+	for i := 0; i < 200; i++ {
+		if _, err := os.Stat(filepath.Join(dir, "after")); err == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no side effect after the finish:\n%s", s.Log())
+}
+
 // TestFinishRequestTimeLimit: a script that never ends after finishing is
 // still stopped by max_execution_time, and the server goes on serving.
 func TestFinishRequestTimeLimit(t *testing.T) {
