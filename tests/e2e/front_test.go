@@ -469,6 +469,38 @@ func TestFinishRequestAfterFlush(t *testing.T) {
 	t.Fatalf("no side effect after the finish:\n%s", s.Log())
 }
 
+// TestFinishRequestKVWait: ephpm_kv_wait after the finish waits to its
+// timeout; the request's context, done once the response is, must not end it.
+func TestFinishRequestKVWait(t *testing.T) {
+	for _, mode := range []string{"request", "worker"} {
+		t.Run(mode, func(t *testing.T) {
+			s, cl := frontMode(t, mode)
+			dir := t.TempDir()
+			resp, err := cl.Get(s.URL + "/front/finish_wait.php?dir=" + url.QueryEscape(dir))
+			must(t, err)
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(b) != "finished\n" {
+				t.Fatalf("body %q", b)
+			}
+			var got struct {
+				Waited float64 `json:"waited"`
+				Result any     `json:"result"`
+			}
+			for i := 0; i < 200; i++ {
+				if data, err := os.ReadFile(filepath.Join(dir, "after")); err == nil && len(data) > 0 {
+					must(t, json.Unmarshal(data, &got))
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if got.Waited < 0.7 || got.Result != false {
+				t.Errorf("kv_wait after the finish: waited %.3f s, result %v; want about 0.8 s and false\n%s", got.Waited, got.Result, s.Log())
+			}
+		})
+	}
+}
+
 // TestFinishRequestTimeLimit: a script that never ends after finishing is
 // still stopped by max_execution_time, and the server goes on serving.
 func TestFinishRequestTimeLimit(t *testing.T) {
