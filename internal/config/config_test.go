@@ -41,6 +41,7 @@ func plain(c *Config) *Config {
 func defaultsIn(dir string) *Config {
 	c := Default()
 	c.Server.DocumentRoot = filepath.Join(dir, "public")
+	c.Server.TLS.CacheDir = filepath.Join(dir, "certs") // relative to the config file
 	return c
 }
 
@@ -51,7 +52,7 @@ func TestDefault(t *testing.T) {
 		c.Server.Request.MaxBodySize != 10485760 || c.Server.Request.MaxHeaderSize != 8192 ||
 		c.Server.Timeouts != (TimeoutsConfig{HeaderRead: 30, Idle: 60, Request: 300}) ||
 		c.Server.Static != (StaticConfig{HiddenFiles: "deny", ETag: true}) ||
-		c.Server.Logging != (LoggingConfig{Level: "info"}) || c.Server.TLS != (TLSConfig{}) ||
+		c.Server.Logging != (LoggingConfig{Level: "info"}) || !reflect.DeepEqual(c.Server.TLS, TLSConfig{Domains: []string{}, CacheDir: "certs"}) ||
 		c.PHP.Workers != 0 || c.PHP.QueueSize != 256 || c.PHP.MaxExecutionTime != 30 || c.PHP.MemoryLimit != "128M" ||
 		c.PHP.IniFile != "" || !reflect.DeepEqual(c.PHP.IniOverrides, [][2]string{{"display_errors", "Off"}, {"error_reporting", "E_ALL"}}) ||
 		c.PHP.Mode != "request" || c.PHP.WorkerScript != "" || c.PHP.WorkerCount != 0 || c.PHP.WorkerMaxRequests != 10000 ||

@@ -16,7 +16,7 @@ func (s *ServerConfig) validateFront() *Error {
 			return keyErr("server.tls.listen", "%s", msg)
 		}
 		if !t.Enabled() {
-			return keyErr("server.tls.listen", "is set but there is no certificate: set server.tls.cert_file and key_file")
+			return keyErr("server.tls.listen", "is set but there is no certificate: set server.tls.cert_file and key_file, or server.tls.domains")
 		}
 		if (t.Listen == s.Listen || t.Listen == s.Metrics.Listen) && !strings.HasSuffix(t.Listen, ":0") {
 			return keyErr("server.tls.listen", "%s is already used by server.listen or server.metrics.listen; HTTPS needs a port of its own", t.Listen)
@@ -26,7 +26,7 @@ func (s *ServerConfig) validateFront() *Error {
 		return keyErr("server.tls.redirect_http", "needs server.tls.listen: without a separate HTTPS listener, server.listen itself serves HTTPS and there is no plain listener to redirect")
 	}
 	if s.HTTP3.Enabled && !t.Enabled() {
-		return keyErr("server.http3.enabled", "HTTP/3 needs TLS: set server.tls.cert_file and key_file")
+		return keyErr("server.http3.enabled", "HTTP/3 needs TLS: set server.tls.cert_file and key_file, or server.tls.domains")
 	}
 	for i, p := range s.Security.TrustedProxies {
 		if _, err := ParseTrustedProxy(p); err != nil {

@@ -20,11 +20,11 @@ func TestFrontErrors(t *testing.T) {
 	tls := "[server.tls]\ncert_file = \"c.pem\"\nkey_file = \"k.pem\"\n"
 	cases := []struct{ body, want string }{
 		{"[server]\nh2c = 1\n", "ephpm.toml:2: server.h2c: wrong type: want true or false, got integer 1"},
-		{"[server.tls]\nlisten = \"127.0.0.1:8443\"\n", "ephpm.toml:2: server.tls.listen: is set but there is no certificate: set server.tls.cert_file and key_file"},
+		{"[server.tls]\nlisten = \"127.0.0.1:8443\"\n", "ephpm.toml:2: server.tls.listen: is set but there is no certificate: set server.tls.cert_file and key_file, or server.tls.domains"},
 		{tls + "listen = \"8443\"\n", `ephpm.toml:4: server.tls.listen: "8443" is not a valid listen address (want host:port, e.g. 127.0.0.1:8080)`},
 		{tls + "listen = \"127.0.0.1:8080\"\n", "ephpm.toml:4: server.tls.listen: 127.0.0.1:8080 is already used by server.listen or server.metrics.listen; HTTPS needs a port of its own"},
 		{tls + "redirect_http = true\n", "ephpm.toml:4: server.tls.redirect_http: needs server.tls.listen: without a separate HTTPS listener, server.listen itself serves HTTPS and there is no plain listener to redirect"},
-		{"[server.http3]\nenabled = true\n", "ephpm.toml:2: server.http3.enabled: HTTP/3 needs TLS: set server.tls.cert_file and key_file"},
+		{"[server.http3]\nenabled = true\n", "ephpm.toml:2: server.http3.enabled: HTTP/3 needs TLS: set server.tls.cert_file and key_file, or server.tls.domains"},
 		{"[server.security]\ntrusted_proxies = [\"10.0.0.0/8\", \"10.0.0.0/33\"]\n", `ephpm.toml:2: server.security.trusted_proxies[1]: "10.0.0.0/33" is not a CIDR (want e.g. "10.0.0.0/8" or "fd00::/8")`},
 		{"[server.security]\n\ntrusted_proxies = [\"proxy.local\"]\n", `ephpm.toml:3: server.security.trusted_proxies[0]: "proxy.local" is not an IP address or CIDR (want e.g. "127.0.0.1" or "10.0.0.0/8")`},
 		{"[server.security]\ntrusted_proxies = \"10.0.0.1\"\n", `ephpm.toml:2: server.security.trusted_proxies: wrong type: want an array of strings, got string "10.0.0.1"`},

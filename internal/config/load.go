@@ -35,6 +35,8 @@ func Default() *Config {
 	c.Server.Response.Headers = [][2]string{}     // not nil: equal to the example's "headers = []"
 	c.Server.Security.TrustedProxies = []string{} // not nil, as headers above
 	c.Server.Sendfile.Roots = []string{}
+	c.Server.TLS.Domains = []string{} // not nil, as headers above
+	c.Server.TLS.CacheDir = "certs"
 	c.Server.Logging.Level = "info"
 	c.PHP.QueueSize = 256
 	c.PHP.MaxExecutionTime = 30
@@ -346,6 +348,8 @@ func (c *Config) resolvePaths(dir string) {
 	c.PHP.IniFile = abs(c.PHP.IniFile)
 	c.Server.TLS.CertFile = abs(c.Server.TLS.CertFile)
 	c.Server.TLS.KeyFile = abs(c.Server.TLS.KeyFile)
+	c.Server.TLS.CacheDir = abs(c.Server.TLS.CacheDir)
+	c.Server.TLS.ACMECARoot = abs(c.Server.TLS.ACMECARoot)
 	c.KV.RESP.Socket = abs(c.KV.RESP.Socket)
 	for i, r := range c.Server.Sendfile.Roots {
 		c.Server.Sendfile.Roots[i] = abs(r)

@@ -74,10 +74,23 @@ type LoggingConfig struct {
 	Level  string `toml:"level"`  // debug | info | warn | error
 }
 
-// TLSConfig enables HTTPS when both files are set.
+// TLSConfig enables HTTPS when both files are set, or when Domains names
+// certificates to obtain by ACME.
 type TLSConfig struct {
 	CertFile string `toml:"cert_file"`
 	KeyFile  string `toml:"key_file"`
+	// Domains are the names to obtain (and renew) certificates for by
+	// ACME; not empty = automatic HTTPS instead of cert_file/key_file.
+	Domains []string `toml:"domains"`
+	Email   string   `toml:"email"` // ACME account contact ("" = none)
+	// CacheDir holds the ACME account, certificates and keys (relative
+	// to the config file), so a restart reuses them.
+	CacheDir string `toml:"cache_dir"`
+	// ACMECA is the ACME directory URL; "" = Let's Encrypt production.
+	ACMECA string `toml:"acme_ca"`
+	// ACMECARoot is a PEM file of CA certificates to trust when talking
+	// to ACMECA (a test CA such as Pebble); "" = the system roots.
+	ACMECARoot string `toml:"acme_ca_root"`
 	// Listen is a separate HTTPS listener; server.listen then stays plain
 	// HTTP. "" = HTTPS on server.listen itself.
 	Listen string `toml:"listen"`
@@ -87,7 +100,10 @@ type TLSConfig struct {
 }
 
 // Enabled reports whether HTTPS is served.
-func (t TLSConfig) Enabled() bool { return t.CertFile != "" }
+func (t TLSConfig) Enabled() bool { return t.CertFile != "" || t.ACME() }
+
+// ACME reports whether certificates are obtained automatically.
+func (t TLSConfig) ACME() bool { return len(t.Domains) > 0 }
 
 // HTTP3Config serves HTTP/3 over QUIC on the HTTPS address (UDP).
 type HTTP3Config struct {

@@ -97,6 +97,9 @@ func (c *Config) validate() *Error {
 	case s.TLS.CertFile == "" && s.TLS.KeyFile != "":
 		return keyErr("server.tls.key_file", "is set but server.tls.cert_file is not (set both for HTTPS, or neither)")
 	}
+	if e := s.TLS.validateACME(); e != nil {
+		return e
+	}
 	if s.TLS.CertFile != "" {
 		if e := checkPath("server.tls.cert_file", s.TLS.CertFile, false); e != nil {
 			return e
