@@ -8,9 +8,9 @@
 # Fair on a 2-core machine: each node is pinned to a CPU of its own
 # (taskset), and so is the wrk that drives it, on that same CPU: node A and
 # its wrk on CPU 0, node B and its wrk on CPU 1. The one-node run is node A
-# alone (CPU 1 idle but for Redis); the two-node run loads both at once, so
-# what the second node costs the first is the shared Redis (unpinned, on
-# whichever CPU is free) and the machine's shared parts. The one-node
+# alone, with a busy loop on CPU 1 (see spin_on); the two-node run loads
+# both at once, so what the second node costs the first is the shared
+# Redis (unpinned) and the machine's shared parts. The one-node
 # memory-backend figure is measured the same way for context. Idle nodes
 # stay up between runs (an idle node takes no CPU). Each node has
 # one PHP thread (workers = 0 is one per CPU it may run on).
@@ -63,6 +63,16 @@ CFG
   curl -sf -o /dev/null "$NURL_LAST" || { echo "bench: $NURL_LAST failed" >&2; cat "$TMP/node-$port.log" >&2; return 1; }
 }
 
+# spin_on CPU SECONDS: a busy loop pinned to CPU, in the background. On
+# this VM an idle vCPU halts, and the busy one pays for waking it: node A
+# alone did 1,760-1,980 req/s (worker mode) with CPU 1 idle and 2,520-2,650
+# with a busy loop on CPU 1 (2026-12-01, load average 13). The one-node
+# runs therefore keep CPU 1 as busy as node B does in the two-node run.
+spin_on() {
+  taskset -c "$1" timeout "$2" bash -c 'while :; do :; done' &
+  NODES_SPIN=$!
+}
+
 # wrk_on CPU URL OUTFILE [DURATION]: one wrk thread pinned to CPU.
 wrk_on() {
   taskset -c "$1" wrk -t1 -c"$NODES_CONNS" -d"${4:-$DUR}s" --latency "$2" >"$3" 2>&1
@@ -108,8 +118,14 @@ for NODES_MODE in ${NODES_MODES:-worker request}; do
     order="mem one two"; [ $((r % 2)) = 0 ] && order="two one mem"
     for setup in $order; do
       case $setup in
-      mem) wrk_on 0 "$M_URL" "$TMP/nodes-mem-$r.txt" "$NODES_DURATION" ;;
-      one) wrk_on 0 "$A_URL" "$TMP/nodes-one-$r.txt" "$NODES_DURATION" ;;
+      mem)
+        spin_on 1 "$((NODES_DURATION + 1))"
+        wrk_on 0 "$M_URL" "$TMP/nodes-mem-$r.txt" "$NODES_DURATION"
+        kill "$NODES_SPIN" 2>/dev/null; wait "$NODES_SPIN" 2>/dev/null || true ;;
+      one)
+        spin_on 1 "$((NODES_DURATION + 1))"
+        wrk_on 0 "$A_URL" "$TMP/nodes-one-$r.txt" "$NODES_DURATION"
+        kill "$NODES_SPIN" 2>/dev/null; wait "$NODES_SPIN" 2>/dev/null || true ;;
       two)
         wrk_on 0 "$A_URL" "$TMP/nodes-a-$r.txt" "$NODES_DURATION" & NODES_WA=$!
         wrk_on 1 "$B_URL" "$TMP/nodes-b-$r.txt" "$NODES_DURATION" & NODES_WB=$!
@@ -125,6 +141,22 @@ for NODES_MODE in ${NODES_MODES:-worker request}; do
   NODES_BEST=$(best "$TMP"/nodes-two-*.txt); NODES_BEST=${NODES_BEST##*-}
   record "$NODES_NAME" "2 nodes, Redis store: node A" "$TMP/nodes-a-$NODES_BEST" "$A_PID"
   record "$NODES_NAME" "2 nodes, Redis store: node B" "$TMP/nodes-b-$NODES_BEST" "$B_PID"
+  # Every round, and the per-node ratio of the medians beside the best
+  # rounds' (bench.sh prints these notes under its tables).
+  python3 - "$NODES_MODE" "$NODES_ROUNDS" "$TMP" >>"$TMP/nodes-notes.md" <<'PY'
+import re, statistics, sys
+mode, rounds, tmp = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def rps(name):
+    m = re.search(r"^Requests/sec:\s+([\d.]+)", open(f"{tmp}/nodes-{name}.txt").read(), re.M)
+    return float(m.group(1)) if m else 0.0
+mem = [rps(f"mem-{r}") for r in range(1, rounds + 1)]
+one = [rps(f"one-{r}") for r in range(1, rounds + 1)]
+two = [(rps(f"a-{r}") + rps(f"b-{r}")) / 2 for r in range(1, rounds + 1)]
+f = lambda xs: ", ".join(f"{x:,.0f}" for x in xs)
+print(f"- {mode} mode, req/s per round (in run order): 1 node memory store {f(mem)}; 1 node Redis {f(one)}; "
+      f"2 nodes Redis, per node {f(two)}. Per node, 2 nodes / 1 node: medians {statistics.median(two) / statistics.median(one):.2f}x, "
+      f"best rounds {max(two) / max(one):.2f}x.")
+PY
   rm -f "$TMP"/nodes-*.txt
   stop "$M_PID" "$A_PID" "$B_PID"
 done
