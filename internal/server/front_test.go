@@ -69,7 +69,7 @@ func testCert(t *testing.T) (certFile, keyFile string) {
 
 // startFront runs a Server with real listeners on loopback until the test
 // ends.
-func startFront(t *testing.T, mutate func(*config.Config)) *Server {
+func startFront(t *testing.T, mutate func(*config.Config), before ...func(*Server)) *Server {
 	t.Helper()
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, "index.php"), []byte("<?php"), 0o644)
@@ -84,6 +84,9 @@ func startFront(t *testing.T, mutate func(*config.Config)) *Server {
 	s, err := New(cfg, echoPHP{}, NewLogger("warn", io.Discard))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range before {
+		f(s)
 	}
 	if _, err := s.Listen(); err != nil {
 		t.Fatal(err)
@@ -475,4 +478,71 @@ func TestOversizedBodyIs413(t *testing.T) {
 		}
 		c.Close()
 	}
+}
+
+// TestACMEHooks: SetTLSConfig serves HTTPS with a config of its own (no
+// certificate files), and SetHTTPChallengeHandler takes the challenge
+// paths of the redirecting plain listener: the hooks ACME will use.
+func TestACMEHooks(t *testing.T) {
+	certFile, keyFile := testCert(t)
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startFront(t, nil, func(s *Server) { s.SetTLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}}) })
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: insecureTLS(), ForceAttemptHTTP2: true}}
+	if resp, body := getBody(t, c, "https://"+s.Addr().String()+"/"); resp.ProtoMajor != 2 || !strings.Contains(body, "https=true") {
+		t.Errorf("HTTPS from SetTLSConfig: %s %q", resp.Proto, body)
+	}
+
+	r := startFront(t, func(c *config.Config) {
+		withTLS(t)(c)
+		c.Server.TLS.Listen = "127.0.0.1:0"
+		c.Server.TLS.RedirectHTTP = true
+	}, func(s *Server) {
+		s.SetHTTPChallengeHandler(func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == acmeChallengePrefix+"hooked" {
+					io.WriteString(w, "from the hook")
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		})
+	})
+	base := "http://" + r.Addr().String()
+	if _, body := getBody(t, http.DefaultClient, base+acmeChallengePrefix+"hooked"); body != "from the hook" {
+		t.Errorf("hooked challenge: %q", body)
+	}
+	if _, body := getBody(t, http.DefaultClient, base+acmeChallengePrefix+"tok"); body != "token-file" {
+		t.Errorf("challenge the hook passes on: %q", body)
+	}
+}
+
+// FuzzForwarded: no forwarding header, however odd, panics, and what
+// becomes REMOTE_ADDR is an IP (with or without a port).
+func FuzzForwarded(f *testing.F) {
+	f.Add("for=1.2.3.4", "5.6.7.8, 10.0.0.1", "https", "h:1")
+	f.Add(`for="[::1]:80";proto=https;host="a\"b"`, ",,,", "", "")
+	f.Add(`for=";;;"`, "unknown", "HTTP", "[::1]:99999")
+	f.Add(`"unterminated`, " , 1.1.1.1 ,", "ftp", "a b")
+	tp, _ := newTrustedProxies([]string{"127.0.0.0/8", "10.0.0.0/8"})
+	f.Fuzz(func(t *testing.T, fwd, xff, proto, host string) {
+		r, _ := http.NewRequest("GET", "http://site.test/", nil)
+		r.RemoteAddr = "127.0.0.1:1234"
+		for k, v := range map[string]string{"Forwarded": fwd, "X-Forwarded-For": xff, "X-Forwarded-Proto": proto, "X-Forwarded-Host": host} {
+			if v != "" {
+				r.Header.Set(k, v)
+			}
+		}
+		got := tp.apply(r)
+		if ip, _ := parseHopAddr(got.RemoteAddr); ip == nil {
+			if _, _, err := net.SplitHostPort(got.RemoteAddr); err != nil {
+				t.Errorf("REMOTE_ADDR %q from %q / %q", got.RemoteAddr, fwd, xff)
+			}
+		}
+		if !validHost(got.Host) {
+			t.Errorf("Host %q", got.Host)
+		}
+	})
 }
