@@ -12,9 +12,7 @@ const benchValue = "some value of a typical size, say sixty-four bytes long.....
 func benchStore(b *testing.B, cache int64) *Store {
 	r := redistest.Start(b, redistest.Options{})
 	s := mustNew(b, Options{Addresses: []string{r.Addr}, KeyPrefix: "bench:", ClientCache: cache, CommandTimeout: time.Second})
-	if err := s.Ping(); err != nil {
-		b.Fatal(err)
-	}
+	waitReady(b, s)
 	return s
 }
 

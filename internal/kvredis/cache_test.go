@@ -16,9 +16,7 @@ func twoNodes(t *testing.T) (*redistest.Server, *Store, *Store) {
 	r := redistest.Start(t, redistest.Options{})
 	mk := func() *Store {
 		s := mustNew(t, Options{Addresses: []string{r.Addr}, KeyPrefix: "t:", ClientCache: 8 << 20, CommandTimeout: testTimeout})
-		if err := s.Ping(); err != nil {
-			t.Fatal(err)
-		}
+		waitReady(t, s)
 		return s
 	}
 	return r, mk(), mk()

@@ -24,9 +24,7 @@ func TestCluster(t *testing.T) {
 	defer func() { t.Logf("test done after %v", time.Since(began)) }()
 	mk := func() *Store {
 		s := mustNew(t, Options{Addresses: cl.Addrs, KeyPrefix: "t:", ClientCache: 8 << 20, CommandTimeout: 5 * time.Second})
-		if err := s.Ping(); err != nil {
-			t.Fatal(err)
-		}
+		waitReady(t, s)
 		return s
 	}
 	a, b := mk(), mk()

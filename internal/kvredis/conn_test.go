@@ -16,9 +16,7 @@ import (
 // cache when on) and that Redis holds the key under KeyPrefix.
 func checkWorks(t *testing.T, s *Store) {
 	t.Helper()
-	if err := s.Ping(); err != nil {
-		t.Fatalf("ping: %v", err)
-	}
+	waitReady(t, s)
 	if !s.Set("k", "v", 0) {
 		t.Fatalf("Set failed: %+v", s.Stats().Errors)
 	}
@@ -120,7 +118,7 @@ func TestTLS(t *testing.T) {
 		// before the first use; otherwise check the failure only.
 		t.Setenv("SSL_CERT_FILE", r.CAFile)
 		s := mustNew(t, Options{Addresses: []string{r.Addr}, TLS: true, KeyPrefix: "t2:", CommandTimeout: testTimeout})
-		if err := s.Ping(); err != nil {
+		if err := readyWithin(s, 3*time.Second); err != nil {
 			t.Skipf("system roots already loaded without the test CA: %v", err)
 		}
 		checkWorks(t, s)

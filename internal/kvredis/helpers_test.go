@@ -24,6 +24,30 @@ func mustNew(tb testing.TB, o Options) *Store {
 	return s
 }
 
+// waitReady waits until s answers (up to 5 s). New returns before its
+// first connection when that fails, and it can: on a loaded machine a
+// redis-server may start listening a moment after redistest saw its port
+// answer (a dial to a free port in the ephemeral range can connect to
+// itself); the store then connects on its next try.
+func waitReady(tb testing.TB, s *Store) {
+	tb.Helper()
+	if err := readyWithin(s, 5*time.Second); err != nil {
+		tb.Fatalf("Redis does not answer: %v", err)
+	}
+}
+
+// readyWithin polls Ping for up to d and returns its last error.
+func readyWithin(s *Store, d time.Duration) error {
+	end := time.Now().Add(d)
+	for {
+		err := s.Ping()
+		if err == nil || time.Now().After(end) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // testLog writes log lines to the test's log.
 type testLog struct{ tb testing.TB }
 
@@ -48,9 +72,7 @@ func standalone(t *testing.T, cache int64) (*redistest.Server, *Store) {
 	t.Helper()
 	r := redistest.Start(t, redistest.Options{})
 	s := mustNew(t, Options{Addresses: []string{r.Addr}, KeyPrefix: "t:", ClientCache: cache, CommandTimeout: testTimeout})
-	if err := s.Ping(); err != nil {
-		t.Fatalf("ping: %v", err)
-	}
+	waitReady(t, s)
 	return r, s
 }
 

@@ -7,6 +7,7 @@ package redistest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -121,13 +122,42 @@ func (s *Server) start() error {
 		}
 		if c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond); err == nil {
 			c.Close()
-			return nil
+			// The port answering is not enough: when two tests got the
+			// same free port, the server that could not bind it would
+			// see the other's. Ours reports its own pid.
+			if own, err := s.answersAsItself(); err == nil {
+				if own {
+					return nil
+				}
+				s.cmd.Process.Kill()
+				<-exited
+				return fmt.Errorf("port %d is served by another process", s.Port)
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.cmd.Process.Kill()
 	<-exited
 	return fmt.Errorf("not listening after 10 s: %s", s.log.String())
+}
+
+// answersAsItself reports whether the server on the port is this
+// process (INFO's process_id); an error when none answered yet.
+func (s *Server) answersAsItself() (bool, error) {
+	out, err := s.cli("info", "server")
+	if errors.Is(err, exec.ErrNotFound) {
+		return true, nil // no redis-cli to ask: trust the port
+	}
+	if err != nil || !strings.Contains(out, "process_id:") {
+		return false, fmt.Errorf("no INFO yet: %v %s", err, out)
+	}
+	want := "process_id:" + strconv.Itoa(s.cmd.Process.Pid)
+	for _, l := range strings.Split(out, "\n") {
+		if strings.TrimSpace(l) == want {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Stop kills the server (SIGKILL: as a crash would) and waits for it.
