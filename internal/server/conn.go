@@ -22,11 +22,9 @@ const (
 	lingerBytes = 32 << 20         // ... and this much input
 )
 
-// connListener wraps every accepted TCP connection: it refuses a new
-// connection from an IP that already holds perIP of them (0 = no limit),
-// and gives every connection a lingering close.
-type connListener struct {
-	net.Listener
+// ipLimit counts the open connections of each client IP over all the
+// TCP listeners (plain and HTTPS): at most perIP each (0 = no limit).
+type ipLimit struct {
 	perIP   int
 	log     *slog.Logger
 	refused *atomic.Int64
@@ -36,8 +34,16 @@ type connListener struct {
 	lastLg atomic.Int64 // unix nanos of the last "refused" log line
 }
 
-func newConnListener(ln net.Listener, perIP int, log *slog.Logger, refused *atomic.Int64) *connListener {
-	return &connListener{Listener: ln, perIP: perIP, log: log, refused: refused, count: map[string]int{}}
+func newIPLimit(perIP int, log *slog.Logger, refused *atomic.Int64) *ipLimit {
+	return &ipLimit{perIP: perIP, log: log, refused: refused, count: map[string]int{}}
+}
+
+// connListener wraps every accepted TCP connection: it refuses a new
+// connection from an IP over its limit, and gives every connection a
+// lingering close.
+type connListener struct {
+	net.Listener
+	*ipLimit
 }
 
 // Accept returns the next connection within the limit. A connection over
@@ -59,7 +65,7 @@ func (l *connListener) Accept() (net.Conn, error) {
 	}
 }
 
-func (l *connListener) acquire(ip string) bool {
+func (l *ipLimit) acquire(ip string) bool {
 	if l.perIP <= 0 {
 		return true
 	}
@@ -72,7 +78,7 @@ func (l *connListener) acquire(ip string) bool {
 	return true
 }
 
-func (l *connListener) release(ip string) {
+func (l *ipLimit) release(ip string) {
 	if l.perIP <= 0 {
 		return
 	}
@@ -87,7 +93,7 @@ func (l *connListener) release(ip string) {
 
 // logRefused warns at most once a second: a client hammering the limit
 // must not flood the log.
-func (l *connListener) logRefused(ip string) {
+func (l *ipLimit) logRefused(ip string) {
 	now := time.Now().UnixNano()
 	last := l.lastLg.Load()
 	if now-last < int64(time.Second) || !l.lastLg.CompareAndSwap(last, now) {

@@ -400,6 +400,31 @@ func TestPerIPLimit(t *testing.T) {
 	}
 }
 
+// TestPerIPLimitAcrossListeners: the limit counts an IP's connections on
+// the plain and the HTTPS listener together.
+func TestPerIPLimitAcrossListeners(t *testing.T) {
+	s := startFront(t, func(c *config.Config) {
+		withTLS(t)(c)
+		c.Server.TLS.Listen = "127.0.0.1:0"
+		c.Server.Limits.PerIPMaxConnections = 1
+	})
+	plain, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	plain.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(plain, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, err := http.ReadResponse(bufio.NewReader(plain), nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("plain connection: %v %v", resp, err)
+	}
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", s.HTTPSAddr().String(), insecureTLS())
+	if err == nil {
+		c.Close()
+		t.Error("an HTTPS connection beyond the IP's limit was served a handshake")
+	}
+}
+
 // TestOversizedHeaderIs431: a 2 MB header sent in pieces for longer than
 // net/http waits before closing (500ms), as over a real network, and a
 // 16 MB one sent at once (more than the loopback's buffers take) get a

@@ -34,11 +34,12 @@ const acmeChallengePrefix = "/.well-known/acme-challenge/"
 // Listen.
 func (s *Server) SetTLSConfig(cfg *tls.Config) { s.tlsConf = cfg }
 
-// SetHTTPChallengeHandler wraps the handler of ACME HTTP-01 challenge
-// paths on the plain listener when it redirects to HTTPS: wrap gets the
+// SetHTTPChallengeHandler wraps the handler of the plain listener when
+// server.tls.listen makes one, for ACME HTTP-01 challenges: wrap gets the
 // default (the site, which serves files under
 // document_root/.well-known/acme-challenge/) and returns the handler to
-// use. Call before Serve.
+// use. With redirect_http only challenge paths reach it; without, every
+// request of the plain listener does. Call before Serve.
 func (s *Server) SetHTTPChallengeHandler(wrap func(next http.Handler) http.Handler) {
 	s.challenge = wrap
 }
@@ -56,6 +57,9 @@ func (s *Server) loadTLS() error {
 	if s.tlsConf != nil || !t.Enabled() {
 		return nil
 	}
+	if t.CertFile == "" {
+		return errors.New("server.tls.domains: automatic HTTPS is not set up (no SetTLSConfig before Listen)")
+	}
 	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
 	if err != nil {
 		return fmt.Errorf("server.tls.cert_file / key_file: %w", err)
@@ -71,7 +75,10 @@ func (s *Server) listenTCP(key, addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
-	return newConnListener(ln, s.cfg.Server.Limits.PerIPMaxConnections, s.log, &s.stats.refusedConns), nil
+	if s.ipLimit == nil {
+		s.ipLimit = newIPLimit(s.cfg.Server.Limits.PerIPMaxConnections, s.log, &s.stats.refusedConns)
+	}
+	return &connListener{Listener: ln, ipLimit: s.ipLimit}, nil
 }
 
 // listenExtra binds the HTTPS listener of server.tls.listen and the UDP
@@ -205,18 +212,26 @@ func (s *Server) serveAll(ctx context.Context, main net.Listener, grace time.Dur
 		}
 		s.http.TLSConfig = conf
 	}
+	mainOnHTTP := false // server.listen served by s.http, which then shuts both down
 	switch {
 	case s.httpsOnMain():
 		add(s.http, func() error { return s.http.ServeTLS(main, "", "") })
+		mainOnHTTP = true
 	case s.cfg.Server.TLS.RedirectHTTP && s.tlsListener != nil:
 		rs := s.redirectServer()
 		add(rs, func() error { return rs.Serve(main) })
+	case s.challenge != nil && s.tlsListener != nil:
+		// The plain listener serves the site and answers ACME HTTP-01
+		// challenges.
+		ps := s.newHTTPServer(s.challenge(s))
+		add(ps, func() error { return ps.Serve(main) })
 	default:
 		add(s.http, func() error { return s.http.Serve(main) })
+		mainOnHTTP = true
 	}
 	if s.tlsListener != nil {
 		ln := s.tlsListener
-		if s.cfg.Server.TLS.RedirectHTTP {
+		if !mainOnHTTP {
 			add(s.http, func() error { return s.http.ServeTLS(ln, "", "") })
 		} else {
 			// One http.Server serves both listeners: its Shutdown

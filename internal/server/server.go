@@ -64,6 +64,7 @@ type Server struct {
 	altSvc       string          // Alt-Svc of HTTPS responses when HTTP/3 is on
 	challenge    func(http.Handler) http.Handler
 	httpErrorLog *log.Logger
+	ipLimit      *ipLimit // server.limits.per_ip_max_connections, over every TCP listener
 
 	mu          sync.Mutex
 	listener    net.Listener // server.listen
