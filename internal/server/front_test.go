@@ -40,7 +40,7 @@ func (echoPHP) ServePHP(w http.ResponseWriter, r *http.Request, s Script, body i
 }
 
 // testCert writes a self-signed certificate for 127.0.0.1 and its key.
-func testCert(t *testing.T) (certFile, keyFile string) {
+func testCert(t testing.TB) (certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -69,7 +69,7 @@ func testCert(t *testing.T) (certFile, keyFile string) {
 
 // startFront runs a Server with real listeners on loopback until the test
 // ends.
-func startFront(t *testing.T, mutate func(*config.Config), before ...func(*Server)) *Server {
+func startFront(t testing.TB, mutate func(*config.Config), before ...func(*Server)) *Server {
 	t.Helper()
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, "index.php"), []byte("<?php"), 0o644)
@@ -108,7 +108,7 @@ func startFront(t *testing.T, mutate func(*config.Config), before ...func(*Serve
 	return s
 }
 
-func withTLS(t *testing.T) func(*config.Config) {
+func withTLS(t testing.TB) func(*config.Config) {
 	cert, key := testCert(t)
 	return func(c *config.Config) { c.Server.TLS.CertFile, c.Server.TLS.KeyFile = cert, key }
 }
