@@ -212,8 +212,18 @@ func serve(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	startACME, stopACME, err := setupACME(cfg, srv, logger)
+	if err != nil {
+		rt.Shutdown(time.Second)
+		return err
+	}
+	defer stopACME()
 	addr, err := srv.Listen()
 	if err != nil {
+		rt.Shutdown(time.Second)
+		return err
+	}
+	if err := startACME(ctx); err != nil {
 		rt.Shutdown(time.Second)
 		return err
 	}
