@@ -240,7 +240,7 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 // first. A failed fence is not the update's failure: the invalidation
 // still comes, only later.
 func (s *Store) updateFence(ctx context.Context, c rueidis.Client, rk string) {
-	if s.opts.ClientCache <= 0 {
+	if !s.tracking.Load() {
 		return
 	}
 	start := time.Now()

@@ -183,7 +183,7 @@ func (s *Store) Wait(key string, last uint64, timeout time.Duration, cancel <-ch
 	e := s.enterWait(rk)
 	defer s.leaveWait(rk, e)
 	poll := pollUncached
-	if s.opts.ClientCache > 0 {
+	if s.tracking.Load() { // Redis's invalidations wake us; the poll is the fallback
 		poll = pollCached
 	}
 	var (
