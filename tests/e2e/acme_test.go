@@ -25,9 +25,14 @@ func acmeTOML(root, listen, tlsListen string, redirect bool, domain, cacheDir st
 	return s
 }
 
+// pebbleValidity is what Pebble's certificates are valid for: 90 days,
+// as Let's Encrypt's.
+const pebbleValidity = 90 * 24 * time.Hour
+
 // waitCert polls a TLS handshake with httpsAddr for name until it offers
-// a certificate chaining to roots, and returns that certificate.
-func waitCert(t *testing.T, s *server, httpsAddr, name string, roots *x509.CertPool) *x509.Certificate {
+// a certificate chaining to roots (and, if accept is not nil, accepted by
+// it), and returns that certificate.
+func waitCert(t *testing.T, s *server, httpsAddr, name string, roots *x509.CertPool, accept func(*x509.Certificate) bool) *x509.Certificate {
 	t.Helper()
 	deadline := time.Now().Add(45 * time.Second)
 	for {
@@ -36,7 +41,10 @@ func waitCert(t *testing.T, s *server, httpsAddr, name string, roots *x509.CertP
 		if err == nil {
 			cert := conn.ConnectionState().PeerCertificates[0]
 			conn.Close()
-			return cert
+			if accept == nil || accept(cert) {
+				return cert
+			}
+			err = fmt.Errorf("certificate serial %s not the one awaited", cert.SerialNumber)
 		}
 		if s.Exited() {
 			t.Fatalf("ephpm exited:\n%s", s.Log())
@@ -68,7 +76,7 @@ func httpsClient(addr, name string, roots *x509.CertPool) *http.Client {
 func TestACMEHTTP01(t *testing.T) {
 	dnsAddr := startDNS(t)
 	plainPort, httpsPort, closedPort := freePort(t), freePort(t), freePort(t)
-	p := startPebble(t, plainPort, closedPort, dnsAddr)
+	p := startPebble(t, plainPort, closedPort, dnsAddr, pebbleValidity)
 	const domain = "http01.ephpm.test"
 	cacheDir := filepath.Join(t.TempDir(), "certs")
 	plain, https := fmt.Sprintf("127.0.0.1:%d", plainPort), fmt.Sprintf("127.0.0.1:%d", httpsPort)
@@ -76,7 +84,7 @@ func TestACMEHTTP01(t *testing.T) {
 
 	s := start(t, "", cfg)
 	roots := p.IssuingRoot(t)
-	cert := waitCert(t, s, https, domain, roots)
+	cert := waitCert(t, s, https, domain, roots, nil)
 	if len(cert.DNSNames) != 1 || cert.DNSNames[0] != domain {
 		t.Errorf("certificate names %v, want [%s]", cert.DNSNames, domain)
 	}
@@ -115,7 +123,7 @@ func TestACMEHTTP01(t *testing.T) {
 	// Restart: the certificate comes from cache_dir, no new order.
 	s.Stop()
 	s2 := start(t, "", cfg)
-	again := waitCert(t, s2, https, domain, roots)
+	again := waitCert(t, s2, https, domain, roots, nil)
 	if again.SerialNumber.Cmp(cert.SerialNumber) != 0 {
 		t.Errorf("after restart the serial is %s, want the cached %s", again.SerialNumber, cert.SerialNumber)
 	}
@@ -133,12 +141,12 @@ func TestACMEHTTP01(t *testing.T) {
 func TestACMETLSALPN01(t *testing.T) {
 	dnsAddr := startDNS(t)
 	httpsPort, closedPort := freePort(t), freePort(t)
-	p := startPebble(t, closedPort, httpsPort, dnsAddr)
+	p := startPebble(t, closedPort, httpsPort, dnsAddr, pebbleValidity)
 	const domain = "alpn.ephpm.test"
 	https := fmt.Sprintf("127.0.0.1:%d", httpsPort)
 	s := start(t, "", acmeTOML(fixtureRoot(t), https, "", false, domain, filepath.Join(t.TempDir(), "certs"), p))
 	roots := p.IssuingRoot(t)
-	cert := waitCert(t, s, https, domain, roots)
+	cert := waitCert(t, s, https, domain, roots, nil)
 	if len(cert.DNSNames) != 1 || cert.DNSNames[0] != domain {
 		t.Errorf("certificate names %v, want [%s]", cert.DNSNames, domain)
 	}
@@ -151,6 +159,39 @@ func TestACMETLSALPN01(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("GET over HTTPS: %d", resp.StatusCode)
+	}
+}
+
+// TestACMERenewal: a cached certificate that is due for renewal is
+// renewed when the server starts (a new order, a new certificate served
+// and saved). Pebble issues for 40 minutes, which certmagic renews at
+// once (under five maintenance intervals of 10 minutes left), so the
+// test needs no waiting for a renewal window.
+func TestACMERenewal(t *testing.T) {
+	dnsAddr := startDNS(t)
+	httpsPort, closedPort := freePort(t), freePort(t)
+	p := startPebble(t, closedPort, httpsPort, dnsAddr, 40*time.Minute)
+	const domain = "renew.ephpm.test"
+	https := fmt.Sprintf("127.0.0.1:%d", httpsPort)
+	cfg := acmeTOML(fixtureRoot(t), https, "", false, domain, filepath.Join(t.TempDir(), "certs"), p)
+	s := start(t, "", cfg)
+	roots := p.IssuingRoot(t)
+	first := waitCert(t, s, https, domain, roots, nil)
+	s.Stop()
+	if n := p.Issued(); n != 1 {
+		t.Fatalf("Pebble issued %d certificates, want 1", n)
+	}
+
+	s2 := start(t, "", cfg)
+	renewed := waitCert(t, s2, https, domain, roots, func(c *x509.Certificate) bool { return c.SerialNumber.Cmp(first.SerialNumber) != 0 })
+	if !renewed.NotAfter.After(first.NotAfter) {
+		t.Errorf("renewed certificate expires %s, not after the first's %s", renewed.NotAfter, first.NotAfter)
+	}
+	if n := p.Issued(); n != 2 {
+		t.Errorf("Pebble issued %d certificates, want 2", n)
+	}
+	if !strings.Contains(s2.Log(), `msg="acme: certificate obtained; HTTPS serves it" name=renew.ephpm.test renewal=true`) {
+		t.Errorf("no renewal line in the log")
 	}
 }
 

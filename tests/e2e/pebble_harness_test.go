@@ -128,8 +128,9 @@ func (p *pebble) Log() string {
 }
 
 // startPebble runs Pebble validating HTTP-01 on httpPort and TLS-ALPN-01
-// on tlsPort of whatever dnsAddr resolves names to.
-func startPebble(t *testing.T, httpPort, tlsPort int, dnsAddr string) *pebble {
+// on tlsPort of whatever dnsAddr resolves names to, issuing certificates
+// valid for validity.
+func startPebble(t *testing.T, httpPort, tlsPort int, dnsAddr string, validity time.Duration) *pebble {
 	t.Helper()
 	bin, mod := buildPebble(t)
 	dir := t.TempDir()
@@ -148,7 +149,7 @@ func startPebble(t *testing.T, httpPort, tlsPort int, dnsAddr string) *pebble {
 		"ocspResponderURL":        "",
 		"retryAfter":              map[string]int{"authz": 1, "order": 1},
 		"keyAlgorithm":            "ecdsa",
-		"profiles":                map[string]any{"default": map[string]any{"description": "default", "validityPeriod": 7776000}},
+		"profiles":                map[string]any{"default": map[string]any{"description": "default", "validityPeriod": int(validity.Seconds())}},
 	}}
 	js, err := json.Marshal(conf)
 	must(t, err)
