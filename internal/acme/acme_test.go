@@ -2,6 +2,8 @@ package acme
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -88,6 +90,7 @@ func TestZapToSlog(t *testing.T) {
 		zap.Error(errors.New("connection refused")), zap.Duration("retrying_in", time.Minute), zap.Int("attempt", 2),
 		zap.Strings("names", []string{"a", "b"}))
 	zl.Warn("careful")
+	zl.Error("job failed", zap.Error(fmt.Errorf("example.com: obtaining certificate: %w", context.Canceled))) // shutdown: debug
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("got %d lines:\n%s", len(lines), buf.String())

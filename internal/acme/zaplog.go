@@ -2,6 +2,7 @@ package acme
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"go.uber.org/zap"
@@ -50,7 +51,16 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 }
 
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
-	r := slog.NewRecord(e.Time, slogLevel(e.Level), e.Message, 0)
+	level := slogLevel(e.Level)
+	if level > slog.LevelDebug && canceled(fields) {
+		// Work cut short by shutdown ("job failed: context canceled")
+		// is no failure worth an ERROR line.
+		level = slog.LevelDebug
+		if !c.h.Enabled(context.Background(), level) {
+			return nil
+		}
+	}
+	r := slog.NewRecord(e.Time, level, e.Message, 0)
 	r.AddAttrs(c.attrs...)
 	if e.LoggerName != "" {
 		r.AddAttrs(slog.String("logger", e.LoggerName))
@@ -60,6 +70,16 @@ func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 }
 
 func (c *slogCore) Sync() error { return nil }
+
+// canceled reports whether an error field is a context cancellation.
+func canceled(fields []zapcore.Field) bool {
+	for _, f := range fields {
+		if err, ok := f.Interface.(error); ok && f.Type == zapcore.ErrorType && errors.Is(err, context.Canceled) {
+			return true
+		}
+	}
+	return false
+}
 
 // toAttrs turns zap fields into slog attributes by way of zap's own map
 // encoder, which knows every field type (errors, durations, arrays).

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/quic-go/quic-go/http3"
 )
 
 // acmeTOML is the config of an ephpm with automatic HTTPS against p.
@@ -137,14 +139,14 @@ func TestACMEHTTP01(t *testing.T) {
 
 // TestACMETLSALPN01: with HTTPS on server.listen itself there is no plain
 // listener, so the certificate comes by TLS-ALPN-01 on the HTTPS port
-// (Pebble's HTTP-01 port is closed).
+// (Pebble's HTTP-01 port is closed). HTTP/3 serves the same certificate.
 func TestACMETLSALPN01(t *testing.T) {
 	dnsAddr := startDNS(t)
 	httpsPort, closedPort := freePort(t), freePort(t)
 	p := startPebble(t, closedPort, httpsPort, dnsAddr, pebbleValidity)
 	const domain = "alpn.ephpm.test"
 	https := fmt.Sprintf("127.0.0.1:%d", httpsPort)
-	s := start(t, "", acmeTOML(fixtureRoot(t), https, "", false, domain, filepath.Join(t.TempDir(), "certs"), p))
+	s := start(t, "", acmeTOML(fixtureRoot(t), https, "", false, domain, filepath.Join(t.TempDir(), "certs"), p)+"[server.http3]\nenabled = true\n")
 	roots := p.IssuingRoot(t)
 	cert := waitCert(t, s, https, domain, roots, nil)
 	if len(cert.DNSNames) != 1 || cert.DNSNames[0] != domain {
@@ -157,8 +159,16 @@ func TestACMETLSALPN01(t *testing.T) {
 	resp, err := httpsClient(https, domain, roots).Get("https://" + domain + "/style.css")
 	must(t, err)
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("GET over HTTPS: %d", resp.StatusCode)
+	if want := fmt.Sprintf(`h3=":%d"; ma=86400`, httpsPort); resp.StatusCode != 200 || resp.Header.Get("Alt-Svc") != want {
+		t.Errorf("GET over HTTPS: %d Alt-Svc %q", resp.StatusCode, resp.Header.Get("Alt-Svc"))
+	}
+	tr := &http3.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: domain}}
+	defer tr.Close()
+	resp, err = (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://" + https + "/style.css")
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.ProtoMajor != 3 {
+		t.Errorf("GET over HTTP/3: %d %s", resp.StatusCode, resp.Proto)
 	}
 }
 
