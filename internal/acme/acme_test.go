@@ -3,10 +3,10 @@ package acme
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
