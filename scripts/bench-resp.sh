@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Part of make bench-kv: the store from outside the server.
 #  1. redis-benchmark against ephpm's [kv.resp] (TCP and unix socket) and
-#     against Debian's redis-server, same run, interleaved rounds, best of each;
+#     against Debian's redis-server, same run, interleaved rounds (the
+#     order of the targets alternates): the median of each and its range,
+#     and the median of the per-round ratios (runs next to each other in
+#     time, so a busy machine disturbs both alike);
 #  2. `ephpm php -r 'echo 1;'` wall time against Debian's `php -r 'echo 1;'`;
 #  3. from plain php (no ephpm functions): the Laravel package's RESP path over
 #     ephpm's unix socket against phpredis to redis-server over TCP.
@@ -14,8 +17,9 @@ export PATH="/usr/local/go/bin:$PATH"
 BIN=${EPHPM_BIN:-bin/ephpm}
 [ -x "$BIN" ] || make --no-print-directory bin/ephpm
 OUTFILE=${1:-bench/results/resp.md}
-N=${RESP_BENCH_N:-200000}
-ROUNDS=${RESP_BENCH_ROUNDS:-2}
+N=${RESP_BENCH_N:-200000}       # requests per test without pipelining
+NP=${RESP_BENCH_NP:-1000000}    # with -P 16 (about a second per test)
+ROUNDS=${RESP_BENCH_ROUNDS:-5}
 mkdir -p bench/tmp "$(dirname "$OUTFILE")"
 TMP=$(mktemp -d bench/tmp/resp.XXXXXX)
 TMP=$(cd "$TMP" && pwd)
@@ -53,21 +57,27 @@ done
 redis-cli -p "$KPORT" ping >/dev/null || { cat "$TMP/ephpm.log"; exit 1; }
 
 TESTS=ping,get,set,incr,mset
-echo "== redis-benchmark -t $TESTS -n $N -c 50, without pipelining and with -P 16, $ROUNDS interleaved rounds"
+echo "== redis-benchmark -t $TESTS -c 50, without pipelining (-n $N) and with -P 16 (-n $NP), $ROUNDS interleaved rounds"
+uptime | sed 's/.*load/load/' >"$TMP/load.txt"
 for round in $(seq "$ROUNDS"); do
+  targets="redis ephpm ephpm-unix"
+  [ $((round % 2)) -eq 0 ] && targets="ephpm-unix ephpm redis"
   for pipe in 1 16; do
-    for target in redis ephpm ephpm-unix; do
+    n=$N
+    [ "$pipe" -gt 1 ] && n=$NP
+    for target in $targets; do
       case $target in
         redis) args=(-p "$RPORT") ;;
         ephpm) args=(-p "$KPORT") ;;
         ephpm-unix) args=(-s "$SOCK") ;;
       esac
-      redis-benchmark "${args[@]}" -t "$TESTS" -n "$N" -c 50 -P "$pipe" --csv 2>/dev/null \
-        | sed "s/^/$target,$pipe,/" >>"$TMP/rb.csv"
+      redis-benchmark "${args[@]}" -t "$TESTS" -n "$n" -c 50 -P "$pipe" --csv 2>/dev/null \
+        | sed "s/^/$target,$pipe,$round,/" >>"$TMP/rb.csv"
     done
   done
-  echo "   round $round done"
+  echo "   round $round done ($(uptime | sed 's/.*load/load/'))"
 done
+uptime | sed 's/.*load/load/' >>"$TMP/load.txt"
 
 echo "== ephpm php -r vs php -r (wall time, 40 runs each, interleaved)"
 STATIC=${EPHPM_STATIC_BIN:-bin/ephpm-static}
@@ -97,29 +107,36 @@ else
   echo "(bench/resp/package_client.php missing)" >"$TMP/pkg.txt"
 fi
 
-python3 - "$TMP/rb.csv" "$TMP/cli.txt" "$TMP/pkg.txt" >"$OUTFILE" <<'PY'
-import csv, sys, datetime, os
-best = {}
+python3 - "$TMP/rb.csv" "$TMP/cli.txt" "$TMP/pkg.txt" "$TMP/load.txt" "$ROUNDS" >"$OUTFILE" <<'PY'
+import csv, sys, datetime, os, statistics
+runs = {}  # (target, pipe, test) -> {round: rps}
 for row in csv.reader(open(sys.argv[1])):
-    if len(row) < 4 or row[2] == "test":
+    if len(row) < 5 or row[3] == "test":
         continue
-    target, pipe, test, rps = row[0], int(row[1]), row[2], float(row[3])
-    p99 = float(row[8]) if len(row) > 8 else 0.0
-    k = (target, pipe, test)
-    if k not in best or rps > best[k][0]:
-        best[k] = (rps, p99)
+    target, pipe, rnd, test, rps = row[0], int(row[1]), int(row[2]), row[3], float(row[4])
+    runs.setdefault((target, pipe, test), {})[rnd] = rps
+load = open(sys.argv[4]).read().split("\n")
 print(f"## The store over RESP ({datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}, {os.cpu_count()} cores)\n")
-print("redis-benchmark, 50 clients, best of the interleaved rounds; ratio = ephpm TCP / redis-server (target >= 1.0 on every row).\n")
+print(f"redis-benchmark, 50 clients, {sys.argv[5]} interleaved rounds (target order alternating); req/s as median [min-max] of the rounds; "
+      "ratio = ephpm TCP / redis-server, median [min-max] of the per-round ratios (target >= 1.0 on every row). "
+      f"Load average before: {load[0].strip()}; after: {load[1].strip() if len(load) > 1 else '?'}.\n")
 print("| test | pipeline | redis-server req/s | ephpm TCP req/s | ephpm unix socket req/s | ephpm/redis |")
 print("|---|---|---|---|---|---|")
-tests = sorted({k[2] for k in best}, key=lambda t: ["PING_INLINE","PING_MBULK","SET","GET","INCR"].index(t) if t in ["PING_INLINE","PING_MBULK","SET","GET","INCR"] else 99)
+order = ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR"]
+tests = sorted({k[2] for k in runs}, key=lambda t: order.index(t) if t in order else 99)
+def cell(v):
+    if not v:
+        return "n/a"
+    v = list(v)
+    return f"{statistics.median(v):,.0f} [{min(v):,.0f}-{max(v):,.0f}]"
 for pipe in (1, 16):
     for t in tests:
-        r = best.get(("redis", pipe, t), (0, 0))[0]
-        e = best.get(("ephpm", pipe, t), (0, 0))[0]
-        u = best.get(("ephpm-unix", pipe, t), (0, 0))[0]
-        ratio = f"{e/r:.2f}" if r else "n/a"
-        print(f"| {t} | {'none' if pipe == 1 else pipe} | {r:,.0f} | {e:,.0f} | {u:,.0f} | {ratio} |")
+        r = runs.get(("redis", pipe, t), {})
+        e = runs.get(("ephpm", pipe, t), {})
+        u = runs.get(("ephpm-unix", pipe, t), {})
+        ratios = [e[k] / r[k] for k in r if k in e and r[k]]
+        ratio = f"{statistics.median(ratios):.2f} [{min(ratios):.2f}-{max(ratios):.2f}]" if ratios else "n/a"
+        print(f"| {t} | {'none' if pipe == 1 else pipe} | {cell(r.values())} | {cell(e.values())} | {cell(u.values())} | {ratio} |")
 print()
 cli = dict((l.split("\t")[0], l.split("\t")[1:]) for l in open(sys.argv[2]).read().strip().splitlines())
 e, p = float(cli["ephpm php"][0]), float(cli["php"][0])
