@@ -241,7 +241,7 @@ PY
 LATEST=$OUT/latest.md
 [ "${BENCH_ONLY:-}" = nodes ] && LATEST=$OUT/laravel-nodes.md  # a partial run keeps latest.md
 {
-  echo "# ephpm benchmark, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg) before the table"
+  echo "# ephpm benchmark, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of the run"
   echo
   cat "$TMP/table.md"
   if [ -s "$TMP/nodes-notes.md" ]; then
