@@ -8,9 +8,10 @@
 # Fair on a 2-core machine: each node is pinned to a CPU of its own
 # (taskset), and so is the wrk that drives it, on that same CPU: node A and
 # its wrk on CPU 0, node B and its wrk on CPU 1. The one-node run is node A
-# alone, with a busy loop on CPU 1 (see spin_on); the two-node run loads
-# both at once, so what the second node costs the first is the shared
-# Redis (unpinned) and the machine's shared parts. The one-node
+# on the Redis while CPU 1 runs node C, the same app on its own memory
+# store, under the same load (see companion_on); the two-node run loads A
+# and B at once, so what the second node costs the first is only the
+# sharing of Redis (unpinned). The one-node
 # memory-backend figure is measured the same way for context. Idle nodes
 # stay up between runs (an idle node takes no CPU). Each node has
 # one PHP thread (workers = 0 is one per CPU it may run on).
@@ -20,7 +21,7 @@
 
 NODES_PUBLIC="$REPO/testdata/laravel-app/public"
 NODES_CONNS=${NODES_CONNECTIONS:-16}
-echo "== Laravel cached route on ephpm nodes sharing one Redis ($NODES_CONNS connections per node, best of ${NODES_ROUNDS:-3} interleaved rounds of ${NODES_DURATION:-5}s)"
+echo "== Laravel cached route on ephpm nodes sharing one Redis ($NODES_CONNS connections per node, best of ${NODES_ROUNDS:-5} interleaved rounds of ${NODES_DURATION:-4}s)"
 
 NODES_REDIS_PORT=$(free_port)
 redis-server --bind 127.0.0.1 --port "$NODES_REDIS_PORT" --save '' --appendonly no \
@@ -63,14 +64,17 @@ CFG
   curl -sf -o /dev/null "$NURL_LAST" || { echo "bench: $NURL_LAST failed" >&2; cat "$TMP/node-$port.log" >&2; return 1; }
 }
 
-# spin_on CPU SECONDS: a busy loop pinned to CPU, in the background. On
-# this VM an idle vCPU halts, and the busy one pays for waking it: node A
-# alone did 1,760-1,980 req/s (worker mode) with CPU 1 idle and 2,520-2,650
-# with a busy loop on CPU 1 (2026-12-01, load average 13). The one-node
-# runs therefore keep CPU 1 as busy as node B does in the two-node run.
-spin_on() {
-  taskset -c "$1" timeout "$2" bash -c 'while :; do :; done' &
-  NODES_SPIN=$!
+# companion_on CPU SECONDS: load node C (the same app on its own memory
+# store, pinned to CPU) with a wrk on that CPU, in the background. On this
+# VM an idle vCPU halts, and the busy one pays for waking it: node A alone
+# did 1,760-1,980 req/s (worker mode) with CPU 1 idle and 2,520-2,650 with
+# a busy loop on CPU 1 (2026-12-01, load average 13). So in the one-node
+# runs CPU 1 does what node B does in the two-node run, a Laravel node
+# under load, only on a store of its own: what differs is only whether the
+# second node shares the Redis.
+companion_on() {
+  wrk_on "$1" "$C_URL" /dev/null "$2" &
+  NODES_COMPANION=$!
 }
 
 # wrk_on CPU URL OUTFILE [DURATION]: one wrk thread pinned to CPU.
@@ -104,28 +108,29 @@ best() {
 # in alternating order (the machine is shared: a burst of other work then
 # hits every setup alike), each keeping its best round; the two-node run's
 # best round is the one with the most requests/s of A and B together.
-NODES_ROUNDS=${NODES_ROUNDS:-3}
-NODES_DURATION=${NODES_DURATION:-5}
+NODES_ROUNDS=${NODES_ROUNDS:-5}
+NODES_DURATION=${NODES_DURATION:-4}
 for NODES_MODE in ${NODES_MODES:-worker request}; do
   NODES_NAME="Laravel cached route, $NODES_MODE mode, 1 CPU per node"
   redis-cli -p "$NODES_REDIS_PORT" flushall >/dev/null
   start_node 0 "$NODES_MODE" memory; M_PID=$NPID_LAST; M_URL=$NURL_LAST
   start_node 0 "$NODES_MODE" redis; A_PID=$NPID_LAST; A_URL=$NURL_LAST
   start_node 1 "$NODES_MODE" redis; B_PID=$NPID_LAST; B_URL=$NURL_LAST
+  start_node 1 "$NODES_MODE" memory; C_PID=$NPID_LAST; C_URL=$NURL_LAST
   for u in "$M_URL" "$A_URL"; do wrk_on 0 "$u" /dev/null 2; done
-  wrk_on 1 "$B_URL" /dev/null 2
+  for u in "$B_URL" "$C_URL"; do wrk_on 1 "$u" /dev/null 2; done
   for r in $(seq "$NODES_ROUNDS"); do
     order="mem one two"; [ $((r % 2)) = 0 ] && order="two one mem"
     for setup in $order; do
       case $setup in
       mem)
-        spin_on 1 "$((NODES_DURATION + 1))"
+        companion_on 1 "$NODES_DURATION"
         wrk_on 0 "$M_URL" "$TMP/nodes-mem-$r.txt" "$NODES_DURATION"
-        kill "$NODES_SPIN" 2>/dev/null; wait "$NODES_SPIN" 2>/dev/null || true ;;
+        wait "$NODES_COMPANION" ;;
       one)
-        spin_on 1 "$((NODES_DURATION + 1))"
+        companion_on 1 "$NODES_DURATION"
         wrk_on 0 "$A_URL" "$TMP/nodes-one-$r.txt" "$NODES_DURATION"
-        kill "$NODES_SPIN" 2>/dev/null; wait "$NODES_SPIN" 2>/dev/null || true ;;
+        wait "$NODES_COMPANION" ;;
       two)
         wrk_on 0 "$A_URL" "$TMP/nodes-a-$r.txt" "$NODES_DURATION" & NODES_WA=$!
         wrk_on 1 "$B_URL" "$TMP/nodes-b-$r.txt" "$NODES_DURATION" & NODES_WB=$!
@@ -158,6 +163,6 @@ print(f"- {mode} mode, req/s per round (in run order): 1 node memory store {f(me
       f"best rounds {max(two) / max(one):.2f}x.")
 PY
   rm -f "$TMP"/nodes-*.txt
-  stop "$M_PID" "$A_PID" "$B_PID"
+  stop "$M_PID" "$A_PID" "$B_PID" "$C_PID"
 done
 stop "$NODES_REDIS_PID"

@@ -245,7 +245,7 @@ LATEST=$OUT/latest.md
   echo
   cat "$TMP/table.md"
   if [ -s "$TMP/nodes-notes.md" ]; then
-    printf '\nLaravel on nodes sharing one Redis (scripts/bench-laravel-nodes.sh): each node and its wrk (1 thread, %s connections) pinned to a CPU of its own (a busy loop on CPU 1 in the one-node runs), best of %s interleaved rounds of %s s:\n\n' "$NODES_CONNS" "$NODES_ROUNDS" "$NODES_DURATION"
+    printf '\nLaravel on nodes sharing one Redis (scripts/bench-laravel-nodes.sh): each node and its wrk (1 thread, %s connections) pinned to a CPU of its own; in the one-node runs CPU 1 serves the app on its own memory store under the same load; best of %s interleaved rounds of %s s:\n\n' "$NODES_CONNS" "$NODES_ROUNDS" "$NODES_DURATION"
     cat "$TMP/nodes-notes.md"
   fi
 } >"$LATEST"
