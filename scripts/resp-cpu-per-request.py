@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+# Server CPU time per request under redis-benchmark: a steadier figure than
+# requests/s on a machine other jobs share. Runs redis-server and, for each
+# given test binary of internal/resp (go test -c -o X ./internal/resp), its
+# TestBenchServe (one event loop, a fresh store) on loopback ports, then
+# interleaved rounds of `redis-benchmark -t <test> -n $N -c 50 -P <pipe>`,
+# reading each server's utime+stime (/proc/<pid>/stat) and voluntary context
+# switches (all threads) around each run, and the client's CPU (rusage).
+# Prints per test and target: the median and range of req/s and of server
+# CPU ns per request, the client's CPU ns per request, context switches per
+# 1000 requests. A binary may carry environment settings: path:NAME=value.
+#
+# usage: N=600000 python3 scripts/resp-cpu-per-request.py ROUNDS PIPE TESTS BIN [BIN...]
+#   e.g. ... 4 16 set,get,incr,mset /tmp/old.test /tmp/new.test
+import subprocess, sys, time, os, statistics, resource, itertools
+rounds, pipe, tests = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(',')
+bins = sys.argv[4:]
+N = int(os.environ.get('N', '1000000'))
+import socket
+def free_port():
+    with socket.socket() as sk:
+        sk.bind(('127.0.0.1', 0))
+        return sk.getsockname()[1]
+base = free_port()
+procs = {}
+env = dict(os.environ)
+procs['redis'] = (subprocess.Popen(['redis-server', '--port', str(base), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], stdout=subprocess.DEVNULL), base)
+for spec in bins:
+    p = free_port()
+    b, *kv = spec.split(':')
+    e = dict(env, RESP_BENCH_ADDR=f'127.0.0.1:{p}', RESP_BENCH_SECS='3000')
+    for x in kv:
+        e[x.split('=')[0]] = x.split('=')[1]
+    procs[os.path.basename(b) + ':'.join(['']+kv)] = (subprocess.Popen([b, '-test.run', 'TestBenchServe$'], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), p)
+time.sleep(2)
+import glob
+def csw(pid):
+    n = 0
+    for f in glob.glob(f'/proc/{pid}/task/*/status'):
+        try:
+            for l in open(f):
+                if l.startswith('voluntary_ctxt_switches'): n += int(l.split()[1])
+        except OSError: pass
+    return n
+def cpu(pid):
+    f = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
+    return (int(f[11]) + int(f[12])) * 10_000_000  # ns
+res = {}
+try:
+    for r in range(rounds):
+        for t in tests:
+            order = list(procs)
+            if r % 2: order.reverse()
+            for name in order:
+                pr, port = procs[name]
+                c0 = cpu(pr.pid); w0 = csw(pr.pid)
+                ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                out = subprocess.run(['redis-benchmark', '-p', str(port), '-t', t, '-n', str(N), '-c', '50', '-P', pipe, '--csv'], capture_output=True, text=True).stdout
+                ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                c1 = cpu(pr.pid); w1 = csw(pr.pid)
+                line = [l for l in out.splitlines() if not l.startswith('"test"')][0].replace('"', '').split(',')
+                rps = float(line[1])
+                cl = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) * 1e9 / N
+                res.setdefault((line[0], name), []).append((rps, (c1 - c0) / N, cl, (w1-w0)*1000/N, (ru1.ru_nvcsw-ru0.ru_nvcsw)*1000/N))
+        print(f'round {r+1} done, load {os.getloadavg()[0]:.2f}', file=sys.stderr)
+finally:
+    for pr, _ in procs.values():
+        pr.terminate()
+for (t, name), v in sorted(res.items()):
+    rps = [x[0] for x in v]; s = [x[1] for x in v]; c = [x[2] for x in v]
+    print(f'{t:6} {name:22} rps med {statistics.median(rps):9,.0f} [{min(rps):9,.0f}..{max(rps):9,.0f}]  srv ns/req med {statistics.median(s):5.0f} [{min(s):4.0f}..{max(s):4.0f}]  cli ns/req {statistics.median(c):5.0f}  csw/1k srv {statistics.median([x[3] for x in v]):4.1f} cli {statistics.median([x[4] for x in v]):4.1f}')
