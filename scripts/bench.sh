@@ -193,7 +193,8 @@ else
 fi
 fi
 
-if [ -f testdata/laravel-app/public/index.php ]; then
+# Two nodes pinned to a CPU each: needs 2 CPUs.
+if [ -f testdata/laravel-app/public/index.php ] && [ "$CPUS" -ge 2 ]; then
   # shellcheck source=scripts/bench-laravel-nodes.sh
   source scripts/bench-laravel-nodes.sh
 fi
