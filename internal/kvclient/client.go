@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/ephpm/ephpm/internal/kvclient/wire"
 )
 
 // DefaultTimeout bounds a dial and a call when Options.Timeout is 0.
@@ -73,13 +75,8 @@ type conn struct {
 }
 
 // netConn is what a connection needs of its socket: a net.Conn, or a
-// blockingConn (blocking_linux.go) for the main connection.
-type netConn interface {
-	Read(p []byte) (int, error)
-	Write(p []byte) (int, error)
-	Close() error
-	SetDeadline(t time.Time) error
-}
+// blocking connection (wire/blocking_linux.go) for the main connection.
+type netConn = wire.NetConn
 
 // New returns a client that connects on its first call. It never fails:
 // an unreachable server shows in each call's result and error.
@@ -209,7 +206,7 @@ func (c *Client) dial(blocking bool) (*conn, error) {
 	}
 	var nc netConn = tc
 	if blocking {
-		nc = toBlocking(tc)
+		nc = wire.ToBlocking(tc)
 	}
 	cn := &conn{nc: nc, r: bufio.NewReaderSize(nc, 16<<10), w: bufio.NewWriterSize(nc, 16<<10)}
 	if c.opts.Password != "" {
@@ -236,10 +233,10 @@ func (cn *conn) roundTrip(args []string, timeout time.Duration) (Reply, error) {
 	if timeout > 0 {
 		cn.nc.SetDeadline(time.Now().Add(timeout))
 	}
-	if err := writeCommand(cn.w, args); err != nil {
+	if err := wire.WriteCommand(cn.w, args); err != nil {
 		return Reply{}, err
 	}
-	return readReply(cn.r)
+	return wire.ReadReply(cn.r)
 }
 
 // droppedBeforeReply: the server closed the connection (EOF before any

@@ -31,6 +31,7 @@ func TestCluster(t *testing.T) {
 	if m := a.rc().Mode(); m != "cluster" {
 		t.Fatalf("rueidis mode %q, want cluster", m)
 	}
+	defer wantNoDirect(t, a) // a cluster: rueidis only
 
 	// Keys over many slots, on every node (written concurrently: rueidis
 	// pipelines them).

@@ -37,6 +37,7 @@ func TestPassword(t *testing.T) {
 	r := redistest.Start(t, redistest.Options{Password: "s3cret"})
 	s := mustNew(t, Options{Addresses: []string{r.Addr}, Password: "s3cret", KeyPrefix: "t:", ClientCache: 1 << 20, CommandTimeout: testTimeout})
 	checkWorks(t, s)
+	wantDirect(t, s) // the pooled connections authenticate too
 	if got := r.CLI("get", "t:n"); got != "2" {
 		t.Fatalf("redis t:n = %q", got)
 	}
@@ -56,6 +57,7 @@ func TestACLUser(t *testing.T) {
 	// The default user is off for a client that says it is "app".
 	s := mustNew(t, Options{Addresses: []string{r.Addr}, Username: "app", Password: "pw", KeyPrefix: "t:", ClientCache: 1 << 20, CommandTimeout: testTimeout})
 	checkWorks(t, s)
+	wantDirect(t, s)
 	who := s.rc()
 	if who == nil {
 		t.Fatal("not connected")
@@ -79,6 +81,7 @@ func TestSelectDB(t *testing.T) {
 	r.CLI("set", "t:zero", "db0")
 	s := mustNew(t, Options{Addresses: []string{r.Addr}, DB: 3, KeyPrefix: "t:", ClientCache: 1 << 20, CommandTimeout: testTimeout})
 	checkWorks(t, s)
+	wantDirect(t, s) // the pooled connections SELECT 3 (checked below)
 	if got := r.CLI("-n", "3", "get", "t:n"); got != "2" {
 		t.Fatalf("db 3 t:n = %q", got)
 	}
@@ -111,6 +114,7 @@ func TestTLS(t *testing.T) {
 	t.Run("TLSConfig", func(t *testing.T) {
 		s := mustNew(t, Options{Addresses: []string{r.Addr}, TLSConfig: &tls.Config{RootCAs: pool}, KeyPrefix: "t1:", ClientCache: 1 << 20, CommandTimeout: testTimeout})
 		checkWorks(t, s)
+		wantNoDirect(t, s) // TLS: rueidis only
 	})
 	t.Run("SSL_CERT_FILE", func(t *testing.T) {
 		// The system roots are loaded once per process: only this

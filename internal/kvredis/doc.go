@@ -19,6 +19,12 @@
 // Redis node goes over one connection, and a write is pipelined with a
 // fence whose reply comes after the write's invalidation (cached.go).
 //
+// On a standalone Redis without TLS, round trips that need no cache (set,
+// incr_by, ...) go over a pool of blocking connections instead, written
+// and read on the calling PHP thread as phpredis does (direct.go); their
+// keys are read from Redis, bypassing the caches, until a fence on the
+// tracking connection sent after the write has come back (dirty.go).
+//
 // When Redis cannot be reached, or does not answer within
 // Options.CommandTimeout, a call returns its failure value (miss, false,
 // -2, 0), counts the error for /metrics and logs it, at most once per

@@ -4,12 +4,14 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/rueidis"
 
 	"github.com/ephpm/ephpm/internal/kv"
+	"github.com/ephpm/ephpm/internal/kvclient/wire"
 )
 
 // The operations of kv.Backend (SPEC section 1) on Redis. Each is one
@@ -24,7 +26,7 @@ var _ kv.Backend = (*Store)(nil)
 // Redis cannot be asked. With the client cache on, a value Redis has told
 // this node about is answered from memory until Redis invalidates it.
 func (s *Store) Get(key string) (string, bool) {
-	if s.tracking.Load() {
+	if s.tracking.Load() && !s.dirty.has(key) {
 		return s.cachedGet(key)
 	}
 	return s.uncachedGet(key)
@@ -32,6 +34,9 @@ func (s *Store) Get(key string) (string, bool) {
 
 // uncachedGet is GET, not tracked.
 func (s *Store) uncachedGet(key string) (string, bool) {
+	if v, found, used := s.directGet(key); used {
+		return v, found
+	}
 	m, ok := s.do("get", func(c rueidis.Client) rueidis.Completed {
 		return c.B().Get().Key(s.key(key)).Build()
 	})
@@ -46,6 +51,10 @@ func (s *Store) uncachedGet(key string) (string, bool) {
 // the write (maxmemory with noeviction: the old value stays) or cannot be
 // asked.
 func (s *Store) Set(key, value string, ttl time.Duration) bool {
+	rk := s.key(key)
+	if _, ok, used := s.directSimple("set", true, rk, directSetArgs(rk, value, false, ttl)...); used {
+		return ok
+	}
 	value = owned(value)
 	_, ok := s.write("set", key, func(c rueidis.Client, rk string) rueidis.Completed {
 		b := c.B().Set().Key(rk).Value(value)
@@ -60,6 +69,10 @@ func (s *Store) Set(key, value string, ttl time.Duration) bool {
 // SetNX stores value only if key has no live entry (SET NX): of many
 // callers, on any node, exactly one wins.
 func (s *Store) SetNX(key, value string, ttl time.Duration) bool {
+	rk := s.key(key)
+	if r, ok, used := s.directSimple("setnx", true, rk, directSetArgs(rk, value, true, ttl)...); used {
+		return ok && r.Kind != wire.KindNil
+	}
 	value = owned(value)
 	m, ok := s.write("setnx", key, func(c rueidis.Client, rk string) rueidis.Completed {
 		b := c.B().Set().Key(rk).Value(value).Nx()
@@ -73,6 +86,10 @@ func (s *Store) SetNX(key, value string, ttl time.Duration) bool {
 
 // Del removes key; true if it existed.
 func (s *Store) Del(key string) bool {
+	rk := s.key(key)
+	if r, ok, used := s.directSimple("del", true, rk, "DEL", rk); used {
+		return ok && r.Kind == wire.KindInt && r.Int > 0
+	}
 	m, ok := s.write("del", key, func(c rueidis.Client, rk string) rueidis.Completed {
 		return c.B().Del().Key(rk).Build()
 	})
@@ -83,9 +100,13 @@ func (s *Store) Del(key string) bool {
 // it is answered like Get (from the cache when Redis has told us the
 // value); EXISTS itself cannot be cached by rueidis.
 func (s *Store) Exists(key string) bool {
-	if s.tracking.Load() {
+	if s.tracking.Load() && !s.dirty.has(key) {
 		_, ok := s.cachedGet(key)
 		return ok
+	}
+	rk := s.key(key)
+	if r, ok, used := s.directSimple("exists", false, rk, "EXISTS", rk); used {
+		return ok && r.Kind == wire.KindInt && r.Int > 0
 	}
 	m, ok := s.do("exists", func(c rueidis.Client) rueidis.Completed {
 		return c.B().Exists().Key(s.key(key)).Build()
@@ -99,6 +120,9 @@ func (s *Store) Exists(key string) bool {
 // untouched (Redis checks before writing); Redis's OOM refusal gives
 // kv.ErrNoMemory; a transport failure its own error.
 func (s *Store) IncrBy(key string, delta int64) (int64, error) {
+	if n, err, used := s.directIncrBy(key, delta); used {
+		return n, err
+	}
 	m, err := s.doWrite("incr", key, func(c rueidis.Client, rk string) rueidis.Completed {
 		return c.B().Incrby().Key(rk).Increment(delta).Build()
 	})
@@ -112,23 +136,30 @@ func (s *Store) IncrBy(key string, delta int64) (int64, error) {
 		err = errUnexpectedReply
 	}
 	if re, ok := rueidis.IsRedisErr(err); ok {
-		// Redis's replies: "ERR value is not an integer or out of range",
-		// "ERR increment or decrement would overflow", "WRONGTYPE ...",
-		// "OOM ...". Only the last is worth a log line: the others are the
-		// caller's data, as on the memory backend.
-		msg := re.Error()
-		switch {
-		case strings.Contains(msg, "overflow"):
-			return 0, kv.ErrOverflow
-		case strings.HasPrefix(msg, "OOM"):
-			s.fail("incr", err)
-			return 0, kv.ErrNoMemory
-		case strings.Contains(msg, "not an integer"), strings.HasPrefix(msg, "WRONGTYPE"):
-			return 0, kv.ErrNotInteger
+		if kerr, known := s.incrReplyError(re.Error(), err); known {
+			return 0, kerr
 		}
 	}
 	s.fail("incr", err)
 	return 0, err
+}
+
+// incrReplyError maps Redis's error replies to INCRBY: "ERR value is not
+// an integer or out of range", "ERR increment or decrement would
+// overflow", "WRONGTYPE ...", "OOM ...". Only the last is worth a log
+// line: the others are the caller's data, as on the memory backend.
+// known is false for any other reply.
+func (s *Store) incrReplyError(msg string, err error) (kerr error, known bool) {
+	switch {
+	case strings.Contains(msg, "overflow"):
+		return kv.ErrOverflow, true
+	case strings.HasPrefix(msg, "OOM"):
+		s.fail("incr", err)
+		return kv.ErrNoMemory, true
+	case strings.Contains(msg, "not an integer"), strings.HasPrefix(msg, "WRONGTYPE"):
+		return kv.ErrNotInteger, true
+	}
+	return nil, false
 }
 
 // Expire sets key's TTL; false if key is missing, ttl <= 0 (the key is
@@ -136,6 +167,10 @@ func (s *Store) IncrBy(key string, delta int64) (int64, error) {
 func (s *Store) Expire(key string, ttl time.Duration) bool {
 	if ttl <= 0 {
 		return false
+	}
+	rk := s.key(key)
+	if r, ok, used := s.directSimple("expire", true, rk, "PEXPIRE", rk, strconv.FormatInt(ms(ttl), 10)); used {
+		return ok && r.Kind == wire.KindInt && r.Int == 1
 	}
 	m, ok := s.write("expire", key, func(c rueidis.Client, rk string) rueidis.Completed {
 		return c.B().Pexpire().Key(rk).Milliseconds(ms(ttl)).Build()
@@ -156,6 +191,13 @@ func (s *Store) TTL(key string) int64 {
 // PTTL is the milliseconds left; -1 no expiry; -2 missing (or Redis
 // cannot be asked).
 func (s *Store) PTTL(key string) int64 {
+	rk := s.key(key)
+	if r, ok, used := s.directSimple("pttl", false, rk, "PTTL", rk); used {
+		if !ok || r.Kind != wire.KindInt {
+			return -2
+		}
+		return r.Int
+	}
 	m, ok := s.do("pttl", func(c rueidis.Client) rueidis.Completed {
 		return c.B().Pttl().Key(s.key(key)).Build()
 	})
@@ -183,6 +225,9 @@ var delIfEqualsSHA = func() string {
 // did. Decided by Redis (a script, by its SHA1; sent whole once when
 // Redis does not know it yet), never by the client cache.
 func (s *Store) DelIfEquals(key, expected string) bool {
+	if ok, used := s.directDelIfEquals(key, expected); used {
+		return ok
+	}
 	expected = owned(expected)
 	m, err := s.doWrite("del_if_equals", key, func(c rueidis.Client, rk string) rueidis.Completed {
 		return c.B().Evalsha().Sha1(delIfEqualsSHA).Numkeys(1).Key(rk).Arg(expected).Build()

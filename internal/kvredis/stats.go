@@ -36,6 +36,9 @@ type counters struct {
 	cacheHits        stripedCounter
 	cacheMisses      atomic.Int64
 	trips, tripNanos atomic.Int64
+	// directCalls: commands sent over the direct path (direct.go); for
+	// tests.
+	directCalls atomic.Int64
 }
 
 // Stats returns a snapshot of the counters.
@@ -57,10 +60,11 @@ func (s *Store) Stats() Stats {
 // errorKind classifies a failed call's error.
 func errorKind(err error) string {
 	var re *rueidis.RedisError
+	var de *directReplyError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
-	case errors.As(err, &re):
+	case errors.As(err, &re), errors.As(err, &de):
 		return "redis"
 	default:
 		return "connection"

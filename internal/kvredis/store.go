@@ -41,6 +41,9 @@ type Options struct {
 	CommandTimeout time.Duration
 	// Logger receives the (rate-limited) failures; nil discards them.
 	Logger *slog.Logger
+
+	// noDirect keeps every command on rueidis (tests comparing paths).
+	noDirect bool
 }
 
 // FromConfig turns [kv.redis] into Options.
@@ -81,6 +84,11 @@ type Store struct {
 	// supports it: RESP3 and CLIENT TRACKING; see connectLoop).
 	tracking atomic.Bool
 	waits    waitRegistry // keys waited on (wait.go)
+
+	// direct is the pool of blocking connections (direct.go), nil while
+	// the direct path is off; dirty the keys it is writing (dirty.go).
+	direct atomic.Pointer[directPool]
+	dirty  dirtyKeys
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -144,6 +152,7 @@ func (s *Store) connectLoop(first chan struct{}) {
 				c.Close()
 			default:
 				s.client.Store(&clientBox{c})
+				s.enableDirect(c)
 				if attempt > 0 {
 					s.log.recovered()
 				}
@@ -261,6 +270,9 @@ func (s *Store) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closed)
 		<-s.connDone
+		if p := s.direct.Load(); p != nil {
+			p.close()
+		}
 		if c := s.rc(); c != nil {
 			c.Close()
 		}

@@ -268,7 +268,14 @@ func (s *Store) waitRead(rk string, cached bool) (value string, exists, ok bool)
 	defer cancel()
 	start := time.Now()
 	var r rueidis.RedisResult
-	if cached {
+	if cached && s.dirty.has(rk[len(s.prefix):]) {
+		// This node is writing the key over the direct path (dirty.go):
+		// the caches may still hold the value before its write. The
+		// tracked read keeps Redis invalidating the key for the waiter;
+		// the value is read untracked after it.
+		c.DoCache(ctx, c.B().Get().Key(rk).Cache(), cacheTTL)
+		r = c.Do(ctx, c.B().Get().Key(rk).Build())
+	} else if cached {
 		r = c.DoCache(ctx, c.B().Get().Key(rk).Cache(), cacheTTL)
 	} else {
 		r = c.Do(ctx, c.B().Get().Key(rk).Build())

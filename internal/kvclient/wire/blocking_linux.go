@@ -1,6 +1,6 @@
 //go:build linux
 
-package kvclient
+package wire
 
 import (
 	"io"
@@ -27,10 +27,10 @@ type blockingConn struct {
 	deadline time.Time
 }
 
-// toBlocking takes over nc's socket as a blockingConn (nc is closed; the
+// ToBlocking takes over nc's socket as a blockingConn (nc is closed; the
 // socket lives on in a duplicate descriptor). Any failure leaves nc as it
 // is, which works, only slower.
-func toBlocking(nc net.Conn) netConn {
+func ToBlocking(nc net.Conn) NetConn {
 	fc, ok := nc.(interface{ File() (*os.File, error) })
 	if !ok {
 		return nc

@@ -1,4 +1,4 @@
-package kvclient
+package wire
 
 import (
 	"bufio"
@@ -46,7 +46,7 @@ func (e *ServerError) Error() string { return e.Msg }
 
 // errProtocol marks a reply the client cannot parse: the connection is out
 // of step with the server and is closed.
-var errProtocol = errors.New("kvclient: protocol error in the server's reply")
+var errProtocol = errors.New("wire: protocol error in the server's reply")
 
 // Limits on what a reply may claim, so a broken or hostile server cannot
 // make the client allocate without bound. The server's own max_bulk_len
@@ -57,9 +57,9 @@ const (
 	maxReplyNest = 8
 )
 
-// writeCommand encodes args as a RESP array of bulk strings (what every
+// WriteCommand encodes args as a RESP array of bulk strings (what every
 // Redis server accepts; binary-safe).
-func writeCommand(w *bufio.Writer, args []string) error {
+func WriteCommand(w *bufio.Writer, args []string) error {
 	var num [24]byte
 	w.WriteByte('*')
 	w.Write(strconv.AppendInt(num[:0], int64(len(args)), 10))
@@ -76,9 +76,9 @@ func writeCommand(w *bufio.Writer, args []string) error {
 	return w.Flush()
 }
 
-// readReply reads one reply. A RESP3 type (which a RESP2 connection never
+// ReadReply reads one reply. A RESP3 type (which a RESP2 connection never
 // gets) is a protocol error.
-func readReply(r *bufio.Reader) (Reply, error) { return readNested(r, 0) }
+func ReadReply(r *bufio.Reader) (Reply, error) { return readNested(r, 0) }
 
 func readNested(r *bufio.Reader, depth int) (Reply, error) {
 	line, err := readLine(r)
