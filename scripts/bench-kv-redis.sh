@@ -105,8 +105,8 @@ res = {
     "get_hit": row("get_hit", [(R, "cached", "ephpm", n_local), (M, "memory", "ephpm", n_local), (A, "memory", "apcu", n_local)]),
     "get_hit_rt": row("get_hit", [(Z, "nocache", "ephpm", n_rt), (P, "cached", "phpredis", n_rt)]),
     "get_miss": row("get_miss", [(R, "cached", "ephpm", n_rt), (P, "cached", "phpredis", n_rt), (Z, "nocache", "ephpm", n_rt)]),
-    "set": row("set", [(R, "cached", "ephpm", n_rt), (P, "cached", "phpredis", n_rt)]),
-    "incr_by": row("incr_by", [(R, "cached", "ephpm", n_rt), (P, "cached", "phpredis", n_rt)]),
+    "set": row("set", [(R, "cached", "ephpm", n_rt), (P, "cached", "phpredis", n_rt), (Z, "nocache", "ephpm", n_rt)]),
+    "incr_by": row("incr_by", [(R, "cached", "ephpm", n_rt), (P, "cached", "phpredis", n_rt), (Z, "nocache", "ephpm", n_rt)]),
 }
 f = lambda v: f"{v[0]:,.1f} ({v[1]:,.1f})"
 print(f"ns per call from PHP inside ephpm, best round of {rounds} interleaved (median in brackets), "
@@ -125,7 +125,9 @@ for op, label, side, target in [
         ("get_miss", "get (miss), client_cache = \"0\"", Z, False),
         ("get_hit_rt", "get (hit), client_cache = \"0\" (context)", Z, False),
         ("set", "set", R, True),
-        ("incr_by", "incr_by", R, True)]:
+        ("set", "set, client_cache = \"0\" (no write fence)", Z, False),
+        ("incr_by", "incr_by", R, True),
+        ("incr_by", "incr_by, client_cache = \"0\" (no write fence)", Z, False)]:
     v = res[op]
     q = v[P][0] / v[side][0]
     tgt = (" met" if q >= 1.0 else " missed") if target else " (context)"
