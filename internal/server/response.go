@@ -194,16 +194,32 @@ func addVary(h http.Header) {
 	h.Add("Vary", "Accept-Encoding")
 }
 
-func (w *response) startCompress(code int, c coding) {
+// startCompress sends the status of a response compressed with c. It
+// returns false, having sent the status of an uncompressed response
+// instead, when no encoder is free (encoders.get).
+func (w *response) startCompress(code int, c coding) bool {
 	h := w.Header()
+	enc := w.opts.encoders.get(c, w.rec)
+	if enc == nil {
+		// A static file's ETag was tagged for c before its body was
+		// chosen: the identity body keeps the file's own tag.
+		if et := h.Get("Etag"); et != "" {
+			if un, ok := untagIfNoneMatch(et, c); ok {
+				h.Set("Etag", un)
+			}
+		}
+		w.state = statePlain
+		w.rec.WriteHeader(code)
+		return false
+	}
 	h.Del("Content-Length")
 	h.Set("Content-Encoding", c.token())
 	if et := h.Get("Etag"); et != "" {
 		h.Set("Etag", taggedETag(et, c))
 	}
 	w.rec.WriteHeader(code)
-	w.state, w.coding = stateCompress, c
-	w.enc = w.opts.encoders.get(c, w.rec)
+	w.state, w.coding, w.enc = stateCompress, c, enc
+	return true
 }
 
 func (w *response) Write(p []byte) (int, error) {
@@ -219,6 +235,9 @@ func (w *response) Write(p []byte) (int, error) {
 		if err := w.release(true); err != nil {
 			return 0, err
 		}
+		if w.state != stateCompress { // no encoder was free
+			return w.rec.Write(p)
+		}
 		return w.enc.Write(p)
 	case stateCompress:
 		return w.enc.Write(p)
@@ -232,7 +251,14 @@ func (w *response) release(compress bool) error {
 	buf := w.buf
 	w.buf = nil
 	if compress {
-		w.startCompress(w.status, w.coding)
+		if !w.startCompress(w.status, w.coding) {
+			// No encoder free: the body goes out as it is.
+			if len(buf) > 0 {
+				_, err := w.rec.Write(buf)
+				return err
+			}
+			return nil
+		}
 		if len(buf) > 0 {
 			_, err := w.enc.Write(buf)
 			return err
@@ -264,8 +290,10 @@ func (w *response) FlushError() error {
 		if err := w.release(true); err != nil {
 			return err
 		}
-		if err := w.enc.Flush(); err != nil {
-			return err
+		if w.state == stateCompress {
+			if err := w.enc.Flush(); err != nil {
+				return err
+			}
 		}
 	case stateCompress:
 		if err := w.enc.Flush(); err != nil {
