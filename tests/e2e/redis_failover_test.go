@@ -86,7 +86,13 @@ func TestRedisClusterFailover(t *testing.T) {
 		t.Fatalf("WAIT 1 on the victim = %q: its replica did not get the writes", got)
 	}
 	for _, n := range nodes {
-		expectKV(t, n, "v0", "get", "key", "k0") // cached from the victim
+		// Cached from the victim. Polled: the command timeout here is
+		// short (faultTimeout), and on a busy machine a node's first
+		// read of a fresh cluster can take longer than that.
+		poll(t, 10*time.Second, "node "+n.Addr+" reads k0", func() (bool, string) {
+			got := kv(t, n, "get", "key", "k0")
+			return jsonEqual(got, "v0"), js(got)
+		})
 	}
 
 	victim.Stop()
