@@ -113,7 +113,7 @@ func (c *conn) expire(args [][]byte, unit int64, abs bool, name string) {
 		return o, msToNs(when), UpdateStore
 	})
 	if err != nil {
-		c.oom()
+		c.refused(err)
 		return
 	}
 	c.w.int(result)
@@ -372,7 +372,7 @@ func (c *conn) rename(args [][]byte, nx bool) {
 		return v, exp, UpdateStore
 	})
 	if err != nil {
-		c.oom()
+		c.refused(err)
 		return
 	}
 	if stored {

@@ -146,7 +146,31 @@ func msDuration(ms int64) time.Duration {
 	return time.Duration(ms) * time.Millisecond
 }
 
-func (c *conn) oom() { c.errReply(errOther, msgOOM) }
+// oom answers a write the store refused. On the memory store that is its
+// memory limit: Redis's OOM error. A store on Redis also refuses when
+// Redis cannot be reached: then the client is told that, not OOM.
+func (c *conn) oom() { c.refused(nil) }
+
+// refused answers a write the store refused with err (nil when the store
+// only said no): OOM for the memory limit, else the store's failure.
+func (c *conn) refused(err error) {
+	if err != nil && !errors.Is(err, kv.ErrNoMemory) {
+		c.errReply(errOther, "ERR the store refused the write: "+oneLineErr(err))
+		return
+	}
+	if p, ok := c.s.store.(interface{ Ping() error }); ok {
+		if perr := p.Ping(); perr != nil {
+			c.errReply(errOther, "ERR the store's backend does not answer: "+oneLineErr(perr))
+			return
+		}
+	}
+	c.errReply(errOther, msgOOM)
+}
+
+// oneLineErr is err's text fit for an error reply (no line breaks).
+func oneLineErr(err error) string {
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(err.Error())
+}
 
 func cmdGet(c *conn, args [][]byte) {
 	if v, ok := c.s.store.Get(str(args[1])); ok {
@@ -213,7 +237,7 @@ func cmdSet(c *conn, args [][]byte) {
 		return val, newExp, UpdateStore
 	})
 	if err != nil {
-		c.oom()
+		c.refused(err)
 		return
 	}
 	switch {
@@ -271,7 +295,7 @@ func cmdGetSet(c *conn, args [][]byte) {
 		return val, 0, UpdateStore
 	})
 	if err != nil {
-		c.oom()
+		c.refused(err)
 		return
 	}
 	c.bulkOrNull(old, existed)
@@ -332,7 +356,7 @@ func cmdGetEx(c *conn, args [][]byte) {
 		return o, msToNs(at), UpdateStore
 	})
 	if err != nil {
-		c.oom()
+		c.refused(err)
 		return
 	}
 	c.bulkOrNull(old, existed)
@@ -390,7 +414,7 @@ func (c *conn) incr(key []byte, delta int64) {
 	case errors.Is(err, kv.ErrOverflow):
 		c.errReply(errValue, msgOverflow)
 	default:
-		c.oom()
+		c.refused(err)
 	}
 }
 
@@ -496,7 +520,7 @@ func cmdIncrByFloat(c *conn, args [][]byte) {
 	case errMsg != "":
 		c.errReply(errValue, errMsg)
 	case err != nil:
-		c.oom()
+		c.refused(err)
 	default:
 		c.w.bulk(result)
 	}
@@ -529,7 +553,7 @@ func (c *conn) lengthReply(tooBig bool, err error, n int64) {
 	case tooBig:
 		c.errReply(errValue, msgTooBig)
 	case err != nil:
-		c.oom()
+		c.refused(err)
 	default:
 		c.w.int(n)
 	}

@@ -272,8 +272,14 @@ func TestRedisStoreRedisRestart(t *testing.T) {
 	c.expect("+OK\r\n", "SET", "k", "v")
 	backing.Stop()
 	c.expect("$-1\r\n", "GET", "k")
-	if r := c.do("SET", "k", "v2", "GET"); !strings.HasPrefix(r, "-") {
-		t.Errorf("SET GET with Redis down: %q, want an error", r)
+	if r := c.do("SET", "k", "v2", "GET"); !strings.HasPrefix(r, "-ERR the store") {
+		t.Errorf("SET GET with Redis down: %q, want the store's error (not OOM)", r)
+	}
+	if r := c.do("SET", "k", "v2"); !strings.HasPrefix(r, "-ERR the store's backend does not answer") {
+		t.Errorf("SET with Redis down: %q, want an error saying the backend does not answer (not OOM)", r)
+	}
+	if r := c.do("INCR", "n"); !strings.HasPrefix(r, "-ERR the store") {
+		t.Errorf("INCR with Redis down: %q, want the store's error", r)
 	}
 	c.expect("+PONG\r\n", "PING")
 	backing.Restart()
