@@ -46,7 +46,7 @@ func (s *Store) Flush() { s.DelPrefix("") }
 func (s *Store) delMatching(c, node rueidis.Client, pattern string) (removed int, ok bool) {
 	var cursor uint64
 	for {
-		entry, ok := s.scan(node, cursor, pattern)
+		entry, ok := s.scan("del_prefix", node, cursor, pattern)
 		if !ok {
 			return removed, false
 		}
@@ -66,15 +66,16 @@ func (s *Store) delMatching(c, node rueidis.Client, pattern string) (removed int
 	}
 }
 
-// scan is one SCAN round trip on node.
-func (s *Store) scan(node rueidis.Client, cursor uint64, pattern string) (rueidis.ScanEntry, bool) {
+// scan is one SCAN round trip on node, for op (a failure is logged as
+// op's).
+func (s *Store) scan(op string, node rueidis.Client, cursor uint64, pattern string) (rueidis.ScanEntry, bool) {
 	ctx, cancel := s.ctx()
 	defer cancel()
 	start := time.Now()
 	e, err := node.Do(ctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(scanCount).Build()).AsScanEntry()
 	s.roundTrip(start)
 	if err != nil {
-		s.fail("del_prefix", err)
+		s.fail(op, err)
 		return e, false
 	}
 	return e, true

@@ -284,7 +284,7 @@ func (s *Store) Range(fn func(key string, expiresAt int64) bool) {
 	for _, node := range s.primaries(c) {
 		var cursor uint64
 		for {
-			entry, ok := s.rangeScan(node, cursor, pattern)
+			entry, ok := s.scan("range", node, cursor, pattern)
 			if !ok {
 				return
 			}
@@ -296,20 +296,6 @@ func (s *Store) Range(fn func(key string, expiresAt int64) bool) {
 			}
 		}
 	}
-}
-
-// rangeScan is one SCAN round trip of Range.
-func (s *Store) rangeScan(node rueidis.Client, cursor uint64, pattern string) (rueidis.ScanEntry, bool) {
-	ctx, cancel := s.ctx()
-	defer cancel()
-	start := time.Now()
-	e, err := node.Do(ctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(scanCount).Build()).AsScanEntry()
-	s.roundTrip(start)
-	if err != nil {
-		s.fail("range", err)
-		return e, false
-	}
-	return e, true
 }
 
 // rangePage asks the expiries of one SCAN page and hands the live keys to
