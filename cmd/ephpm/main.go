@@ -212,6 +212,8 @@ func serve(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	ready := newReadiness(rt, store)
+	srv.SetReadiness(ready)
 	startACME, stopACME, err := setupACME(cfg, srv, logger)
 	if err != nil {
 		rt.Shutdown(time.Second)
@@ -229,7 +231,7 @@ func serve(cfg *config.Config) error {
 	}
 	if cfg.Server.Metrics.Listen != "" {
 		reg := newMetrics(srv, rt, store, respSrv, int64(cfg.KV.MemoryLimit), time.Now())
-		stopMetrics, err := serveMetrics(cfg.Server.Metrics.Listen, reg, logger)
+		stopMetrics, err := serveMetrics(cfg.Server.Metrics.Listen, server.HealthHandler(ready, reg), logger)
 		if err != nil {
 			rt.Shutdown(time.Second)
 			return fmt.Errorf("server.metrics.listen: %w", err)

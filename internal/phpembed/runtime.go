@@ -101,6 +101,8 @@ type Runtime struct {
 	// broken and requests get a 503 at once instead of waiting out the
 	// request timeout.
 	failedBoots atomic.Int32
+	// Worker mode: some worker has asked for its first request (readiness).
+	workerUp atomic.Bool
 }
 
 var (

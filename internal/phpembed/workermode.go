@@ -105,6 +105,7 @@ func ephpm_go_worker_next(slot C.uintptr_t) *C.ephpm_request {
 	}
 	if !w.tookRequest {
 		w.tookRequest = true
+		w.rt.workerUp.Store(true)
 		if w.bootFailed {
 			w.bootFailed = false
 			w.rt.failedBoots.Add(-1)

@@ -64,7 +64,8 @@ type Server struct {
 	altSvc       string          // Alt-Svc of HTTPS responses when HTTP/3 is on
 	challenge    func(http.Handler) http.Handler
 	httpErrorLog *log.Logger
-	ipLimit      *ipLimit // server.limits.per_ip_max_connections, over every TCP listener
+	ipLimit      *ipLimit  // server.limits.per_ip_max_connections, over every TCP listener
+	ready        Readiness // /_ephpm/ready; nil = ready while serving
 
 	mu          sync.Mutex
 	listener    net.Listener // server.listen
@@ -148,6 +149,12 @@ func (s *Server) Serve(ctx context.Context, grace time.Duration) error {
 
 // ServeHTTP routes one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Probes first: answered by the server itself, never by PHP, and not
+	// site traffic (no access-log line, no response counters).
+	if isProbe(r) {
+		serveProbe(w, r, s.ready)
+		return
+	}
 	start := time.Now()
 	if v := s.altSvcFor(r); v != "" {
 		w.Header().Set("Alt-Svc", v)
