@@ -158,8 +158,9 @@ CFG
 stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; }
 
 # BENCH_ONLY=nodes runs only the Laravel rows on nodes sharing Redis
-# (scripts/bench-laravel-nodes.sh), for working on them.
-if [ "${BENCH_ONLY:-}" != nodes ]; then
+# (scripts/bench-laravel-nodes.sh), BENCH_ONLY=front only the HTTP front
+# rows (scripts/bench-front.sh), for working on them.
+if [ -z "${BENCH_ONLY:-}" ]; then
 echo "== hello world, 20 KB page, 1 MB static file ($CONNS connections, ${DUR}s each)"
 start_ephpm "$DOCROOT" request
 run "hello world" "ephpm (request mode)" "$EURL/index.php" "$EPID"
@@ -194,9 +195,15 @@ fi
 fi
 
 # Two nodes pinned to a CPU each: needs 2 CPUs.
-if [ -f testdata/laravel-app/public/index.php ] && [ "$CPUS" -ge 2 ]; then
+if [ "${BENCH_ONLY:-}" != front ] && [ -f testdata/laravel-app/public/index.php ] && [ "$CPUS" -ge 2 ]; then
   # shellcheck source=scripts/bench-laravel-nodes.sh
   source scripts/bench-laravel-nodes.sh
+fi
+
+# Compression and HTTP/2 + TLS against nginx (issue 13).
+if [ "${BENCH_ONLY:-}" != nodes ]; then
+  # shellcheck source=scripts/bench-front.sh
+  source scripts/bench-front.sh
 fi
 
 python3 - "$RESULTS" "$BIN_DESC" "$DUR" "$CONNS" "$CPUS" >"$TMP/table.md" <<'PY'
@@ -217,9 +224,14 @@ def ratio(test, a, b, target):
     if (test, a) in by and (test, b) in by:
         ra, rb = float(by[(test, a)][2]), float(by[(test, b)][2])
         pa, pb = ms(by[(test, a)][4]), ms(by[(test, b)][4])
+        header()
         print(f"| {test} | {a} vs {b} | {ra/rb:.2f}x | p99 {pa:.2f} ms vs {pb:.2f} ms | {target} |")
-print("\n| ratio | stacks | requests/s ratio | latency | target |")
-print("|---|---|---|---|---|")
+printed = []
+def header():  # only when there is a ratio to show (BENCH_ONLY runs have none)
+    if not printed:
+        print("\n| ratio | stacks | requests/s ratio | latency | target |")
+        print("|---|---|---|---|---|")
+        printed.append(1)
 ratio("hello world", "ephpm (request mode)", "nginx + php-fpm", ">= 1.5x, p99 no worse")
 ratio("20 KB page", "ephpm (request mode)", "nginx + php-fpm", "-")
 ratio("static 1 MB", "ephpm", "nginx", ">= 0.8x")
@@ -237,10 +249,12 @@ for mode in ("worker", "request"):
     if one and a and b:
         per = (float(a[2]) + float(b[2])) / 2 / float(one[2])
         ctx = f"; 1 node on Redis vs memory store {float(one[2]) / float(mem[2]):.2f}x" if mem else ""
+        header()
         print(f"| {test} | 2 nodes vs 1 node on one Redis, per node | {per:.2f}x (total {(float(a[2]) + float(b[2])) / float(one[2]):.2f}x) | p99 {ms(a[4]):.2f} / {ms(b[4]):.2f} ms vs {ms(one[4]):.2f} ms{ctx} | >= 0.9x per node |")
 PY
 LATEST=$OUT/latest.md
 [ "${BENCH_ONLY:-}" = nodes ] && LATEST=$OUT/laravel-nodes.md  # a partial run keeps latest.md
+[ "${BENCH_ONLY:-}" = front ] && LATEST=$OUT/front.md
 {
   echo "# ephpm benchmark, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of the run"
   echo
@@ -248,6 +262,10 @@ LATEST=$OUT/latest.md
   if [ -s "$TMP/nodes-notes.md" ]; then
     printf '\nLaravel on nodes sharing one Redis (scripts/bench-laravel-nodes.sh): each node and its wrk (1 thread, %s connections) pinned to a CPU of its own; in the one-node runs CPU 1 serves the app on its own memory store under the same load; best of %s interleaved rounds of %s s:\n\n' "$NODES_CONNS" "$NODES_ROUNDS" "$NODES_DURATION"
     cat "$TMP/nodes-notes.md"
+  fi
+  if [ -s "$TMP/front-notes.md" ]; then
+    echo
+    cat "$TMP/front-notes.md"
   fi
 } >"$LATEST"
 echo

@@ -13,7 +13,7 @@ packages=(
   redis-server redis-tools php8.2-redis composer
 )
 if [ "${EPHPM_BENCH_DEPS:-0}" = 1 ]; then
-  packages+=(php8.2-apcu nginx php8.2-fpm wrk hyperfine)
+  packages+=(php8.2-apcu nginx php8.2-fpm wrk hyperfine nghttp2-client)  # h2load: the HTTP/2 rows
 fi
 
 missing=()
