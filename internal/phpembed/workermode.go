@@ -53,7 +53,12 @@ func (w *worker) workerLoop() {
 		case <-time.After(backoff):
 		case <-w.rt.stopMain:
 			// Shutting down: one more run would only take the queue's
-			// close; let the loop see it.
+			// close; let the loop see it. A script that failed before
+			// taking a request never sees it: it would fail again at
+			// once, forever, and hold the shutdown until its timeout.
+			if !w.tookRequest {
+				return
+			}
 		}
 		backoff = min(backoff*2, 5*time.Second)
 	}

@@ -138,6 +138,10 @@ func (s *Server) redirectServer() *http.Server {
 		switch {
 		case strings.HasPrefix(r.URL.Path, acmeChallengePrefix):
 			challenge.ServeHTTP(w, r)
+		case isProbe(r):
+			// A health checker on the plain port gets its answer here,
+			// not a redirect to a port it may not reach.
+			serveProbe(w, r, s.ready)
 		case s.proxies.apply(r).TLS != nil:
 			// A trusted proxy in front took the request over HTTPS:
 			// redirecting would loop.
