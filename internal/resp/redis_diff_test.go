@@ -2,42 +2,18 @@ package resp
 
 import (
 	"net"
-	"os/exec"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/ephpm/ephpm/internal/redistest"
 )
 
-// startRedis runs Debian's redis-server on a free port, or skips.
+// startRedis runs Debian's redis-server on a free port (internal/redistest),
+// or skips.
 func startRedis(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("redis-server did not start")
-	return ""
+	return redistest.Start(t, redistest.Options{}).Addr
 }
 
 func dialAddr(t *testing.T, network, addr string) *client {
@@ -141,8 +117,15 @@ func normalize(cmd []string, reply string) string {
 }
 
 func TestRepliesMatchRedis(t *testing.T) {
-	redisAddr := startRedis(t)
 	s, _ := startServer(t, Config{})
+	compareReplies(t, s, startRedis(t))
+}
+
+// compareReplies runs every diffCases sequence, in RESP2 and RESP3, on a
+// fresh connection to s and to the redis-server at redisAddr, and fails
+// on each reply that differs.
+func compareReplies(t *testing.T, s *Server, redisAddr string) {
+	t.Helper()
 	for _, proto := range []string{"2", "3"} {
 		for i, seq := range diffCases {
 			ours := dialAddr(t, "tcp", s.Addr().String())

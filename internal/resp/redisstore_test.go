@@ -77,23 +77,7 @@ func TestRedisStoreRepliesMatchRedis(t *testing.T) {
 
 func repliesMatch(t *testing.T, redisAddr string, s *Server, backing func(...string) string) {
 	backing("SET", "other:key", "kept")
-	for _, proto := range []string{"2", "3"} {
-		for i, seq := range diffCases {
-			ours := dialAddr(t, "tcp", s.Addr().String())
-			theirs := dialAddr(t, "tcp", redisAddr)
-			ours.do("HELLO", proto)
-			theirs.do("HELLO", proto)
-			ours.do("FLUSHALL")
-			theirs.do("FLUSHALL")
-			for _, cmd := range seq {
-				want := normalize(cmd, theirs.do(cmd...))
-				got := normalize(cmd, ours.do(cmd...))
-				if got != want {
-					t.Errorf("RESP%s case %d %q:\n got %q\nwant %q", proto, i, cmd, got, want)
-				}
-			}
-		}
-	}
+	compareReplies(t, s, redisAddr)
 	if got := backing("GET", "other:key"); got != "kept" {
 		t.Errorf("key outside the prefix after the endpoint's FLUSHALLs: %q, want kept", got)
 	}
