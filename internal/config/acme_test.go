@@ -75,17 +75,7 @@ func TestACMEErrors(t *testing.T) {
 		{"[server.tls]\nacme_ca = \"https://ca.example/dir\"\n", "ephpm.toml:2: server.tls.acme_ca: is set but server.tls.domains is empty (list the names to obtain certificates for)"},
 		{"[server.tls]\nacme_ca_root = \"c.pem\"\n", "ephpm.toml:2: server.tls.acme_ca_root: is set but server.tls.domains is empty (list the names to obtain certificates for)"},
 	}
-	for _, c := range cases {
-		want := strings.ReplaceAll(c.want, "{dir}", dir)
-		_, err := load(t, dir, c.body)
-		if err == nil {
-			t.Errorf("%q: no error, want %q", c.body, want)
-			continue
-		}
-		if err.Error() != want {
-			t.Errorf("%q:\n got %q\nwant %q", c.body, err.Error(), want)
-		}
-	}
+	expectLoadErrors(t, dir, cases)
 }
 
 // TestACMEValues: a full automatic-HTTPS setup loads, its paths relative

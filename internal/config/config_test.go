@@ -201,6 +201,13 @@ func TestErrors(t *testing.T) {
 		{"# c\n[server]\nrequest = { max_body_size = 0 }\n", "ephpm.toml:3: server.request.max_body_size: must be at least 1 (bytes), got 0"},
 		{"# c\nkv = { eviction_policy = \"lru\" }\n", `ephpm.toml:2: kv.eviction_policy: "lru" is not one of allkeys-lru, volatile-lru, allkeys-random, noeviction`},
 	}
+	expectLoadErrors(t, dir, cases)
+}
+
+// expectLoadErrors loads each case's body in dir and wants exactly its
+// error ({dir} stands for dir), as an *Error.
+func expectLoadErrors(t *testing.T, dir string, cases []struct{ body, want string }) {
+	t.Helper()
 	for _, c := range cases {
 		_, err := load(t, dir, c.body)
 		want := strings.ReplaceAll(c.want, "{dir}", dir)

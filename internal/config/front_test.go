@@ -31,16 +31,7 @@ func TestFrontErrors(t *testing.T) {
 		{"[server.limits]\nper_ip_max_connections = -1\n", "ephpm.toml:2: server.limits.per_ip_max_connections: must be 0 (no limit) or more, got -1"},
 		{"[server.limits]\nper_ip_max_connection = 1\n", "ephpm.toml:2: unknown key server.limits.per_ip_max_connection (did you mean server.limits.per_ip_max_connections?)"},
 	}
-	for _, c := range cases {
-		_, err := load(t, dir, c.body)
-		if err == nil {
-			t.Errorf("%q: no error, want %q", c.body, c.want)
-			continue
-		}
-		if err.Error() != c.want {
-			t.Errorf("%q:\n got %q\nwant %q", c.body, err.Error(), c.want)
-		}
-	}
+	expectLoadErrors(t, dir, cases)
 }
 
 func TestFrontValues(t *testing.T) {

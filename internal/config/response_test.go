@@ -25,16 +25,7 @@ func TestResponseErrors(t *testing.T) {
 		{"[server.response]\nheaders = \"X-A: 1\"\n", `ephpm.toml:2: server.response.headers: wrong type: want an array of ["name", "value"] pairs, got string "X-A: 1"`},
 		{"[server.response]\ncompresion = true\n", "ephpm.toml:2: unknown key server.response.compresion (did you mean server.response.compression?)"},
 	}
-	for _, c := range cases {
-		_, err := load(t, dir, c.body)
-		if err == nil {
-			t.Errorf("%q: no error, want %q", c.body, c.want)
-			continue
-		}
-		if err.Error() != c.want {
-			t.Errorf("%q:\n got %q\nwant %q", c.body, err.Error(), c.want)
-		}
-	}
+	expectLoadErrors(t, dir, cases)
 }
 
 func TestResponseValues(t *testing.T) {
