@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -159,7 +160,18 @@ func newConfigCmd() *cobra.Command {
 	return cmd
 }
 
-func serve(cfg *config.Config) error {
+// serveHooks lets other commands (ephpm dev) reuse serve's startup and
+// shutdown while adding their own behaviour around it.
+type serveHooks struct {
+	// started, if set, is called once the server listens, with the PHP
+	// runtime and the bound address of server.listen.
+	started func(rt *phpembed.Runtime, addr net.Addr)
+}
+
+// serve runs the server until SIGINT, SIGTERM or SIGQUIT.
+func serve(cfg *config.Config) error { return serveWith(cfg, serveHooks{}) }
+
+func serveWith(cfg *config.Config, hooks serveHooks) error {
 	logger := server.NewLogger(cfg.Server.Logging.Level, os.Stderr)
 	// Catch SIGINT/SIGTERM before anything listens: a signal that comes
 	// right after the "listening" line must still stop the server
@@ -247,6 +259,9 @@ func serve(cfg *config.Config) error {
 		"mode", cfg.PHP.Mode,
 		"kv", store.name(),
 		"gomaxprocs", runtime.GOMAXPROCS(0))
+	if hooks.started != nil {
+		hooks.started(rt, addr)
+	}
 
 	// A request parked in ephpm_kv_wait would hold the drain below up to
 	// its timeout: every wait ends (false) as soon as the signal arrives.
