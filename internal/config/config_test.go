@@ -52,7 +52,7 @@ func TestDefault(t *testing.T) {
 		c.Server.Request.MaxBodySize != 10485760 || c.Server.Request.MaxHeaderSize != 8192 ||
 		c.Server.Timeouts != (TimeoutsConfig{HeaderRead: 30, Idle: 60, Request: 300}) ||
 		c.Server.Static != (StaticConfig{HiddenFiles: "deny", ETag: true}) ||
-		c.Server.Logging != (LoggingConfig{Level: "info"}) || !reflect.DeepEqual(c.Server.TLS, TLSConfig{Domains: []string{}, CacheDir: "certs"}) ||
+		c.Server.Logging != (LoggingConfig{Level: "info", Format: "text"}) || !reflect.DeepEqual(c.Server.TLS, TLSConfig{Domains: []string{}, CacheDir: "certs"}) ||
 		c.PHP.Workers != 0 || c.PHP.QueueSize != 256 || c.PHP.MaxExecutionTime != 30 || c.PHP.MemoryLimit != "128M" ||
 		c.PHP.IniFile != "" || !reflect.DeepEqual(c.PHP.IniOverrides, [][2]string{{"display_errors", "Off"}, {"error_reporting", "E_ALL"}}) ||
 		c.PHP.Mode != "request" || c.PHP.WorkerScript != "" || c.PHP.WorkerCount != 0 || c.PHP.WorkerMaxRequests != 10000 ||
@@ -174,6 +174,7 @@ func TestErrors(t *testing.T) {
 		{"[server.static]\nhidden_files = \"maybe\"\n", `ephpm.toml:2: server.static.hidden_files: "maybe" is not one of deny, ignore, allow`},
 		{"[server.static]\ncache_control = \"a\\nb\"\n", "ephpm.toml:2: server.static.cache_control: must not contain a line break"},
 		{"[server.logging]\nlevel = \"loud\"\n", `ephpm.toml:2: server.logging.level: "loud" is not one of debug, info, warn, error`},
+		{"[server.logging]\nformat = \"xml\"\n", `ephpm.toml:2: server.logging.format: "xml" is not one of text, json`},
 		{"[server.tls]\ncert_file = \"c.pem\"\n", "ephpm.toml:2: server.tls.cert_file: is set but server.tls.key_file is not (set both for HTTPS, or neither)"},
 		{"[server.tls]\nkey_file = \"k.pem\"\n", "ephpm.toml:2: server.tls.key_file: is set but server.tls.cert_file is not (set both for HTTPS, or neither)"},
 		{"[server.tls]\ncert_file = \"c.pem\"\nkey_file = \"k.pem\"\n", `ephpm.toml:2: server.tls.cert_file: "{dir}/c.pem" does not exist`},
@@ -296,6 +297,7 @@ func TestEnvOverrides(t *testing.T) {
 		`EPHPM_PHP__INI_OVERRIDES=[["precision", "10"]]`,
 		"Ephpm_Server__Document_Root=other",
 		"EPHPM_SERVER__LOGGING__LEVEL=debug",
+		"EPHPM_SERVER__LOGGING__FORMAT=json",
 		"EPHPM_KV__BACKEND=redis",
 		"EPHPM_KV__REDIS__ADDRESSES=10.0.0.1:6379, 10.0.0.2:6379",
 		"EPHPM_KV__REDIS__COMMAND_TIMEOUT=250ms",
@@ -316,6 +318,7 @@ func TestEnvOverrides(t *testing.T) {
 	want.PHP.IniOverrides = [][2]string{{"precision", "10"}}
 	want.Server.DocumentRoot = filepath.Join(dir, "other") // relative to the file's directory
 	want.Server.Logging.Level = "debug"
+	want.Server.Logging.Format = "json"
 	want.KV.Backend = "redis"
 	want.KV.Redis.Addresses = []string{"10.0.0.1:6379", "10.0.0.2:6379"}
 	want.KV.Redis.CommandTimeout = Duration(250 * time.Millisecond)

@@ -38,6 +38,7 @@ func Default() *Config {
 	c.Server.TLS.Domains = []string{} // not nil, as headers above
 	c.Server.TLS.CacheDir = "certs"
 	c.Server.Logging.Level = "info"
+	c.Server.Logging.Format = "text"
 	c.PHP.QueueSize = 256
 	c.PHP.MaxExecutionTime = 30
 	c.PHP.MemoryLimit = "128M"

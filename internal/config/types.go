@@ -72,6 +72,10 @@ type ResponseConfig struct {
 type LoggingConfig struct {
 	Access string `toml:"access"` // file path, "stdout", "stderr" or "" (off)
 	Level  string `toml:"level"`  // debug | info | warn | error
+	// Format of the server log and the access log: "text" (slog's
+	// key=value lines; the access log in combined format) or "json" (one
+	// object per line, for log shippers).
+	Format string `toml:"format"`
 }
 
 // TLSConfig enables HTTPS when both files are set, or when Domains names

@@ -91,6 +91,9 @@ func (c *Config) validate() *Error {
 	if e := oneOf("server.logging.level", s.Logging.Level, "debug", "info", "warn", "error"); e != nil {
 		return e
 	}
+	if e := oneOf("server.logging.format", s.Logging.Format, "text", "json"); e != nil {
+		return e
+	}
 	switch {
 	case s.TLS.CertFile != "" && s.TLS.KeyFile == "":
 		return keyErr("server.tls.cert_file", "is set but server.tls.key_file is not (set both for HTTPS, or neither)")
