@@ -37,6 +37,7 @@ typedef struct {
 	int status;       /* final http_response_code */
 	int bailout;      /* 1 if the script ended through a fatal error/bailout */
 	int startup_failed;
+	size_t memory;    /* zend_memory_usage(0) at the end of the script, before shutdown */
 } ephpm_result;
 
 /* Process lifecycle, called once from Go on one locked OS thread. */

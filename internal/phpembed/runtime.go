@@ -72,6 +72,19 @@ type Options struct {
 	DocumentRoot string
 	// WorkerMaxRequests recycles a worker after that many requests (0 = never).
 	WorkerMaxRequests int
+
+	// Worker hygiene (recycle.go). WorkerMaxRequestsJitter spreads
+	// WorkerMaxRequests so workers do not recycle together: each run of
+	// the worker script draws its limit from [max - jitter, max]; -1 =
+	// max/10, 0 = none. WorkerMaxMemory recycles a worker after a request
+	// that left its PHP heap above that many bytes (0 = off). WorkerTTL
+	// recycles a run that has served requests once it is that old,
+	// WorkerIdleTTL one that has served requests and then waited that long
+	// for the next (0 = off).
+	WorkerMaxRequestsJitter int
+	WorkerMaxMemory         int64
+	WorkerTTL               time.Duration
+	WorkerIdleTTL           time.Duration
 }
 
 // Runtime is the started PHP runtime.
@@ -103,6 +116,9 @@ type Runtime struct {
 	failedBoots atomic.Int32
 	// Worker mode: some worker has asked for its first request (readiness).
 	workerUp atomic.Bool
+
+	// Worker restarts, their causes and the script they run (recycle.go).
+	hyg hygiene
 }
 
 var (
@@ -164,7 +180,7 @@ func Start(opts Options) (*Runtime, error) {
 	}
 	phpLogger.Store(opts.Logger)
 	for i := 0; i < n; i++ {
-		w := &worker{rt: rt, slot: uintptr(i + 1)}
+		w := &worker{rt: rt, slot: uintptr(i + 1), ctl: make(chan struct{}, 1)}
 		rt.workers = append(rt.workers, w)
 	}
 	slots = rt.workers

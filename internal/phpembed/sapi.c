@@ -582,6 +582,7 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	res->status = 0;
 	res->bailout = 0;
 	res->startup_failed = 0;
+	res->memory = 0;
 	ephpm_worker_thread_reset();
 	ephpm_fill_request_info(slot, req);
 
@@ -618,6 +619,7 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 		res->bailout = 1;
 	}
 	res->status = SG(sapi_headers).http_response_code;
+	res->memory = zend_memory_usage(0);
 
 	php_request_shutdown(NULL);
 	ephpm_restore_go_sigprof();

@@ -122,7 +122,9 @@ static void worker_begin_state(const ephpm_request *req)
 static int worker_next(void)
 {
 	worker_end_state();
-	const ephpm_request *req = ephpm_go_worker_next(ephpm_cur_slot());
+	/* The heap once the request's state is gone: what the application
+	 * keeps (worker_max_memory, the threads view). */
+	const ephpm_request *req = ephpm_go_worker_next(ephpm_cur_slot(), zend_memory_usage(0));
 	worker_begin_state(req);
 	return req != NULL;
 }

@@ -37,6 +37,22 @@ type worker struct {
 	tookRequest bool // this run of the worker script has asked for a request
 	bootFailed  bool // the last run ended before it did (counted in rt.failedBoots)
 	boots       atomic.Int64
+
+	// PHP's zend_memory_usage(0) after the last request (both modes; in
+	// worker mode once the request's state is torn down, so it is what
+	// the application keeps). Written by the PHP thread, read by anyone.
+	memory atomic.Int64
+
+	// Worker mode recycling and restarts (recycle.go). order is guarded
+	// by mu; the rest is touched only by the PHP thread.
+	ctl       chan struct{}   // cap 1: wakes the parked worker to look at order
+	order     *restartOrder   // a restart asked by RestartWorkers, not yet begun
+	ordered   atomic.Bool     // order != nil, checked after every request without mu
+	waiters   []*restartOrder // orders this run answers once it takes a request or fails
+	runStart  time.Time       // when this run of the worker script began
+	limit     int             // this run's max requests (jitter drawn), 0 = none
+	exitCause string          // why the run was told to stop (a RestartCause)
+	parkTimer *time.Timer     // idle_ttl / ttl while parked
 }
 
 // loop runs the worker script on this worker's own locked thread (worker
@@ -107,6 +123,7 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 	}
 	var res C.ephpm_result
 	C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
+	w.memory.Store(int64(res.memory))
 	w.finish(req, res)
 }
 

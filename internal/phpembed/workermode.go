@@ -14,27 +14,32 @@ import (
 // Why a worker script stopped taking requests.
 const (
 	exitNone     = iota // still running, or the script ended on its own
-	exitRecycle         // worker_max_requests reached
+	exitRecycle         // a recycle rule or a restart order (w.exitCause says which)
 	exitShutdown        // the runtime is shutting down
 )
 
-// workerLoop runs the worker script over and over: after a recycle at
-// once, after a crash (fatal error, uncaught exception, exit, the script
-// returning) with a growing delay so a broken script does not spin.
+// workerLoop runs the worker script over and over: after a recycle or a
+// restart order at once, after a crash (fatal error, uncaught exception,
+// exit, the script returning) with a growing delay so a broken script does
+// not spin. Every run that ends, shutdown aside, is counted by cause.
 func (w *worker) workerLoop() {
 	backoff := 100 * time.Millisecond
 	log := w.rt.log
 	for {
-		w.exitReason = exitNone
-		w.handled = 0
-		w.tookRequest = false
+		w.beginRun()
 		boots := w.boots.Add(1)
 		res := w.runWorkerScript()
+		if !w.tookRequest {
+			w.answerWaiters(false)
+		}
 		switch {
 		case w.exitReason == exitShutdown:
+			w.answerWaiters(false)
 			return
 		case w.exitReason == exitRecycle && !res.Fatal:
-			log.Debug("PHP worker recycled", "slot", w.slot, "requests", w.handled)
+			w.rt.countRestart(w.exitCause)
+			log.Debug("PHP worker recycled", "slot", w.slot, "cause", w.exitCause, "requests", w.handled,
+				"limit", w.limit, "memory", w.memory.Load(), "age", time.Since(w.runStart).Round(time.Millisecond))
 			backoff = 100 * time.Millisecond
 			continue
 		}
@@ -42,21 +47,22 @@ func (w *worker) workerLoop() {
 			backoff = 100 * time.Millisecond
 		}
 		if w.tookRequest {
+			w.rt.countRestart(CauseCrash)
 			log.Error("PHP worker stopped unexpectedly; restarting", "slot", w.slot,
-				"script", w.rt.opts.WorkerScript, "fatal", res.Fatal, "requests", w.handled, "boots", boots, "retry_in", backoff)
+				"script", w.scriptName(), "fatal", res.Fatal, "requests", w.handled, "boots", boots, "retry_in", backoff)
 		} else {
+			w.rt.countRestart(CauseBootFailure)
 			log.Error("PHP worker script ended before taking a request (it must loop on ephpm_handle_request() or \\Ephpm\\Worker\\take_request()); restarting",
-				"slot", w.slot, "script", w.rt.opts.WorkerScript, "fatal", res.Fatal, "boots", boots, "retry_in", backoff)
+				"slot", w.slot, "script", w.scriptName(), "fatal", res.Fatal, "boots", boots, "retry_in", backoff)
 			w.markBootFailed()
 		}
-		select {
-		case <-time.After(backoff):
-		case <-w.rt.stopMain:
+		if !w.waitBackoff(backoff) {
 			// Shutting down: one more run would only take the queue's
 			// close; let the loop see it. A script that failed before
 			// taking a request never sees it: it would fail again at
 			// once, forever, and hold the shutdown until its timeout.
 			if !w.tookRequest {
+				w.answerWaiters(false)
 				return
 			}
 		}
@@ -64,17 +70,21 @@ func (w *worker) workerLoop() {
 	}
 }
 
+// scriptName is the worker script the current run boots (for the log).
+func (w *worker) scriptName() string { return w.rt.workerScript().WorkerScript }
+
 // runWorkerScript runs the worker script as one PHP request. It returns
 // when the script ends; a request it held then ends too (500 if nothing
 // was sent).
 func (w *worker) runWorkerScript() Result {
-	boot, _ := http.NewRequest(http.MethodGet, w.rt.opts.WorkerScriptName, nil)
-	boot.RequestURI = w.rt.opts.WorkerScriptName
+	sc := w.rt.workerScript()
+	boot, _ := http.NewRequest(http.MethodGet, sc.WorkerScriptName, nil)
+	boot.RequestURI = sc.WorkerScriptName
 	breq := &Request{r: boot}
 	breq.build(Script{
-		Filename:     w.rt.opts.WorkerScript,
-		Name:         w.rt.opts.WorkerScriptName,
-		DocumentRoot: w.rt.opts.DocumentRoot,
+		Filename:     sc.WorkerScript,
+		Name:         sc.WorkerScriptName,
+		DocumentRoot: sc.DocumentRoot,
 	}, w.rt.opts.ServerSoftware)
 	defer C.free(breq.cbuf)
 
@@ -100,14 +110,17 @@ func ephpm_go_worker_mode(slot C.uintptr_t) C.int {
 }
 
 // ephpm_go_worker_next blocks until the next request for this worker and
-// returns it, or nil when the worker must stop (shutdown or recycle).
+// returns it, or nil when the worker must stop (shutdown, a recycle rule,
+// a restart order). mem is PHP's heap once the last request's state is
+// gone (the worker script's own data).
 //
 //export ephpm_go_worker_next
-func ephpm_go_worker_next(slot C.uintptr_t) *C.ephpm_request {
+func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 	w := workerFor(slot)
 	if w == nil {
 		return nil
 	}
+	w.memory.Store(int64(mem))
 	if !w.tookRequest {
 		w.tookRequest = true
 		w.rt.workerUp.Store(true)
@@ -115,13 +128,18 @@ func ephpm_go_worker_next(slot C.uintptr_t) *C.ephpm_request {
 			w.bootFailed = false
 			w.rt.failedBoots.Add(-1)
 		}
+		w.answerWaiters(true)
 	}
-	if max := w.rt.opts.WorkerMaxRequests; max > 0 && w.handled >= max {
-		w.exitReason = exitRecycle
+	if cause := w.stopCause(int64(mem)); cause != "" {
+		w.exitReason, w.exitCause = exitRecycle, cause
 		return nil
 	}
 	for {
-		req, ok := w.nextFromQueue()
+		req, ok, cause := w.nextFromQueue()
+		if cause != "" {
+			w.exitReason, w.exitCause = exitRecycle, cause
+			return nil
+		}
 		if !ok {
 			break
 		}
@@ -178,16 +196,17 @@ const workerSpin = 20 * time.Microsecond
 // to its thread, and parking it costs two thread wake-ups when the next
 // request comes; under load the next one comes within microseconds, so it
 // polls for a moment first.
-func (w *worker) nextFromQueue() (*Request, bool) {
+// Parked, it also wakes for a restart order or its idle_ttl/ttl (park),
+// and then returns the cause instead of a request.
+func (w *worker) nextFromQueue() (*Request, bool, string) {
 	for deadline := time.Now().Add(workerSpin); time.Now().Before(deadline); {
 		select {
 		case req, ok := <-w.rt.queue:
-			return req, ok
+			return req, ok, ""
 		default:
 		}
 	}
-	req, ok := <-w.rt.queue
-	return req, ok
+	return w.park()
 }
 
 // ephpm_go_worker_done hands a request answered by the worker back to Serve.
