@@ -45,6 +45,7 @@ func Default() *Config {
 	c.PHP.IniOverrides = [][2]string{{"display_errors", "Off"}, {"error_reporting", "E_ALL"}}
 	c.PHP.Mode = "request"
 	c.PHP.WorkerMaxRequests = 10000
+	c.PHP.WorkerMaxRequestsJitter = -1 // automatic: max/10
 	c.KV.MemoryLimit = 256 << 20
 	c.KV.Backend = "memory"
 	c.KV.EvictionPolicy = "allkeys-lru"

@@ -154,6 +154,15 @@ type PHPConfig struct {
 	WorkerScript      string `toml:"worker_script"`
 	WorkerCount       int    `toml:"worker_count"`
 	WorkerMaxRequests int    `toml:"worker_max_requests"`
+
+	// Worker hygiene (README "Worker hygiene"): recycle a worker after a
+	// request that left its PHP heap above WorkerMaxMemory (0 = off), once
+	// its run is WorkerTTL old or idled WorkerIdleTTL (0 = off); spread
+	// worker_max_requests over [max - jitter, max] (-1 = max/10, 0 = none).
+	WorkerMaxRequestsJitter int      `toml:"worker_max_requests_jitter"`
+	WorkerMaxMemory         ByteSize `toml:"worker_max_memory"`
+	WorkerTTL               Duration `toml:"worker_ttl"`
+	WorkerIdleTTL           Duration `toml:"worker_idle_ttl"`
 }
 
 type KVConfig struct {

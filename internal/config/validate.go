@@ -174,6 +174,15 @@ func (c *Config) validate() *Error {
 	if p.WorkerMaxRequests < 0 {
 		return keyErr("php.worker_max_requests", "must be 0 (never recycle) or more, got %d", p.WorkerMaxRequests)
 	}
+	if p.WorkerMaxRequestsJitter < -1 {
+		return keyErr("php.worker_max_requests_jitter", "must be -1 (automatic: a tenth of php.worker_max_requests), 0 (none) or more, got %d", p.WorkerMaxRequestsJitter)
+	}
+	if p.WorkerMaxRequests > 0 && p.WorkerMaxRequestsJitter >= p.WorkerMaxRequests {
+		return keyErr("php.worker_max_requests_jitter", "must be below php.worker_max_requests (%d), got %d", p.WorkerMaxRequests, p.WorkerMaxRequestsJitter)
+	}
+	if p.WorkerMaxMemory < 0 {
+		return keyErr("php.worker_max_memory", "must be 0 (off) or more bytes, got %d", p.WorkerMaxMemory)
+	}
 
 	if c.KV.MemoryLimit < 0 {
 		return keyErr("kv.memory_limit", "must be 0 (no limit) or more bytes, got %d", c.KV.MemoryLimit)
