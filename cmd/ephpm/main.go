@@ -198,6 +198,10 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 	if cfg.PHP.Mode == "worker" {
 		opts.WorkerScript, opts.WorkerScriptName = server.WorkerScript(cfg)
 		opts.WorkerMaxRequests = cfg.PHP.WorkerMaxRequests
+		opts.WorkerMaxRequestsJitter = cfg.PHP.WorkerMaxRequestsJitter
+		opts.WorkerMaxMemory = int64(cfg.PHP.WorkerMaxMemory)
+		opts.WorkerTTL = cfg.PHP.WorkerTTL.D()
+		opts.WorkerIdleTTL = cfg.PHP.WorkerIdleTTL.D()
 		if cfg.PHP.WorkerCount > 0 {
 			opts.Workers = cfg.PHP.WorkerCount
 		}
