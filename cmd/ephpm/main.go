@@ -172,7 +172,7 @@ type serveHooks struct {
 func serve(cfg *config.Config) error { return serveWith(cfg, serveHooks{}) }
 
 func serveWith(cfg *config.Config, hooks serveHooks) error {
-	logger := server.NewLogger(cfg.Server.Logging.Level, os.Stderr)
+	logger := server.NewLoggerFor(cfg.Server.Logging, os.Stderr)
 	// Catch SIGINT/SIGTERM before anything listens: a signal that comes
 	// right after the "listening" line must still stop the server
 	// cleanly (the RESP socket file removed), not kill it.
@@ -228,6 +228,7 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 	if err != nil {
 		return err
 	}
+	defer reopenAccessLogOnSIGUSR1(srv, logger)() // logreopen.go
 	ready := newReadiness(rt, store)
 	srv.SetReadiness(ready)
 	startACME, stopACME, err := setupACME(cfg, srv, logger)

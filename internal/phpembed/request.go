@@ -407,11 +407,17 @@ func ephpm_go_log(slot C.uintptr_t, msg *C.char, syslogType C.int) {
 	case syslogType >= 7: // LOG_DEBUG
 		level = slog.LevelDebug
 	}
-	attrs := []any{}
+	attrs := []any{"source", "php"}
 	if req := current(slot); req != nil {
 		attrs = append(attrs, "method", req.r.Method, "uri", req.r.RequestURI)
+		// The server gave every request an X-Request-Id before PHP ran
+		// (internal/server/requestid.go): PHP's own lines about the
+		// request carry it as the server's lines do.
+		if id := req.r.Header["X-Request-Id"]; len(id) > 0 {
+			attrs = append(attrs, "request_id", id[0])
+		}
 	}
-	l.Log(context.Background(), level, C.GoString(msg), append([]any{"source", "php"}, attrs...)...)
+	l.Log(context.Background(), level, C.GoString(msg), attrs...)
 }
 
 //export ephpm_go_request_started

@@ -148,7 +148,7 @@ func (s *Server) redirectServer() *http.Server {
 			s.ServeHTTP(w, r)
 		default:
 			start := time.Now()
-			rec := &recorder{ResponseWriter: w}
+			rec := &recorder{ResponseWriter: w, id: s.assignRequestID(r)}
 			s.redirectToHTTPS(rec, r, httpsPort)
 			s.access.Log(r, rec, start)
 		}

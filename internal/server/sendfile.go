@@ -145,14 +145,14 @@ func (sf *sendfileWriter) PHPDefaultContentType() { sf.defaultCT = true }
 func (s *Server) serveSendfile(w *response, r *http.Request, sf *sendfileWriter) {
 	file, checked, root, status, why := s.checkSendfile(sf.path)
 	if status != 0 {
-		s.log.Warn("X-Sendfile refused", "path", sf.path, "status", status, "reason", why, "uri", r.RequestURI)
+		s.log.Warn("X-Sendfile refused", "path", sf.path, "status", status, "reason", why, "uri", r.RequestURI, "request_id", requestIDOf(r))
 		clear(w.Header())
 		plainError(w, status)
 		return
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		s.log.Warn("X-Sendfile refused", "path", sf.path, "reason", err.Error(), "uri", r.RequestURI)
+		s.log.Warn("X-Sendfile refused", "path", sf.path, "reason", err.Error(), "uri", r.RequestURI, "request_id", requestIDOf(r))
 		clear(w.Header())
 		if os.IsPermission(err) {
 			plainError(w, http.StatusForbidden)
@@ -166,7 +166,7 @@ func (s *Server) serveSendfile(w *response, r *http.Request, sf *sendfileWriter)
 	// put in its place (a symlink leading out) since.
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() || !os.SameFile(fi, checked) {
-		s.log.Warn("X-Sendfile refused", "path", sf.path, "reason", "the file changed while it was checked", "uri", r.RequestURI)
+		s.log.Warn("X-Sendfile refused", "path", sf.path, "reason", "the file changed while it was checked", "uri", r.RequestURI, "request_id", requestIDOf(r))
 		clear(w.Header())
 		plainError(w, http.StatusNotFound)
 		return

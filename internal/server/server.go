@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -88,7 +87,7 @@ func New(cfg *config.Config, php PHP, logger *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, php: php, log: logger, root: root, contain: newContainment(realRoot)}
 	rc := cfg.Server.Response
 	s.resp = newResponseOptions(rc.Compression, rc.CompressionLevel, rc.CompressionMinSize, rc.Headers)
-	s.access, err = openAccessLog(cfg.Server.Logging.Access)
+	s.access, err = openAccessLog(cfg.Server.Logging)
 	if err != nil {
 		return nil, fmt.Errorf("server.logging.access: %w", err)
 	}
@@ -159,8 +158,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if v := s.altSvcFor(r); v != "" {
 		w.Header().Set("Alt-Svc", v)
 	}
+	// The id is judged on the peer itself, before apply rewrites the
+	// remote address from the forwarding headers.
+	id := s.assignRequestID(r)
 	r = s.proxies.apply(r)
-	rec := &recorder{ResponseWriter: w}
+	rec := &recorder{ResponseWriter: w, id: id}
 	resp := newResponse(rec, r, s.resp)
 	s.stats.inFlight.Add(1)
 	defer func() {
@@ -222,7 +224,7 @@ func (s *Server) serve(w *response, r *http.Request, start time.Time) {
 		}, body, deadline)
 		w.rec.phpFatal = res.Fatal
 		if res.TimedOut {
-			s.log.Warn("PHP script timed out", "script", rt.file, "uri", r.RequestURI)
+			s.log.Warn("PHP script timed out", "script", rt.file, "uri", r.RequestURI, "request_id", requestIDOf(r))
 		}
 	}
 }
@@ -259,23 +261,4 @@ func (s *Server) Addr() net.Addr {
 		return nil
 	}
 	return s.listener.Addr()
-}
-
-// NewLogger builds the server's slog logger for level ("debug".."error").
-func NewLogger(level string, out io.Writer) *slog.Logger {
-	var l slog.Level
-	switch level {
-	case "debug":
-		l = slog.LevelDebug
-	case "warn":
-		l = slog.LevelWarn
-	case "error":
-		l = slog.LevelError
-	default:
-		l = slog.LevelInfo
-	}
-	if out == nil {
-		out = os.Stderr
-	}
-	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: l}))
 }
