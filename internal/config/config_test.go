@@ -144,6 +144,7 @@ func TestErrors(t *testing.T) {
 		{"[kv.resp]\nlisten = \":6380\"\n", `ephpm.toml:2: kv.resp.listen: :6380 is reachable from other machines: set kv.resp.password, or listen on 127.0.0.1`},
 		{"[kv.resp]\nlisten = \"6380\"\n", `ephpm.toml:2: kv.resp.listen: "6380" is not a valid listen address (want host:port, e.g. 127.0.0.1:8080)`},
 		{"[kv.resp]\nsocket = \"/nope/kv.sock\"\n", `ephpm.toml:2: kv.resp.socket: the directory of the socket: "/nope" does not exist`},
+		{"[server]\nadmin_socket = \"/nope/admin.sock\"\n", `ephpm.toml:2: server.admin_socket: the directory of the socket: "/nope" does not exist`},
 		{"[kv.resp]\nsocket_mode = \"rw\"\n", `ephpm.toml:2: kv.resp.socket_mode: "rw" is not an octal file mode (e.g. "0660")`},
 		{"[kv.resp]\nmax_clients = 0\n", "ephpm.toml:2: kv.resp.max_clients: must be at least 1, got 0"},
 		{"[kv.resp]\nidle_timeout = -1\n", "ephpm.toml:2: kv.resp.idle_timeout: must be 0 (no limit) or more seconds, got -1"},

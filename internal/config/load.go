@@ -353,6 +353,9 @@ func (c *Config) resolvePaths(dir string) {
 	c.Server.TLS.CacheDir = abs(c.Server.TLS.CacheDir)
 	c.Server.TLS.ACMECARoot = abs(c.Server.TLS.ACMECARoot)
 	c.KV.RESP.Socket = abs(c.KV.RESP.Socket)
+	if c.Server.AdminSocket != "off" {
+		c.Server.AdminSocket = abs(c.Server.AdminSocket)
+	}
 	for i, r := range c.Server.Sendfile.Roots {
 		c.Server.Sendfile.Roots[i] = abs(r)
 	}

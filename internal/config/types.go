@@ -28,6 +28,11 @@ type ServerConfig struct {
 	// H2C serves cleartext HTTP/2 (prior knowledge) on the plain listener
 	// as well as HTTP/1.1, for a proxy in front that speaks h2c.
 	H2C bool `toml:"h2c"`
+	// AdminSocket is the unix socket `ephpm reload` talks to: "" = a path
+	// derived from the config file (or, without one, the document root)
+	// under $XDG_RUNTIME_DIR or the temp dir; "off" = none; else a path,
+	// absolute after Load.
+	AdminSocket string `toml:"admin_socket"`
 
 	Request  RequestConfig  `toml:"request"`
 	Timeouts TimeoutsConfig `toml:"timeouts"`

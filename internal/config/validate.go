@@ -61,6 +61,18 @@ func (c *Config) validate() *Error {
 			return keyErr(fmt.Sprintf("server.index_files[%d]", i), "%s is not a file name (no '/' allowed)", quoteShort(f))
 		}
 	}
+	if a := s.AdminSocket; a != "" && a != "off" {
+		if strings.ContainsRune(a, 0) {
+			return keyErr("server.admin_socket", "must not contain a NUL byte")
+		}
+		if len(a) > 107 {
+			return keyErr("server.admin_socket", "%s is longer than a unix socket path may be (107 bytes)", quoteShort(a))
+		}
+		if e := checkPath("server.admin_socket", filepath.Dir(a), true); e != nil {
+			e.Msg = "the directory of the socket: " + e.Msg
+			return e
+		}
+	}
 	if s.Request.MaxBodySize < 1 {
 		return keyErr("server.request.max_body_size", "must be at least 1 (bytes), got %d", s.Request.MaxBodySize)
 	}

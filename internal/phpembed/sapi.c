@@ -23,6 +23,7 @@
 
 #include "ephpm.h"
 #include "ephpm_internal.h"
+#include "reload.h"
 #include "_cgo_export.h"
 
 extern zend_module_entry ephpm_module_entry;
@@ -583,6 +584,9 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	res->bailout = 0;
 	res->startup_failed = 0;
 	res->memory = 0;
+	/* After a reload, the first request on this thread forgets the old
+	 * release's resolved paths (reload.c). */
+	ephpm_release_thread_check();
 	ephpm_worker_thread_reset();
 	ephpm_fill_request_info(slot, req);
 

@@ -27,6 +27,7 @@ type route struct {
 	pathInfo string      // URL path after the script (PATH_INFO)
 	location string      // for redirects
 	status   int         // for errors and redirects
+	contain  *containment // the release's root check, for static files
 }
 
 func errorRoute(status int) route { return route{kind: routeError, status: status} }
@@ -46,7 +47,10 @@ var phpSourceExt = map[string]bool{
 //     other existing file is served statically;
 //  4. a directory serves its first index file;
 //  5. anything else runs the root index.php as front controller.
-func (s *Server) resolve(r *http.Request) route {
+//
+// Everything is looked up under rel, the release the request was admitted
+// under.
+func (s *Server) resolve(r *http.Request, rel *release) route {
 	raw := r.URL.EscapedPath()
 	if strings.Contains(raw, "%00") || strings.IndexByte(r.URL.Path, 0) >= 0 {
 		return errorRoute(http.StatusBadRequest)
@@ -97,13 +101,13 @@ func (s *Server) resolve(r *http.Request) route {
 
 	// Walk down from the root. The first regular file ends the walk: a
 	// .php file with segments after it runs with them as PATH_INFO.
-	cur := s.root
+	cur := rel.Root
 	var curInfo os.FileInfo // of cur; nil for the root itself
 	for i, seg := range segs {
 		next := filepath.Join(cur, seg)
 		fi, err := os.Stat(next)
 		if err != nil {
-			return s.frontController()
+			return s.frontController(rel)
 		}
 		if fi.Mode().IsRegular() {
 			if i == len(segs)-1 {
@@ -111,20 +115,20 @@ func (s *Server) resolve(r *http.Request) route {
 				if trailingSlash {
 					// /file.css/ names no file; PHP apps own such URLs.
 					if strings.HasSuffix(seg, ".php") {
-						return s.phpRoute(next, fi, urlPath, "/")
+						return s.phpRoute(rel, next, fi, urlPath, "/")
 					}
-					return s.frontController()
+					return s.frontController(rel)
 				}
-				return s.fileRoute(next, fi, urlPath)
+				return s.fileRoute(rel, next, fi, urlPath)
 			}
 			if strings.HasSuffix(seg, ".php") {
 				rest := "/" + strings.Join(segs[i+1:], "/")
 				if trailingSlash {
 					rest += "/"
 				}
-				return s.phpRoute(next, fi, "/"+strings.Join(segs[:i+1], "/"), rest)
+				return s.phpRoute(rel, next, fi, "/"+strings.Join(segs[:i+1], "/"), rest)
 			}
-			return s.frontController()
+			return s.frontController(rel)
 		}
 		if !fi.IsDir() {
 			return errorRoute(http.StatusNotFound)
@@ -144,7 +148,7 @@ func (s *Server) resolve(r *http.Request) route {
 		}
 		return route{kind: routeRedirect, status: http.StatusMovedPermanently, location: loc}
 	}
-	if curInfo != nil && !s.contain.inside(cur, curInfo) {
+	if curInfo != nil && !rel.contain.inside(cur, curInfo) {
 		return errorRoute(http.StatusForbidden)
 	}
 	for _, index := range s.cfg.Server.IndexFiles {
@@ -153,13 +157,13 @@ func (s *Server) resolve(r *http.Request) route {
 		if err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
-		return s.fileRoute(file, fi, dirURL+index)
+		return s.fileRoute(rel, file, fi, dirURL+index)
 	}
-	return s.frontController()
+	return s.frontController(rel)
 }
 
-func (s *Server) fileRoute(file string, fi os.FileInfo, urlPath string) route {
-	if !s.contain.inside(file, fi) {
+func (s *Server) fileRoute(rel *release, file string, fi os.FileInfo, urlPath string) route {
+	if !rel.contain.inside(file, fi) {
 		return errorRoute(http.StatusForbidden)
 	}
 	ext := strings.ToLower(filepath.Ext(file))
@@ -169,33 +173,33 @@ func (s *Server) fileRoute(file string, fi os.FileInfo, urlPath string) route {
 	if phpSourceExt[ext] {
 		return errorRoute(http.StatusForbidden)
 	}
-	return route{kind: routeStatic, file: file, info: fi, name: urlPath}
+	return route{kind: routeStatic, file: file, info: fi, name: urlPath, contain: rel.contain}
 }
 
-func (s *Server) phpRoute(file string, fi os.FileInfo, name, pathInfo string) route {
-	if !s.contain.inside(file, fi) {
+func (s *Server) phpRoute(rel *release, file string, fi os.FileInfo, name, pathInfo string) route {
+	if !rel.contain.inside(file, fi) {
 		return errorRoute(http.StatusForbidden)
 	}
 	return route{kind: routePHP, file: file, name: name, pathInfo: pathInfo}
 }
 
-func (s *Server) frontController() route {
+func (s *Server) frontController(rel *release) route {
 	if s.cfg.PHP.Mode == "worker" {
 		// The worker script is the application: it answers every URL
 		// that names no file.
-		file, name := WorkerScript(s.cfg)
-		return route{kind: routePHP, file: file, name: name}
+		return route{kind: routePHP, file: rel.WorkerScript, name: rel.WorkerScriptName}
 	}
-	file := filepath.Join(s.root, "index.php")
+	file := filepath.Join(rel.Root, "index.php")
 	fi, err := os.Stat(file)
-	if err != nil || !fi.Mode().IsRegular() || !s.contain.inside(file, fi) {
+	if err != nil || !fi.Mode().IsRegular() || !rel.contain.inside(file, fi) {
 		return errorRoute(http.StatusNotFound)
 	}
 	return route{kind: routePHP, file: file, name: "/index.php"}
 }
 
 // WorkerScript resolves php.worker_script: a relative path is under the
-// document root. It returns the absolute path and its URL path.
+// document root. It returns the absolute path and its URL path, symlinks
+// not resolved (ResolveRelease resolves them).
 func WorkerScript(cfg *config.Config) (file, name string) {
 	file = cfg.PHP.WorkerScript
 	root := cfg.Server.DocumentRoot

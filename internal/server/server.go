@@ -13,9 +13,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ephpm/ephpm/internal/config"
@@ -50,8 +50,9 @@ type Server struct {
 	php     PHP
 	log     *slog.Logger
 	access  *accessLog
-	root    string       // absolute document root
-	contain *containment // is a path under the root, symlinks resolved
+	// rel is the release requests are served from (document root and
+	// worker script, symlinks resolved); a reload swaps it (reload.go).
+	rel atomic.Pointer[release]
 	http    *http.Server
 	stats   stats
 
@@ -76,15 +77,12 @@ func New(cfg *config.Config, php PHP, logger *slog.Logger) (*Server, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	root, err := filepath.Abs(cfg.Server.DocumentRoot)
+	rel, err := ResolveRelease(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("server.document_root: %w", err)
+		return nil, err
 	}
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return nil, fmt.Errorf("server.document_root: %w", err)
-	}
-	s := &Server{cfg: cfg, php: php, log: logger, root: root, contain: newContainment(realRoot)}
+	s := &Server{cfg: cfg, php: php, log: logger}
+	s.rel.Store(newRelease(rel))
 	rc := cfg.Server.Response
 	s.resp = newResponseOptions(rc.Compression, rc.CompressionLevel, rc.CompressionMinSize, rc.Headers)
 	s.access, err = openAccessLog(cfg.Server.Logging)
@@ -165,15 +163,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w, id: id}
 	resp := newResponse(rec, r, s.resp)
 	s.stats.inFlight.Add(1)
+	rel := s.enter()
+	defer rel.leave() // after the response is finished (defers run last first)
 	defer func() {
 		resp.finish()
 		s.stats.done(rec)
 		s.access.Log(r, rec, start)
 	}()
-	s.serve(resp, r, start)
+	s.serve(resp, r, start, rel)
 }
 
-func (s *Server) serve(w *response, r *http.Request, start time.Time) {
+func (s *Server) serve(w *response, r *http.Request, start time.Time, rel *release) {
 	limits := s.cfg.Server.Request
 	if headerSize(r) > limits.MaxHeaderSize {
 		plainError(w, http.StatusRequestHeaderFieldsTooLarge)
@@ -192,7 +192,7 @@ func (s *Server) serve(w *response, r *http.Request, start time.Time) {
 		_ = rc.SetWriteDeadline(deadline.Add(5 * time.Second))
 	}
 
-	rt := s.resolve(r)
+	rt := s.resolve(r, rel)
 	switch rt.kind {
 	case routeError:
 		plainError(w, rt.status)
@@ -220,7 +220,7 @@ func (s *Server) serve(w *response, r *http.Request, start time.Time) {
 			Filename:     rt.file,
 			Name:         rt.name,
 			PathInfo:     rt.pathInfo,
-			DocumentRoot: s.root,
+			DocumentRoot: rel.Root,
 		}, body, deadline)
 		w.rec.phpFatal = res.Fatal
 		if res.TimedOut {

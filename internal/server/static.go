@@ -61,7 +61,7 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request, rt route) {
 		plainError(w, http.StatusNotFound)
 		return
 	}
-	s.serveFile(w, r, f, fi, rt.file, contentType(rt.file), s.contain)
+	s.serveFile(w, r, f, fi, rt.file, contentType(rt.file), rt.contain)
 }
 
 // serveFile sends an open file: static files and files named by
