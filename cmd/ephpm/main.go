@@ -51,7 +51,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newVersionCmd(), newConfigCmd(), newPHPCmd(), newKVCmd())
+	root.AddCommand(newServeCmd(), newDevCmd(), newVersionCmd(), newConfigCmd(), newPHPCmd(), newKVCmd())
 	return root
 }
 
