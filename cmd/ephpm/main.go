@@ -52,6 +52,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newDevCmd(), newVersionCmd(), newConfigCmd(), newPHPCmd(), newKVCmd())
+	root.AddCommand(newReloadCmd()) // reload_cmd.go
 	return root
 }
 
@@ -111,7 +112,9 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return serve(cfg)
+			// A reload reads the file and applies the flags again.
+			load := func() (*config.Config, error) { return flags.load(cmd) }
+			return serveWith(cfg, serveHooks{load: load})
 		},
 	}
 	flags.register(cmd, true)
@@ -166,6 +169,11 @@ type serveHooks struct {
 	// started, if set, is called once the server listens, with the PHP
 	// runtime and the bound address of server.listen.
 	started func(rt *phpembed.Runtime, addr net.Addr)
+	// load, if set, reads the configuration again for a reload (serve:
+	// the file with the command-line flags); nil: a reload keeps the
+	// configuration and only resolves the document root and the worker
+	// script through their symlinks again.
+	load func() (*config.Config, error)
 }
 
 // serve runs the server until SIGINT, SIGTERM or SIGQUIT.
@@ -175,9 +183,23 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 	logger := server.NewLoggerFor(cfg.Server.Logging, os.Stderr)
 	// Catch SIGINT/SIGTERM before anything listens: a signal that comes
 	// right after the "listening" line must still stop the server
-	// cleanly (the RESP socket file removed), not kill it.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// cleanly (the RESP socket file removed), not kill it. SIGQUIT is a
+	// graceful stop too, as in nginx and php-fpm (not Go's stack dump).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGQUIT)
 	defer stop()
+	// SIGHUP and SIGUSR2 reload (reload.go); caught from here on, so one
+	// sent during startup is served once the server runs instead of
+	// killing it.
+	reloadSig := make(chan os.Signal, 1)
+	signal.Notify(reloadSig, syscall.SIGHUP, syscall.SIGUSR2)
+	defer signal.Stop(reloadSig)
+	// The release served: document root and worker script with their
+	// symlinks resolved, so a `current -> releases/N` swap is picked up
+	// by a reload and never half-way through a request.
+	rel, err := server.ResolveRelease(cfg)
+	if err != nil {
+		return err
+	}
 
 	store, err := openKVBackend(cfg, logger)
 	if err != nil {
@@ -193,10 +215,10 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 		Ini:            phpIni(cfg),
 		Logger:         logger,
 		ServerSoftware: "ephpm/" + version,
-		DocumentRoot:   cfg.Server.DocumentRoot,
+		DocumentRoot:   rel.Root,
 	}
 	if cfg.PHP.Mode == "worker" {
-		opts.WorkerScript, opts.WorkerScriptName = server.WorkerScript(cfg)
+		opts.WorkerScript, opts.WorkerScriptName = rel.WorkerScript, rel.WorkerScriptName
 		opts.WorkerMaxRequests = cfg.PHP.WorkerMaxRequests
 		opts.WorkerMaxRequestsJitter = cfg.PHP.WorkerMaxRequestsJitter
 		opts.WorkerMaxMemory = int64(cfg.PHP.WorkerMaxMemory)
@@ -266,6 +288,14 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 		"gomaxprocs", runtime.GOMAXPROCS(0))
 	if hooks.started != nil {
 		hooks.started(rt, addr)
+	}
+	rl := &reloader{cfg: cfg, load: hooks.load, srv: srv, rt: rt, log: logger}
+	go rl.reloadOnSignals(ctx, reloadSig)
+	stopAdmin, err := startAdminSocket(ctx, cfg, rl, logger)
+	if err != nil {
+		logger.Warn("no admin socket: `ephpm reload` cannot reach this server (SIGHUP and SIGUSR2 still reload it)", "err", err)
+	} else {
+		defer stopAdmin()
 	}
 
 	// A request parked in ephpm_kv_wait would hold the drain below up to
