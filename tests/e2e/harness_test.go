@@ -80,7 +80,9 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	return w.s.log.Write(p)
 }
 
-var listenRe = regexp.MustCompile(`ephpm listening.* addr=(\S+)`)
+// listenRe finds the bound address in the "ephpm listening" line, in the
+// text (addr=HOST:PORT) or the JSON ("addr":"HOST:PORT") log format.
+var listenRe = regexp.MustCompile(`ephpm listening.*?\baddr"?[=:]"?([^\s",]+)`)
 
 // fixtureRoot copies testdata/e2e/public to a temp dir and adds what git
 // cannot hold: a .git directory and symlinks pointing out of the root.
