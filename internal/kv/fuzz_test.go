@@ -42,6 +42,12 @@ func FuzzOps(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer s.Close()
+		// Published values on, with C's clock = the fake clock: after
+		// every operation, C's answer (pubRead) must be the model's.
+		if s.EnablePublishing() != nil {
+			s.pub.Load().hdr.cbase = 1
+			defer s.dropPublished()
+		}
 		m := &model{vals: map[string]string{}, expires: map[string]int64{}}
 		keys := []string{"a", "b", "a\x00", "pre:1", "pre:2", ""}
 		vals := []string{"1", "-5", "x", "", "9223372036854775807", "007", "v\x00v"}
@@ -58,6 +64,7 @@ func FuzzOps(f *testing.F) {
 				if ok != wok || (ok && got != want) {
 					t.Fatalf("%s get: %q %v, model %q %v", where, got, ok, want, wok)
 				}
+				readTwice(s, k) // PHP's get, twice: publishes k
 			case 1: // set
 				if !s.Set(k, v, ttl) {
 					t.Fatalf("%s set refused", where)
@@ -225,6 +232,13 @@ func FuzzOps(f *testing.F) {
 				want, wok := m.vals[k], m.live(k, now)
 				if ok != wok || (ok && (got != want || gexp != m.expires[k])) {
 					t.Fatalf("%s after update: %q %d %v, model %q %d %v", where, got, gexp, ok, want, m.expires[k], wok)
+				}
+			}
+			for _, pk := range keys {
+				if got, _, ok := s.pubRead(pk, clk.now); ok {
+					if want, wok := m.vals[pk], m.live(pk, clk.now()); !wok || got != want {
+						t.Fatalf("%s: C reads %q for %q, model %q %v", where, got, pk, want, wok)
+					}
 				}
 			}
 		}

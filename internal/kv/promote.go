@@ -164,11 +164,18 @@ func (s *Store) freeze(h *vhdr) int64 {
 	}
 }
 
-// demoteIf frees h's entry when h is a promoted counter that is about to
-// stop being current.
+// demoteIf frees h's entry when h is a promoted counter or a published
+// version (publish.go) that is about to stop being current. Called under
+// the key's bucket lock, before the change.
 func (s *Store) demoteIf(h *vhdr) {
-	if h != nil && h != tomb && h.isPromoted() {
+	if h == nil || h == tomb {
+		return
+	}
+	switch h.n {
+	case promotedMark:
 		s.freeze(h)
+	case pubMark:
+		s.pub.Load().retire(h)
 	}
 }
 
@@ -200,7 +207,10 @@ func (s *Store) incrCell(h *vhdr, delta int64) (int64, bool) {
 // clockOf is a version's access clock for LRU: for a promoted counter the
 // later of its own and its entry's (C increments touch only the entry).
 func (s *Store) clockOf(h *vhdr) uint32 {
-	c := atomic.LoadUint32(&h.clock)
+	c := atomic.LoadUint32(&h.clock) &^ seenBit
+	if h.isPublished() {
+		return s.pub.Load().clockOf(h, c)
+	}
 	if h.isPromoted() {
 		if w, gen := s.cellOf(h); wordGen(w.Load()) == gen {
 			c = max(c, atomic.LoadUint32(&s.ctab.e[*h.cell()&(ctabSize-1)].clock))

@@ -44,6 +44,8 @@ const (
 	vhdrSize    = int(unsafe.Sizeof(vhdr{}))
 	counterMark = ^uint32(0)     // the value is an int64 cell, shown as decimal text
 	longMark    = ^uint32(0) - 1 // the value length is the int64 after the header
+	// promotedMark = ^uint32(0) - 2 (promote.go)
+	pubMark = ^uint32(0) - 3 // a published string version (publish.go)
 )
 
 // tomb marks a slot whose key was deleted; it never leaves that slot.
@@ -52,7 +54,7 @@ var tomb = &vhdr{}
 // newVersion copies value into a new version.
 func newVersion(value string, expires int64, clock uint32) *vhdr {
 	n := len(value)
-	if uint64(n) >= uint64(longMark) {
+	if uint64(n) >= uint64(pubMark) {
 		b := make([]byte, vhdrSize+8+n)
 		h := (*vhdr)(unsafe.Pointer(&b[0]))
 		h.expires, h.clock, h.n = expires, clock, longMark
@@ -93,6 +95,8 @@ func (h *vhdr) str() string {
 	switch h.n {
 	case 0:
 		return ""
+	case pubMark:
+		return h.pub().str()
 	case longMark:
 		n := *(*int64)(unsafe.Add(unsafe.Pointer(h), vhdrSize))
 		return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(h), vhdrSize+8)), int(n))
@@ -105,6 +109,8 @@ func (h *vhdr) size() int64 {
 	switch h.n {
 	case counterMark, promotedMark:
 		return 8
+	case pubMark:
+		return int64(h.pub().vlen)
 	case longMark:
 		return *(*int64)(unsafe.Add(unsafe.Pointer(h), vhdrSize))
 	}

@@ -121,6 +121,11 @@ type Store struct {
 	returnMemory bool
 	returnedAt   int64 // bytes when memory was last returned (sweeper only)
 
+	// Published values for C (publish.go): nil until EnablePublishing.
+	pub         atomic.Pointer[pubTable]
+	pubOnce     sync.Once
+	customClock bool // Options.Clock given: C cannot compare deadlines
+
 	stop chan struct{}
 	done sync.WaitGroup
 	once sync.Once
@@ -154,6 +159,7 @@ func New(opts Options) (*Store, error) {
 		limit:        opts.MemoryLimit,
 		policy:       opts.Policy,
 		returnMemory: opts.ReturnMemory,
+		customClock:  opts.Clock != nil,
 		now:          now,
 		epoch:        now(),
 		stop:         make(chan struct{}),
@@ -218,17 +224,32 @@ func (s *Store) updateTick() {
 	if t < 1 {
 		t = 1
 	}
-	s.tick.Store(uint32(min(t, math.MaxUint32)))
-	s.ctab.tick.Store(uint32(min(t, math.MaxUint32)))
+	// (Below seenBit: a version's clock keeps that bit for itself.)
+	s.tick.Store(uint32(min(t, seenBit-1)))
+	s.ctab.tick.Store(uint32(min(t, seenBit-1)))
+	if p := s.pub.Load(); p != nil {
+		p.hdr.tick.Store(uint32(min(t, seenBit-1)))
+		p.budget.Store(pubBudget)
+	}
 }
 
 // touch records an access for LRU; a store only when the clock moved, so
 // hot keys read by many threads do not bounce a cache line.
 func (s *Store) touch(h *vhdr) {
 	t := s.tick.Load()
-	if atomic.LoadUint32(&h.clock) != t {
+	if c := atomic.LoadUint32(&h.clock); c != t && c != t|seenBit {
 		atomic.StoreUint32(&h.clock, t)
 	}
+}
+
+// peekTouch is Peek's touch: with published values on, it also counts
+// the read towards publishing (publish.go).
+func (s *Store) peekTouch(key string, sl *slot, h *vhdr) {
+	if s.pub.Load() != nil && !h.isCounter() {
+		s.maybePublish(key, sl, h)
+		return
+	}
+	s.touch(h)
 }
 
 // live reports whether version h has not expired. It reads the clock only
@@ -376,18 +397,36 @@ func (s *Store) Peek(key string, hash uint64, scratch []byte) (string, bool) {
 		sl := e.sl.Load()
 		if e.meta.Load() == m && sameKey(sl, key) {
 			if h := sl.v.Load(); h != tomb && s.live(h) {
-				if h.n-1 < promotedMark-1 { // a string of 1 byte .. less than 4 GB
-					s.touch(h)
+				if h.n-1 < pubMark-1 { // a plain string of 1 byte .. less than 4 GB
+					s.peekTouch(key, sl, h)
 					return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(h), vhdrSize)), int(h.n)), true
 				}
 				if v, current := s.text(h, scratch); current {
-					s.touch(h)
+					s.peekTouch(key, sl, h)
 					return v, true
 				}
 			}
 		}
 	}
-	return s.read(key, hash, scratch)
+	return s.peekSlow(key, hash, scratch)
+}
+
+// peekSlow is read with peekTouch.
+func (s *Store) peekSlow(key string, hash uint64, scratch []byte) (string, bool) {
+	for {
+		sl, h := s.find(key, hash)
+		if h == nil || h == tomb {
+			return "", false
+		}
+		if e := h.deadline(); e != 0 && s.now() >= e {
+			s.remove(key, sl, h, true, &s.expirations)
+			return "", false
+		}
+		if v, current := s.text(h, scratch); current {
+			s.peekTouch(key, sl, h)
+			return v, true
+		}
+	}
 }
 
 // Exists reports whether key is live. It counts neither a hit nor a miss.
@@ -423,8 +462,8 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 	newCost := cost(len(key), nv)
 	for {
 		sl, old := s.find(key, hash)
-		if old == nil || old == tomb || old.isPromoted() {
-			break // (a promoted counter is demoted under the lock)
+		if old == nil || old == tomb || old.lockedOnly() {
+			break // (a promoted counter or published value is demoted under the lock)
 		}
 		wasLive := s.live(old)
 		if onlyIfAbsent && wasLive {
@@ -693,6 +732,9 @@ func (s *Store) Expire(key string, ttl time.Duration) bool {
 					c := newCounter(s.freeze(o), expires, s.tick.Load())
 					cur.v.CompareAndSwap(o, c) // cannot fail under the lock
 				} else {
+					// C compares the published copy's own deadline:
+					// retire it first (a later read publishes again).
+					s.demoteIf(o)
 					atomic.StoreInt64(&o.expires, expires)
 				}
 				done = true
@@ -760,6 +802,8 @@ func (s *Store) DelIfEquals(key, expected string) bool {
 				}
 			} else if o.str() != expected {
 				return cur, xsync.CancelOp
+			} else {
+				s.demoteIf(o) // a published value (publish.go)
 			}
 			if cur.v.CompareAndSwap(o, tomb) {
 				old = o

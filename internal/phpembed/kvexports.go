@@ -5,6 +5,7 @@ package phpembed
 #include <stdint.h>
 void ephpm_kv_set_filter(uintptr_t table, int line_bits);
 void ephpm_kv_set_ctable(uintptr_t table, int bits);
+void ephpm_kv_set_published(uintptr_t table);
 unsigned long long ephpm_kv_filter_hash(const char *s, size_t n);
 long long ephpm_kv_c_count(int hits);
 */
@@ -63,6 +64,7 @@ func SetKVStore(s *kv.Store) {
 	defer kvFilterMu.Unlock()
 	C.ephpm_kv_set_filter(0, 0)
 	C.ephpm_kv_set_ctable(0, 0)
+	C.ephpm_kv_set_published(0)
 	kvFilterPin.Unpin()
 	kvBackend.Store(nil)
 	kvStore.Store(s)
@@ -86,6 +88,12 @@ func SetKVStore(s *kv.Store) {
 	f := s.PresenceFilter()
 	kvFilterPin.Pin(f)
 	C.ephpm_kv_set_filter(C.uintptr_t(uintptr(f)), C.int(kv.FilterLineBits))
+	// Hot keys' values, copied by the store into mapped memory (not the
+	// Go heap, never unmapped), which C reads for a hit (kvfuncs.c). Also
+	// indexed by PHP's hash, hence after the check above.
+	if pt := s.EnablePublishing(); pt != nil {
+		C.ephpm_kv_set_published(C.uintptr_t(uintptr(pt)))
+	}
 }
 
 // SetKVBackend installs b behind the ephpm_kv_* functions instead of an
@@ -102,6 +110,7 @@ func SetKVBackend(b kv.Backend) {
 	defer kvFilterMu.Unlock()
 	C.ephpm_kv_set_filter(0, 0)
 	C.ephpm_kv_set_ctable(0, 0)
+	C.ephpm_kv_set_published(0)
 	kvFilterPin.Unpin()
 	kvStore.Store(nil)
 	if b == nil {

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * Misses without calling into Go. A call into Go costs more than the
@@ -139,6 +140,100 @@ static inline int kv_incr_fast(zend_string *key, zend_long delta, zend_long *out
 		}
 	}
 	return 0;
+}
+
+/*
+ * Hits without calling into Go: the store copies the values of keys read
+ * again and again into a table outside the Go heap (internal/kv/publish.go,
+ * which states the protocol): a seqlock per entry, which holds one key's
+ * bytes and value. An entry is used when its seq is even and unchanged
+ * around the reads of its fields and, again, after the value was copied
+ * into the new PHP string: then it was live, so its value current, for the
+ * whole copy. A deadline is compared with CLOCK_MONOTONIC_COARSE plus the
+ * store's calibrated base, which is never behind the store's clock: near
+ * the deadline Go answers. Anything else (no entry, another key, a writer
+ * at work) goes to Go, as before. The table is mapped memory that is never
+ * unmapped, and holds no Go pointers.
+ */
+struct kv_pentry {
+	uint64_t seq;
+	int64_t deadline;
+	uint64_t off;
+	uint64_t gen;
+	uint64_t hash;
+	uint32_t klen;
+	uint32_t vlen;
+	uint32_t clock;
+	uint32_t live;
+	uint32_t cap;
+	uint32_t pad;
+};
+struct kv_pheader {
+	uint32_t tick;
+	uint32_t pad;
+	int64_t cbase;
+	uint32_t entries;
+	uint32_t bits;
+	uint64_t arena;
+	uint64_t arena_size;
+	char pad2[24];
+};
+static char *kv_pub; /* atomic; NULL: not installed */
+
+void ephpm_kv_set_published(uintptr_t table)
+{
+	__atomic_store_n(&kv_pub, (char *)table, __ATOMIC_SEQ_CST);
+}
+
+#define KV_PUB_MULTIPLIER 0x9FB21C651E98DF25ULL /* kv.PubMultiplier */
+#define KV_RELAXED(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+
+static zend_always_inline zend_string *kv_get_published(zend_string *key)
+{
+	char *base = __atomic_load_n(&kv_pub, __ATOMIC_ACQUIRE);
+	if (base == NULL) {
+		return NULL;
+	}
+	const struct kv_pheader *hd = (const struct kv_pheader *)base;
+	uint64_t h = (uint64_t)ZSTR_HASH(key);
+	size_t n = ZSTR_LEN(key);
+	struct kv_pentry *e = (struct kv_pentry *)(base + sizeof(*hd)) + ((h * KV_PUB_MULTIPLIER) >> (64 - hd->bits));
+	uint64_t q = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	if ((q & 1) || KV_RELAXED(e->live) != 1 || KV_RELAXED(e->hash) != h || KV_RELAXED(e->klen) != n) {
+		return NULL;
+	}
+	uint64_t off = KV_RELAXED(e->off);
+	uint32_t vlen = KV_RELAXED(e->vlen);
+	int64_t deadline = KV_RELAXED(e->deadline);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (KV_RELAXED(e->seq) != q || off > hd->arena_size || n + vlen > hd->arena_size - off) {
+		return NULL;
+	}
+	/* The fields are one binding's: off and vlen are real. */
+	if (deadline != 0) {
+		struct timespec ts;
+		if (hd->cbase == 0 || clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0 ||
+		    (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + hd->cbase >= deadline) {
+			return NULL;
+		}
+	}
+	const char *buf = base + hd->arena + off;
+	if (memcmp(buf, ZSTR_VAL(key), n) != 0) {
+		return NULL;
+	}
+	zend_string *s = zend_string_alloc(vlen, 0);
+	memcpy(ZSTR_VAL(s), buf + n, vlen);
+	ZSTR_VAL(s)[vlen] = '\0';
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (KV_RELAXED(e->seq) != q) {
+		zend_string_efree(s);
+		return NULL;
+	}
+	uint32_t tick = KV_RELAXED(hd->tick);
+	if (KV_RELAXED(e->clock) != tick) {
+		__atomic_store_n(&e->clock, tick, __ATOMIC_RELAXED);
+	}
+	return s;
 }
 
 /* get's hits and misses, for the store's counters: one cell per thread
@@ -300,6 +395,11 @@ PHP_FUNCTION(ephpm_kv_get)
 	ZEND_PARSE_PARAMETERS_START(1, 1)
 		Z_PARAM_STR(key)
 	ZEND_PARSE_PARAMETERS_END();
+	zend_string *hit = kv_get_published(key);
+	if (hit != NULL) {
+		kv_count(1);
+		RETURN_NEW_STR(hit);
+	}
 	if (kv_surely_absent(key)) {
 		kv_count(0);
 		RETURN_NULL();

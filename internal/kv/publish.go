@@ -1,0 +1,406 @@
+package kv
+
+import (
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/puzpuzpuz/xsync/v4"
+)
+
+// Published values: copies of hot keys' values in memory outside the Go
+// heap (an anonymous mapping, never unmapped), which phpembed's C code
+// reads itself, so that a get hit needs no call into Go (which costs more
+// than the lookup and the copy). Go writes the table; C only reads it
+// (and stores an access clock).
+//
+// Layout (all little-endian, offsets in bytes, see PubLayout*):
+//
+//	header (64): tick uint32 (access clock) | _ uint32 | cbase int64 |
+//	             entries uint32 (1 << bits) | bits uint32 | arena uint64 (offset) |
+//	             arenaSize uint64
+//	entries (64 each): seq uint64 | deadline int64 | off uint64 | gen uint64 |
+//	             hash uint64 | klen uint32 | vlen uint32 | clock uint32 |
+//	             live uint32 | cap uint32 | _ uint32
+//	arena: buffers holding a key's bytes followed by its value's bytes.
+//
+// A key's entry is (FilterHash(key) * PubMultiplier) >> (64 - bits): PHP's
+// own hash of the string, which PHP keeps in it, so C hashes nothing.
+//
+// Protocol (a seqlock per entry):
+//   - Every change of an entry is made by one owner at a time, who claims
+//     it by turning seq odd (compare-and-swap), writes, and stores seq + 2
+//     (even) at the end. A claim always ends with the entry dead or bound
+//     to a new generation: an odd seq means "the binding seen before is
+//     gone for good", which is what lets a retiring writer go on without
+//     waiting (retire).
+//   - A binding ties the entry to one published version (vhdr.n ==
+//     pubMark, which records the entry's index and generation): live = 1
+//     only while that version is its key's current version. It is bound
+//     under the key's bucket lock, right after that version was installed
+//     by compare-and-swap (the claim is held across both), and killed under
+//     the key's bucket lock before the version stops being current
+//     (demoteIf: replaced, deleted, expired, evicted, flushed, given a new
+//     TTL). Lock-free writers (put's fast path) leave published versions
+//     to the locked path, as they do promoted counters (promote.go), so
+//     under the lock a published version cannot change under its holder.
+//     Killing an entry early is always safe (C then asks Go), so other
+//     keys' publishers may take an entry over, and arena pressure may kill
+//     entries, without the bound key's lock.
+//   - C reads seq (even, else give up), the entry's fields, checks the key
+//     (hash, length, bytes) and the deadline, re-reads seq (unchanged: the
+//     fields were one binding's), allocates the PHP string, copies the
+//     value, and re-reads seq once more: unchanged means the binding was
+//     live, hence its version current, for the whole copy, so the value
+//     was current at an instant of the call. Buffers are freed only by a
+//     claim holder, after the claim, so a buffer reused meanwhile only
+//     fails that last check. Anything else (changed seq, dead entry, other
+//     key, deadline near) goes to Go, which is always exact.
+//   - Deadlines are the store's (unix ns of its clock, Store.now). C reads
+//     CLOCK_MONOTONIC_COARSE and adds cbase, which is calibrated so that
+//     the sum is never below the store's clock (coarse resolution and the
+//     calibration's uncertainty included): C may call a live entry
+//     expired (then Go answers), never an expired one live. cbase = 0 (a
+//     store with its own Clock, or no such clock here): C never answers an
+//     entry with a deadline.
+//
+// When: a version is published on its second read through Peek (phpembed's
+// get) within one access-clock tick (100 ms), at most pubBudget times per
+// tick, so a set costs nothing more and keys read once are never copied.
+// Values up to MaxPublishedValue bytes, keys up to maxPubKey bytes; the
+// arena is bounded (pubArenaSize, touched pages only), the copies are a
+// cache and do not count against the memory limit.
+
+const (
+	pubBits      = 14
+	pubEntries   = 1 << pubBits
+	pubHeader    = 64
+	pubEntrySize = 64
+	pubArenaSize = 64 << 20
+	pubBudget    = 1024 // publications per tick
+	maxPubKey    = 250
+	// MaxPublishedValue is the largest value copied for C.
+	MaxPublishedValue = 64 << 10
+	// PubMultiplier: a key's entry is (FilterHash(key) * PubMultiplier) >>
+	// (64 - bits).
+	PubMultiplier = 0x9FB21C651E98DF25
+
+	// seenBit in a version's access clock: read (by Peek) during the tick
+	// held in the other bits; a second read in that tick publishes.
+	seenBit = 1 << 31
+)
+
+// pentry is one entry, a view of the mapping.
+type pentry struct {
+	seq      atomic.Uint64
+	deadline atomic.Int64
+	off      atomic.Uint64
+	gen      atomic.Uint64
+	hash     atomic.Uint64
+	klen     atomic.Uint32
+	vlen     atomic.Uint32
+	clock    atomic.Uint32
+	live     atomic.Uint32
+	cap      uint32 // the buffer's size; claim holders only
+	_        uint32
+}
+
+type pheader struct {
+	tick      atomic.Uint32
+	_         uint32
+	cbase     int64
+	entries   uint32
+	bits      uint32
+	arena     uint64
+	arenaSize uint64
+}
+
+var (
+	_ [pubEntrySize - unsafe.Sizeof(pentry{})]byte
+	_ [unsafe.Sizeof(pentry{}) - pubEntrySize]byte
+	_ [unsafe.Offsetof(pentry{}.hash) - 32]byte
+	_ [32 - unsafe.Offsetof(pentry{}.hash)]byte
+	_ [unsafe.Offsetof(pentry{}.live) - 52]byte
+	_ [52 - unsafe.Offsetof(pentry{}.live)]byte
+	_ [40 - unsafe.Sizeof(pheader{})]byte
+	_ [unsafe.Sizeof(pheader{}) - 40]byte
+)
+
+type pubTable struct {
+	mem   []byte // the whole mapping
+	hdr   *pheader
+	e     []pentry
+	arena []byte
+
+	budget atomic.Int32 // publications left in this tick
+
+	mu     sync.Mutex // the arena allocator and reclaim cursor
+	next   uint64     // bump pointer
+	free   map[uint32][]uint64
+	cursor int
+}
+
+// newPubTable lays the table out in mem (zeroed, 64-byte aligned).
+func newPubTable(mem []byte, cbase int64) *pubTable {
+	p := &pubTable{mem: mem, free: map[uint32][]uint64{}}
+	p.hdr = (*pheader)(unsafe.Pointer(&mem[0]))
+	p.e = unsafe.Slice((*pentry)(unsafe.Pointer(&mem[pubHeader])), pubEntries)
+	ao := uint64(pubHeader + pubEntries*pubEntrySize)
+	p.arena = mem[ao:]
+	p.hdr.cbase = cbase
+	p.hdr.entries = pubEntries
+	p.hdr.bits = pubBits
+	p.hdr.arena = ao
+	p.hdr.arenaSize = uint64(len(p.arena))
+	p.hdr.tick.Store(1)
+	p.budget.Store(pubBudget)
+	return p
+}
+
+func pubIndex(hash uint64) uint64 { return (hash * PubMultiplier) >> (64 - pubBits) }
+
+// EnablePublishing turns published values on (see above) and returns the
+// table for C, or nil where this platform has no mapping or clock for it.
+// Idempotent. The table lives as long as the process: C may be reading it.
+func (s *Store) EnablePublishing() unsafe.Pointer {
+	s.pubOnce.Do(func() {
+		mem := mapAnon(pubHeader + pubEntries*pubEntrySize + pubArenaSize)
+		if mem == nil {
+			return
+		}
+		var cbase int64
+		if !s.customClock {
+			cbase = calibrateCoarse(s.now)
+		}
+		p := newPubTable(mem, cbase)
+		p.hdr.tick.Store(s.tick.Load())
+		s.pub.Store(p)
+	})
+	if p := s.pub.Load(); p != nil {
+		return unsafe.Pointer(&p.mem[0])
+	}
+	return nil
+}
+
+// pubVersion is a published string version: its value (also in the Go
+// heap, as every version's, for Go readers) follows it; ref names the
+// entry and generation of its binding. Immutable.
+type pubVersion struct {
+	vhdr
+	gen  uint64
+	idx  uint32
+	vlen uint32
+}
+
+const pubVersionSize = int(unsafe.Sizeof(pubVersion{}))
+
+func (h *vhdr) isPublished() bool { return h.n == pubMark }
+
+// lockedOnly: versions that only writers holding the bucket lock replace
+// (their C-visible state must change first).
+func (h *vhdr) lockedOnly() bool { return h.n == promotedMark || h.n == pubMark }
+
+func (h *vhdr) pub() *pubVersion { return (*pubVersion)(unsafe.Pointer(h)) }
+
+func newPubVersion(value string, expires int64, clock uint32, idx uint32, gen uint64) *vhdr {
+	hdr := [pubVersionSize]byte{}
+	b := append(hdr[:], value...) // no zeroing of the value's bytes
+	p := (*pubVersion)(unsafe.Pointer(&b[0]))
+	p.expires, p.clock, p.n = expires, clock, pubMark
+	p.gen, p.idx, p.vlen = gen, idx, uint32(len(value))
+	return &p.vhdr
+}
+
+func (p *pubVersion) str() string {
+	if p.vlen == 0 {
+		return ""
+	}
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(p), pubVersionSize)), int(p.vlen))
+}
+
+// bound reports whether h's binding is live (C may answer from it).
+func (p *pubTable) bound(h *vhdr) bool {
+	v := h.pub()
+	e := &p.e[v.idx]
+	q := e.seq.Load()
+	return q&1 == 0 && e.gen.Load() == v.gen && e.live.Load() == 1
+}
+
+// retire kills h's binding if it is still live. Called by the holder of
+// h's key's bucket lock before h stops being current.
+func (p *pubTable) retire(h *vhdr) {
+	v := h.pub()
+	e := &p.e[v.idx]
+	for {
+		q := e.seq.Load()
+		if q&1 != 0 {
+			return // claimed by someone else: that binding is gone for good
+		}
+		if e.gen.Load() != v.gen || e.live.Load() == 0 {
+			return
+		}
+		if e.seq.CompareAndSwap(q, q+1) {
+			p.kill(e)
+			e.seq.Store(q + 2)
+			return
+		}
+	}
+}
+
+// kill marks a claimed entry dead and frees its buffer.
+func (p *pubTable) kill(e *pentry) {
+	if e.live.Load() == 1 {
+		e.live.Store(0)
+		p.release(e.off.Load(), e.cap)
+	}
+	e.cap = 0
+}
+
+// clockOf: the later of h's own clock and its binding's (C touches only
+// the entry).
+func (p *pubTable) clockOf(h *vhdr, c uint32) uint32 {
+	v := h.pub()
+	e := &p.e[v.idx]
+	if e.gen.Load() == v.gen {
+		c = max(c, e.clock.Load())
+	}
+	return c
+}
+
+// Arena allocation: size classes of 1/8 of a power of two (at least 64
+// bytes), a free list per class, a bump pointer for the rest.
+func sizeClass(n int) uint32 {
+	g := 64
+	for g*8 < n {
+		g *= 2
+	}
+	return uint32((n + g - 1) / g * g)
+}
+
+func (p *pubTable) alloc(n int) (uint64, uint32, bool) {
+	c := sizeClass(n)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if l := p.free[c]; len(l) > 0 {
+		off := l[len(l)-1]
+		p.free[c] = l[:len(l)-1]
+		return off, c, true
+	}
+	if p.next+uint64(c) <= uint64(len(p.arena)) {
+		off := p.next
+		p.next += uint64(c)
+		return off, c, true
+	}
+	return 0, 0, false
+}
+
+func (p *pubTable) release(off uint64, c uint32) {
+	if c == 0 {
+		return
+	}
+	p.mu.Lock()
+	p.free[c] = append(p.free[c], off)
+	p.mu.Unlock()
+}
+
+// reclaim kills up to 512 entries not read during the last tick, scanning
+// on from where the previous call stopped, so that a full arena makes
+// room for keys read now.
+func (p *pubTable) reclaim(tick uint32) {
+	p.mu.Lock()
+	start := p.cursor
+	p.cursor = (p.cursor + 512) % pubEntries
+	p.mu.Unlock()
+	for i := 0; i < 512; i++ {
+		e := &p.e[(start+i)%pubEntries]
+		q := e.seq.Load()
+		if q&1 != 0 || e.live.Load() == 0 || e.clock.Load()+1 >= tick {
+			continue
+		}
+		if e.seq.CompareAndSwap(q, q+1) {
+			p.kill(e)
+			e.seq.Store(q + 2)
+		}
+	}
+}
+
+// maybePublish is Peek's look at a live string version h of key (slot
+// sl): it notes the read, and publishes h on its second read this tick.
+func (s *Store) maybePublish(key string, sl *slot, h *vhdr) {
+	t := s.tick.Load()
+	c := atomic.LoadUint32(&h.clock)
+	if c != t|seenBit {
+		atomic.StoreUint32(&h.clock, t|seenBit)
+		return
+	}
+	s.publish(key, sl, h)
+}
+
+// publish copies h, key's current version in slot sl, into the table
+// and installs a published version in its place (see the protocol above).
+func (s *Store) publish(key string, sl *slot, h *vhdr) {
+	p := s.pub.Load()
+	if len(key) == 0 || len(key) > maxPubKey || h.isCounter() || h.n == longMark || h.size() > MaxPublishedValue {
+		return
+	}
+	if h.isPublished() && p.bound(h) {
+		return
+	}
+	if p.budget.Add(-1) < 0 {
+		return
+	}
+	hash := FilterHash(key)
+	idx := pubIndex(hash)
+	e := &p.e[idx]
+	// Another key's live binding is taken over only when it was not read
+	// in this tick or the last, so two hot keys sharing an entry do not
+	// take it from each other on every read.
+	if e.live.Load() == 1 && e.clock.Load()+1 >= s.tick.Load() {
+		return
+	}
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+		if !loaded || cur != sl || cur.v.Load() != h || !s.live(h) {
+			return cur, xsync.CancelOp
+		}
+		value := h.str()
+		q := e.seq.Load()
+		if q&1 != 0 || !e.seq.CompareAndSwap(q, q+1) {
+			return cur, xsync.CancelOp
+		}
+		p.kill(e) // whatever it held (a dead binding of h included)
+		gen := e.gen.Load() + 1
+		e.gen.Store(gen)
+		off, c, ok := p.alloc(len(key) + len(value))
+		if !ok {
+			e.seq.Store(q + 2)
+			p.reclaim(s.tick.Load())
+			return cur, xsync.CancelOp
+		}
+		copy(p.arena[off:], key)
+		copy(p.arena[off+uint64(len(key)):], value)
+		nv := newPubVersion(value, h.deadline(), s.tick.Load(), uint32(idx), gen)
+		if !cur.v.CompareAndSwap(h, nv) { // a lock-free Set got there first
+			p.release(off, c)
+			e.seq.Store(q + 2)
+			return cur, xsync.CancelOp
+		}
+		e.off.Store(off)
+		e.cap = c
+		e.klen.Store(uint32(len(key)))
+		e.vlen.Store(uint32(len(value)))
+		e.hash.Store(hash)
+		e.deadline.Store(nv.deadline())
+		e.clock.Store(s.tick.Load())
+		e.live.Store(1)
+		e.seq.Store(q + 2)
+		return cur, xsync.CancelOp
+	})
+}
+
+// dropPublished turns published values off and unmaps the table. Only for
+// a store no C code reads (tests, which make thousands of stores).
+func (s *Store) dropPublished() {
+	if p := s.pub.Swap(nil); p != nil {
+		unmapAnon(p.mem)
+	}
+}
