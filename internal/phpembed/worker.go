@@ -53,6 +53,15 @@ type worker struct {
 	limit     int             // this run's max requests (jitter drawn), 0 = none
 	exitCause string          // why the run was told to stop (a RestartCause)
 	parkTimer *time.Timer     // idle_ttl / ttl while parked
+
+	// Introspection (threads.go): /_ephpm/threads and the thread metrics.
+	// state is set by the PHP thread (worker mode), served after each
+	// request; since, interrupted and stuck describe w.cur, under mu.
+	state       atomic.Int32 // threadIdle, threadBooting, ... (busy = cur != nil)
+	served      atomic.Int64 // requests finished on this slot
+	since       time.Time    // when cur was taken
+	interrupted bool         // cur's deadline interrupt has fired
+	stuck       bool         // and cur outlived its repetition (logged once)
 }
 
 // loop runs the worker script on this worker's own locked thread (worker
@@ -135,7 +144,8 @@ func (w *worker) accept(req *Request) bool {
 		w.complete(req)
 		return false
 	}
-	if !req.deadline.IsZero() && time.Now().After(req.deadline) {
+	now := time.Now()
+	if !req.deadline.IsZero() && now.After(req.deadline) {
 		req.queueTimeout = true
 		w.complete(req)
 		return false
@@ -144,6 +154,7 @@ func (w *worker) accept(req *Request) bool {
 	w.cur = req
 	w.gen++
 	w.deadline = req.deadline
+	w.beginLocked(now)
 	w.mu.Unlock()
 	return true
 }
@@ -153,6 +164,7 @@ func (w *worker) finish(req *Request, res C.ephpm_result) {
 	w.mu.Lock()
 	if w.cur == req {
 		w.cur = nil
+		w.served.Add(1)
 	}
 	w.stopTimerLocked()
 	w.mu.Unlock()
@@ -215,6 +227,7 @@ func (w *worker) fire(gen uint64) {
 	if w.cur == nil || w.gen != gen {
 		return
 	}
+	w.noteInterruptLocked() // a repeat means the request is stuck (threads.go)
 	w.cur.timedOut = true
 	C.ephpm_interrupt(w.eg)
 	C.ephpm_thread_kick(w.tid)

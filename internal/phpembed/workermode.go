@@ -25,10 +25,13 @@ const (
 func (w *worker) workerLoop() {
 	backoff := 100 * time.Millisecond
 	log := w.rt.log
+	defer w.setState(threadStopped)
 	for {
 		w.beginRun()
+		w.setState(threadBooting)
 		boots := w.boots.Add(1)
 		res := w.runWorkerScript()
+		w.setState(threadRestarting)
 		if !w.tookRequest {
 			w.answerWaiters(false)
 		}
@@ -123,6 +126,7 @@ func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 	w.memory.Store(int64(mem))
 	if !w.tookRequest {
 		w.tookRequest = true
+		w.setState(threadIdle)
 		w.rt.workerUp.Store(true)
 		if w.bootFailed {
 			w.bootFailed = false

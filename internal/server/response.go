@@ -34,6 +34,9 @@ type response struct {
 	// The coding whose ETag suffix was taken off If-None-Match before PHP
 	// saw it; a 304 from PHP gets it back.
 	untagged coding
+
+	// The route ran PHP: the duration histogram's handler label (stats.go).
+	php bool
 }
 
 type responseState int

@@ -167,7 +167,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer rel.leave() // after the response is finished (defers run last first)
 	defer func() {
 		resp.finish()
-		s.stats.done(rec)
+		s.stats.done(resp, start)
 		s.access.Log(r, rec, start)
 	}()
 	s.serve(resp, r, start, rel)
@@ -223,6 +223,7 @@ func (s *Server) serve(w *response, r *http.Request, start time.Time, rel *relea
 			DocumentRoot: rel.Root,
 		}, body, deadline)
 		w.rec.phpFatal = res.Fatal
+		w.php = true
 		if res.TimedOut {
 			s.log.Warn("PHP script timed out", "script", rt.file, "uri", r.RequestURI, "request_id", requestIDOf(r))
 		}
