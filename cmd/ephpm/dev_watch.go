@@ -63,6 +63,7 @@ func devRelevant(path string) bool {
 
 // devWatcher holds the watches of the directory trees under roots.
 type devWatcher struct {
+	ctx    context.Context // ends a walk of a large tree early at Ctrl+C
 	fw     *fsnotify.Watcher
 	roots  []string
 	errOut io.Writer
@@ -91,6 +92,9 @@ func (d *devWatcher) skipDir(path string) bool {
 // checkout, an unpacked archive) is a change too.
 func (d *devWatcher) addTree(dir string, isRoot bool) (watched int, found string) {
 	filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if d.ctx.Err() != nil {
+			return fs.SkipAll
+		}
 		if err != nil {
 			// A directory removed while walking, or one we may not read:
 			// skip it, the rest is still watched.
@@ -154,7 +158,7 @@ func watchDev(ctx context.Context, dirs []string, restart func(context.Context) 
 		}
 		roots = append(roots, dir)
 	}
-	d := &devWatcher{fw: fw, roots: roots, errOut: errOut}
+	d := &devWatcher{ctx: ctx, fw: fw, roots: roots, errOut: errOut}
 	watched := 0
 	for _, root := range roots {
 		n, _ := d.addTree(root, true)
