@@ -337,3 +337,48 @@ func TestSIGQUITFinishesInFlight(t *testing.T) {
 		t.Errorf("SIGQUIT dumped goroutines instead of stopping gracefully")
 	}
 }
+
+// A release whose worker script fails before it takes a request: the
+// reload fails, says so, and the workers go back to the previous release,
+// which never stops answering.
+func TestReloadBrokenWorkerScriptRollsBack(t *testing.T) {
+	dir := deployDir(t, 2)
+	must(t, os.WriteFile(filepath.Join(dir, "releases", "2", "worker.php"), []byte("<?php\nthrow new RuntimeException('release 2 cannot boot');\n"), 0o644))
+	cfgPath := filepath.Join(dir, "ephpm.toml")
+	must(t, os.WriteFile(cfgPath, []byte(fmt.Sprintf("[server]\nlisten = \"127.0.0.1:0\"\ndocument_root = %q\n[php]\nmode = \"worker\"\nworker_script = \"worker.php\"\nworkers = 2\n",
+		filepath.Join(dir, "current"))), 0o644))
+	s := startArgs(t, dir, "--config", cfgPath)
+
+	ctx, stop := context.WithCancel(context.Background())
+	results := runLoad(ctx, s.URL+"/", 2)
+	time.Sleep(200 * time.Millisecond)
+	swapCurrent(t, dir, 2)
+	code, out := runEphpm(t, dir, nil, "reload", "--config", cfgPath)
+	time.Sleep(300 * time.Millisecond)
+	stop()
+	all := <-results
+	if code == 0 || !strings.Contains(out, "releases/1") {
+		t.Fatalf("reload to a release that cannot boot: exit %d, want non-zero naming the release kept:\n%s", code, out)
+	}
+	// With one PHP thread (the NTS build) the one worker is down while
+	// it tries the new script: requests then get a 503 saying why. With
+	// two, the second keeps serving the old release throughout.
+	oneThread := strings.Contains(s.Log(), "php_threads=1 ")
+	unavailable := 0
+	for _, r := range all {
+		if oneThread && r.err == nil && r.status == http.StatusServiceUnavailable && strings.Contains(r.body, "fails before it takes a request") {
+			unavailable++
+			continue
+		}
+		if r.err != nil || r.status != http.StatusOK || r.release != 1 {
+			t.Fatalf("during the failed reload: err %v, status %d, body %q", r.err, r.status, r.body)
+		}
+	}
+	if unavailable > 0 {
+		t.Logf("one PHP thread: %d requests got 503 while the worker tried the broken release", unavailable)
+	}
+	if r := s.get(t, "/"); r.Body != "release 1 worker\n" {
+		t.Fatalf("after the failed reload: %q", r.Body)
+	}
+	t.Logf("%d requests during the failed reload, none answered by release 2; ephpm reload said: %s", len(all), out)
+}
