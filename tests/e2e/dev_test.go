@@ -393,3 +393,76 @@ func TestDevWatchesNewDirectoriesNotVendor(t *testing.T) {
 	writeFile(t, filepath.Join(dir, ".env"), "APP_ENV=local\n")
 	d.waitStdout(t, regexp.MustCompile(`^ephpm dev: \.env changed; PHP workers restarted`), 10*time.Second)
 }
+
+// A save with a syntax error leaves the workers unable to boot: the log
+// says so, and the next save that fixes it brings them back at once.
+func TestDevWorkerRecoversFromASyntaxError(t *testing.T) {
+	dir := t.TempDir()
+	devWorkerApp(t, dir)
+	d := startDev(t, dir, "--worker", "worker.php", "EPHPM_PHP__WORKERS=1")
+	d.waitStdout(t, regexp.MustCompile(`^ephpm dev: watching `), 10*time.Second)
+	if r := d.get(t, "/"); r.Body != "msg v1 n=1" {
+		t.Fatalf("first request = %q", r.Body)
+	}
+	msg := filepath.Join(dir, "msg.php")
+	writeFile(t, msg, "<?php function msg() { return 'broken' }")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(d.Log(), "msg.php changed; restarting PHP workers failed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed-restart line 10 s after a syntax error in msg.php")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(d.Log(), "syntax error") {
+		t.Errorf("the log does not show PHP's syntax error")
+	}
+	if r := d.get(t, "/"); r.Status != 503 {
+		t.Errorf("with the worker script failing to boot: %d %q, want 503", r.Status, r.Body)
+	}
+
+	writeFile(t, msg, "<?php function msg() { return 'fixed'; }")
+	t0 := time.Now()
+	for {
+		r := d.get(t, "/")
+		if r.Body == "fixed n=1" {
+			break
+		}
+		if time.Since(t0) > 10*time.Second {
+			t.Fatalf("the fixed msg.php is not served 10 s after the save (%d %q)", r.Status, r.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("fixed worker served %v after the save", time.Since(t0))
+}
+
+// With several workers (thread-safe build), every one of them runs the
+// edited code once the restart line is printed.
+func TestDevWorkerRestartsEveryWorker(t *testing.T) {
+	dir := t.TempDir()
+	devWorkerApp(t, dir)
+	d := startDev(t, dir, "--worker", "worker.php", "EPHPM_PHP__WORKERS=3")
+	// The server log (stderr) may come after the banner (stdout).
+	for t0 := time.Now(); !strings.Contains(d.Log(), "thread_safe=") && time.Since(t0) < 10*time.Second; {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(d.Log(), "thread_safe=true") {
+		t.Skip("several PHP workers need the thread-safe (ZTS) build")
+	}
+	d.waitStdout(t, regexp.MustCompile(`^ephpm dev: watching `), 10*time.Second)
+	_, rs := parallelGets(t, d.server, 12, func(int) string { return "/" })
+	for _, r := range rs {
+		if !strings.HasPrefix(r.Body, "msg v1 ") {
+			t.Fatalf("before the edit: %q", r.Body)
+		}
+	}
+	msg := filepath.Join(dir, "msg.php")
+	writeFile(t, msg, "<?php function msg() { return 'msg v2'; }")
+	backdate(t, msg, 10*time.Second)
+	d.waitStdout(t, regexp.MustCompile(`^ephpm dev: msg\.php changed; PHP workers restarted in `), 10*time.Second)
+	_, rs = parallelGets(t, d.server, 12, func(int) string { return "/" })
+	for _, r := range rs {
+		if !strings.HasPrefix(r.Body, "msg v2 ") {
+			t.Errorf("after the restart line: %q, want every worker on msg v2", r.Body)
+		}
+	}
+}
