@@ -63,7 +63,8 @@ func newDevCmd() *cobra.Command {
 http://127.0.0.1:8080, or the next free port up to 8179 (--listen sets one).
 
 It needs no config file and does not read ./ephpm.toml unless --config names
-it; EPHPM_* environment variables still apply. PHP runs with every error
+it; EPHPM_* environment variables still apply (EPHPM_SERVER__LISTEN, like a
+config file's server.listen, is used as given). PHP runs with every error
 displayed (display_errors, display_startup_errors, error_reporting=E_ALL) and
 OPcache revalidating every file on every request, so an edited file is served
 changed at once. The access log goes to stdout.
@@ -152,8 +153,9 @@ func (f *devFlags) build(cmd *cobra.Command, args []string) (*config.Config, []s
 	switch {
 	case f.listen != "":
 		cfg.Server.Listen = f.listen
-	case f.config != "" && cfg.Server.Listen != config.Default().Server.Listen:
-		// The file chose an address: keep it as serve would.
+	case cfg.Server.Listen != config.Default().Server.Listen:
+		// The config file or EPHPM_SERVER__LISTEN chose an address:
+		// keep it, as serve would.
 	default:
 		addr, err := devFreeListen(devHost, devFirstPort, devLastPort)
 		if err != nil {

@@ -217,6 +217,23 @@ func TestDevFlagsAndArgument(t *testing.T) {
 	}
 	d.Stop()
 
+	// --config: the file's document root and address, with dev's PHP
+	// settings winning over its ini_overrides.
+	addr2 := artisanFreeAddr(t)
+	writeFile(t, filepath.Join(dir, "site", "errors.php"), "<?php echo ini_get('display_errors'), ' ', ini_get('memory_limit');")
+	writeFile(t, filepath.Join(dir, "conf", "dev.toml"), fmt.Sprintf("[server]\nlisten = %q\ndocument_root = \"../site\"\n[php]\nmemory_limit = \"96M\"\nini_overrides = [[\"display_errors\", \"Off\"]]\n", addr2))
+	d = startDev(t, dir, "--config", "conf/dev.toml")
+	if d.Addr != addr2 || d.Banner[1] != filepath.Join(dir, "site") {
+		t.Errorf("with --config: banner %q, want %s served on %s", d.Banner[0], filepath.Join(dir, "site"), addr2)
+	}
+	if !strings.Contains(d.Stdout(), "ephpm dev: using "+filepath.Join(dir, "conf", "dev.toml")) {
+		t.Errorf("no note naming the config file; stdout:\n%s", d.Stdout())
+	}
+	if r := d.get(t, "/errors.php"); r.Body != "1 96M" {
+		t.Errorf("with --config: display_errors and memory_limit = %q, want \"1 96M\"", r.Body)
+	}
+	d.Stop()
+
 	// Bad input is a clear error, not a server.
 	for _, c := range []struct {
 		args []string
@@ -464,5 +481,44 @@ func TestDevWorkerRestartsEveryWorker(t *testing.T) {
 		if !strings.HasPrefix(r.Body, "msg v2 ") {
 			t.Errorf("after the restart line: %q, want every worker on msg v2", r.Body)
 		}
+	}
+}
+
+// A framework app (composer.json next to public/) is watched from its
+// directory, so a change in app/ restarts the workers; code the framework
+// generates while serving (storage/, var/) does not.
+func TestDevWatchesTheAppAroundPublic(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "composer.json"), "{}\n")
+	writeFile(t, filepath.Join(dir, "public", "worker.php"), `<?php
+require __DIR__ . '/../app/Msg.php';
+$handler = function () {
+    static $n = 0;
+    $n++;
+    echo msg(), ' n=', $n;
+};
+while (ephpm_handle_request($handler)) {}
+`)
+	writeFile(t, filepath.Join(dir, "app", "Msg.php"), "<?php function msg() { return 'app v1'; }")
+	backdate(t, filepath.Join(dir, "app", "Msg.php"), 30*time.Second)
+	must(t, os.MkdirAll(filepath.Join(dir, "storage", "framework", "views"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(dir, "var", "cache"), 0o755))
+
+	d := startDev(t, dir, "public", "--worker", "public/worker.php", "EPHPM_PHP__WORKERS=1")
+	d.waitStdout(t, regexp.MustCompile(`^ephpm dev: watching `+regexp.QuoteMeta(dir)+` \(`), 10*time.Second)
+	if r := d.get(t, "/"); r.Body != "app v1 n=1" {
+		t.Fatalf("first request = %q", r.Body)
+	}
+	writeFile(t, filepath.Join(dir, "storage", "framework", "views", "abc.php"), "<?php // compiled view")
+	writeFile(t, filepath.Join(dir, "var", "cache", "container.php"), "<?php // compiled container")
+	time.Sleep(time.Second)
+	if r := d.get(t, "/"); r.Body != "app v1 n=2" {
+		t.Fatalf("after writes to storage/ and var/: %q, want the same worker (app v1 n=2)", r.Body)
+	}
+	writeFile(t, filepath.Join(dir, "app", "Msg.php"), "<?php function msg() { return 'app v2'; }")
+	backdate(t, filepath.Join(dir, "app", "Msg.php"), 20*time.Second)
+	d.waitStdout(t, regexp.MustCompile(`^ephpm dev: app/Msg\.php changed; PHP workers restarted`), 10*time.Second)
+	if r := d.get(t, "/"); r.Body != "app v2 n=1" {
+		t.Errorf("after editing app/Msg.php: %q, want app v2 n=1", r.Body)
 	}
 }
