@@ -15,6 +15,13 @@ void ephpm_output_discard(void);
 /* Worker mode: class registration at module startup, per-thread reset. */
 void ephpm_worker_minit(void);
 void ephpm_worker_thread_reset(void);
+/* reset.c: worker mode's per-request reset of what request shutdown
+ * would reset (ini, env, locale, cwd, session) back to the boot's state. */
+void ephpm_reset_minit(void);
+void ephpm_reset_run_start(void);
+void ephpm_reset_capture(void);
+void ephpm_reset_session_end(void);
+void ephpm_reset_after_request(void);
 /* httpfuncs.c: registers headers_send() and fastcgi_finish_request() (the
  * server's module only; `ephpm php` has neither). */
 void ephpm_http_minit(void);

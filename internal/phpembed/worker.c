@@ -53,7 +53,11 @@ static void worker_end_state(void)
 		}
 	} zend_end_try();
 
+	int served = serving;
 	if (serving) {
+		/* A session the request started is saved before the client
+		 * hears the end of the response (and may send the next one). */
+		ephpm_reset_session_end();
 		serving = 0;
 		ephpm_output_push();
 		ephpm_go_worker_done(ephpm_cur_slot(), SG(sapi_headers).http_response_code);
@@ -75,6 +79,10 @@ static void worker_end_state(void)
 	/* sapi_deactivate frees these without clearing them. */
 	SG(request_info).content_type_dup = NULL;
 	SG(request_info).current_user = NULL;
+	if (served) {
+		/* ini, env, locale, cwd back to the boot's (reset.c). */
+		ephpm_reset_after_request();
+	}
 }
 
 /* Builds the per-request SAPI state for req (NULL: an idle state with no
@@ -90,6 +98,11 @@ static void worker_begin_state(const ephpm_request *req)
 	php_output_activate();
 	sapi_activate();
 	SG(sapi_headers).http_response_code = 200;
+	if (req && PG(expose_php)) {
+		/* What php_request_startup adds; a header_remove() of the
+		 * previous request must not outlive it. */
+		sapi_add_header(SAPI_PHP_VERSION_HEADER, sizeof(SAPI_PHP_VERSION_HEADER) - 1, 1);
+	}
 	PG(connection_status) = PHP_CONNECTION_NORMAL;
 	PG(header_is_being_sent) = 0;
 	if (PG(output_handler) && PG(output_handler)[0]) {
@@ -121,6 +134,9 @@ static void worker_begin_state(const ephpm_request *req)
  * worker should stop (shutdown, or recycling after worker_max_requests). */
 static int worker_next(void)
 {
+	/* The first request of this run: what the boot set up is the state
+	 * every request starts from. */
+	ephpm_reset_capture();
 	worker_end_state();
 	/* The heap once the request's state is gone: what the application
 	 * keeps (worker_max_memory, the threads view). */
@@ -132,6 +148,7 @@ static int worker_next(void)
 void ephpm_worker_thread_reset(void)
 {
 	serving = 0;
+	ephpm_reset_run_start();
 }
 
 /* ---- \Ephpm\Worker\Envelope ---- */
@@ -250,6 +267,7 @@ static const zend_function_entry envelope_methods[] = {
 
 void ephpm_worker_minit(void)
 {
+	ephpm_reset_minit();
 	zend_class_entry ce;
 	INIT_NS_CLASS_ENTRY(ce, "Ephpm\\Worker", "Envelope", envelope_methods);
 	envelope_ce = zend_register_internal_class_ex(&ce, NULL);
