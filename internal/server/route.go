@@ -21,12 +21,12 @@ const (
 // route is what a request path resolves to under the document root.
 type route struct {
 	kind     routeKind
-	file     string      // absolute path of the file to serve or run
-	info     os.FileInfo // of file, for static files
-	name     string      // URL path of the script (SCRIPT_NAME)
-	pathInfo string      // URL path after the script (PATH_INFO)
-	location string      // for redirects
-	status   int         // for errors and redirects
+	file     string       // absolute path of the file to serve or run
+	info     os.FileInfo  // of file, for static files
+	name     string       // URL path of the script (SCRIPT_NAME)
+	pathInfo string       // URL path after the script (PATH_INFO)
+	location string       // for redirects
+	status   int          // for errors and redirects
 	contain  *containment // the release's root check, for static files
 }
 

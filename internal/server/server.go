@@ -45,16 +45,16 @@ type PHP interface {
 
 // Server serves one document root over HTTP.
 type Server struct {
-	cfg     *config.Config
-	resp    *responseOptions // [server.response]: compression, configured headers
-	php     PHP
-	log     *slog.Logger
-	access  *accessLog
+	cfg    *config.Config
+	resp   *responseOptions // [server.response]: compression, configured headers
+	php    PHP
+	log    *slog.Logger
+	access *accessLog
 	// rel is the release requests are served from (document root and
 	// worker script, symlinks resolved); a reload swaps it (reload.go).
-	rel atomic.Pointer[release]
-	http    *http.Server
-	stats   stats
+	rel   atomic.Pointer[release]
+	http  *http.Server
+	stats stats
 
 	proxies      *trustedProxies // [server.security] trusted_proxies; nil = none
 	sendfile     []sendfileRoot  // [server.sendfile] roots; none = X-Sendfile off
