@@ -96,6 +96,9 @@ func (rt *Runtime) RestartWorkers(ctx context.Context, cause string, o WorkerUpd
 		return nil
 	}
 	for i, w := range rt.workers {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("phpembed: restarting workers: %d of %d replaced: %w", i, len(rt.workers), err)
+		}
 		ord := &restartOrder{cause: cause, done: make(chan struct{})}
 		w.mu.Lock()
 		w.order = ord
