@@ -59,8 +59,9 @@ func newDevCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dev [dir]",
 		Short: "Serve a directory for development: errors shown, edits picked up, no config file needed",
-		Long: `ephpm dev serves the current directory (or dir, or --document-root) on
-http://127.0.0.1:8080, or the next free port up to 8179 (--listen sets one).
+		Long: `ephpm dev serves the current directory (or dir, or --document-root, or
+--config's document_root) on http://127.0.0.1:8080, or the next free port up
+to 8179 (--listen sets one).
 
 It needs no config file and does not read ./ephpm.toml unless --config names
 it; EPHPM_* environment variables still apply (EPHPM_SERVER__LISTEN, like a
@@ -77,7 +78,7 @@ Directories named .git, node_modules and vendor are not watched, nor Laravel's
 storage/ and Symfony's var/ (code generated while serving).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, notes, err := f.build(cmd, args)
+			cfg, notes, err := f.build(args)
 			if err != nil {
 				return err
 			}
@@ -97,7 +98,7 @@ storage/ and Symfony's var/ (code generated while serving).`,
 // build makes the configuration of `ephpm dev`: the defaults (or --config)
 // with EPHPM_* overrides, then the document root, address, mode and PHP
 // settings of development. notes are lines to print before the banner.
-func (f *devFlags) build(cmd *cobra.Command, args []string) (*config.Config, []string, error) {
+func (f *devFlags) build(args []string) (*config.Config, []string, error) {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, nil, err
