@@ -597,6 +597,8 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 		goto done;
 	}
 	ephpm_restore_go_sigprof();
+	/* The first request after a reload marks OPcache's scripts stale. */
+	ephpm_release_after_startup();
 	/* PHP's startup zeroed the timeout it would have armed; from here on
 	 * EG(timeout_seconds) only names the limit in the timeout message. */
 	cur_time_limit = INI_INT("max_execution_time");
