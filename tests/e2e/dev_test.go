@@ -146,6 +146,17 @@ func backdate(t *testing.T, path string, age time.Duration) {
 	must(t, os.Chtimes(path, ts, ts))
 }
 
+// replaceFile puts content at path as an editor saves: written aside,
+// dated age ago (see backdate), then renamed over the file, so a watcher
+// sees one change, not a write and then a timestamp change.
+func replaceFile(t *testing.T, path, content string, age time.Duration) {
+	t.Helper()
+	tmp := path + ".saving"
+	writeFile(t, tmp, content)
+	backdate(t, tmp, age)
+	must(t, os.Rename(tmp, path))
+}
+
 // holdPort8080 binds 127.0.0.1:8080 for the test if it can, so that
 // `ephpm dev` must take another port. false: something else has it.
 func holdPort8080(t *testing.T) bool {
@@ -293,8 +304,7 @@ echo json_encode([
 	// ... and the very next request after an edit runs the new code, not
 	// the cached copy (with PHP's default revalidate_freq = 2 it would
 	// serve v1 for up to 2 s).
-	writeFile(t, page, "<?php echo 'v2 cached=', opcache_is_script_cached(__FILE__) ? 'yes' : 'no';")
-	backdate(t, page, 10*time.Second)
+	replaceFile(t, page, "<?php echo 'v2 cached=', opcache_is_script_cached(__FILE__) ? 'yes' : 'no';", 10*time.Second)
 	if r := d.get(t, "/page.php"); !strings.HasPrefix(r.Body, "v2 ") {
 		t.Errorf("GET /page.php right after the edit = %q, want v2", r.Body)
 	}
@@ -341,8 +351,7 @@ func TestDevWorkerRestartsOnChange(t *testing.T) {
 	best := time.Hour
 	for v := 2; v <= 4; v++ {
 		msg := filepath.Join(dir, "msg.php")
-		writeFile(t, msg, fmt.Sprintf("<?php function msg() { return 'msg v%d'; }", v))
-		backdate(t, msg, time.Duration(30-v)*time.Second)
+		replaceFile(t, msg, fmt.Sprintf("<?php function msg() { return 'msg v%d'; }", v), time.Duration(30-v)*time.Second)
 		t0 := time.Now()
 		want := fmt.Sprintf("msg v%d n=1", v)
 		for {
@@ -473,8 +482,7 @@ func TestDevWorkerRestartsEveryWorker(t *testing.T) {
 		}
 	}
 	msg := filepath.Join(dir, "msg.php")
-	writeFile(t, msg, "<?php function msg() { return 'msg v2'; }")
-	backdate(t, msg, 10*time.Second)
+	replaceFile(t, msg, "<?php function msg() { return 'msg v2'; }", 10*time.Second)
 	d.waitStdout(t, regexp.MustCompile(`^ephpm dev: msg\.php changed; PHP workers restarted in `), 10*time.Second)
 	_, rs = parallelGets(t, d.server, 12, func(int) string { return "/" })
 	for _, r := range rs {
@@ -515,8 +523,7 @@ while (ephpm_handle_request($handler)) {}
 	if r := d.get(t, "/"); r.Body != "app v1 n=2" {
 		t.Fatalf("after writes to storage/ and var/: %q, want the same worker (app v1 n=2)", r.Body)
 	}
-	writeFile(t, filepath.Join(dir, "app", "Msg.php"), "<?php function msg() { return 'app v2'; }")
-	backdate(t, filepath.Join(dir, "app", "Msg.php"), 20*time.Second)
+	replaceFile(t, filepath.Join(dir, "app", "Msg.php"), "<?php function msg() { return 'app v2'; }", 20*time.Second)
 	d.waitStdout(t, regexp.MustCompile(`^ephpm dev: app/Msg\.php changed; PHP workers restarted`), 10*time.Second)
 	if r := d.get(t, "/"); r.Body != "app v2 n=1" {
 		t.Errorf("after editing app/Msg.php: %q, want app v2 n=1", r.Body)
