@@ -31,7 +31,9 @@ type candidate struct {
 // write, concurrent writers cannot overshoot the limit.
 func (s *Store) reserve(n int64) bool {
 	if s.limit == 0 || n <= 0 {
-		s.bytes.Add(n)
+		if n != 0 { // (an overwrite of the same size: no locked add)
+			s.bytes.Add(n)
+		}
 		return true
 	}
 	if n > s.limit {

@@ -76,7 +76,7 @@ const (
 	pubEntries   = 1 << pubBits
 	pubHeader    = 64
 	pubEntrySize = 64
-	pubArenaSize = 64 << 20
+	pubArenaSize = 128 << 20
 	pubBudget    = 1024 // publications per tick
 	maxPubKey    = 250
 	// MaxPublishedValue is the largest value copied for C.
@@ -134,10 +134,11 @@ type pubTable struct {
 
 	budget atomic.Int32 // publications left in this tick
 
-	mu     sync.Mutex // the arena allocator and reclaim cursor
-	next   uint64     // bump pointer
-	free   map[uint32][]uint64
-	cursor int
+	mu          sync.Mutex // the arena allocator and reclaim cursor
+	next        uint64     // bump pointer
+	free        map[uint32][]uint64
+	cursor      int
+	reclaimedAt uint32 // the tick of the last reclaim
 }
 
 // newPubTable lays the table out in mem (zeroed, 64-byte aligned).
@@ -194,6 +195,8 @@ type pubVersion struct {
 
 const pubVersionSize = int(unsafe.Sizeof(pubVersion{}))
 
+var zeroPubHdr [pubVersionSize]byte // read only (see newVersion)
+
 func (h *vhdr) isPublished() bool { return h.n == pubMark }
 
 // lockedOnly: versions that only writers holding the bucket lock replace
@@ -203,8 +206,12 @@ func (h *vhdr) lockedOnly() bool { return h.n == promotedMark || h.n == pubMark 
 func (h *vhdr) pub() *pubVersion { return (*pubVersion)(unsafe.Pointer(h)) }
 
 func newPubVersion(value string, expires int64, clock uint32, idx uint32, gen uint64) *vhdr {
-	hdr := [pubVersionSize]byte{}
-	b := append(hdr[:], value...) // no zeroing of the value's bytes
+	var b []byte
+	if len(value) == 0 {
+		b = make([]byte, pubVersionSize)
+	} else {
+		b = append(zeroPubHdr[:], value...) // allocates, without zeroing the value's bytes
+	}
 	p := (*pubVersion)(unsafe.Pointer(&b[0]))
 	p.expires, p.clock, p.n = expires, clock, pubMark
 	p.gen, p.idx, p.vlen = gen, idx, uint32(len(value))
@@ -267,11 +274,12 @@ func (p *pubTable) clockOf(h *vhdr, c uint32) uint32 {
 	return c
 }
 
-// Arena allocation: size classes of 1/8 of a power of two (at least 64
-// bytes), a free list per class, a bump pointer for the rest.
+// Arena allocation: size classes of 1/32 of a power of two (at least 64
+// bytes: at most about 3% lost to rounding beyond 2 KB), a free list per
+// class, a bump pointer for the rest.
 func sizeClass(n int) uint32 {
 	g := 64
-	for g*8 < n {
+	for g*32 < n {
 		g *= 2
 	}
 	return uint32((n + g - 1) / g * g)
@@ -305,9 +313,15 @@ func (p *pubTable) release(off uint64, c uint32) {
 
 // reclaim kills up to 512 entries not read during the last tick, scanning
 // on from where the previous call stopped, so that a full arena makes
-// room for keys read now.
+// room for keys read now. At most once a tick: the arena stays full while
+// every published key is being read, and the scan is not free.
 func (p *pubTable) reclaim(tick uint32) {
 	p.mu.Lock()
+	if p.reclaimedAt == tick {
+		p.mu.Unlock()
+		return
+	}
+	p.reclaimedAt = tick
 	start := p.cursor
 	p.cursor = (p.cursor + 512) % pubEntries
 	p.mu.Unlock()
@@ -346,9 +360,6 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 	if h.isPublished() && p.bound(h) {
 		return
 	}
-	if p.budget.Add(-1) < 0 {
-		return
-	}
 	hash := FilterHash(key)
 	idx := pubIndex(hash)
 	e := &p.e[idx]
@@ -356,6 +367,11 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 	// in this tick or the last, so two hot keys sharing an entry do not
 	// take it from each other on every read.
 	if e.live.Load() == 1 && e.clock.Load()+1 >= s.tick.Load() {
+		return
+	}
+	// (A load first: once the budget is spent, reads do not all write
+	// the one shared word.)
+	if p.budget.Load() <= 0 || p.budget.Add(-1) < 0 {
 		return
 	}
 	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
@@ -371,8 +387,9 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 		gen := e.gen.Load() + 1
 		e.gen.Store(gen)
 		off, c, ok := p.alloc(len(key) + len(value))
-		if !ok {
+		if !ok { // the arena is full: no more tries this tick
 			e.seq.Store(q + 2)
+			p.budget.Store(0)
 			p.reclaim(s.tick.Load())
 			return cur, xsync.CancelOp
 		}

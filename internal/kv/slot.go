@@ -51,6 +51,8 @@ const (
 // tomb marks a slot whose key was deleted; it never leaves that slot.
 var tomb = &vhdr{}
 
+var zeroHdr [vhdrSize]byte
+
 // newVersion copies value into a new version.
 func newVersion(value string, expires int64, clock uint32) *vhdr {
 	n := len(value)
@@ -62,10 +64,19 @@ func newVersion(value string, expires int64, clock uint32) *vhdr {
 		copy(b[vhdrSize+8:], value)
 		return h
 	}
-	b := make([]byte, vhdrSize+n)
+	// append onto the header's bytes allocates without zeroing what the
+	// value then overwrites (make would clear it first: for a 64 KB value
+	// that is as much memory traffic as the copy).
+	// (zeroHdr's length is its capacity, so append never writes into it:
+	// it always allocates.)
+	var b []byte
+	if n == 0 {
+		b = make([]byte, vhdrSize)
+	} else {
+		b = append(zeroHdr[:], value...)
+	}
 	h := (*vhdr)(unsafe.Pointer(&b[0]))
 	h.expires, h.clock, h.n = expires, clock, uint32(n)
-	copy(b[vhdrSize:], value)
 	return h
 }
 

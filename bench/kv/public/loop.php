@@ -2,11 +2,12 @@
 // One operation in a loop, for profiling the ephpm process while it runs:
 //   curl 'http://127.0.0.1:PORT/loop.php?op=incr&n=40000000' &
 //   perf record -g -p PID -- sleep 3
-// op: incr set get miss (ephpm_kv_*), ainc aset aget (APCu), empty.
+// op: incr set get miss (ephpm_kv_*), ainc aset aget (APCu), empty; size:
+// the values' bytes (32).
 // Prints ns per call (loop included).
 $n = (int)($_GET['n'] ?? 5000000);
 $op = $_GET['op'] ?? 'incr';
-$v = str_repeat('v', 32);
+$v = str_repeat('v', (int)($_GET['size'] ?? 32));
 $keys = [];
 for ($i = 0; $i < 1000; $i++) { $keys[] = sprintf('bench:key:%06d', $i); ephpm_kv_set($keys[$i], $v); if (function_exists('apcu_store')) apcu_store($keys[$i], $v);}
 $t = hrtime(true);
