@@ -25,15 +25,15 @@ type recorder struct {
 	// id is the request's X-Request-Id, put on the response as its head
 	// goes out: then it replaces whatever the handler set under that name
 	// (PHP's header() adds, it would make two), so the id a user quotes
-	// is the one in the logs.
-	id string
+	// is the one in the logs. One value; nil when the request has none.
+	id []string
 }
 
 // stampID sets the response's X-Request-Id; called before the head is
 // written.
 func (r *recorder) stampID() {
-	if r.id != "" {
-		r.ResponseWriter.Header()[requestIDHeader] = []string{r.id}
+	if r.id != nil {
+		r.ResponseWriter.Header()[requestIDHeader] = r.id
 	}
 }
 
@@ -141,6 +141,13 @@ func (e *accessEntry) status() int {
 	return e.rec.status
 }
 
+func (e *accessEntry) id() string {
+	if len(e.rec.id) == 0 {
+		return ""
+	}
+	return e.rec.id[0]
+}
+
 func (e *accessEntry) host() string {
 	host, _, err := net.SplitHostPort(e.r.RemoteAddr)
 	if err != nil {
@@ -170,7 +177,7 @@ func (e *accessEntry) appendText(b []byte) []byte {
 	b = append(b, ' ')
 	b = strconv.AppendFloat(b, e.dur.Seconds(), 'f', 6, 64)
 	b = append(b, ' ')
-	b = strconv.AppendQuote(b, orDash(e.rec.id))
+	b = strconv.AppendQuote(b, orDash(e.id()))
 	return append(b, '\n')
 }
 
@@ -207,7 +214,7 @@ func (e *accessEntry) appendJSON(b []byte) []byte {
 	b = append(b, `,"user_agent":`...)
 	b = appendJSONString(b, e.r.UserAgent())
 	b = append(b, `,"request_id":`...)
-	b = appendJSONString(b, e.rec.id)
+	b = appendJSONString(b, e.id())
 	return append(b, "}\n"...)
 }
 

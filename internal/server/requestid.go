@@ -49,22 +49,23 @@ func newRequestID() string {
 	return string(b[:])
 }
 
-// assignRequestID gives r its id and returns it: the one a trusted proxy
-// (the peer itself, before any forwarding headers are applied) sent, if
-// it is a sane token, else a new one. An id from anyone else is replaced:
-// a client must not be able to make its requests' log lines pass for
-// another's.
-func (s *Server) assignRequestID(r *http.Request) string {
+// assignRequestID gives r its id and returns it as the header value (a
+// one-element slice, shared with the response's header: nothing edits a
+// header value in place): the one a trusted proxy (the peer itself, before
+// any forwarding headers are applied) sent, if it is a sane token, else a
+// new one. An id from anyone else is replaced: a client must not be able
+// to make its requests' log lines pass for another's.
+func (s *Server) assignRequestID(r *http.Request) []string {
 	if v := r.Header[requestIDHeader]; len(v) == 1 && s.proxies != nil && validRequestID(v[0]) {
 		if peer := net.ParseIP(peerHost(r.RemoteAddr)); peer != nil && s.proxies.trusts(peer) {
-			return v[0]
+			return v
 		}
 	}
-	id := newRequestID()
+	id := []string{newRequestID()}
 	if r.Header == nil {
 		r.Header = http.Header{}
 	}
-	r.Header[requestIDHeader] = []string{id}
+	r.Header[requestIDHeader] = id
 	return id
 }
 
