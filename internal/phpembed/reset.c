@@ -27,6 +27,7 @@
 #include "php_ini.h"
 #include "SAPI.h"
 #include "zend_ini.h"
+#include "zend_exceptions.h"
 #include "ext/standard/basic_functions.h"
 #include "ext/standard/php_filestat.h"
 #include "ext/session/php_session.h"
@@ -408,6 +409,32 @@ static bool session_touched(void)
 
 static __thread int session_closed;
 
+/* The reset runs PHP code (a user session handler, putenv()) and must not
+ * see an exception the handler threw: it is set aside meanwhile and put
+ * back for the worker script, which may catch it and serve on. Anything
+ * the reset itself throws is dropped (as at request shutdown). exit()
+ * ends the run: nothing to reset for. */
+static bool stash_exception(zend_object **ex)
+{
+	*ex = EG(exception);
+	if (!*ex) {
+		return true;
+	}
+	if (zend_is_unwind_exit(*ex) || zend_is_graceful_exit(*ex)) {
+		return false;
+	}
+	EG(exception) = NULL;
+	return true;
+}
+
+static void unstash_exception(zend_object *ex)
+{
+	if (EG(exception)) {
+		zend_clear_exception();
+	}
+	EG(exception) = ex;
+}
+
 /* As the session module's request shutdown: a session the request started
  * is written and closed, and the module's state is dropped. Called before
  * the response is handed back, so the session is saved (and its lock
@@ -415,16 +442,18 @@ static __thread int session_closed;
 void ephpm_reset_session_end(void)
 {
 	session_closed = 0;
-	if (!base.taken || EG(exception) || !session_touched()) {
+	if (!base.taken || !session_touched()) {
 		return;
 	}
 	zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, "session", sizeof("session") - 1);
-	if (!m || !m->request_shutdown_func) {
+	zend_object *ex;
+	if (!m || !m->request_shutdown_func || !stash_exception(&ex)) {
 		return;
 	}
 	m->request_shutdown_func(m->type, m->module_number);
 	zend_hash_str_del(&EG(symbol_table), "_SESSION", sizeof("_SESSION") - 1);
 	session_closed = 1;
+	unstash_exception(ex);
 }
 
 /* As the session module's request startup, after the ini settings are back
@@ -451,7 +480,8 @@ static void session_begin(void)
  * back what changed since the baseline. */
 void ephpm_reset_after_request(void)
 {
-	if (!base.taken || EG(exception)) {
+	zend_object *ex;
+	if (!base.taken || !stash_exception(&ex)) {
 		return;
 	}
 	if (ini_changed()) {
@@ -464,6 +494,7 @@ void ephpm_reset_after_request(void)
 	int d = dirty;
 	if (d == 0) {
 		restore_env_global();
+		unstash_exception(ex);
 		return;
 	}
 	dirty = 0;
@@ -479,4 +510,5 @@ void ephpm_reset_after_request(void)
 	}
 	/* Our own putenv() calls above went through the wrapper. */
 	dirty = 0;
+	unstash_exception(ex);
 }

@@ -202,6 +202,24 @@ func TestWorkerHygieneCwd(t *testing.T) {
 	}
 }
 
+// A request that throws (the worker script catches it and serves on) is
+// reset like any other.
+func TestWorkerHygieneAfterException(t *testing.T) {
+	s := startHygiene(t, "")
+	before := s.hyg(t, "/", nil)
+	r := s.get(t, "/?do=throw")
+	expectStatus(t, r, 500, "throwing request")
+	after := s.hyg(t, "/", nil)
+	if after.Boot != before.Boot {
+		t.Fatalf("the worker restarted (boots %s %s); the fixture catches the exception", before.Boot, after.Boot)
+	}
+	for _, k := range []string{"getenv_hyg", "precision", "cwd", "session_status", "session_id", "session_set"} {
+		if !reflect.DeepEqual(before.State[k], after.State[k]) {
+			t.Errorf("%s leaked past an exception: before %v, after %v", k, before.State[k], after.State[k])
+		}
+	}
+}
+
 // ---- recycle rules ----
 
 func TestWorkerRecycleMaxMemory(t *testing.T) {

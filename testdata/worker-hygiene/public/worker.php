@@ -34,7 +34,7 @@ function state(): array
     ];
 }
 
-while (ephpm_handle_request(function () use (&$served, &$keep, $boot) {
+$handler = function () use (&$served, &$keep, $boot) {
     $served++;
     $report = ['boot' => $boot['id'], 'boot_at' => $boot['at'], 'now' => microtime(true), 'served' => $served, 'state' => state()];
     switch ($_GET['do'] ?? '') {
@@ -86,6 +86,12 @@ while (ephpm_handle_request(function () use (&$served, &$keep, $boot) {
         case 'chdir':
             chdir('/tmp');
             break;
+        case 'throw':
+            putenv('HYG_VAR=thrown');
+            ini_set('precision', '4');
+            chdir('/tmp');
+            session_start();
+            throw new RuntimeException('request failed');
         case 'grow':
             $keep[] = str_repeat('x', (int)($_GET['mb'] ?? 1) << 20);
             break;
@@ -93,5 +99,14 @@ while (ephpm_handle_request(function () use (&$served, &$keep, $boot) {
     $report['kept_mb'] = count($keep);
     $report['memory'] = memory_get_usage();
     echo json_encode($report); // with PHP's default Content-Type
-})) {
+};
+
+// An application that catches what a request throws and serves on.
+for (;;) {
+    try {
+        if (!ephpm_handle_request($handler)) {
+            break;
+        }
+    } catch (Throwable $e) {
+    }
 }
