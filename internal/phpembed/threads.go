@@ -110,5 +110,6 @@ func (w *worker) noteInterruptLocked() {
 	req := w.cur
 	elapsed := time.Since(w.since).Round(time.Millisecond)
 	go w.rt.log.Warn("PHP request stuck past its deadline: the interrupt does not stop it (blocked in a C call?); it holds its PHP thread until that call returns",
-		"slot", w.slot, "method", req.r.Method, "uri", req.r.RequestURI, "elapsed", elapsed)
+		"slot", w.slot, "method", req.r.Method, "uri", req.r.RequestURI, "elapsed", elapsed,
+		"request_id", req.r.Header.Get("X-Request-Id")) // set by the server before PHP ran
 }
