@@ -73,7 +73,7 @@ changed at once. The access log goes to stdout.
 With --worker SCRIPT the PHP workers run SCRIPT in worker mode, and a watcher
 restarts them (one at a time) when a .php or .env file changes under the
 document root, the worker script's directory, the app's directory (the
-document root's parent when it holds composer.json) or a --watch directory.
+document root's parent when it is a composer project) or a --watch directory.
 Directories named .git, node_modules and vendor are not watched, nor Laravel's
 storage/ and Symfony's var/ (code generated while serving).`,
 		Args: cobra.MaximumNArgs(1),
@@ -270,15 +270,14 @@ func devURLHost(addr net.Addr) string {
 
 // devWatchDirs are the directories whose changes restart workers: the
 // document root, the worker script's directory, the app's directory (the
-// parent of a document root next to composer.json: app/, config/, routes/
+// parent of a document root in a composer project: app/, config/, routes/
 // live there) and the --watch ones. Nested ones are dropped later.
 func devWatchDirs(cfg *config.Config, extra []string) []string {
 	dirs := []string{cfg.Server.DocumentRoot}
 	if cfg.PHP.WorkerScript != "" {
 		dirs = append(dirs, filepath.Dir(cfg.PHP.WorkerScript))
 	}
-	parent := filepath.Dir(cfg.Server.DocumentRoot)
-	if _, err := os.Stat(filepath.Join(parent, "composer.json")); err == nil {
+	if parent := filepath.Dir(cfg.Server.DocumentRoot); isAppDir(parent) {
 		dirs = append(dirs, parent)
 	}
 	for _, d := range extra {

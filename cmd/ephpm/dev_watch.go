@@ -36,8 +36,7 @@ var devSkipDirs = map[string]bool{
 	"vendor":       true,
 }
 
-// devGeneratedDirs, directly inside an app's directory (one holding
-// composer.json), are where frameworks write PHP while serving (Laravel's
+// devGeneratedDirs, directly inside an app's directory (isAppDir), are where frameworks write PHP while serving (Laravel's
 // compiled views in storage/framework/views, Symfony's var/cache):
 // watching them would restart workers after the first request of every
 // new view.
@@ -78,8 +77,14 @@ func (d *devWatcher) skipDir(path string) bool {
 	if devSkipDirs[name] {
 		return true
 	}
-	if devGeneratedDirs[name] {
-		if _, err := os.Stat(filepath.Join(filepath.Dir(path), "composer.json")); err == nil {
+	return devGeneratedDirs[name] && isAppDir(filepath.Dir(path))
+}
+
+// isAppDir tells whether dir is a composer project's root: composer.json,
+// or an installed vendor/autoload.php (an app copied without it).
+func isAppDir(dir string) bool {
+	for _, f := range []string{"composer.json", filepath.Join("vendor", "autoload.php")} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			return true
 		}
 	}

@@ -22,7 +22,8 @@ import (
 // resolves the document root and the worker script through their
 // symlinks again, switches new requests to that release, replaces the
 // workers one at a time (worker mode), waits for the requests of the
-// previous release to finish, and resets OPcache (request mode). A bad
+// previous release to finish, and invalidates (both modes) and resets
+// (request mode) OPcache. A bad
 // file changes nothing. Keys other than the two paths need a restart.
 
 // liveKeys are the keys a reload applies; any other change is logged as
@@ -128,7 +129,10 @@ func (r *reloader) reload(ctx context.Context, why string) (o reloadOutcome) {
 	if err != nil {
 		r.warn(&o, "reload: the previous release's requests did not all finish", "err", err)
 	}
-	opcache := "not reset (worker mode: the workers run code held in it)"
+	// Every script OPcache holds was marked stale by the first request
+	// (or worker run) after NewRelease (reload.c); a reset also frees
+	// the memory, and needs every PHP thread idle.
+	opcache := "scripts invalidated, not reset (worker mode: the workers run code held in it)"
 	if r.cfg.PHP.Mode != "worker" {
 		qctx, cancel := context.WithTimeout(ctx, opcacheQuiesce)
 		reset, err := r.rt.ResetOPcache(qctx)
