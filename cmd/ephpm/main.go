@@ -277,6 +277,16 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 		}
 		defer stopMetrics()
 	}
+	// Reloads before the "listening" line: whoever waits for it may
+	// send `ephpm reload` at once.
+	rl := &reloader{cfg: cfg, load: hooks.load, srv: srv, rt: rt, log: logger}
+	go rl.reloadOnSignals(ctx, reloadSig)
+	stopAdmin, err := startAdminSocket(ctx, cfg, rl, logger)
+	if err != nil {
+		logger.Warn("no admin socket: `ephpm reload` cannot reach this server (SIGHUP and SIGUSR2 still reload it)", "err", err)
+	} else {
+		defer stopAdmin()
+	}
 	logger.Info("ephpm listening",
 		"addr", addr.String(),
 		"document_root", cfg.Server.DocumentRoot,
@@ -288,14 +298,6 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 		"gomaxprocs", runtime.GOMAXPROCS(0))
 	if hooks.started != nil {
 		hooks.started(rt, addr)
-	}
-	rl := &reloader{cfg: cfg, load: hooks.load, srv: srv, rt: rt, log: logger}
-	go rl.reloadOnSignals(ctx, reloadSig)
-	stopAdmin, err := startAdminSocket(ctx, cfg, rl, logger)
-	if err != nil {
-		logger.Warn("no admin socket: `ephpm reload` cannot reach this server (SIGHUP and SIGUSR2 still reload it)", "err", err)
-	} else {
-		defer stopAdmin()
 	}
 
 	// A request parked in ephpm_kv_wait would hold the drain below up to

@@ -385,3 +385,45 @@ func TestReloadBrokenWorkerScriptRollsBack(t *testing.T) {
 	}
 	t.Logf("%d requests during the failed reload, none answered by release 2; ephpm reload said: %s", len(all), out)
 }
+
+// Without a config file the admin socket follows the document root, so
+// `ephpm reload --document-root D` reaches `ephpm serve --document-root D`.
+func TestReloadWithoutConfigFile(t *testing.T) {
+	dir := deployDir(t, 2)
+	root := filepath.Join(dir, "current")
+	s := startArgs(t, dir, "--listen", "127.0.0.1:0", "--document-root", root)
+	swapCurrent(t, dir, 2)
+	code, out := runEphpm(t, dir, nil, "reload", "--document-root", root)
+	if code != 0 || !strings.Contains(out, "releases/2") {
+		t.Fatalf("ephpm reload --document-root: exit %d\n%s", code, out)
+	}
+	if r := s.get(t, "/"); !strings.HasPrefix(r.Body, "release 2 ") {
+		t.Fatalf("after the reload: %q", r.Body)
+	}
+}
+
+// server.admin_socket names the socket: created with mode 0600, used by
+// `ephpm reload`, removed when the server stops.
+func TestReloadAdminSocketPath(t *testing.T) {
+	dir := deployDir(t, 2)
+	sock := filepath.Join(dir, "admin.sock")
+	cfgPath := filepath.Join(dir, "ephpm.toml")
+	must(t, os.WriteFile(cfgPath, []byte(fmt.Sprintf("[server]\nlisten = \"127.0.0.1:0\"\ndocument_root = %q\nadmin_socket = \"admin.sock\"\n",
+		filepath.Join(dir, "current"))), 0o644))
+	s := startArgs(t, dir, "--config", cfgPath)
+	fi, err := os.Stat(sock)
+	if err != nil || fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("admin socket %s: %v %v", sock, fi.Mode(), err)
+	}
+	swapCurrent(t, dir, 2)
+	if code, out := runEphpm(t, dir, nil, "reload", "--config", cfgPath); code != 0 {
+		t.Fatalf("ephpm reload: exit %d\n%s", code, out)
+	}
+	if r := s.get(t, "/"); !strings.HasPrefix(r.Body, "release 2 ") {
+		t.Fatalf("after the reload: %q", r.Body)
+	}
+	s.Stop()
+	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
+		t.Errorf("admin socket left behind after the server stopped: %v", err)
+	}
+}
