@@ -39,6 +39,9 @@ func newReloadCmd() *cobra.Command {
 		},
 	}
 	flags.register(cmd, true)
+	// --document-root finds a server started without a file; --listen
+	// plays no part in finding it.
+	_ = cmd.Flags().MarkHidden("listen")
 	cmd.Flags().StringVar(&socket, "admin-socket", "", "admin socket path (default: the one of the configuration)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "how long to wait for the reload to finish")
 	return cmd
