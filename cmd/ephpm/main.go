@@ -250,6 +250,8 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 	if err != nil {
 		return err
 	}
+	// The release the workers booted, even if the symlink moved since.
+	srv.SwitchRelease(rel)
 	defer reopenAccessLogOnSIGUSR1(srv, logger)() // logreopen.go
 	ready := newReadiness(rt, store)
 	srv.SetReadiness(ready)
