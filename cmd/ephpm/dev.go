@@ -165,6 +165,10 @@ func (f *devFlags) build(args []string) (*config.Config, []string, error) {
 		cfg.Server.Listen = addr
 	}
 
+	if cfg.PHP.Mode != "worker" && len(f.watch) > 0 {
+		notes = append(notes, "ephpm dev: --watch has no effect in request mode: every request runs the files as they are on disk")
+	}
+
 	cfg.PHP.IniOverrides = append(cfg.PHP.IniOverrides, devIni...)
 	if cfg.Server.Logging.Access == "" {
 		cfg.Server.Logging.Access = "stdout"
