@@ -22,7 +22,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # size keys calls-per-round
-ROWS=("16 1000 100000" "1024 1000 50000" "65536 1000 5000" "16 1000000 200000")
+ROWS=("16 1000 20000" "1024 1000 10000" "65536 1000 1000" "16 1000000 50000")
 for run in $(seq "$RUNS"); do
   port=$(free_port)
   # APCu sized for the largest row (1M entries, 64 MB of values), with a
@@ -46,7 +46,7 @@ EOT
   for row in "${ROWS[@]}"; do
     read -r size keys n <<<"$row"
     echo "== run $run: $keys keys of $size bytes" >&2
-    curl -sf "http://127.0.0.1:$port/kvrows.php?size=$size&keys=$keys&n=$n&rounds=15" >>"$TMP/run$run.jsonl"
+    curl -sf "http://127.0.0.1:$port/kvrows.php?size=$size&keys=$keys&n=$n&rounds=61" >>"$TMP/run$run.jsonl"
     echo >>"$TMP/run$run.jsonl"
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
