@@ -219,15 +219,27 @@ func TestThreadsOnlyOnMetricsListener(t *testing.T) {
 // another process holds locked: the kernel restarts it after the signal
 // that wakes sleep()) outlives its deadline: the thread shows it timed out
 // and stuck, the log says so once, and the thread is free again once the
-// call returns.
+// call returns. In request mode and in worker mode (where the timeout
+// then ends the worker script's run).
 func TestThreadsStuckRequest(t *testing.T) {
+	for _, mode := range []string{"request", "worker"} {
+		t.Run(mode, func(t *testing.T) { testStuckRequest(t, mode) })
+	}
+}
+
+func testStuckRequest(t *testing.T, mode string) {
 	root := t.TempDir()
 	lockFile := filepath.Join(t.TempDir(), "lock")
-	must(t, os.WriteFile(filepath.Join(root, "lock.php"), []byte(fmt.Sprintf(`<?php
-$f = fopen(%q, 'c');
-flock($f, LOCK_EX);
-echo "locked";
-`, lockFile)), 0o644))
+	lock := fmt.Sprintf(`function take_lock() {
+    $f = fopen(%q, 'c');
+    flock($f, LOCK_EX);
+    echo "locked";
+    flock($f, LOCK_UN);
+    fclose($f);
+}
+`, lockFile)
+	must(t, os.WriteFile(filepath.Join(root, "lock.php"), []byte("<?php\n"+lock+"take_lock();\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(root, "worker.php"), []byte("<?php\n"+lock+"while (ephpm_handle_request('take_lock')) {}\n"), 0o644))
 	f, err := os.OpenFile(lockFile, os.O_CREATE|os.O_RDWR, 0o644)
 	must(t, err)
 	defer f.Close()
@@ -241,7 +253,11 @@ echo "locked";
 	}
 	defer unlock()
 
-	s := start(t, root, "[server.timeouts]\nrequest = 1\n", "EPHPM_SERVER__METRICS__LISTEN=127.0.0.1:0")
+	cfg := "[server.timeouts]\nrequest = 1\n"
+	if mode == "worker" {
+		cfg += "[php]\nmode = \"worker\"\nworker_script = \"worker.php\"\nworkers = 1\n"
+	}
+	s := start(t, root, cfg, "EPHPM_SERVER__METRICS__LISTEN=127.0.0.1:0")
 	mURL := metricsURL(t, s)
 	done := getAsync(s.URL + "/lock.php?x=1")
 
@@ -290,7 +306,7 @@ echo "locked";
 	case <-time.After(30 * time.Second):
 		t.Fatal("the request did not end after the lock was released")
 	}
-	poll(t, 10*time.Second, "the thread free again", func() (bool, string) {
+	poll(t, 20*time.Second, "the thread free again", func() (bool, string) {
 		p := getThreads(t, mURL)
 		return p.Stuck == 0 && p.Threads[0].State == "idle", fmt.Sprintf("%+v", p)
 	})
@@ -299,6 +315,12 @@ echo "locked";
 	}
 	if st := checkStates(t, s); st["stuck"] != 0 {
 		t.Errorf("stuck gauge after: %v", st)
+	}
+	if mode == "worker" {
+		// The timeout ended the worker script's run.
+		if v, _ := metric(t, s, `ephpm_php_worker_restarts_total{cause="crash"}`); v != 1 {
+			t.Errorf("crash restarts %v, want 1", v)
+		}
 	}
 }
 
