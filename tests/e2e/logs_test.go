@@ -3,11 +3,13 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -155,6 +157,46 @@ func TestLogsJSON(t *testing.T) {
 				t.Errorf("PHP log lines found: %v; server log:\n%s", found, s.Log())
 			}
 		})
+	}
+}
+
+// TestLogsConcurrentIDs: with several PHP threads (ZTS) serving at once,
+// each PHP log line carries the id of the request its own thread runs.
+func TestLogsConcurrentIDs(t *testing.T) {
+	s := start(t, logsRoot(t), "[server.logging]\nformat = \"json\"\n[php]\nworkers = 4\n")
+	const n = 24
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := client.Get(fmt.Sprintf("%s/ids.php?tag=c%d", s.URL, i))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer r.Body.Close()
+			b, _ := io.ReadAll(r.Body)
+			if r.Header.Get("X-Request-Id") != string(b) {
+				t.Errorf("c%d: response id %q, PHP saw %q", i, r.Header.Get("X-Request-Id"), b)
+			}
+			ids[i] = string(b)
+		}()
+	}
+	wg.Wait()
+	eventually(t, "every PHP line", func() bool {
+		return strings.Count(s.Log(), "logs-test error_log c") == n
+	})
+	for _, l := range jsonLines(t, "server log", s.Log()) {
+		msg, _ := l["msg"].(string)
+		var i int
+		if _, err := fmt.Sscanf(msg, "logs-test error_log c%d", &i); err != nil {
+			continue
+		}
+		if l["request_id"] != ids[i] {
+			t.Errorf("PHP line for c%d has request_id %v, want %s", i, l["request_id"], ids[i])
+		}
 	}
 }
 
