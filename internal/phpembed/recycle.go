@@ -277,16 +277,28 @@ func (w *worker) parkFor() (time.Duration, string) {
 // ends; then it returns the cause and no request.
 func (w *worker) park() (req *Request, ok bool, cause string) {
 	d, timeCause := w.parkFor()
-	var timeout <-chan time.Time
-	if d > 0 {
-		if w.parkTimer == nil {
-			w.parkTimer = time.NewTimer(d)
-		} else {
-			w.parkTimer.Reset(d)
+	if d <= 0 {
+		// The common case (no idle_ttl or ttl): the queue and the
+		// restart wake-up only.
+		for {
+			select {
+			case req, ok = <-w.rt.queue:
+				return req, ok, ""
+			case <-w.ctl:
+				if c := w.orderCause(); c != "" {
+					return nil, true, c
+				}
+				// A stale wake-up (the order was taken on already).
+			}
 		}
-		defer w.parkTimer.Stop()
-		timeout = w.parkTimer.C
 	}
+	if w.parkTimer == nil {
+		w.parkTimer = time.NewTimer(d)
+	} else {
+		w.parkTimer.Reset(d)
+	}
+	defer w.parkTimer.Stop()
+	timeout := w.parkTimer.C
 	for {
 		select {
 		case req, ok = <-w.rt.queue:
