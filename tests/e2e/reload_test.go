@@ -40,6 +40,10 @@ while (ephpm_handle_request(function () {
     echo "release %d worker lib $lib\n";
 })) {}
 `, filepath.Join(dir, "current", "lib.php"), i)), 0o644))
+		must(t, os.WriteFile(filepath.Join(rel, "sleep.php"), []byte(fmt.Sprintf(`<?php
+usleep((int)((float)($_GET['s'] ?? 1) * 1e6));
+echo "release %d slept\n";
+`, i)), 0o644))
 		must(t, os.WriteFile(filepath.Join(rel, "opcache.php"), []byte(`<?php
 $s = function_exists('opcache_get_status') ? opcache_get_status(false) : false;
 echo json_encode(['enabled' => is_array($s) && $s['opcache_enabled'], 'manual_restarts' => is_array($s) ? $s['opcache_statistics']['manual_restarts'] : 0]);
@@ -425,5 +429,49 @@ func TestReloadAdminSocketPath(t *testing.T) {
 	s.Stop()
 	if _, err := os.Lstat(sock); !os.IsNotExist(err) {
 		t.Errorf("admin socket left behind after the server stopped: %v", err)
+	}
+}
+
+// A reload returns only once the requests of the previous release are
+// done: a slow one admitted before it finishes in its own release first.
+func TestReloadWaitsForThePreviousRelease(t *testing.T) {
+	dir := deployDir(t, 2)
+	cfgPath := filepath.Join(dir, "ephpm.toml")
+	must(t, os.WriteFile(cfgPath, []byte(fmt.Sprintf("[server]\nlisten = \"127.0.0.1:0\"\ndocument_root = %q\n", filepath.Join(dir, "current"))), 0o644))
+	s := startArgs(t, dir, "--config", cfgPath)
+	type result struct {
+		body string
+		end  time.Time
+		err  error
+	}
+	slow := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(s.URL + "/sleep.php?s=2")
+		if err != nil {
+			slow <- result{err: err}
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		slow <- result{body: string(b), end: time.Now(), err: err}
+	}()
+	time.Sleep(500 * time.Millisecond)
+	swapCurrent(t, dir, 2)
+	code, out := runEphpm(t, dir, nil, "reload", "--config", cfgPath)
+	reloadEnd := time.Now()
+	if code != 0 {
+		t.Fatalf("ephpm reload: exit %d\n%s", code, out)
+	}
+	r := <-slow
+	if r.err != nil || r.body != "release 1 slept\n" {
+		t.Fatalf("the slow request admitted before the reload: %q %v", r.body, r.err)
+	}
+	// The reload waited for it (the client reads the end of the response
+	// a moment before the server counts the request done).
+	if reloadEnd.Before(r.end.Add(-100 * time.Millisecond)) {
+		t.Fatalf("ephpm reload returned %v before the previous release's request finished", r.end.Sub(reloadEnd))
+	}
+	if got := s.get(t, "/"); !strings.HasPrefix(got.Body, "release 2 ") {
+		t.Fatalf("after the reload: %q", got.Body)
 	}
 }
