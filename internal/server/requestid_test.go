@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -282,6 +283,53 @@ func TestAccessLogReopen(t *testing.T) {
 	third, _ := ls.get(t, "/")
 	if b, _ := os.ReadFile(ls.access + ".2"); !strings.Contains(string(b), third[0]) {
 		t.Errorf("after a failed reopen the line went missing:\n%s", b)
+	}
+}
+
+// TestAccessLogReopenUnderLoad: reopening while requests are logged loses
+// no line and tears none (run with -race).
+func TestAccessLogReopenUnderLoad(t *testing.T) {
+	ls := startLogServer(t, "json")
+	const workers, each = 4, 25
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				ls.get(t, "/")
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 10; i++ {
+			os.Rename(ls.access, fmt.Sprintf("%s.%d", ls.access, i))
+			if err := ls.srv.ReopenAccessLog(); err != nil {
+				t.Error(err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	wg.Wait()
+	<-done
+	files, _ := filepath.Glob(ls.access + "*")
+	lines := 0
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			if l == "" {
+				continue
+			}
+			if !json.Valid([]byte(l)) {
+				t.Errorf("%s: torn line %q", f, l)
+			}
+			lines++
+		}
+	}
+	if lines != workers*each {
+		t.Errorf("%d lines over %d files, want %d", lines, len(files), workers*each)
 	}
 }
 
