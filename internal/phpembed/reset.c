@@ -109,7 +109,7 @@ static __thread struct {
 	char *cwd;
 	int session;          /* the session module is there */
 	zval session_names[PS_NUM_APIS]; /* save handler the boot set (user) */
-	bool session_user_impl;
+	zend_string *session_class;      /* its class, for PHP's messages */
 } base;
 
 /* A new run of the worker script: its baseline is taken at its first
@@ -124,6 +124,7 @@ void ephpm_reset_run_start(void)
 	base.env_n = 0;
 	base.env_arr = NULL;
 	base.ctype = NULL;
+	base.session_class = NULL;
 	for (int i = 0; i < PS_NUM_APIS; i++) {
 		ZVAL_UNDEF(&base.session_names[i]);
 	}
@@ -194,7 +195,7 @@ static void capture_session(void)
 	for (int i = 0; i < PS_NUM_APIS; i++) {
 		ZVAL_COPY(&base.session_names[i], &PS(mod_user_names).names[i]);
 	}
-	base.session_user_impl = PS(mod_user_implemented);
+	base.session_class = PS(mod_user_class_name) ? zend_string_copy(PS(mod_user_class_name)) : NULL;
 }
 
 /* Takes the baseline: called when the run asks for its first request,
@@ -473,7 +474,9 @@ static void session_begin(void)
 		zval_ptr_dtor(&PS(mod_user_names).names[i]);
 		ZVAL_COPY(&PS(mod_user_names).names[i], &base.session_names[i]);
 	}
-	PS(mod_user_implemented) = base.session_user_impl;
+	if (base.session_class && !PS(mod_user_class_name)) {
+		PS(mod_user_class_name) = zend_string_copy(base.session_class);
+	}
 }
 
 /* After a served request has been handed back (its state torn down): puts

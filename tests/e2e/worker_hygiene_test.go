@@ -23,11 +23,16 @@ import (
 // in a temp dir.
 func startHygiene(t *testing.T, extra string) *server {
 	t.Helper()
+	return startHygieneScript(t, "worker.php", extra)
+}
+
+func startHygieneScript(t *testing.T, script, extra string) *server {
+	t.Helper()
 	root := filepath.Join(t.TempDir(), "public")
 	copyDir(t, filepath.Join(repoRoot, "testdata", "worker-hygiene", "public"), root)
 	sessions := t.TempDir()
 	ini := fmt.Sprintf(`ini_overrides = [["variables_order", "EGPCS"], ["expose_php", "On"], ["session.save_path", %q], ["session.save_handler", "files"], ["session.use_strict_mode", "0"], ["output_buffering", "0"]]`, sessions)
-	cfg := fmt.Sprintf("[php]\nmode = \"worker\"\nworker_script = \"worker.php\"\nworkers = 1\nworker_count = 1\nmax_execution_time = 5\nmemory_limit = \"256M\"\n%s\n%s", ini, extra)
+	cfg := fmt.Sprintf("[php]\nmode = \"worker\"\nworker_script = %q\nworkers = 1\nworker_count = 1\nmax_execution_time = 5\nmemory_limit = \"256M\"\n%s\n%s", script, ini, extra)
 	return start(t, root, cfg)
 }
 
@@ -199,6 +204,34 @@ func TestWorkerHygieneCwd(t *testing.T) {
 	before, _, _ := expectReset(t, s, "chdir", "cwd")
 	if before.State["cwd"] == "/tmp" {
 		t.Fatalf("the baseline cwd is already /tmp; the test cannot tell")
+	}
+}
+
+// A save handler the worker script registered while booting stays: each
+// request's session is read from it and written back to it at the end of
+// the request, and the handler is closed each time.
+func TestWorkerHygieneBootSessionHandler(t *testing.T) {
+	s := startHygieneScript(t, "session_handler.php", "")
+	var first, second, third struct {
+		Boot         string `json:"boot"`
+		StatusBefore int    `json:"status_before"`
+		WritesBefore int    `json:"writes_before"`
+		ClosesBefore int    `json:"closes_before"`
+		N            int    `json:"n"`
+		ID           string `json:"id"`
+		Module       string `json:"module"`
+	}
+	decodeInto(t, s.get(t, "/?start=1"), &first)
+	decodeInto(t, s.request(t, "GET", "/?start=1", nil, map[string]string{"Cookie": "PHPSESSID=" + first.ID}), &second)
+	decodeInto(t, s.get(t, "/"), &third)
+	if first.N != 1 || first.ID == "" || first.Module != "user" {
+		t.Fatalf("first: %+v", first)
+	}
+	if second.Boot != first.Boot || second.N != 2 || second.ID != first.ID || second.WritesBefore != 1 || second.ClosesBefore != 1 || second.StatusBefore != 1 {
+		t.Errorf("second request (same session): %+v; want n=2, one write and one close before it, no session open", second)
+	}
+	if third.Module != "user" || third.WritesBefore != 2 || third.StatusBefore != 1 {
+		t.Errorf("third request: %+v; want the user handler still registered, two writes", third)
 	}
 }
 
