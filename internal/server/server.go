@@ -187,7 +187,16 @@ func (s *Server) serve(w *response, r *http.Request, start time.Time, rel *relea
 	if t := s.cfg.Server.Timeouts.Request; t > 0 {
 		deadline = start.Add(seconds(t))
 		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(deadline)
+		// The read deadline bounds a slow body only. net/http reads the
+		// connection in the background once the body is done (at once
+		// without one), and a deadline passing there cancels the
+		// connection's context: every later request on the kept-alive
+		// connection would start canceled. So no read deadline without a
+		// body, and it is lifted when the body has been read to its end.
+		if r.ContentLength != 0 {
+			_ = rc.SetReadDeadline(deadline)
+			r.Body = &liftDeadlineAtEOF{ReadCloser: r.Body, rc: rc}
+		}
 		// A little slack so the 500 for a timed-out script still goes out.
 		_ = rc.SetWriteDeadline(deadline.Add(5 * time.Second))
 	}
@@ -228,6 +237,23 @@ func (s *Server) serve(w *response, r *http.Request, start time.Time, rel *relea
 			s.log.Warn("PHP script timed out", "script", rt.file, "uri", r.RequestURI, "request_id", requestIDOf(r))
 		}
 	}
+}
+
+// liftDeadlineAtEOF clears the connection's read deadline once the
+// request body has been read to its end (see serve).
+type liftDeadlineAtEOF struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *liftDeadlineAtEOF) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // headerSize approximates the request head as sent: request line plus
