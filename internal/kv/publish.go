@@ -19,7 +19,11 @@ import (
 //	header (64): tick uint32 (access clock) | _ uint32 | cbase int64 |
 //	             entries uint32 (1 << bits) | bits uint32 | arena uint64 (offset) |
 //	             arenaSize uint64
-//	entries (64 each): seq uint64 | deadline int64 | off uint64 | gen uint64 |
+//	hint bits (1 << bits bits, 64-bit words): bit i set while entry i may be
+//	             live; only a hint (the entry decides), so that a key never
+//	             published costs C a load from this small array, not a miss
+//	             on a 64-byte entry among a megabyte of them
+//	entries (64 each, from byte pubHeader + pubHints): seq uint64 | deadline int64 | off uint64 | gen uint64 |
 //	             hash uint64 | klen uint32 | vlen uint32 | clock uint32 |
 //	             live uint32 | cap uint32 | _ uint32
 //	arena: buffers holding a key's bytes followed by its value's bytes.
@@ -75,6 +79,7 @@ const (
 	pubBits      = 14
 	pubEntries   = 1 << pubBits
 	pubHeader    = 64
+	pubHints     = pubEntries / 8
 	pubEntrySize = 64
 	pubArenaSize = 128 << 20
 	pubBudget    = 1024 // publications per tick
@@ -129,6 +134,7 @@ var (
 type pubTable struct {
 	mem   []byte // the whole mapping
 	hdr   *pheader
+	hints []atomic.Uint64
 	e     []pentry
 	arena []byte
 
@@ -145,8 +151,9 @@ type pubTable struct {
 func newPubTable(mem []byte, cbase int64) *pubTable {
 	p := &pubTable{mem: mem, free: map[uint32][]uint64{}}
 	p.hdr = (*pheader)(unsafe.Pointer(&mem[0]))
-	p.e = unsafe.Slice((*pentry)(unsafe.Pointer(&mem[pubHeader])), pubEntries)
-	ao := uint64(pubHeader + pubEntries*pubEntrySize)
+	p.hints = unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[pubHeader])), pubEntries/64)
+	p.e = unsafe.Slice((*pentry)(unsafe.Pointer(&mem[pubHeader+pubHints])), pubEntries)
+	ao := uint64(pubHeader + pubHints + pubEntries*pubEntrySize)
 	p.arena = mem[ao:]
 	p.hdr.cbase = cbase
 	p.hdr.entries = pubEntries
@@ -165,7 +172,7 @@ func pubIndex(hash uint64) uint64 { return (hash * PubMultiplier) >> (64 - pubBi
 // Idempotent. The table lives as long as the process: C may be reading it.
 func (s *Store) EnablePublishing() unsafe.Pointer {
 	s.pubOnce.Do(func() {
-		mem := mapAnon(pubHeader + pubEntries*pubEntrySize + pubArenaSize)
+		mem := mapAnon(pubHeader + pubHints + pubEntries*pubEntrySize + pubArenaSize)
 		if mem == nil {
 			return
 		}
@@ -258,9 +265,21 @@ func (p *pubTable) retire(h *vhdr) {
 func (p *pubTable) kill(e *pentry) {
 	if e.live.Load() == 1 {
 		e.live.Store(0)
+		p.hint(e, false)
 		p.release(e.off.Load(), e.cap)
 	}
 	e.cap = 0
+}
+
+// hint sets or clears entry e's hint bit.
+func (p *pubTable) hint(e *pentry, on bool) {
+	i := (uintptr(unsafe.Pointer(e)) - uintptr(unsafe.Pointer(&p.e[0]))) / pubEntrySize
+	w, bit := &p.hints[i/64], uint64(1)<<(i%64)
+	if on {
+		w.Or(bit)
+	} else {
+		w.And(^bit)
+	}
 }
 
 // clockOf: the later of h's own clock and its binding's (C touches only
@@ -410,6 +429,7 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 		e.clock.Store(s.tick.Load())
 		e.live.Store(1)
 		e.seq.Store(q + 2)
+		p.hint(e, true)
 		return cur, xsync.CancelOp
 	})
 }

@@ -21,7 +21,11 @@ func (s *Store) pubRead(key string, cnow func() int64) (v string, deadline int64
 		return "", 0, false
 	}
 	h := FilterHash(key)
-	e := &p.e[pubIndex(h)]
+	i := pubIndex(h)
+	if p.hints[i/64].Load()&(1<<(i%64)) == 0 {
+		return "", 0, false
+	}
+	e := &p.e[i]
 	q := e.seq.Load()
 	if q&1 != 0 || e.live.Load() != 1 || e.hash.Load() != h || e.klen.Load() != uint32(len(key)) {
 		return "", 0, false

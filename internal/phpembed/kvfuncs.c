@@ -197,7 +197,15 @@ static zend_always_inline zend_string *kv_get_published(zend_string *key)
 	const struct kv_pheader *hd = (const struct kv_pheader *)base;
 	uint64_t h = (uint64_t)ZSTR_HASH(key);
 	size_t n = ZSTR_LEN(key);
-	struct kv_pentry *e = (struct kv_pentry *)(base + sizeof(*hd)) + ((h * KV_PUB_MULTIPLIER) >> (64 - hd->bits));
+	uint64_t i = (h * KV_PUB_MULTIPLIER) >> (64 - hd->bits);
+	/* The hint bits (one per entry, after the header): a key never
+	 * published costs a load from this small array, not a cache miss on
+	 * its entry. Only a hint: the entry's own seq and fields decide. */
+	const uint64_t *hints = (const uint64_t *)(base + sizeof(*hd));
+	if (!(KV_RELAXED(hints[i >> 6]) & (1ULL << (i & 63)))) {
+		return NULL;
+	}
+	struct kv_pentry *e = (struct kv_pentry *)(base + sizeof(*hd) + (hd->entries >> 3)) + i;
 	uint64_t q = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
 	if ((q & 1) || KV_RELAXED(e->live) != 1 || KV_RELAXED(e->hash) != h || KV_RELAXED(e->klen) != n) {
 		return NULL;
