@@ -15,9 +15,9 @@
  * changed (a hot-path request that changed nothing pays a few compares):
  *   - ini: EG(modified_ini_directives) against the boot's modified entries
  *     (set_time_limit() is the max_execution_time entry);
- *   - putenv(), setlocale(), chdir(): the PHP functions are wrapped to set a
- *     flag (PHP keeps no cheap "changed" mark of its own for the last two
- *     that a boot could not have set already);
+ *   - putenv(), setlocale(), chdir(), date_default_timezone_set(), umask():
+ *     the PHP functions are wrapped to set a flag (PHP keeps no cheap
+ *     "changed" mark of its own that a boot could not have set already);
  *   - $_ENV: the symbol table's array against the baseline array (a write
  *     separates it, so a different pointer means it was changed);
  *   - the session: its status, id, data or handler differ from none.
@@ -31,6 +31,7 @@
 #include "ext/standard/basic_functions.h"
 #include "ext/standard/php_filestat.h"
 #include "ext/session/php_session.h"
+#include "ext/date/php_date.h"
 
 #include <locale.h>
 
@@ -41,9 +42,11 @@
 #define DIRTY_ENV 1
 #define DIRTY_LOCALE 2
 #define DIRTY_CWD 4
+#define DIRTY_TZ 8
+#define DIRTY_UMASK 16
 static __thread int dirty;
 
-static zif_handler orig_putenv, orig_setlocale, orig_chdir;
+static zif_handler orig_putenv, orig_setlocale, orig_chdir, orig_tzset, orig_umask;
 
 static ZEND_NAMED_FUNCTION(wrap_putenv)
 {
@@ -63,6 +66,18 @@ static ZEND_NAMED_FUNCTION(wrap_chdir)
 	orig_chdir(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 }
 
+static ZEND_NAMED_FUNCTION(wrap_tzset)
+{
+	dirty |= DIRTY_TZ;
+	orig_tzset(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+}
+
+static ZEND_NAMED_FUNCTION(wrap_umask)
+{
+	dirty |= DIRTY_UMASK;
+	orig_umask(INTERNAL_FUNCTION_PARAM_PASSTHRU);
+}
+
 static void wrap(const char *name, zif_handler *orig, zif_handler with)
 {
 	zend_function *f = zend_hash_str_find_ptr(CG(function_table), name, strlen(name));
@@ -79,6 +94,27 @@ void ephpm_reset_minit(void)
 	wrap("putenv", &orig_putenv, wrap_putenv);
 	wrap("setlocale", &orig_setlocale, wrap_setlocale);
 	wrap("chdir", &orig_chdir, wrap_chdir);
+	wrap("date_default_timezone_set", &orig_tzset, wrap_tzset);
+	wrap("umask", &orig_umask, wrap_umask);
+}
+
+/* ext/date's globals through its module entry: Debian's libphp does not
+ * export date_globals. DATEG(timezone) is what date_default_timezone_set()
+ * sets and the date module's request shutdown frees. */
+static zend_date_globals *date_globals_here(void)
+{
+	static zend_module_entry *date;
+	if (!date) {
+		date = zend_hash_str_find_ptr(&module_registry, "date", sizeof("date") - 1);
+	}
+	if (!date) {
+		return NULL;
+	}
+#ifdef ZTS
+	return date->globals_id_ptr ? (zend_date_globals *)ts_resource(*date->globals_id_ptr) : NULL;
+#else
+	return (zend_date_globals *)date->globals_ptr;
+#endif
 }
 
 /* ---- the baseline of the current run (this thread) ----
@@ -107,6 +143,8 @@ static __thread struct {
 	char *locale;         /* setlocale(LC_ALL, NULL) as booted */
 	zend_string *ctype;   /* BG(ctype_string) as booted */
 	char *cwd;
+	char *timezone;       /* DATEG(timezone) as booted (NULL: ini's) */
+	mode_t umask;
 	int session;          /* the session module is there */
 	zval session_names[PS_NUM_APIS]; /* save handler the boot set (user) */
 	zend_string *session_class;      /* its class, for PHP's messages */
@@ -125,6 +163,7 @@ void ephpm_reset_run_start(void)
 	base.env_arr = NULL;
 	base.ctype = NULL;
 	base.session_class = NULL;
+	base.timezone = NULL;
 	for (int i = 0; i < PS_NUM_APIS; i++) {
 		ZVAL_UNDEF(&base.session_names[i]);
 	}
@@ -222,6 +261,11 @@ void ephpm_reset_capture(void)
 	if (VCWD_GETCWD(buf, sizeof(buf))) {
 		base.cwd = strdup(buf);
 	}
+
+	zend_date_globals *dg = date_globals_here();
+	base.timezone = dg && dg->timezone ? estrdup(dg->timezone) : NULL;
+	base.umask = umask(077);
+	umask(base.umask);
 }
 
 /* ---- restoring ---- */
@@ -389,6 +433,18 @@ static void restore_cwd(void)
 	php_clear_stat_cache(0, NULL, 0);
 }
 
+static void restore_timezone(void)
+{
+	zend_date_globals *dg = date_globals_here();
+	if (!dg) {
+		return;
+	}
+	if (dg->timezone) {
+		efree(dg->timezone);
+	}
+	dg->timezone = base.timezone ? estrdup(base.timezone) : NULL;
+}
+
 /* ---- the session ---- */
 
 static bool session_touched(void)
@@ -510,6 +566,12 @@ void ephpm_reset_after_request(void)
 	}
 	if (d & DIRTY_CWD) {
 		restore_cwd();
+	}
+	if (d & DIRTY_TZ) {
+		restore_timezone();
+	}
+	if (d & DIRTY_UMASK) {
+		umask(base.umask);
 	}
 	/* Our own putenv() calls above went through the wrapper. */
 	dirty = 0;

@@ -207,6 +207,22 @@ func TestWorkerHygieneCwd(t *testing.T) {
 	}
 }
 
+func TestWorkerHygieneTimezone(t *testing.T) {
+	s := startHygiene(t, "")
+	before, _, _ := expectReset(t, s, "timezone", "timezone")
+	if before.State["timezone"] != "Europe/Paris" {
+		t.Errorf("the boot's date_default_timezone_set() is not the baseline: %v", before.State["timezone"])
+	}
+}
+
+func TestWorkerHygieneUmask(t *testing.T) {
+	s := startHygiene(t, "")
+	before, _, _ := expectReset(t, s, "umask", "umask")
+	if before.State["umask"] != float64(0o022) {
+		t.Errorf("baseline umask %v, want the boot's 022", before.State["umask"])
+	}
+}
+
 // A save handler the worker script registered while booting stays: each
 // request's session is read from it and written back to it at the end of
 // the request, and the handler is closed each time.

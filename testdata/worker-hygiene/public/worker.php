@@ -8,6 +8,8 @@
 putenv('BOOT_VAR=boot');
 $_ENV['BOOT_ENV_KEY'] = 'boot';
 ini_set('highlight.comment', '#123456');
+date_default_timezone_set('Europe/Paris');
+umask(0022);
 
 $boot = ['id' => bin2hex(random_bytes(8)), 'at' => microtime(true)];
 $served = 0;
@@ -31,6 +33,8 @@ function state(): array
         'ob_level' => ob_get_level(),
         'locale' => setlocale(LC_ALL, '0'),
         'cwd' => getcwd(),
+        'timezone' => date_default_timezone_get(),
+        'umask' => umask(),
     ];
 }
 
@@ -85,6 +89,12 @@ $handler = function () use (&$served, &$keep, $boot) {
             break;
         case 'chdir':
             chdir('/tmp');
+            break;
+        case 'timezone':
+            date_default_timezone_set('Asia/Tokyo');
+            break;
+        case 'umask':
+            umask(0077);
             break;
         case 'throw':
             putenv('HYG_VAR=thrown');
