@@ -87,10 +87,17 @@ static void wrap(const char *name, zif_handler *orig, zif_handler with)
 	}
 }
 
+/* The superglobals looked up after every request, as permanent interned
+ * strings: their hash is computed once, and the symbol table's own keys
+ * are the same interned strings, so a lookup is a pointer compare. */
+static zend_string *str_env, *str_session;
+
 /* At module startup, before any thread copies the function table and
  * before anything is compiled (the JIT may call a handler directly). */
 void ephpm_reset_minit(void)
 {
+	str_env = zend_string_init_interned("_ENV", sizeof("_ENV") - 1, 1);
+	str_session = zend_string_init_interned("_SESSION", sizeof("_SESSION") - 1, 1);
 	wrap("putenv", &orig_putenv, wrap_putenv);
 	wrap("setlocale", &orig_setlocale, wrap_setlocale);
 	wrap("chdir", &orig_chdir, wrap_chdir);
@@ -172,7 +179,7 @@ void ephpm_reset_run_start(void)
 
 static zval *env_global(void)
 {
-	zval *z = zend_hash_str_find(&EG(symbol_table), "_ENV", sizeof("_ENV") - 1);
+	zval *z = zend_hash_find(&EG(symbol_table), str_env);
 	if (z && Z_TYPE_P(z) == IS_INDIRECT) {
 		z = Z_INDIRECT_P(z);
 	}
@@ -408,7 +415,7 @@ static void restore_env_global(void)
 	zval v;
 	GC_ADDREF(base.env_arr);
 	ZVAL_ARR(&v, base.env_arr);
-	zend_hash_str_update(&EG(symbol_table), "_ENV", sizeof("_ENV") - 1, &v);
+	zend_hash_update(&EG(symbol_table), str_env, &v);
 }
 
 static void restore_locale(void)
@@ -461,7 +468,7 @@ static bool session_touched(void)
 			return true;
 		}
 	}
-	return zend_hash_str_exists(&EG(symbol_table), "_SESSION", sizeof("_SESSION") - 1);
+	return zend_hash_exists(&EG(symbol_table), str_session);
 }
 
 static __thread int session_closed;
@@ -508,7 +515,7 @@ void ephpm_reset_session_end(void)
 		return;
 	}
 	m->request_shutdown_func(m->type, m->module_number);
-	zend_hash_str_del(&EG(symbol_table), "_SESSION", sizeof("_SESSION") - 1);
+	zend_hash_del(&EG(symbol_table), str_session);
 	session_closed = 1;
 	unstash_exception(ex);
 }
