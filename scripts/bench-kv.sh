@@ -4,6 +4,9 @@
 # per key against redis-server, the Go benchmarks of internal/kv, and the
 # store from outside the server ([kv.resp] vs redis-server, `ephpm php`).
 # Loopback only; every server is started and stopped here.
+# KV_BENCH_ONLY=hits: only the memory per key and the hit/set rows by
+# value size and key count (scripts/bench-kv-rows.sh), into
+# bench/results/kv-hits.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -12,6 +15,7 @@ EPHPM_BENCH_DEPS=1 bash scripts/install-deps.sh
 BIN=${EPHPM_BIN:-bin/ephpm}
 [ -x "$BIN" ] || make --no-print-directory bin/ephpm
 N=${KV_BENCH_N:-200000}
+ONLY=${KV_BENCH_ONLY:-all}
 KEYS=${KV_BENCH_KEYS:-1000000}
 OUT=bench/results
 mkdir -p "$OUT" bench/tmp
@@ -49,8 +53,12 @@ pids+=($EPID)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$EPORT/kvbench.php?n=10&redis_n=10" >/dev/null 2>&1 && break; sleep 0.2; done
 redis-cli -p "$RPORT" ping >/dev/null
 
-echo "== timing calls from PHP (n=$N per op)"
-curl -sf "http://127.0.0.1:$EPORT/kvbench.php?n=$N&redis_port=$RPORT" >"$TMP/calls.json"
+if [ "$ONLY" = hits ]; then
+  echo '{"ops": {}, "php": "", "zts": 0, "n": 0, "loop_ns": 0}' >"$TMP/calls.json"
+else
+  echo "== timing calls from PHP (n=$N per op)"
+  curl -sf "http://127.0.0.1:$EPORT/kvbench.php?n=$N&redis_port=$RPORT" >"$TMP/calls.json"
+fi
 
 echo "== memory: $KEYS keys of 16 bytes with 32-byte values"
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -90,6 +98,22 @@ print("|---|---|---|---|---|---|")
 print(f"| bytes per key | {ephpm_b:.1f} | {redis_b:.1f} | {ephpm_b/redis_b:.2f} | {redis_rss_b:.1f} | {ephpm_b/redis_rss_b:.2f} |")
 PY
 
+if [ "$ONLY" = hits ]; then
+  kill "$EPID" "$RPID" 2>/dev/null || true
+  echo "== hits and sets by value size and key count (scripts/bench-kv-rows.sh)"
+  EPHPM_BIN="$BIN" bash scripts/bench-kv-rows.sh "$TMP/rows.md"
+  {
+    echo "# KV hits and sets vs APCu, and memory per key, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
+    echo
+    sed -n '/^| memory/,$p' "$TMP/table.md"
+    echo
+    cat "$TMP/rows.md"
+  } >"$OUT/kv-hits.md"
+  cat "$OUT/kv-hits.md"
+  echo "(written to $OUT/kv-hits.md)"
+  exit 0
+fi
+
 echo "== Go benchmarks of internal/kv"
 go test -run '^$' -bench . -benchmem -benchtime 1s ./internal/kv/ | tee "$TMP/go-bench.txt"
 
@@ -102,6 +126,11 @@ go test -run '^$' -bench . -benchmem -benchtime 1s ./internal/kv/ | tee "$TMP/go
   grep -E '^(Benchmark|goos|goarch|cpu)' "$TMP/go-bench.txt" || true
   echo '```'
 } >"$OUT/kv.md"
+
+echo "== hits and sets by value size and key count (scripts/bench-kv-rows.sh)"
+EPHPM_BIN="$BIN" bash scripts/bench-kv-rows.sh "$TMP/rows.md"
+{ echo; echo "## ephpm_kv_get (hit) and ephpm_kv_set vs APCu by value size and key count"; echo; cat "$TMP/rows.md"; } >>"$OUT/kv.md"
+cp "$TMP/rows.md" "$OUT/kv-rows.md"
 
 echo "== the store from outside the server (scripts/bench-resp.sh)"
 EPHPM_BIN="$BIN" bash scripts/bench-resp.sh "$TMP/resp.md"
