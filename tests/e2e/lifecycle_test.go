@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -27,7 +28,16 @@ func TestVersionCommand(t *testing.T) {
 	}
 }
 
+// SIGINT and SIGQUIT (as in nginx and php-fpm) stop gracefully: new
+// connections are refused, the request in flight completes and the
+// process exits 0.
 func TestGracefulShutdownFinishesInFlight(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGQUIT} {
+		t.Run(sig.String(), func(t *testing.T) { gracefulStop(t, sig) })
+	}
+}
+
+func gracefulStop(t *testing.T, sig os.Signal) {
 	s := start(t, fixtureRoot(t), "")
 	type result struct {
 		code int
@@ -47,7 +57,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	}()
 	time.Sleep(500 * time.Millisecond)
 	t0 := time.Now()
-	must(t, s.cmd.Process.Signal(os.Interrupt))
+	must(t, s.cmd.Process.Signal(sig))
 	// New connections are refused soon after the signal.
 	time.Sleep(300 * time.Millisecond)
 	if _, err := http.Get(s.URL + "/style.css"); err == nil {
@@ -60,13 +70,16 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	select {
 	case <-s.exited:
 	case <-time.After(15 * time.Second):
-		t.Fatalf("server did not exit after SIGINT")
+		t.Fatalf("server did not exit after %v", sig)
 	}
 	if took := time.Since(t0); took > 10*time.Second {
 		t.Errorf("shutdown took %v", took)
 	}
 	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("exit code %d after a graceful shutdown", code)
+		t.Errorf("exit code %d after a graceful shutdown\n%s", code, s.Log())
+	}
+	if strings.Contains(s.Log(), "goroutine ") {
+		t.Errorf("%v dumped goroutines instead of stopping gracefully", sig)
 	}
 }
 

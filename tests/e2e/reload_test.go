@@ -305,45 +305,6 @@ func TestReloadWithoutServer(t *testing.T) {
 	}
 }
 
-// SIGQUIT stops gracefully, as in nginx and php-fpm: the request in
-// flight completes and the process exits 0.
-func TestSIGQUITFinishesInFlight(t *testing.T) {
-	s := start(t, fixtureRoot(t), "")
-	type result struct {
-		code int
-		body string
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		resp, err := http.Get(s.URL + "/sleep.php?s=2")
-		if err != nil {
-			done <- result{err: err}
-			return
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		done <- result{code: resp.StatusCode, body: string(b)}
-	}()
-	time.Sleep(500 * time.Millisecond)
-	must(t, s.cmd.Process.Signal(syscall.SIGQUIT))
-	r := <-done
-	if r.err != nil || r.code != 200 || !strings.Contains(r.body, "slept 2") {
-		t.Fatalf("in-flight request: %v %d %q", r.err, r.code, r.body)
-	}
-	select {
-	case <-s.exited:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("server did not exit after SIGQUIT")
-	}
-	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("exit code %d after SIGQUIT, want 0\n%s", code, s.Log())
-	}
-	if strings.Contains(s.Log(), "goroutine ") {
-		t.Errorf("SIGQUIT dumped goroutines instead of stopping gracefully")
-	}
-}
-
 // A release whose worker script fails before it takes a request: the
 // reload fails, says so, and the workers go back to the previous release,
 // which never stops answering.
