@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -77,56 +75,11 @@ func (d *devServer) waitStdoutN(t *testing.T, re *regexp.Regexp, n int, timeout 
 // environment variables) and waits for the banner.
 func startDev(t *testing.T, dir string, args ...string) *devServer {
 	t.Helper()
-	var env, flags []string
-	for _, a := range args {
-		if envArgRe.MatchString(a) {
-			env = append(env, a)
-		} else {
-			flags = append(flags, a)
-		}
-	}
 	s := &server{t: t, Dir: dir, exited: make(chan struct{})}
 	d := &devServer{server: s, out: &lockedBuf{s: s}}
-	s.cmd = exec.Command(binPath, append([]string{"dev"}, flags...)...)
-	s.cmd.Dir = dir
-	s.cmd.Env = append(os.Environ(), env...)
-	pr, pw := io.Pipe()
-	s.cmd.Stdout = io.MultiWriter(d.out, lockedWriter{s}, pw)
-	s.cmd.Stderr = lockedWriter{s}
-	must(t, s.cmd.Start())
-	go func() {
-		s.cmd.Wait()
-		pw.Close()
-		close(s.exited)
-	}()
-	found := make(chan []string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := devBannerRe.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m:
-				default:
-				}
-			}
-		}
-	}()
-	select {
-	case m := <-found:
-		d.Banner = m
-		s.URL, s.Addr, s.Root = m[2], m[3], m[1]
-	case <-s.exited:
-		t.Fatalf("ephpm dev exited before its banner:\n%s", s.Log())
-	case <-time.After(20 * time.Second):
-		s.cmd.Process.Kill()
-		t.Fatalf("ephpm dev printed no banner in 20s:\n%s", s.Log())
-	}
-	t.Cleanup(func() {
-		s.Stop()
-		if t.Failed() {
-			t.Logf("ephpm dev output:\n%s", s.Log())
-		}
-	})
+	m := s.launch(t, "dev", args, devBannerRe, true, d.out)
+	d.Banner = m
+	s.URL, s.Addr, s.Root = m[2], m[3], m[1]
 	return d
 }
 

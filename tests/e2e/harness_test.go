@@ -159,6 +159,20 @@ var envArgRe = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*=`)
 
 func startArgs(t *testing.T, dir string, args ...string) *server {
 	t.Helper()
+	s := &server{t: t, Dir: dir, exited: make(chan struct{})}
+	m := s.launch(t, "serve", args, listenRe, false, nil)
+	s.Addr = m[1]
+	s.URL = "http://" + s.Addr
+	return s
+}
+
+// launch runs `ephpm CMD ARGS...` in s.Dir (NAME=value arguments are
+// environment variables) and waits for a line matching ready on stderr,
+// or on stdout when onStdout; it returns the line's submatches. Both
+// streams go to s's log; stdout also to copyStdout when not nil. The
+// process is stopped when the test ends.
+func (s *server) launch(t *testing.T, cmd string, args []string, ready *regexp.Regexp, onStdout bool, copyStdout io.Writer) []string {
+	t.Helper()
 	var env, flags []string
 	for _, a := range args {
 		if envArgRe.MatchString(a) {
@@ -167,48 +181,54 @@ func startArgs(t *testing.T, dir string, args ...string) *server {
 			flags = append(flags, a)
 		}
 	}
-	s := &server{t: t, Dir: dir, exited: make(chan struct{})}
-	s.cmd = exec.Command(binPath, append([]string{"serve"}, flags...)...)
-	s.cmd.Dir = dir
+	s.cmd = exec.Command(binPath, append([]string{cmd}, flags...)...)
+	s.cmd.Dir = s.Dir
 	s.cmd.Env = append(os.Environ(), env...)
 	pr, pw := io.Pipe()
-	s.cmd.Stdout = lockedWriter{s}
-	s.cmd.Stderr = io.MultiWriter(lockedWriter{s}, pw)
+	stdout, stderr := []io.Writer{lockedWriter{s}}, []io.Writer{lockedWriter{s}}
+	if copyStdout != nil {
+		stdout = append(stdout, copyStdout)
+	}
+	if onStdout {
+		stdout = append(stdout, pw)
+	} else {
+		stderr = append(stderr, pw)
+	}
+	s.cmd.Stdout, s.cmd.Stderr = io.MultiWriter(stdout...), io.MultiWriter(stderr...)
 	must(t, s.cmd.Start())
 	go func() {
 		s.cmd.Wait()
 		pw.Close()
 		close(s.exited)
 	}()
-	found := make(chan string, 1)
+	found := make(chan []string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			if m := listenRe.FindStringSubmatch(sc.Text()); m != nil {
+			if m := ready.FindStringSubmatch(sc.Text()); m != nil {
 				select {
-				case found <- m[1]:
+				case found <- m:
 				default:
 				}
 			}
 		}
 	}()
+	var m []string
 	select {
-	case addr := <-found:
-		s.Addr = addr
-		s.URL = "http://" + addr
+	case m = <-found:
 	case <-s.exited:
-		t.Fatalf("ephpm exited before listening:\n%s", s.Log())
+		t.Fatalf("ephpm %s exited before it was ready:\n%s", cmd, s.Log())
 	case <-time.After(20 * time.Second):
 		s.cmd.Process.Kill()
-		t.Fatalf("ephpm did not start listening in 20s:\n%s", s.Log())
+		t.Fatalf("ephpm %s was not ready in 20s (no line matching %q):\n%s", cmd, ready, s.Log())
 	}
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {
-			t.Logf("server log:\n%s", s.Log())
+			t.Logf("ephpm %s output:\n%s", cmd, s.Log())
 		}
 	})
-	return s
+	return m
 }
 
 // Stop sends SIGTERM and waits for the process to exit.
