@@ -32,9 +32,6 @@ func (w *worker) workerLoop() {
 		boots := w.boots.Add(1)
 		res := w.runWorkerScript()
 		w.setState(threadRestarting)
-		if !w.tookRequest {
-			w.answerWaiters(false)
-		}
 		switch {
 		case w.exitReason == exitShutdown:
 			w.answerWaiters(false)
@@ -58,6 +55,8 @@ func (w *worker) workerLoop() {
 			log.Error("PHP worker script ended before taking a request (it must loop on ephpm_handle_request() or \\Ephpm\\Worker\\take_request()); restarting",
 				"slot", w.slot, "script", w.scriptName(), "fatal", res.Fatal, "boots", boots, "retry_in", backoff)
 			w.markBootFailed()
+			// Only now: RestartWorkers' caller finds the failure counted.
+			w.answerWaiters(false)
 		}
 		if !w.waitBackoff(backoff) {
 			// Shutting down: one more run would only take the queue's
