@@ -512,3 +512,28 @@ func TestPublishedReadersRaceWriters(t *testing.T) {
 	}
 	checkArena(t, s)
 }
+
+// The GC floor of ReturnMemory: there while the store is small, dropped
+// by the sweeper once the store holds more than the floor.
+func TestGCFloor(t *testing.T) {
+	defer func(f int) { gcFloor = f }(gcFloor)
+	gcFloor = 1 << 20
+	s, err := New(Options{ReturnMemory: true, SweepInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	plain, _ := newStore(t, Options{})
+	if plain.ballast != nil {
+		t.Fatal("a store without ReturnMemory has a floor")
+	}
+	s.Close() // (the sweeper owns the field: stop it to look)
+	if len(s.ballast) != 1<<20 {
+		t.Fatalf("floor %d bytes", len(s.ballast))
+	}
+	s.Set("big", strings.Repeat("x", 2<<20), 0)
+	s.maybeReturnMemory()
+	if s.ballast != nil {
+		t.Fatal("floor kept past the store's own size")
+	}
+}
