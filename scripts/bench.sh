@@ -93,7 +93,8 @@ mode = "$mode"
 worker_script = "$script"
 ini_overrides = [["opcache.enable", "1"], ["display_errors", "Off"]]
 CFG
-  "$BIN" serve --config "$TMP/ephpm-$port.toml" >"$TMP/ephpm-$port.log" 2>&1 &
+  # EPHPM_ENV: extra environment for this server (the GOMAXPROCS rows).
+  env ${EPHPM_ENV:-} "$BIN" serve --config "$TMP/ephpm-$port.toml" >"$TMP/ephpm-$port.log" 2>&1 &
   EPID=$!; pids+=($EPID)
   EURL="http://127.0.0.1:$port"
   wait_http "$EURL/"
@@ -159,21 +160,37 @@ stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; }
 
 # BENCH_ONLY=nodes runs only the Laravel rows on nodes sharing Redis
 # (scripts/bench-laravel-nodes.sh), BENCH_ONLY=front only the HTTP front
-# rows (scripts/bench-front.sh), for working on them.
-if [ -z "${BENCH_ONLY:-}" ]; then
+# rows (scripts/bench-front.sh), BENCH_ONLY=hello only the hello-world rows
+# (ephpm both modes, also at GOMAXPROCS = CPUs, nginx + php-fpm, Go's
+# net/http), for working on them.
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY:-}" = hello ]; then
+HELLO_ONLY=${BENCH_ONLY:-}
 echo "== hello world, 20 KB page, 1 MB static file ($CONNS connections, ${DUR}s each)"
 start_ephpm "$DOCROOT" request
 run "hello world" "ephpm (request mode)" "$EURL/index.php" "$EPID"
-run "20 KB page" "ephpm (request mode)" "$EURL/page.php" "$EPID"
-run "static 1 MB" "ephpm" "$EURL/static-1mb.bin" "$EPID"
+if [ -z "$HELLO_ONLY" ]; then
+  run "20 KB page" "ephpm (request mode)" "$EURL/page.php" "$EPID"
+  run "static 1 MB" "ephpm" "$EURL/static-1mb.bin" "$EPID"
+fi
 stop "$EPID"
 start_ephpm "$DOCROOT" worker worker.php
 run "hello world" "ephpm (worker mode)" "$EURL/" "$EPID"
 stop "$EPID"
+# ephpm's default GOMAXPROCS is CPUs + PHP threads (capped at 2x CPUs,
+# see internal/phpembed/runtime.go); these rows run it at Go's default,
+# the CPU count, as other Go servers run.
+EPHPM_ENV="GOMAXPROCS=$CPUS" start_ephpm "$DOCROOT" request
+run "hello world" "ephpm (request mode, GOMAXPROCS=$CPUS)" "$EURL/index.php" "$EPID"
+stop "$EPID"
+EPHPM_ENV="GOMAXPROCS=$CPUS" start_ephpm "$DOCROOT" worker worker.php
+run "hello world" "ephpm (worker mode, GOMAXPROCS=$CPUS)" "$EURL/" "$EPID"
+stop "$EPID"
 start_fpm_nginx "$DOCROOT"
 run "hello world" "nginx + php-fpm" "$NURL/index.php" "$NPID" "$FPID"
-run "20 KB page" "nginx + php-fpm" "$NURL/page.php" "$NPID" "$FPID"
-run "static 1 MB" "nginx" "$NURL/static-1mb.bin" "$NPID"
+if [ -z "$HELLO_ONLY" ]; then
+  run "20 KB page" "nginx + php-fpm" "$NURL/page.php" "$NPID" "$FPID"
+  run "static 1 MB" "nginx" "$NURL/static-1mb.bin" "$NPID"
+fi
 stop "$NPID" "$FPID"
 
 # The ceiling: Go's net/http alone, no PHP (what worker mode is bounded by).
@@ -186,7 +203,9 @@ run "hello world" "Go net/http alone (no PHP)" "http://127.0.0.1:$GPORT/" "$GPID
 stop "$GPID"
 
 LARAVEL=testdata/laravel-app
-if [ -f "$LARAVEL/public/index.php" ] && [ -f "$LARAVEL/bench/cached-route.sh" ]; then
+if [ -n "$HELLO_ONLY" ]; then
+  :
+elif [ -f "$LARAVEL/public/index.php" ] && [ -f "$LARAVEL/bench/cached-route.sh" ]; then
   # shellcheck source=/dev/null
   source "$LARAVEL/bench/cached-route.sh"
 else
@@ -195,13 +214,13 @@ fi
 fi
 
 # Two nodes pinned to a CPU each: needs 2 CPUs.
-if [ "${BENCH_ONLY:-}" != front ] && [ -f testdata/laravel-app/public/index.php ] && [ "$CPUS" -ge 2 ]; then
+if [ "${BENCH_ONLY:-}" != front ] && [ "${BENCH_ONLY:-}" != hello ] && [ -f testdata/laravel-app/public/index.php ] && [ "$CPUS" -ge 2 ]; then
   # shellcheck source=scripts/bench-laravel-nodes.sh
   source scripts/bench-laravel-nodes.sh
 fi
 
 # Compression and HTTP/2 + TLS against nginx (issue 13).
-if [ "${BENCH_ONLY:-}" != nodes ]; then
+if [ "${BENCH_ONLY:-}" != nodes ] && [ "${BENCH_ONLY:-}" != hello ]; then
   # shellcheck source=scripts/bench-front.sh
   source scripts/bench-front.sh
 fi
@@ -237,6 +256,11 @@ ratio("20 KB page", "ephpm (request mode)", "nginx + php-fpm", "-")
 ratio("static 1 MB", "ephpm", "nginx", ">= 0.8x")
 ratio("hello world", "ephpm (worker mode)", "ephpm (request mode)", ">= 3x")
 ratio("hello world", "Go net/http alone (no PHP)", "ephpm (request mode)", "(the ceiling)")
+for mode in ("request", "worker"):
+    for stack in (f"ephpm ({mode} mode)", f"ephpm ({mode} mode, GOMAXPROCS={cpus})"):
+        ratio("hello world", stack, "Go net/http alone (no PHP)", ">= 0.6x")
+        if stack != "ephpm (request mode)":  # that one is above
+            ratio("hello world", stack, "nginx + php-fpm", "p99 no worse")
 ratio("Laravel cached route", "ephpm + ephpm store", "nginx + php-fpm + Redis store", ">= 1.5x")
 ratio("Laravel cached route", "ephpm + ephpm store", "nginx + php-fpm + APCu store", "> 1x")
 ratio("Laravel cached route", "ephpm worker + ephpm store", "nginx + php-fpm + Redis store", ">= 5x, p99 no worse")
@@ -255,6 +279,7 @@ PY
 LATEST=$OUT/latest.md
 [ "${BENCH_ONLY:-}" = nodes ] && LATEST=$OUT/laravel-nodes.md  # a partial run keeps latest.md
 [ "${BENCH_ONLY:-}" = front ] && LATEST=$OUT/front.md
+[ "${BENCH_ONLY:-}" = hello ] && LATEST=$OUT/hello.md
 {
   echo "# ephpm benchmark, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of the run"
   echo
