@@ -164,8 +164,11 @@ func Start(opts Options) (*Runtime, error) {
 	// Go while PHP runs (measured, 2 CPUs, 2 PHP threads: p99 of a hello
 	// world 15 -> 7 ms in request mode, 25 -> 7 ms in worker mode, with
 	// more requests/s). Capped at twice the CPUs: many PHP threads (for
-	// I/O-bound apps) would otherwise give Go many idle Ps to spin on. An
-	// explicit GOMAXPROCS in the environment wins.
+	// I/O-bound apps) would otherwise give Go many idle Ps to spin on.
+	// Measured again against 2 and 3 on a hello world (both modes) and a
+	// CPU-bound page (README, "GOMAXPROCS"): best or tied on each, no
+	// loss on the CPU-bound page beyond the spread. An explicit GOMAXPROCS
+	// in the environment wins.
 	if os.Getenv("GOMAXPROCS") == "" {
 		cpus := runtime.GOMAXPROCS(0)
 		runtime.GOMAXPROCS(cpus + min(n, cpus))
