@@ -22,11 +22,10 @@ func (helloPHP) ServePHP(w http.ResponseWriter, _ *http.Request, _ Script, _ io.
 	return PHPResult{Status: http.StatusOK}
 }
 
-// BenchmarkHelloHandler is the server's own share of a PHP hello world
-// with the default config: request id, router file checks, response
-// writer, stats, access log (off), with PHP replaced by a function. For
-// the per-request budget in the README (go test -bench Hello -benchmem).
-func BenchmarkHelloHandler(b *testing.B) {
+// newHelloServer serves a document root holding a hello-world index.php
+// with the default config.
+func newHelloServer(b *testing.B) *Server {
+	b.Helper()
 	root := b.TempDir()
 	if err := os.WriteFile(filepath.Join(root, "index.php"), []byte("<?php echo 'hello';"), 0o644); err != nil {
 		b.Fatal(err)
@@ -37,6 +36,15 @@ func BenchmarkHelloHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return s
+}
+
+// BenchmarkHelloHandler is the server's own share of a PHP hello world
+// with the default config: request id, router file checks, response
+// writer, stats, access log (off), with PHP replaced by a function. For
+// the per-request budget in the README (go test -bench Hello -benchmem).
+func BenchmarkHelloHandler(b *testing.B) {
+	s := newHelloServer(b)
 	r := httptest.NewRequest(http.MethodGet, "/index.php", nil)
 	r.RemoteAddr = "127.0.0.1:40000"
 	r.Header.Set("User-Agent", "wrk")
@@ -53,16 +61,7 @@ func BenchmarkHelloHandler(b *testing.B) {
 
 // BenchmarkResolveHello is the router alone: which file /index.php runs.
 func BenchmarkResolveHello(b *testing.B) {
-	root := b.TempDir()
-	if err := os.WriteFile(filepath.Join(root, "index.php"), []byte("<?php echo 'hello';"), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.Server.DocumentRoot = root
-	s, err := New(cfg, helloPHP{}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := newHelloServer(b)
 	r := httptest.NewRequest(http.MethodGet, "/index.php", nil)
 	rel := s.enter()
 	defer rel.leave()
