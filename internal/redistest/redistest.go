@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ephpm/ephpm/internal/testcert"
 )
 
 // Options of a server.
@@ -41,7 +43,9 @@ type Server struct {
 	Port   int
 	Dir    string // its working directory
 	CAFile string // with TLS: the CA certificate (PEM) to trust
-	opts   Options
+
+	opts              Options
+	certFile, keyFile string // with TLS: the server's certificate and key
 
 	t      testing.TB
 	mu     sync.Mutex
@@ -59,7 +63,7 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	s := &Server{Dir: t.TempDir(), opts: o, t: t}
 	if o.TLS {
-		s.CAFile = writeTLSFiles(t, s.Dir)
+		s.CAFile, s.certFile, s.keyFile = testcert.CASigned(t, s.Dir)
 	}
 	for attempt := 0; attempt < 5; attempt++ {
 		s.Port = FreePort(t)
@@ -82,7 +86,7 @@ func (s *Server) args() []string {
 		"--daemonize", "no", "--loglevel", "warning", "--protected-mode", "no"}
 	if o.TLS {
 		a = append(a, "--port", "0", "--tls-port", strconv.Itoa(s.Port),
-			"--tls-cert-file", filepath.Join(s.Dir, "server.crt"), "--tls-key-file", filepath.Join(s.Dir, "server.key"),
+			"--tls-cert-file", s.certFile, "--tls-key-file", s.keyFile,
 			"--tls-ca-cert-file", s.CAFile, "--tls-auth-clients", "no")
 	} else {
 		a = append(a, "--port", strconv.Itoa(s.Port))
