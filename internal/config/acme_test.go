@@ -1,41 +1,14 @@
 package config
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
-)
 
-// writeCAPEM writes a self-signed CA certificate as PEM to path.
-func writeCAPEM(t *testing.T, path string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+	"github.com/ephpm/ephpm/internal/testcert"
+)
 
 // TestACMEErrors: each bad automatic-HTTPS setting is refused with one
 // line naming the key and its line.
@@ -83,9 +56,9 @@ func TestACMEErrors(t *testing.T) {
 // accept it as a certificate source).
 func TestACMEValues(t *testing.T) {
 	dir := writeRoot(t)
-	writeCAPEM(t, filepath.Join(dir, "ca.pem"))
+	testcert.CASigned(t, dir) // writes ca.crt, a CA certificate acme_ca_root accepts
 	c, err := load(t, dir, "[server.tls]\ndomains = [\"example.com\", \"www.example.com\"]\nemail = \"admin@example.com\"\n"+
-		"cache_dir = \"var/certs\"\nacme_ca = \"https://127.0.0.1:14000/dir\"\nacme_ca_root = \"ca.pem\"\n"+
+		"cache_dir = \"var/certs\"\nacme_ca = \"https://127.0.0.1:14000/dir\"\nacme_ca_root = \"ca.crt\"\n"+
 		"listen = \"127.0.0.1:8443\"\nredirect_http = true\n[server.http3]\nenabled = true\n")
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +66,7 @@ func TestACMEValues(t *testing.T) {
 	tls := c.Server.TLS
 	if !tls.ACME() || !tls.Enabled() || !reflect.DeepEqual(tls.Domains, []string{"example.com", "www.example.com"}) ||
 		tls.Email != "admin@example.com" || tls.CacheDir != filepath.Join(dir, "var", "certs") ||
-		tls.ACMECA != "https://127.0.0.1:14000/dir" || tls.ACMECARoot != filepath.Join(dir, "ca.pem") {
+		tls.ACMECA != "https://127.0.0.1:14000/dir" || tls.ACMECARoot != filepath.Join(dir, "ca.crt") {
 		t.Errorf("got %+v", tls)
 	}
 	if d := Default().Server.TLS; d.ACME() || d.Enabled() || d.CacheDir != "certs" {
