@@ -576,6 +576,8 @@ void ephpm_fill_request_info(uintptr_t slot, const ephpm_request *req)
 	}
 }
 
+void ephpm_kv_request_done(void); /* kvfuncs.c */
+
 void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *res)
 {
 	zend_file_handle file_handle;
@@ -634,6 +636,9 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	EG(timeout_seconds) = 0;
 
 done:
+	/* The request is gone: KV values it was handed uncopied may be reused
+	 * (kvfuncs.c, shared strings). */
+	ephpm_kv_request_done();
 	/* What PHP wrote last (at shutdown at the latest) is still here. */
 	ephpm_output_push();
 	SG(server_context) = NULL;
