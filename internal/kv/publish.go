@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -18,7 +19,8 @@ import (
 //
 //	header (64): tick uint32 (access clock) | _ uint32 | cbase int64 |
 //	             entries uint32 (1 << bits) | bits uint32 | arena uint64 (offset) |
-//	             arenaSize uint64
+//	             arenaSize uint64 | epoch uint64 | shareMin uint32 |
+//	             strType uint32 | slotNext uint32 | slots uint32
 //	hint bits (1 << bits bits, 64-bit words): bit i set while entry i may be
 //	             live; only a hint (the entry decides), so that a key never
 //	             published costs C a load from this small array, not a miss
@@ -26,7 +28,13 @@ import (
 //	entries (64 each, from byte pubHeader + pubHints): seq uint64 | deadline int64 | off uint64 | gen uint64 |
 //	             hash uint64 | klen uint32 | vlen uint32 | clock uint32 |
 //	             live uint32 | cap uint32 | _ uint32
-//	arena: buffers holding a key's bytes followed by its value's bytes.
+//	reader slots (slots of 64 bytes, just before the arena): one per PHP
+//	             thread that took a shared string (C claims one by adding
+//	             to slotNext); see "Shared strings" below
+//	arena: buffers holding a key's bytes, padding to 8 bytes, then the value
+//	             as a PHP string (zend_string: refcount uint32 | type_info
+//	             uint32 | hash uint64 | len uint64 | bytes | NUL), so that C
+//	             can hand large values to PHP without copying them.
 //
 // A key's entry is (FilterHash(key) * PubMultiplier) >> (64 - bits): PHP's
 // own hash of the string, which PHP keeps in it, so C hashes nothing.
@@ -68,6 +76,28 @@ import (
 //     store with its own Clock, or no such clock here): C never answers an
 //     entry with a deadline.
 //
+// Shared strings (values of at least shareMin bytes, when phpembed turned
+// them on with SetSharedStrings): C returns the zend_string in the arena
+// itself to PHP instead of copying it, flagged interned (PHP then never
+// counts references to it, frees it or changes it: every write PHP makes
+// into a string first checks that it is not interned, and its hash is
+// written here by Go, so PHP has no reason to compute it). Such a buffer
+// may be referenced by a PHP variable after its binding died, so it is not
+// reused until no PHP thread can still hold it: epoch-based reclamation.
+// A thread announces, before its final seq check, the epoch it saw (in its
+// reader slot, once per request: the first announcement of a request
+// stays), and clears its slot when its request has ended
+// (ephpm_kv_request_done, after php_request_shutdown). Killing an entry
+// whose buffer may be shared puts the buffer in limbo with R = the epoch,
+// which it then advances; the buffer is reused once every slot is 0 or
+// above R. Why that is enough: a reader whose last seq check succeeded read
+// seq before the killer's claim, so its announcement (made before, with a
+// full fence between) is seen by any scan after the kill, and is <= R.
+// C shares only in requests that end through ephpm_request_run (never in a
+// worker script, whose request does not end, nor in `ephpm php`); a
+// thread that holds a slot for long only keeps buffers in limbo: the
+// arena fills and publishing stops (C then asks Go), nothing is reused.
+//
 // When: a version is published on its second read through Peek (phpembed's
 // get) within one access-clock tick (100 ms), at most pubBudget times per
 // tick, so a set costs nothing more and keys read once are never copied.
@@ -83,6 +113,9 @@ const (
 	pubEntrySize = 64
 	pubArenaSize = 128 << 20
 	pubBudget    = 1024 // publications per tick
+	pubSlots     = 256  // reader slots (PHP threads that share strings)
+	pubSlotSize  = 64
+	zstrHeader   = 24 // refcount, type_info, hash, len: then the bytes
 	maxPubKey    = 250
 	// MaxPublishedValue is the largest value copied for C.
 	MaxPublishedValue = 64 << 10
@@ -118,6 +151,11 @@ type pheader struct {
 	bits      uint32
 	arena     uint64
 	arenaSize uint64
+	epoch     atomic.Uint64 // reclamation epoch, from 1
+	shareMin  atomic.Uint32 // C shares values of at least this size; 0: never
+	strType   uint32        // the zend_string type_info C asked for
+	slotNext  atomic.Uint32 // reader slots claimed by C (may exceed slots)
+	slots     uint32
 }
 
 var (
@@ -127,8 +165,10 @@ var (
 	_ [32 - unsafe.Offsetof(pentry{}.hash)]byte
 	_ [unsafe.Offsetof(pentry{}.live) - 52]byte
 	_ [52 - unsafe.Offsetof(pentry{}.live)]byte
-	_ [40 - unsafe.Sizeof(pheader{})]byte
-	_ [unsafe.Sizeof(pheader{}) - 40]byte
+	_ [64 - unsafe.Sizeof(pheader{})]byte
+	_ [unsafe.Sizeof(pheader{}) - 64]byte
+	_ [unsafe.Offsetof(pheader{}.epoch) - 40]byte
+	_ [40 - unsafe.Offsetof(pheader{}.epoch)]byte
 )
 
 type pubTable struct {
@@ -136,6 +176,7 @@ type pubTable struct {
 	hdr   *pheader
 	hints []atomic.Uint64
 	e     []pentry
+	slots []atomic.Uint64 // reader slots, pubSlotSize/8 words apart
 	arena []byte
 
 	budget atomic.Int32 // publications left in this tick
@@ -143,9 +184,20 @@ type pubTable struct {
 	mu          sync.Mutex // the arena allocator and reclaim cursor
 	next        uint64     // bump pointer
 	free        map[uint32][]uint64
+	limbo       []limboBuf // killed shared buffers, not yet reusable
 	cursor      int
 	reclaimedAt uint32 // the tick of the last reclaim
 }
+
+// limboBuf is an arena buffer whose binding died while PHP may still
+// hold it as a shared string; reusable once no reader slot is in (0, R].
+type limboBuf struct {
+	off   uint64
+	c     uint32
+	epoch uint64 // R
+}
+
+const pubTableSize = pubHeader + pubHints + pubEntries*pubEntrySize + pubSlots*pubSlotSize + pubArenaSize
 
 // newPubTable lays the table out in mem (zeroed, 64-byte aligned).
 func newPubTable(mem []byte, cbase int64) *pubTable {
@@ -153,8 +205,12 @@ func newPubTable(mem []byte, cbase int64) *pubTable {
 	p.hdr = (*pheader)(unsafe.Pointer(&mem[0]))
 	p.hints = unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[pubHeader])), pubEntries/64)
 	p.e = unsafe.Slice((*pentry)(unsafe.Pointer(&mem[pubHeader+pubHints])), pubEntries)
-	ao := uint64(pubHeader + pubHints + pubEntries*pubEntrySize)
+	so := pubHeader + pubHints + pubEntries*pubEntrySize
+	p.slots = unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&mem[so])), pubSlots*pubSlotSize/8)
+	ao := uint64(so + pubSlots*pubSlotSize)
 	p.arena = mem[ao:]
+	p.hdr.epoch.Store(1)
+	p.hdr.slots = pubSlots
 	p.hdr.cbase = cbase
 	p.hdr.entries = pubEntries
 	p.hdr.bits = pubBits
@@ -172,7 +228,7 @@ func pubIndex(hash uint64) uint64 { return (hash * PubMultiplier) >> (64 - pubBi
 // Idempotent. The table lives as long as the process: C may be reading it.
 func (s *Store) EnablePublishing() unsafe.Pointer {
 	s.pubOnce.Do(func() {
-		mem := mapAnon(pubHeader + pubHints + pubEntries*pubEntrySize + pubArenaSize)
+		mem := mapAnon(pubTableSize)
 		if mem == nil {
 			return
 		}
@@ -261,15 +317,84 @@ func (p *pubTable) retire(h *vhdr) {
 	}
 }
 
-// kill marks a claimed entry dead and frees its buffer.
+// kill marks a claimed entry dead and frees its buffer (or, when C may
+// have handed it to PHP as a shared string, puts it in limbo).
 func (p *pubTable) kill(e *pentry) {
 	if e.live.Load() == 1 {
 		e.live.Store(0)
 		p.hint(e, false)
-		p.release(e.off.Load(), e.cap)
+		if m := p.hdr.shareMin.Load(); m != 0 && e.vlen.Load() >= m {
+			p.retireShared(e.off.Load(), e.cap)
+		} else {
+			p.release(e.off.Load(), e.cap)
+		}
 	}
 	e.cap = 0
 }
+
+// retireShared puts a killed buffer in limbo at the current epoch R and
+// advances the epoch (so announcements made from now on are above R).
+// Called after the entry's claim (its seq odd), which is what the readers'
+// final check orders against.
+func (p *pubTable) retireShared(off uint64, c uint32) {
+	if c == 0 {
+		return
+	}
+	r := p.hdr.epoch.Add(1) - 1
+	p.mu.Lock()
+	p.limbo = append(p.limbo, limboBuf{off, c, r})
+	p.mu.Unlock()
+}
+
+// collectLocked moves limbo buffers no reader can hold to the free lists:
+// those retired before the oldest announcement still standing (all of
+// them when no slot is taken). Under p.mu.
+func (p *pubTable) collectLocked() {
+	if len(p.limbo) == 0 {
+		return
+	}
+	oldest := uint64(0) // 0: none
+	n := min(p.hdr.slotNext.Load(), p.hdr.slots)
+	for i := uint32(0); i < n; i++ {
+		if a := p.slots[i*pubSlotSize/8].Load(); a != 0 && (oldest == 0 || a < oldest) {
+			oldest = a
+		}
+	}
+	kept := p.limbo[:0]
+	for _, b := range p.limbo {
+		if oldest == 0 || b.epoch < oldest {
+			p.free[b.c] = append(p.free[b.c], b.off)
+		} else {
+			kept = append(kept, b)
+		}
+	}
+	clear(p.limbo[len(kept):])
+	p.limbo = kept
+}
+
+// SetSharedStrings lets C hand values of at least minLen bytes to PHP as
+// zend_strings in the table (see "Shared strings" above), typed typeInfo
+// (the interned string type PHP's headers define). minLen 0 turns it off
+// for values published from then on. phpembed calls it once, after
+// EnablePublishing, before PHP runs.
+func (s *Store) SetSharedStrings(typeInfo uint32, minLen int) {
+	p := s.pub.Load()
+	if p == nil {
+		return
+	}
+	// Once only: turning it off again would let kill reuse a buffer PHP
+	// still holds; changing the size would leave buffers published
+	// without their hash.
+	if p.hdr.shareMin.Load() != 0 || minLen <= 0 || minLen > MaxPublishedValue || typeInfo == 0 {
+		return
+	}
+	p.hdr.strType = typeInfo
+	p.hdr.shareMin.Store(uint32(minLen))
+}
+
+// bufSize is the arena bytes a key and value take: the key, padding to 8
+// bytes, the zend_string header, the value and its NUL.
+func bufSize(klen, vlen int) int { return (klen+7)&^7 + zstrHeader + vlen + 1 }
 
 // hint sets or clears entry e's hint bit.
 func (p *pubTable) hint(e *pentry, on bool) {
@@ -308,6 +433,9 @@ func (p *pubTable) alloc(n int) (uint64, uint32, bool) {
 	c := sizeClass(n)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.free[c]) == 0 {
+		p.collectLocked()
+	}
 	if l := p.free[c]; len(l) > 0 {
 		off := l[len(l)-1]
 		p.free[c] = l[:len(l)-1]
@@ -405,15 +533,14 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 		p.kill(e) // whatever it held (a dead binding of h included)
 		gen := e.gen.Load() + 1
 		e.gen.Store(gen)
-		off, c, ok := p.alloc(len(key) + len(value))
+		off, c, ok := p.alloc(bufSize(len(key), len(value)))
 		if !ok { // the arena is full: no more tries this tick
 			e.seq.Store(q + 2)
 			p.budget.Store(0)
 			p.reclaim(s.tick.Load())
 			return cur, xsync.CancelOp
 		}
-		copy(p.arena[off:], key)
-		copy(p.arena[off+uint64(len(key)):], value)
+		p.writeBuf(off, key, value)
 		nv := newPubVersion(value, h.deadline(), s.tick.Load(), uint32(idx), gen)
 		if !cur.v.CompareAndSwap(h, nv) { // a lock-free Set got there first
 			p.release(off, c)
@@ -432,6 +559,60 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 		p.hint(e, true)
 		return cur, xsync.CancelOp
 	})
+}
+
+// writeBuf fills the buffer at off: the key, then the value as a
+// zend_string (see the layout above). The hash PHP would compute is
+// written only for values C may share (only those can reach PHP's
+// hash tables unchanged); the others are copied by C.
+func (p *pubTable) writeBuf(off uint64, key, value string) {
+	b := p.arena[off:]
+	copy(b, key)
+	z := b[(len(key)+7)&^7:]
+	binary.LittleEndian.PutUint32(z[0:], 1)
+	binary.LittleEndian.PutUint32(z[4:], p.hdr.strType)
+	h := uint64(0)
+	if m := p.hdr.shareMin.Load(); m != 0 && uint32(len(value)) >= m {
+		h = phpHash(value)
+	}
+	binary.LittleEndian.PutUint64(z[8:], h)
+	binary.LittleEndian.PutUint64(z[16:], uint64(len(value)))
+	copy(z[zstrHeader:], value)
+	z[zstrHeader+len(value)] = 0
+}
+
+// phpHash is FilterHash (PHP's zend_hash_func) eight bytes per step:
+// h*33^8 + the eight bytes' terms, which do not depend on h, so the
+// loop's chain is one multiply per 8 bytes instead of eight (a 64 KB
+// value is hashed when it is published).
+func phpHash(v string) uint64 {
+	const (
+		p1 = 33
+		p2 = p1 * 33
+		p3 = p2 * 33
+		p4 = p3 * 33
+		p5 = p4 * 33
+		p6 = p5 * 33
+		p7 = p6 * 33
+		p8 = p7 * 33
+	)
+	c := func(b byte) uint64 {
+		if charSigned {
+			return uint64(int64(int8(b)))
+		}
+		return uint64(b)
+	}
+	h := uint64(5381)
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		t := c(v[i])*p7 + c(v[i+1])*p6 + c(v[i+2])*p5 + c(v[i+3])*p4 +
+			c(v[i+4])*p3 + c(v[i+5])*p2 + c(v[i+6])*p1 + c(v[i+7])
+		h = h*p8 + t
+	}
+	for ; i < len(v); i++ {
+		h = h*33 + c(v[i])
+	}
+	return h | 1<<63
 }
 
 // dropPublished turns published values off and unmaps the table. Only for

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -9,13 +10,21 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // pubRead is kvfuncs.c's kv_get_published in Go: the same reads in the
-// same order. ok=false: C would ask Go. cnow is C's clock (nil: the real
-// CLOCK_MONOTONIC_COARSE + cbase, as C computes it). It returns the
-// deadline it checked, for the tests' own check.
+// same order, copying the value. ok=false: C would ask Go. cnow is C's
+// clock (nil: the real CLOCK_MONOTONIC_COARSE + cbase, as C computes it).
+// It returns the deadline it checked, for the tests' own check.
 func (s *Store) pubRead(key string, cnow func() int64) (v string, deadline int64, ok bool) {
+	return s.pubReadAs(key, cnow, nil)
+}
+
+// pubReadAs is pubRead for a reader with slot r (nil: C's copying path).
+// With a slot, a value of at least shareMin bytes comes back as C hands
+// it to PHP: a view of the arena (no copy), valid until r.done().
+func (s *Store) pubReadAs(key string, cnow func() int64, r *testReader) (v string, deadline int64, ok bool) {
 	p := s.pub.Load()
 	if p == nil {
 		return "", 0, false
@@ -32,7 +41,7 @@ func (s *Store) pubRead(key string, cnow func() int64) (v string, deadline int64
 	}
 	off, vlen, dl := e.off.Load(), uint64(e.vlen.Load()), e.deadline.Load()
 	n := uint64(len(key))
-	if e.seq.Load() != q || off > p.hdr.arenaSize || n+vlen > p.hdr.arenaSize-off {
+	if e.seq.Load() != q || off > p.hdr.arenaSize || uint64(bufSize(int(n), int(vlen))) > p.hdr.arenaSize-off {
 		return "", 0, false
 	}
 	if dl != 0 {
@@ -49,15 +58,54 @@ func (s *Store) pubRead(key string, cnow func() int64) (v string, deadline int64
 			return "", 0, false
 		}
 	}
-	buf := p.arena[off : off+n+vlen]
+	buf := p.arena[off:]
 	if string(buf[:n]) != key {
 		return "", 0, false
 	}
-	v = string(buf[n:])
+	z := buf[(n+7)&^7:]
+	if m := p.hdr.shareMin.Load(); r != nil && m != 0 && uint32(vlen) >= m {
+		slot := &p.slots[r.slot(p)*pubSlotSize/8]
+		if slot.Load() == 0 {
+			slot.Store(p.hdr.epoch.Load()) // Go's atomics are sequentially consistent
+		}
+		r.slotp = slot
+		if e.seq.Load() != q {
+			return "", 0, false
+		}
+		if binary.LittleEndian.Uint64(z[8:]) == 0 || binary.LittleEndian.Uint64(z[16:]) != vlen {
+			return "", 0, false
+		}
+		return unsafe.String(&z[zstrHeader], int(vlen)), dl, true
+	}
+	v = string(z[zstrHeader : zstrHeader+vlen])
 	if e.seq.Load() != q {
 		return "", 0, false
 	}
 	return v, dl, true
+}
+
+// testReader is a PHP thread as kvfuncs.c sees it: a reader slot, taken
+// on its first shared read, and the end of its request (done).
+type testReader struct {
+	idx   int
+	slotp *atomic.Uint64
+}
+
+func (r *testReader) slot(p *pubTable) int {
+	if r.idx < 0 {
+		r.idx = int(p.hdr.slotNext.Add(1) - 1)
+		if r.idx >= int(p.hdr.slots) {
+			panic("out of reader slots")
+		}
+	}
+	return r.idx
+}
+
+// done: the request ended; what it read may be reused.
+func (r *testReader) done() {
+	if r.slotp != nil {
+		r.slotp.Store(0)
+	}
 }
 
 // publishedStore is a store with published values on, and C's clock
@@ -348,6 +396,9 @@ func checkArena(t *testing.T, s *Store) {
 	for c, l := range p.free {
 		free += uint64(c) * uint64(len(l))
 	}
+	for _, b := range p.limbo {
+		free += uint64(b.c)
+	}
 	for i := range p.e {
 		if p.e[i].live.Load() == 1 {
 			used += uint64(p.e[i].cap)
@@ -376,6 +427,9 @@ func TestPublishedReadersRaceWriters(t *testing.T) {
 	if s.EnablePublishing() == nil {
 		t.Skip("no published values")
 	}
+	// Reader 0 takes shared strings (every value here is >= 8 bytes), and
+	// ends its "request" every 32 reads.
+	s.SetSharedStrings(1, 8)
 	const keys = 8
 	var done, started [keys]atomic.Int64
 	var keep [keys][]atomic.Bool // op n kept the value of op n-1 (Expire, refused setnx)
@@ -467,16 +521,24 @@ func TestPublishedReadersRaceWriters(t *testing.T) {
 			defer readers.Done()
 			var scratch [20]byte
 			r := rand.New(rand.NewPCG(uint64(rdr), 9))
-			for {
+			var rd *testReader
+			if rdr == 0 {
+				rd = &testReader{idx: -1}
+				defer rd.done()
+			}
+			for i := 0; ; i++ {
 				select {
 				case <-stop:
 					return
 				default:
 				}
+				if rd != nil && i%32 == 0 {
+					rd.done()
+				}
 				k := r.IntN(keys)
 				key := name(k)
 				before, nowBefore := done[k].Load(), s.now()
-				if v, dl, ok := s.pubRead(key, nil); ok {
+				if v, dl, ok := s.pubReadAs(key, nil, rd); ok {
 					check(k, v, before, started[k].Load(), dl, nowBefore, "C")
 					cHits.Add(1)
 					continue
@@ -511,6 +573,157 @@ func TestPublishedReadersRaceWriters(t *testing.T) {
 		}
 	}
 	checkArena(t, s)
+}
+
+// Shared strings: a value C handed to PHP without copying stays intact,
+// however often its key is overwritten, deleted, evicted or flushed,
+// until the reader's request ends; after that its buffer is reused.
+func TestSharedStringsSurviveOverwrites(t *testing.T) {
+	s, err := New(Options{MemoryLimit: 1 << 20, SweepInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.EnablePublishing() == nil {
+		t.Skip("no published values")
+	}
+	s.SetSharedStrings(7, 64)
+	const keys = 16
+	name := func(k int) string { return fmt.Sprintf("shared:%d", k) }
+	val := func(k, n int) string { // 64-4000 bytes, its content naming k and n
+		tag := fmt.Sprintf("<%d:%d>", k, n)
+		return strings.Repeat(tag, (64+(n*37)%4000)/len(tag)+1)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) { // writers
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 3))
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				k := r.IntN(keys)
+				switch r.IntN(20) {
+				case 0:
+					s.Del(name(k))
+				case 1:
+					if w == 0 && n%50 == 0 {
+						s.Flush()
+					}
+				case 2:
+					s.Set("fill:"+strconv.Itoa(n%2000), strings.Repeat("f", 900), 0) // evicts
+				default:
+					s.Set(name(k), val(k, n), 0)
+				}
+			}
+		}(w)
+	}
+	var shared, bad atomic.Int64
+	var readers sync.WaitGroup
+	for rdr := 0; rdr < 3; rdr++ {
+		readers.Add(1)
+		go func(rdr int) {
+			defer readers.Done()
+			rd := &testReader{idx: -1}
+			defer rd.done()
+			r := rand.New(rand.NewPCG(uint64(rdr), 5))
+			var scratch [20]byte
+			type held struct{ view, copy string }
+			for req := 0; req < 300; req++ {
+				var hs []held
+				for i := 0; i < 40; i++ {
+					key := name(r.IntN(keys))
+					s.Peek(key, keyHash(key), scratch[:]) // publishes on a second read
+					if v, _, ok := s.pubReadAs(key, nil, rd); ok {
+						hs = append(hs, held{v, strings.Clone(v)})
+						shared.Add(1)
+					}
+				}
+				time.Sleep(100 * time.Microsecond) // writers overwrite meanwhile
+				for _, h := range hs {
+					if h.view != h.copy && bad.Add(1) <= 3 {
+						t.Errorf("a shared string changed under its reader: %.40q... became %.40q...", h.copy, h.view)
+					}
+				}
+				rd.done() // the request ended
+			}
+		}(rdr)
+	}
+	readers.Wait()
+	close(stop)
+	wg.Wait()
+	t.Logf("%d shared reads", shared.Load())
+	if shared.Load() == 0 {
+		t.Fatal("no shared read: the test tests nothing")
+	}
+	checkArena(t, s)
+	// No reader holds anything now: limbo empties.
+	p := s.pub.Load()
+	p.mu.Lock()
+	p.collectLocked()
+	n := len(p.limbo)
+	p.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d buffers still in limbo with no reader", n)
+	}
+}
+
+// A reader's announcement holds back exactly the buffers retired after
+// it; the buffers retired before it are reused.
+func TestSharedStringReclaimOrder(t *testing.T) {
+	s, _, cnow := publishedStore(t, Options{})
+	s.SetSharedStrings(7, 16)
+	long := strings.Repeat("x", 100)
+	s.Set("a", long+"a", 0)
+	s.Set("b", long+"b", 0)
+	readTwice(s, "a")
+	readTwice(s, "b")
+	s.Set("a", "gone", 0) // a's buffer retired before anyone held it
+	rd := &testReader{idx: -1}
+	v, _, ok := s.pubReadAs("b", cnow, rd)
+	if !ok || v != long+"b" {
+		t.Fatalf("shared read of b: %q %v", v, ok)
+	}
+	s.Set("b", "gone", 0) // retired while held
+	p := s.pub.Load()
+	p.mu.Lock()
+	p.collectLocked()
+	n := len(p.limbo)
+	p.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("limbo holds %d buffers, want b's only", n)
+	}
+	if v != long+"b" {
+		t.Fatal("held value changed")
+	}
+	rd.done()
+	p.mu.Lock()
+	p.collectLocked()
+	n = len(p.limbo)
+	p.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("limbo holds %d buffers after the request ended", n)
+	}
+	checkArena(t, s)
+}
+
+// phpHash is FilterHash, eight bytes at a time.
+func TestPHPHash(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n < 300; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		if phpHash(string(b)) != FilterHash(string(b)) {
+			t.Fatalf("length %d: phpHash %x, FilterHash %x", n, phpHash(string(b)), FilterHash(string(b)))
+		}
+	}
 }
 
 // The GC floor of ReturnMemory: there while the store is small, dropped

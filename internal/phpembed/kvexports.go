@@ -7,6 +7,7 @@ void ephpm_kv_set_filter(uintptr_t table, int line_bits);
 void ephpm_kv_set_ctable(uintptr_t table, int bits);
 void ephpm_kv_set_published(uintptr_t table);
 unsigned long long ephpm_kv_filter_hash(const char *s, size_t n);
+unsigned ephpm_kv_shared_str_type(void);
 long long ephpm_kv_c_count(int hits);
 */
 import "C"
@@ -92,9 +93,17 @@ func SetKVStore(s *kv.Store) {
 	// Go heap, never unmapped), which C reads for a hit (kvfuncs.c). Also
 	// indexed by PHP's hash, hence after the check above.
 	if pt := s.EnablePublishing(); pt != nil {
+		// Values this large are handed to PHP without a copy, in request
+		// mode (kvfuncs.c, kv.Store.SetSharedStrings): a copy costs more
+		// than the call there. Smaller ones are copied (cheap, and their
+		// buffers are reused at once, not after every request ended).
+		s.SetSharedStrings(uint32(C.ephpm_kv_shared_str_type()), sharedStringMin)
 		C.ephpm_kv_set_published(C.uintptr_t(uintptr(pt)))
 	}
 }
+
+// sharedStringMin: the smallest value kvfuncs.c hands to PHP uncopied.
+const sharedStringMin = 4096
 
 // SetKVBackend installs b behind the ephpm_kv_* functions instead of an
 // in-process store: every call then goes to Go and to b (the C fast paths

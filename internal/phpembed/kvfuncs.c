@@ -155,6 +155,13 @@ static inline int kv_incr_fast(zend_string *key, zend_long delta, zend_long *out
  * at work) goes to Go, as before. The table is mapped memory that is never
  * unmapped, and holds no Go pointers.
  */
+#define KV_PUB_MULTIPLIER 0x9FB21C651E98DF25ULL /* kv.PubMultiplier */
+#define KV_RELAXED(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+/* A buffer: key, padding to 8 bytes, zend_string (kv.bufSize). */
+#define KV_ZSTR_OFF(n) (((uint64_t)(n) + 7) & ~(uint64_t)7)
+
+uintptr_t ephpm_cur_slot(void); /* sapi.c */
+
 struct kv_pentry {
 	uint64_t seq;
 	int64_t deadline;
@@ -176,7 +183,11 @@ struct kv_pheader {
 	uint32_t bits;
 	uint64_t arena;
 	uint64_t arena_size;
-	char pad2[24];
+	uint64_t epoch;     /* reclamation epoch (Go advances it) */
+	uint32_t share_min; /* values of at least this size may be shared; 0: none */
+	uint32_t str_type;
+	uint32_t slot_next; /* reader slots claimed (fetch-add) */
+	uint32_t slots;     /* reader slots, 64 bytes each, just before the arena */
 };
 static char *kv_pub; /* atomic; NULL: not installed */
 
@@ -185,8 +196,67 @@ void ephpm_kv_set_published(uintptr_t table)
 	__atomic_store_n(&kv_pub, (char *)table, __ATOMIC_SEQ_CST);
 }
 
-#define KV_PUB_MULTIPLIER 0x9FB21C651E98DF25ULL /* kv.PubMultiplier */
-#define KV_RELAXED(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+/* The zend_string header the store writes before each value (kv.zstrHeader,
+ * refcount | type_info | h | len), and the type of an interned string
+ * that lives as long as a request: PHP never counts references to it,
+ * frees it or writes into it (every in-place change first checks
+ * ZSTR_IS_INTERNED; PCRE's valid-UTF-8 flag too), and with its hash set
+ * nobody computes one. Not IS_STR_PERSISTENT/PERMANENT: code that keeps a
+ * string beyond the request copies such a string. */
+_Static_assert(offsetof(zend_string, val) == 24, "kv.zstrHeader");
+unsigned ephpm_kv_shared_str_type(void)
+{
+	return GC_STRING | (IS_STR_INTERNED << GC_FLAGS_SHIFT);
+}
+
+/*
+ * Shared strings (publish.go, "Shared strings"): large values are handed
+ * to PHP as the interned zend_string in the table, without a copy, in
+ * requests that end through ephpm_request_run, which then calls
+ * ephpm_kv_request_done after php_request_shutdown. This thread's reader
+ * slot holds the epoch it announced at its first shared read of the
+ * request (0: none), so the store reuses no buffer this request may hold.
+ * Worker scripts (one request that never ends: a static variable could
+ * hold a value for ever) and `ephpm php` (no slot) copy, as before.
+ */
+static __thread uint64_t *kv_slot;   /* this thread's slot, in kv_slot_tab */
+static __thread char *kv_slot_tab;   /* the table it belongs to */
+static __thread int kv_share_state;  /* 0: not asked this request, 1: share, -1: copy */
+
+static int kv_share_allowed(void)
+{
+	if (EXPECTED(kv_share_state != 0)) {
+		return kv_share_state > 0;
+	}
+	uintptr_t slot = ephpm_cur_slot();
+	kv_share_state = (slot != 0 && !ephpm_go_worker_mode(slot)) ? 1 : -1;
+	return kv_share_state > 0;
+}
+
+static uint64_t *kv_reader_slot(char *base, const struct kv_pheader *hd)
+{
+	if (EXPECTED(kv_slot_tab == base)) {
+		return kv_slot;
+	}
+	if (kv_slot != NULL && KV_RELAXED(*kv_slot) != 0) {
+		return NULL; /* still announced in another table this request */
+	}
+	uint32_t i = __atomic_fetch_add((uint32_t *)&hd->slot_next, 1, __ATOMIC_RELAXED);
+	kv_slot_tab = base;
+	kv_slot = i < hd->slots ? (uint64_t *)(base + hd->arena - (uint64_t)hd->slots * 64 + (uint64_t)i * 64) : NULL;
+	return kv_slot;
+}
+
+/* After php_request_shutdown (sapi.c): nothing of the request is left, so
+ * nothing it read is held. */
+void ephpm_kv_request_done(void)
+{
+	if (kv_slot != NULL && KV_RELAXED(*kv_slot) != 0) {
+		__atomic_store_n(kv_slot, 0, __ATOMIC_RELEASE);
+	}
+	kv_share_state = 0;
+}
+
 
 static zend_always_inline zend_string *kv_get_published(zend_string *key)
 {
@@ -214,7 +284,8 @@ static zend_always_inline zend_string *kv_get_published(zend_string *key)
 	uint32_t vlen = KV_RELAXED(e->vlen);
 	int64_t deadline = KV_RELAXED(e->deadline);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (KV_RELAXED(e->seq) != q || off > hd->arena_size || n + vlen > hd->arena_size - off) {
+	if (KV_RELAXED(e->seq) != q || off > hd->arena_size ||
+	    KV_ZSTR_OFF(n) + 24 + (uint64_t)vlen + 1 > hd->arena_size - off) {
 		return NULL;
 	}
 	/* The fields are one binding's: off and vlen are real. */
@@ -229,13 +300,32 @@ static zend_always_inline zend_string *kv_get_published(zend_string *key)
 	if (memcmp(buf, ZSTR_VAL(key), n) != 0) {
 		return NULL;
 	}
-	zend_string *s = zend_string_alloc(vlen, 0);
-	memcpy(ZSTR_VAL(s), buf + n, vlen);
-	ZSTR_VAL(s)[vlen] = '\0';
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (KV_RELAXED(e->seq) != q) {
-		zend_string_efree(s);
-		return NULL;
+	zend_string *z = (zend_string *)(buf + KV_ZSTR_OFF(n));
+	zend_string *s;
+	uint32_t share_min = KV_RELAXED(hd->share_min);
+	uint64_t *slot;
+	if (share_min != 0 && vlen >= share_min && kv_share_allowed() && (slot = kv_reader_slot(base, hd)) != NULL) {
+		/* Announce (once per request) before the last check, with a full
+		 * fence between: the store's scan then sees this slot, or this
+		 * check sees its claim (publish.go). */
+		if (KV_RELAXED(*slot) == 0) {
+			__atomic_store_n(slot, __atomic_load_n(&hd->epoch, __ATOMIC_SEQ_CST), __ATOMIC_SEQ_CST);
+		}
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (KV_RELAXED(e->seq) != q || ZSTR_LEN(z) != vlen || ZSTR_H(z) == 0 ||
+		    GC_TYPE_INFO(z) != KV_RELAXED(hd->str_type) || !ZSTR_IS_INTERNED(z)) {
+			return NULL;
+		}
+		s = z;
+	} else {
+		s = zend_string_alloc(vlen, 0);
+		memcpy(ZSTR_VAL(s), ZSTR_VAL(z), vlen);
+		ZSTR_VAL(s)[vlen] = '\0';
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (KV_RELAXED(e->seq) != q) {
+			zend_string_efree(s);
+			return NULL;
+		}
 	}
 	uint32_t tick = KV_RELAXED(hd->tick);
 	if (KV_RELAXED(e->clock) != tick) {
@@ -406,7 +496,7 @@ PHP_FUNCTION(ephpm_kv_get)
 	zend_string *hit = kv_get_published(key);
 	if (hit != NULL) {
 		kv_count(1);
-		RETURN_NEW_STR(hit);
+		RETURN_STR(hit); /* a shared string is interned: not refcounted */
 	}
 	if (kv_surely_absent(key)) {
 		kv_count(0);
