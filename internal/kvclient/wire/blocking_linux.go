@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 	"unsafe"
@@ -20,32 +21,59 @@ import (
 // from a locked thread against 25 us from an ordinary goroutine). A
 // blocking read instead waits in the kernel on the calling thread and
 // returns straight to it. Timeouts are SO_RCVTIMEO/SO_SNDTIMEO.
+//
+// The descriptor must also be out of the poller's epoll set, not only
+// blocking: Go registers a socket edge-triggered, so while it is
+// registered every reply arriving on it is an epoll event that wakes
+// whichever runtime thread waits in epoll_wait (it finds no goroutine to
+// run and sleeps again). perf counted about one such wake-up of another
+// thread per ephpm_kv_set when the socket was taken over with
+// net.Conn.File, whose duplicate Go registers again (os.newFile, kindSock).
+// So the socket is duplicated with a raw fcntl(F_DUPFD_CLOEXEC), which the
+// poller never sees, and the net.Conn closed (which takes its own
+// descriptor out of the epoll set).
 type blockingConn struct {
-	f        *os.File // owns the descriptor
 	fd       int
+	closed   bool
 	timeout  time.Duration // what SO_RCVTIMEO/SO_SNDTIMEO are set to (0 = none)
 	deadline time.Time
 }
 
 // ToBlocking takes over nc's socket as a blockingConn (nc is closed; the
-// socket lives on in a duplicate descriptor). Any failure leaves nc as it
-// is, which works, only slower.
+// socket lives on in a duplicate descriptor that Go's poller does not
+// watch). Any failure leaves nc as it is, which works, only slower.
 func ToBlocking(nc net.Conn) NetConn {
-	fc, ok := nc.(interface{ File() (*os.File, error) })
+	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return nc
 	}
-	f, err := fc.File()
+	rc, err := sc.SyscallConn()
 	if err != nil {
 		return nc
 	}
-	fd := int(f.Fd())
+	fd := -1
+	var derr error
+	if err := rc.Control(func(s uintptr) { fd, derr = dupCloexec(int(s)) }); err != nil || derr != nil {
+		return nc
+	}
 	if err := syscall.SetNonblock(fd, false); err != nil {
-		f.Close()
+		syscall.Close(fd)
 		return nc
 	}
 	nc.Close()
-	return &blockingConn{f: f, fd: fd}
+	b := &blockingConn{fd: fd}
+	// A connection dropped without Close still gives its descriptor back.
+	runtime.SetFinalizer(b, (*blockingConn).Close)
+	return b
+}
+
+// dupCloexec duplicates fd (close-on-exec) without Go's poller knowing.
+func dupCloexec(fd int) (int, error) {
+	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+	if errno != 0 {
+		return -1, os.NewSyscallError("fcntl", errno)
+	}
+	return int(r), nil
 }
 
 // SetDeadline sets the socket's timeouts to the time left until t (zero:
@@ -115,4 +143,12 @@ func (b *blockingConn) Write(p []byte) (int, error) {
 	return done, nil
 }
 
-func (b *blockingConn) Close() error { return b.f.Close() }
+// Close closes the descriptor (once).
+func (b *blockingConn) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	runtime.SetFinalizer(b, nil)
+	return os.NewSyscallError("close", syscall.Close(b.fd))
+}
