@@ -143,6 +143,27 @@ func TestDirectEligible(t *testing.T) {
 func TestDirectReadYourOwnWrites(t *testing.T) {
 	t.Parallel()
 	_, s := standalone(t, 8<<20)
+	readYourOwnWrites(t, s)
+}
+
+// TestDirectReadYourOwnWritesReadFenced is the same with the fencer's
+// timer off (fenceLazy an hour): every fence is one a reader asked for
+// by meeting a dirty key (dirty.go), so nothing but that keeps the
+// writers reading their writes and the keys cached again.
+func TestDirectReadYourOwnWritesReadFenced(t *testing.T) {
+	t.Parallel()
+	r := redistest.Start(t, redistest.Options{})
+	s := mustNew(t, Options{Addresses: []string{r.Addr}, KeyPrefix: "t:", ClientCache: 8 << 20, CommandTimeout: testTimeout, fenceLazy: time.Hour})
+	waitReady(t, s)
+	readYourOwnWrites(t, s)
+}
+
+// readYourOwnWrites: writers on locked threads (as PHP threads) each set,
+// incr_by and del their own keys and read each write back at once, while
+// readers keep reading the same keys through the caches; no writer may
+// read anything but its own last write.
+func readYourOwnWrites(t *testing.T, s *Store) {
+	t.Helper()
 	wantDirect(t, s)
 	const writers, iters = 4, 300
 	stop := make(chan struct{})

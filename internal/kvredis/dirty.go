@@ -50,9 +50,27 @@ import (
 // not safe: the invalidation handled after W's reply may be for an
 // earlier write W0 (the tracking connection lags the direct one), and a
 // tracked read that ran between W0 and W is handled after it and cached
-// until W's own invalidation comes. A PING costs the fencer one round
-// trip on the tracking connection per batch of writes (at most one per
-// fenceEvery), off the PHP threads; with no dirty key it sleeps.
+// until W's own invalidation comes.
+//
+// When the fencer fences (lazily). An entry only sends reads of its key
+// to Redis, which is always right, so nothing forces a fence soon after a
+// write: it is only needed before this node reads the key again from a
+// cache. A fence is a PING through rueidis, whose writer and reader
+// goroutines (and the fencer) must each be woken: several thread
+// wake-ups, which on 2 busy CPUs cost more than the write's own round
+// trip (README, "Where a round trip's time goes"; perf counted them per
+// ephpm_kv_set when a fence followed every write burst of 1 ms). So the
+// fencer fences:
+//   - soon (at most one fence per fenceEvery) when a reader met a dirty
+//     key (has, true): that read went to Redis, and the next reads of the
+//     key are cached again once the fence is back;
+//   - soon when more than dirtyMax keys are dirty (the map stays small);
+//   - otherwise every fenceLazy while any key is dirty, to empty the map.
+//
+// A stream of writes that nobody reads back on this node (counters,
+// sets) then costs one PING per fenceLazy instead of one per fenceEvery.
+// The first key to become dirty with none before wakes the fencer (one
+// wake-up per burst of writes); later writes wake nobody.
 //
 // A reset (rueidis dropping its cache on reconnect) leaves entries alone:
 // they only send reads to Redis. A failed write (Redis down) keeps its
@@ -62,7 +80,14 @@ type dirtyKeys struct {
 	n    atomic.Int64
 	m    *xsync.Map[string, *dirtyEntry]
 	base time.Time // doneAt and fence times are ns since base (monotonic)
-	kick chan struct{}
+	// kick: a key became dirty while none was (the fencer, idle, starts
+	// its lazy timer). soon: fence as soon as fenceEvery allows.
+	kick, soon chan struct{}
+	// lazy and max are fenceLazy and dirtyMax (tests set others).
+	lazy time.Duration
+	max  int64
+	// fences counts the fences that came back (tests).
+	fences atomic.Int64
 }
 
 type dirtyEntry struct {
@@ -70,11 +95,18 @@ type dirtyEntry struct {
 	doneAt   int64
 }
 
-// fenceEvery is the least time between two fences: under a stream of
-// writes the fencer sends at most this many PINGs a second, and a written
-// key is read from Redis (not the caches) for about this long plus a
-// round trip after its write.
+// fenceEvery is the least time between two fences: a written key that is
+// read back is read from Redis (not the caches) for about this long plus
+// a round trip after its first read.
 const fenceEvery = time.Millisecond
+
+// fenceLazy is the time between fences while keys are dirty but nobody
+// reads them; dirtyMax the number of dirty keys that asks for a fence at
+// once.
+const (
+	fenceLazy = 50 * time.Millisecond
+	dirtyMax  = 4096
+)
 
 // start makes the map and starts the fencer (once, before the direct
 // path is enabled).
@@ -82,32 +114,59 @@ func (d *dirtyKeys) start(s *Store) {
 	d.m = xsync.NewMap[string, *dirtyEntry]()
 	d.base = time.Now()
 	d.kick = make(chan struct{}, 1)
+	d.soon = make(chan struct{}, 1)
+	d.lazy, d.max = fenceLazy, dirtyMax
+	if s.opts.fenceLazy > 0 {
+		d.lazy = s.opts.fenceLazy
+	}
+	if s.opts.dirtyMax > 0 {
+		d.max = s.opts.dirtyMax
+	}
 	go d.run(s)
 }
 
 func (d *dirtyKeys) now() int64 { return int64(time.Since(d.base)) }
 
-// has reports whether key (without the prefix) is dirty. With no dirty
-// key, one atomic load.
+// nudge sends on a 1-buffered channel without blocking.
+func nudge(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// has reports whether key (without the prefix) is dirty; the caller then
+// reads it from Redis, and the fencer is asked to fence soon so that the
+// key's next reads are cached again. With no dirty key, one atomic load.
 func (d *dirtyKeys) has(key string) bool {
 	if d.n.Load() == 0 {
 		return false
 	}
-	_, ok := d.m.Load(key)
-	return ok
+	if _, ok := d.m.Load(key); !ok {
+		return false
+	}
+	nudge(d.soon)
+	return true
 }
 
 // mark is called before a direct write of rk is sent.
 func (d *dirtyKeys) mark(s *Store, rk string) {
 	key := rk[len(s.prefix):] // ours: rk is a new string (s.key)
+	var n int64
 	d.m.Compute(key, func(e *dirtyEntry, loaded bool) (*dirtyEntry, xsync.ComputeOp) {
 		if !loaded {
 			e = &dirtyEntry{}
-			d.n.Add(1)
+			n = d.n.Add(1)
 		}
 		e.inFlight++
 		return e, xsync.UpdateOp
 	})
+	switch {
+	case n == 1:
+		nudge(d.kick)
+	case n > d.max:
+		nudge(d.soon)
+	}
 	if s.near != nil {
 		// As an invalidation does: a fill that began before this bump is
 		// not stored; the entry is gone.
@@ -126,10 +185,6 @@ func (d *dirtyKeys) done(key string) {
 		e.doneAt = t
 		return e, xsync.UpdateOp
 	})
-	select {
-	case d.kick <- struct{}{}:
-	default:
-	}
 }
 
 // clearBefore removes the entries with no write in flight whose last
@@ -148,34 +203,59 @@ func (d *dirtyKeys) clearBefore(t int64) {
 }
 
 // run is the fencer: while there are dirty keys, a PING through rueidis
-// (on the tracking connection), then the entries done before it are
-// cleared. Ends when the store closes.
+// (on the tracking connection) when asked (soon) or every fenceLazy, at
+// most one per fenceEvery, then the entries done before it are cleared.
+// Ends when the store closes.
 func (d *dirtyKeys) run(s *Store) {
+	lazy := time.NewTimer(d.lazy)
+	lazy.Stop()
+	// sleep waits for dur or the store's closing (false).
+	sleep := func(dur time.Duration) bool {
+		t := time.NewTimer(dur)
+		defer t.Stop()
+		select {
+		case <-s.closed:
+			return false
+		case <-t.C:
+			return true
+		}
+	}
+	var last time.Time // when the last fence was sent
 	for {
 		select {
 		case <-d.kick:
+		case <-d.soon:
 		case <-s.closed:
 			return
 		}
+		lazy.Reset(d.lazy)
 		for d.n.Load() > 0 {
-			t := d.now()
-			if err := s.pingFence(); err != nil {
-				// Redis is down or slow: the keys stay dirty (reads go to
-				// Redis and fail like any call). Try again later.
-				select {
-				case <-s.closed:
-					return
-				case <-time.After(100 * time.Millisecond):
-				}
-				continue
-			}
-			d.clearBefore(t)
 			select {
+			case <-d.soon:
+			case <-lazy.C:
 			case <-s.closed:
 				return
-			case <-time.After(fenceEvery):
 			}
+			if wait := fenceEvery - time.Since(last); wait > 0 && !sleep(wait) {
+				return
+			}
+			t := d.now()
+			last = time.Now()
+			err := s.pingFence()
+			lazy.Reset(d.lazy)
+			if err != nil {
+				// Redis is down or slow: the keys stay dirty (reads go to
+				// Redis and fail like any call). Try again later.
+				if !sleep(100 * time.Millisecond) {
+					return
+				}
+				nudge(d.soon)
+				continue
+			}
+			d.fences.Add(1)
+			d.clearBefore(t)
 		}
+		lazy.Stop()
 	}
 }
 

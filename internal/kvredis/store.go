@@ -44,6 +44,10 @@ type Options struct {
 
 	// noDirect keeps every command on rueidis (tests comparing paths).
 	noDirect bool
+	// fenceLazy and dirtyMax replace the constants of dirty.go when set
+	// (tests of when the fencer fences).
+	fenceLazy time.Duration
+	dirtyMax  int64
 }
 
 // FromConfig turns [kv.redis] into Options.
