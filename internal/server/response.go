@@ -22,10 +22,18 @@ type response struct {
 	want coding // the client's preferred coding; identity when compression is off
 
 	state  responseState
-	status int    // held while buffering
+	status int    // held while buffering, and while headPending
 	buf    []byte // body held while buffering
 	enc    encoder
 	coding coding
+
+	// The encoder's output, gathered here (compressedOut) so that it
+	// reaches the connection in one write when it fits, with a
+	// Content-Length, instead of in the encoder's 250-byte pieces, each
+	// a chunk of its own on the wire. headPending: the status has not
+	// gone out yet (it leaves with the first bytes sent).
+	zbuf        *[]byte
+	headPending bool
 
 	// Set by serveStatic for its 200: the coding it chose (identity
 	// included), which overrides the size rules.
@@ -45,7 +53,7 @@ const (
 	stateNew      responseState = iota // nothing written yet
 	statePlain                         // status sent; the body goes out as it is
 	stateBuffer                        // status held; the body is buffered until it is judged
-	stateCompress                      // status sent; the body goes through enc
+	stateCompress                      // status sent (or held: headPending); the body goes through enc
 )
 
 // responseOptions is the [server.response] config in the form the
@@ -202,7 +210,7 @@ func addVary(h http.Header) {
 // instead, when no encoder is free (encoders.get).
 func (w *response) startCompress(code int, c coding) bool {
 	h := w.Header()
-	enc := w.opts.encoders.get(c, w.rec)
+	enc := w.opts.encoders.get(c, (*compressedOut)(w))
 	if enc == nil {
 		// A static file's ETag was tagged for c before its body was
 		// chosen: the identity body keeps the file's own tag.
@@ -220,9 +228,54 @@ func (w *response) startCompress(code int, c coding) bool {
 	if et := h.Get("Etag"); et != "" {
 		h.Set("Etag", taggedETag(et, c))
 	}
-	w.rec.WriteHeader(code)
+	// The status waits for the first compressed bytes to send: a body
+	// that ends before the buffer fills gets its Content-Length.
+	w.status, w.headPending = code, true
+	w.zbuf = zbufs.Get().(*[]byte)
 	w.state, w.coding, w.enc = stateCompress, c, enc
 	return true
+}
+
+// zbufSize bounds the compressed bytes held before they are sent: a
+// 100-250 KB HTML page fits (gzip and zstd shrink markup 7-10x).
+const zbufSize = 32 << 10
+
+var zbufs = sync.Pool{New: func() any { b := make([]byte, 0, zbufSize); return &b }}
+
+// compressedOut is the encoder's destination: the response seen as a
+// writer of compressed bytes, which it gathers in zbuf.
+type compressedOut response
+
+func (o *compressedOut) Write(p []byte) (int, error) {
+	w := (*response)(o)
+	b := *w.zbuf
+	if len(b)+len(p) > cap(b) {
+		if err := w.sendCompressed(); err != nil {
+			return 0, err
+		}
+		if len(p) >= cap(b) {
+			return w.rec.Write(p)
+		}
+		b = *w.zbuf
+	}
+	*w.zbuf = append(b, p...)
+	return len(p), nil
+}
+
+// sendCompressed sends the status if it is still held, then the
+// compressed bytes gathered so far.
+func (w *response) sendCompressed() error {
+	if w.headPending {
+		w.headPending = false
+		w.rec.WriteHeader(w.status)
+	}
+	b := *w.zbuf
+	if len(b) == 0 {
+		return nil
+	}
+	*w.zbuf = b[:0]
+	_, err := w.rec.Write(b)
+	return err
 }
 
 func (w *response) Write(p []byte) (int, error) {
@@ -293,13 +346,12 @@ func (w *response) FlushError() error {
 		if err := w.release(true); err != nil {
 			return err
 		}
-		if w.state == stateCompress {
-			if err := w.enc.Flush(); err != nil {
-				return err
-			}
-		}
-	case stateCompress:
+	}
+	if w.state == stateCompress {
 		if err := w.enc.Flush(); err != nil {
+			return err
+		}
+		if err := w.sendCompressed(); err != nil {
 			return err
 		}
 	}
@@ -343,6 +395,14 @@ func (w *response) finish() {
 		_ = w.enc.Close()
 		w.opts.encoders.put(w.coding, w.enc)
 		w.enc = nil
+		if w.headPending {
+			// Nothing sent yet: the whole compressed body is in zbuf.
+			w.Header().Set("Content-Length", strconv.Itoa(len(*w.zbuf)))
+		}
+		_ = w.sendCompressed()
+		*w.zbuf = (*w.zbuf)[:0]
+		zbufs.Put(w.zbuf)
+		w.zbuf = nil
 		w.state = statePlain
 	}
 }
