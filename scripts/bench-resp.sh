@@ -10,6 +10,27 @@
 #     ephpm's unix socket against phpredis to redis-server over TCP.
 # Loopback only; every server is started and stopped here. Writes a markdown
 # section to the file named by $1 (default bench/results/resp.md).
+#
+# CPU placement (the same for both servers; see the README, "The store from
+# outside the server"). Unpinned on 2 cores, redis-benchmark and the server
+# competed for both cores, and the scheduler, not the server, decided the
+# rate. So each server runs pinned to CPU $RESP_BENCH_SERVER_CPU (default 0)
+# and redis-benchmark to CPU $RESP_BENCH_CLIENT_CPU (default 1), with
+# `taskset`. redis-server is single-threaded; ephpm runs as it does by
+# default, which on one allowed CPU means GOMAXPROCS=1 (Go counts the CPUs
+# of its affinity mask) and one RESP event loop. redis-benchmark runs with
+# one thread: a second one (--threads 2) on the same CPU only adds switches.
+# Two setups, interleaved in each round:
+#  "core": a whole core each. redis-benchmark needs more CPU per request
+#     than either server (about 1.0-1.1 us with -P 16 against 0.8-0.95 us:
+#     scripts/resp-cpu-per-request.py), so its core saturates first and at
+#     -P 16 both servers show the client's rate, not their own.
+#  "half": the same, and each server limited to half of its CPU by a CFS
+#     bandwidth quota (cgroup cpu.max / cpu.cfs_quota_us: 10 ms per 20 ms).
+#     The client, with a whole core, is then faster than the server, so
+#     requests/s is the server's own: requests per half core of CPU time.
+#     Needs a writable cgroup cpu controller (root); skipped with a note
+#     otherwise. RESP_BENCH_SETUPS="core" or "half" runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -23,15 +44,58 @@ ROUNDS=${RESP_BENCH_ROUNDS:-5}
 mkdir -p bench/tmp "$(dirname "$OUTFILE")"
 TMP=$(mktemp -d bench/tmp/resp.XXXXXX)
 TMP=$(cd "$TMP" && pwd)
+SCPU=${RESP_BENCH_SERVER_CPU:-0}
+CCPU=${RESP_BENCH_CLIENT_CPU:-1}
+SETUPS=${RESP_BENCH_SETUPS:-core half}
+PERIOD_US=20000 QUOTA_US=10000 # "half": 10 ms of CPU per 20 ms
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
+cgroups=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  for d in "${cgroups[@]}"; do rmdir "$d" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# cpu_cgroup NAME: makes a child of this shell's cgroup whose members get at
+# most QUOTA_US of CPU time per PERIOD_US; prints its directory, or nothing
+# when cgroups cannot be written here (not root, no cpu controller).
+cpu_cgroup() {
+  local self dir
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then # cgroup v2
+    self=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+    dir=/sys/fs/cgroup${self%/}/$1
+    if mkdir "$dir" 2>/dev/null; then
+      if echo "$QUOTA_US $PERIOD_US" >"$dir/cpu.max" 2>/dev/null; then
+        echo "$dir"
+        return
+      fi
+      rmdir "$dir"
+    fi
+  elif [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then # cgroup v1
+    self=$(awk -F: '$2 ~ /(^|,)cpu(,|$)/ { print $3 }' /proc/self/cgroup)
+    dir=/sys/fs/cgroup/cpu${self%/}/$1
+    [ -d "/sys/fs/cgroup/cpu${self%/}" ] || dir=/sys/fs/cgroup/cpu/$1
+    if mkdir "$dir" 2>/dev/null; then
+      if echo "$PERIOD_US" >"$dir/cpu.cfs_period_us" 2>/dev/null &&
+        echo "$QUOTA_US" >"$dir/cpu.cfs_quota_us" 2>/dev/null; then
+        echo "$dir"
+        return
+      fi
+      rmdir "$dir"
+    fi
+  fi
+}
+
+# Every server starts pinned; the "half" rounds move the whole process (all
+# its threads; threads made later follow) into its own quota group and back.
 RPORT=$(free_port)
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$TMP/redis.log" 2>&1 &
-pids+=($!)
+taskset -c "$SCPU" redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$TMP/redis.log" 2>&1 &
+RPID=$!
+pids+=($RPID)
 
 EPORT=$(free_port)
 KPORT=$(free_port)
@@ -48,32 +112,65 @@ memory_limit = 0
 listen = "127.0.0.1:$KPORT"
 socket = "$SOCK"
 EOF
-"$BIN" serve --config "$TMP/ephpm.toml" >"$TMP/ephpm.log" 2>&1 &
-pids+=($!)
+taskset -c "$SCPU" "$BIN" serve --config "$TMP/ephpm.toml" >"$TMP/ephpm.log" 2>&1 &
+EPID=$!
+pids+=($EPID)
 for _ in $(seq 100); do
   redis-cli -p "$KPORT" ping >/dev/null 2>&1 && redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break
   sleep 0.1
 done
 redis-cli -p "$KPORT" ping >/dev/null || { cat "$TMP/ephpm.log"; exit 1; }
 
+HALF_NOTE=""
+CG_REDIS="" CG_EPHPM=""
+if [[ " $SETUPS " == *" half "* ]]; then
+  CG_REDIS=$(cpu_cgroup "ephpm-bench-redis-$$")
+  [ -n "$CG_REDIS" ] && cgroups+=("$CG_REDIS")
+  CG_EPHPM=$(cpu_cgroup "ephpm-bench-ephpm-$$")
+  [ -n "$CG_EPHPM" ] && cgroups+=("$CG_EPHPM")
+  if [ -z "$CG_REDIS" ] || [ -z "$CG_EPHPM" ]; then
+    HALF_NOTE='The "half" setup was skipped: no writable cgroup cpu controller here (it needs root).'
+    echo "   $HALF_NOTE"
+    SETUPS=${SETUPS//half/}
+  fi
+fi
+# The group the servers came from, to move them back after a "half" round.
+CG_HOME=$(dirname "${CG_REDIS:-/x/x}")
+quota_move() { echo "$1" >"$2/cgroup.procs"; } # PID DIR: all its threads
+
 TESTS=ping,get,set,incr,mset
 echo "== redis-benchmark -t $TESTS -c 50, without pipelining (-n $N) and with -P 16 (-n $NP), $ROUNDS interleaved rounds"
+echo "   servers on CPU $SCPU, redis-benchmark on CPU $CCPU (taskset); setups: $SETUPS"
 uptime | sed 's/.*load/load/' >"$TMP/load.txt"
 for round in $(seq "$ROUNDS"); do
-  targets="redis ephpm ephpm-unix"
-  [ $((round % 2)) -eq 0 ] && targets="ephpm-unix ephpm redis"
-  for pipe in 1 16; do
-    n=$N
-    [ "$pipe" -gt 1 ] && n=$NP
-    for target in $targets; do
-      case $target in
-        redis) args=(-p "$RPORT") ;;
-        ephpm) args=(-p "$KPORT") ;;
-        ephpm-unix) args=(-s "$SOCK") ;;
-      esac
-      redis-benchmark "${args[@]}" -t "$TESTS" -n "$n" -c 50 -P "$pipe" --csv 2>/dev/null \
-        | sed "s/^/$target,$pipe,$round,/" >>"$TMP/rb.csv"
+  for setup in $SETUPS; do
+    targets="redis ephpm ephpm-unix"
+    [ "$setup" = half ] && targets="redis ephpm" # the ratio's two
+    if [ $((round % 2)) -eq 0 ]; then
+      targets=$(echo "$targets" | tr ' ' '\n' | tac | tr '\n' ' ')
+    fi
+    if [ "$setup" = half ]; then
+      quota_move "$RPID" "$CG_REDIS"
+      quota_move "$EPID" "$CG_EPHPM"
+    fi
+    for pipe in 1 16; do
+      n=$N
+      [ "$pipe" -gt 1 ] && n=$NP
+      [ "$setup" = half ] && n=$((n / 2)) # about half the rate: the same time
+      for target in $targets; do
+        case $target in
+          redis) args=(-p "$RPORT") ;;
+          ephpm) args=(-p "$KPORT") ;;
+          ephpm-unix) args=(-s "$SOCK") ;;
+        esac
+        taskset -c "$CCPU" redis-benchmark "${args[@]}" -t "$TESTS" -n "$n" -c 50 -P "$pipe" --csv 2>/dev/null |
+          sed "s/^/$setup,$target,$pipe,$round,/" >>"$TMP/rb.csv"
+      done
     done
+    if [ "$setup" = half ]; then
+      quota_move "$RPID" "$CG_HOME"
+      quota_move "$EPID" "$CG_HOME"
+    fi
   done
   echo "   round $round done ($(uptime | sed 's/.*load/load/'))"
 done
@@ -107,37 +204,57 @@ else
   echo "(bench/resp/package_client.php missing)" >"$TMP/pkg.txt"
 fi
 
-python3 - "$TMP/rb.csv" "$TMP/cli.txt" "$TMP/pkg.txt" "$TMP/load.txt" "$ROUNDS" >"$OUTFILE" <<'PY'
+python3 - "$TMP/rb.csv" "$TMP/cli.txt" "$TMP/pkg.txt" "$TMP/load.txt" "$ROUNDS" "$SCPU" "$CCPU" "$HALF_NOTE" >"$OUTFILE" <<'PY'
 import csv, sys, datetime, os, statistics
-runs = {}  # (target, pipe, test) -> {round: rps}
+runs = {}  # (setup, target, pipe, test) -> {round: rps}
 for row in csv.reader(open(sys.argv[1])):
-    if len(row) < 5 or row[3] == "test":
+    if len(row) < 6 or row[4] == "test":
         continue
-    target, pipe, rnd, test, rps = row[0], int(row[1]), int(row[2]), row[3], float(row[4])
-    runs.setdefault((target, pipe, test), {})[rnd] = rps
+    setup, target, pipe, rnd, test, rps = row[0], row[1], int(row[2]), int(row[3]), row[4], float(row[5])
+    runs.setdefault((setup, target, pipe, test), {})[rnd] = rps
 load = open(sys.argv[4]).read().split("\n")
+scpu, ccpu, note = sys.argv[6], sys.argv[7], sys.argv[8]
 print(f"## The store over RESP ({datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}, {os.cpu_count()} cores)\n")
-print(f"redis-benchmark, 50 clients, {sys.argv[5]} interleaved rounds (target order alternating); req/s as median [min-max] of the rounds; "
+print(f"redis-benchmark, 50 clients, one thread, {sys.argv[5]} interleaved rounds (target order alternating); req/s as median [min-max] of the rounds; "
       "ratio = ephpm TCP / redis-server, median [min-max] of the per-round ratios (target >= 1.0 on every row). "
+      f"Each server pinned to CPU {scpu} (`taskset`; ephpm as it runs by default: one allowed CPU gives GOMAXPROCS=1 and one event loop), "
+      f"redis-benchmark to CPU {ccpu}. "
       f"Load average before: {load[0].strip()}; after: {load[1].strip() if len(load) > 1 else '?'}.\n")
-print("| test | pipeline | redis-server req/s | ephpm TCP req/s | ephpm unix socket req/s | ephpm/redis |")
-print("|---|---|---|---|---|---|")
 order = ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR"]
-tests = sorted({k[2] for k in runs}, key=lambda t: order.index(t) if t in order else 99)
+tests = sorted({k[3] for k in runs}, key=lambda t: order.index(t) if t in order else 99)
 def cell(v):
     if not v:
         return "n/a"
     v = list(v)
     return f"{statistics.median(v):,.0f} [{min(v):,.0f}-{max(v):,.0f}]"
-for pipe in (1, 16):
-    for t in tests:
-        r = runs.get(("redis", pipe, t), {})
-        e = runs.get(("ephpm", pipe, t), {})
-        u = runs.get(("ephpm-unix", pipe, t), {})
-        ratios = [e[k] / r[k] for k in r if k in e and r[k]]
-        ratio = f"{statistics.median(ratios):.2f} [{min(ratios):.2f}-{max(ratios):.2f}]" if ratios else "n/a"
-        print(f"| {t} | {'none' if pipe == 1 else pipe} | {cell(r.values())} | {cell(e.values())} | {cell(u.values())} | {ratio} |")
-print()
+titles = {
+    "core": "A whole core each (server on its CPU, redis-benchmark on the other). "
+            "With -P 16 redis-benchmark needs more CPU per request than either server, so these rows show the client's rate for both.",
+    "half": "The server on half a core (the same pinning, and a CFS quota of 10 ms of CPU per 20 ms on the server's process, "
+            "the same for both), redis-benchmark on a whole core: the client is faster than the server, so req/s is the server's own.",
+}
+for setup in ("core", "half"):
+    if not any(k[0] == setup for k in runs):
+        continue
+    print(f"**{setup}**: {titles[setup]}\n")
+    if setup == "core":
+        print("| test | pipeline | redis-server req/s | ephpm TCP req/s | ephpm unix socket req/s | ephpm/redis |")
+        print("|---|---|---|---|---|---|")
+    else:
+        print("| test | pipeline | redis-server req/s | ephpm TCP req/s | ephpm/redis |")
+        print("|---|---|---|---|---|")
+    for pipe in (1, 16):
+        for t in tests:
+            r = runs.get((setup, "redis", pipe, t), {})
+            e = runs.get((setup, "ephpm", pipe, t), {})
+            u = runs.get((setup, "ephpm-unix", pipe, t), {})
+            ratios = [e[k] / r[k] for k in r if k in e and r[k]]
+            ratio = f"{statistics.median(ratios):.2f} [{min(ratios):.2f}-{max(ratios):.2f}]" if ratios else "n/a"
+            unix = f" {cell(u.values())} |" if setup == "core" else ""
+            print(f"| {t} | {'none' if pipe == 1 else pipe} | {cell(r.values())} | {cell(e.values())} |{unix} {ratio} |")
+    print()
+if note:
+    print(note + "\n")
 cli = dict((l.split("\t")[0], l.split("\t")[1:]) for l in open(sys.argv[2]).read().strip().splitlines())
 e, p = float(cli["ephpm php"][0]), float(cli["php"][0])
 print("| command | median wall ms | best ms |")

@@ -9,6 +9,10 @@
 # Prints per test and target: the median and range of req/s and of server
 # CPU ns per request, the client's CPU ns per request, context switches per
 # 1000 requests. A binary may carry environment settings: path:NAME=value.
+# As scripts/bench-resp.sh does, every server is pinned to CPU $SERVER_CPU
+# (default 0) and redis-benchmark to CPU $CLIENT_CPU (default 1) with
+# taskset, so client and server never share a core (PIN=0: unpinned).
+# A Go server on one allowed CPU runs with GOMAXPROCS=1 and one event loop.
 #
 # usage: N=600000 python3 scripts/resp-cpu-per-request.py ROUNDS PIPE TESTS BIN [BIN...]
 #   e.g. ... 4 16 set,get,incr,mset /tmp/old.test /tmp/new.test
@@ -16,6 +20,9 @@ import subprocess, sys, time, os, statistics, resource, itertools
 rounds, pipe, tests = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(',')
 bins = sys.argv[4:]
 N = int(os.environ.get('N', '1000000'))
+pin = os.environ.get('PIN', '1') != '0' and (os.cpu_count() or 1) >= 2
+srv_pin = ['taskset', '-c', os.environ.get('SERVER_CPU', '0')] if pin else []
+cli_pin = ['taskset', '-c', os.environ.get('CLIENT_CPU', '1')] if pin else []
 import socket
 def free_port():
     with socket.socket() as sk:
@@ -24,14 +31,14 @@ def free_port():
 base = free_port()
 procs = {}
 env = dict(os.environ)
-procs['redis'] = (subprocess.Popen(['redis-server', '--port', str(base), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], stdout=subprocess.DEVNULL), base)
+procs['redis'] = (subprocess.Popen(srv_pin + ['redis-server', '--port', str(base), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], stdout=subprocess.DEVNULL), base)
 for spec in bins:
     p = free_port()
     b, *kv = spec.split(':')
     e = dict(env, RESP_BENCH_ADDR=f'127.0.0.1:{p}', RESP_BENCH_SECS='3000')
     for x in kv:
         e[x.split('=')[0]] = x.split('=')[1]
-    procs[os.path.basename(b) + ':'.join(['']+kv)] = (subprocess.Popen([b, '-test.run', 'TestBenchServe$'], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), p)
+    procs[os.path.basename(b) + ':'.join(['']+kv)] = (subprocess.Popen(srv_pin + [b, '-test.run', 'TestBenchServe$'], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), p)
 time.sleep(2)
 import glob
 def csw(pid):
@@ -55,7 +62,7 @@ try:
                 pr, port = procs[name]
                 c0 = cpu(pr.pid); w0 = csw(pr.pid)
                 ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                out = subprocess.run(['redis-benchmark', '-p', str(port), '-t', t, '-n', str(N), '-c', '50', '-P', pipe, '--csv'], capture_output=True, text=True).stdout
+                out = subprocess.run(cli_pin + ['redis-benchmark', '-p', str(port), '-t', t, '-n', str(N), '-c', '50', '-P', pipe, '--csv'], capture_output=True, text=True).stdout
                 ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 c1 = cpu(pr.pid); w1 = csw(pr.pid)
                 line = [l for l in out.splitlines() if not l.startswith('"test"')][0].replace('"', '').split(',')
