@@ -92,5 +92,6 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f *os.File, f
 		h.Set("Cache-Control", cc)
 	}
 	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, fi.Name(), fi.ModTime(), f)
+	// After staticCoding, which needs w itself (a *response).
+	http.ServeContent(forFileBody(w, r), r, fi.Name(), fi.ModTime(), f)
 }
