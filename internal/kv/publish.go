@@ -99,8 +99,9 @@ import (
 // arena fills and publishing stops (C then asks Go), nothing is reused.
 //
 // When: a version is published on its second read through Peek (phpembed's
-// get) within one access-clock tick (100 ms), at most pubBudget times per
-// tick, so a set costs nothing more and keys read once are never copied.
+// get) within pubWindow access-clock ticks (100 ms each), at most
+// pubBudget times per tick, so a set costs nothing more and keys read once
+// (or seldom) are never copied.
 // Values up to MaxPublishedValue bytes, keys up to maxPubKey bytes; the
 // arena is bounded (pubArenaSize, touched pages only), the copies are a
 // cache and do not count against the memory limit.
@@ -113,6 +114,7 @@ const (
 	pubEntrySize = 64
 	pubArenaSize = 128 << 20
 	pubBudget    = 1024 // publications per tick
+	pubWindow    = 4    // ticks: a second read within them publishes
 	pubSlots     = 256  // reader slots (PHP threads that share strings)
 	pubSlotSize  = 64
 	zstrHeader   = 24 // refcount, type_info, hash, len: then the bytes
@@ -124,7 +126,8 @@ const (
 	PubMultiplier = 0x9FB21C651E98DF25
 
 	// seenBit in a version's access clock: read (by Peek) during the tick
-	// held in the other bits; a second read in that tick publishes.
+	// held in the other bits; a second read within pubWindow ticks of it
+	// publishes.
 	seenBit = 1 << 31
 )
 
@@ -486,15 +489,21 @@ func (p *pubTable) reclaim(tick uint32) {
 }
 
 // maybePublish is Peek's look at a live string version h of key (slot
-// sl): it notes the read, and publishes h on its second read this tick.
+// sl): it notes the read, and publishes h when it was read before within
+// pubWindow ticks. (Within one tick, as first written, left large values
+// unpublished on a busy machine: a pass over 1000 keys of 64 KB through
+// Go took longer than a tick, so no key was read twice in one, and every
+// read stayed on the slow path that kept them apart.)
 func (s *Store) maybePublish(key string, sl *slot, h *vhdr) {
 	t := s.tick.Load()
 	c := atomic.LoadUint32(&h.clock)
-	if c != t|seenBit {
-		atomic.StoreUint32(&h.clock, t|seenBit)
+	if c&seenBit != 0 && t-(c&^seenBit) < pubWindow {
+		s.publish(key, sl, h)
 		return
 	}
-	s.publish(key, sl, h)
+	if c != t|seenBit {
+		atomic.StoreUint32(&h.clock, t|seenBit)
+	}
 }
 
 // publish copies h, key's current version in slot sl, into the table

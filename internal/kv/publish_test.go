@@ -129,7 +129,7 @@ func readTwice(s *Store, key string) {
 }
 
 func TestPublishOnSecondRead(t *testing.T) {
-	s, _, cnow := publishedStore(t, Options{})
+	s, clk, cnow := publishedStore(t, Options{})
 	s.Set("k", "value", 0)
 	var scratch [20]byte
 	s.Peek("k", keyHash("k"), scratch[:])
@@ -140,6 +140,23 @@ func TestPublishOnSecondRead(t *testing.T) {
 	if v, _, ok := s.pubRead("k", cnow); !ok || v != "value" {
 		t.Fatalf("after two reads: %q %v, want the value from C", v, ok)
 	}
+	// Reads further apart than the window publish nothing; closer ones do.
+	s.Set("slow", "v", 0)
+	s.Set("near", "v", 0)
+	s.Peek("slow", keyHash("slow"), scratch[:])
+	s.Peek("near", keyHash("near"), scratch[:])
+	clk.advance(time.Duration(pubWindow-1) * 100 * time.Millisecond)
+	s.updateTick()
+	s.Peek("near", keyHash("near"), scratch[:])
+	if _, _, ok := s.pubRead("near", cnow); !ok {
+		t.Fatal("two reads within the window did not publish")
+	}
+	clk.advance(time.Duration(pubWindow+1) * 100 * time.Millisecond)
+	s.updateTick()
+	s.Peek("slow", keyHash("slow"), scratch[:])
+	if _, _, ok := s.pubRead("slow", cnow); ok {
+		t.Fatal("two reads further apart than the window published")
+	}
 	// Other keys sharing nothing: still Go's.
 	if _, _, ok := s.pubRead("other", cnow); ok {
 		t.Fatal("a key never stored answered")
@@ -149,7 +166,7 @@ func TestPublishOnSecondRead(t *testing.T) {
 	if v, ok := s.Get("k"); !ok || v != "value" {
 		t.Fatalf("Get: %q %v", v, ok)
 	}
-	if b := s.Stats().Bytes; b != int64(1+5+EntryOverhead) {
+	if b := s.Stats().Bytes; b != int64(1+5+EntryOverhead)+2*int64(4+1+EntryOverhead) {
 		t.Fatalf("bytes %d", b)
 	}
 	// Empty values and values at the size limit are published; larger ones
