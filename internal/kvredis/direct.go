@@ -200,6 +200,7 @@ func (s *Store) directCall(write bool, rk string, args ...string) (r wire.Reply,
 	if p == nil {
 		return r, nil, false
 	}
+	maybeYield() // yield.go; before a connection is taken
 	c, err := p.get()
 	if c == nil {
 		// All busy, dialling paused, or the dial failed (nothing sent):
