@@ -23,7 +23,10 @@
 // incr_by, ...) go over a pool of blocking connections instead, written
 // and read on the calling PHP thread as phpredis does (direct.go); their
 // keys are read from Redis, bypassing the caches, until a fence on the
-// tracking connection sent after the write has come back (dirty.go).
+// tracking connection sent after the write has come back (dirty.go; a
+// fence is sent when such a key is read, or every 50 ms, not after every
+// write). A PHP thread on that path yields to the scheduler every 5 ms
+// (yield.go) so that Go's sysmon does not keep taking its P.
 //
 // When Redis cannot be reached, or does not answer within
 // Options.CommandTimeout, a call returns its failure value (miss, false,
