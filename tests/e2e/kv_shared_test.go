@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -41,5 +42,44 @@ func TestKVSharedStringsWorkerModeCopies(t *testing.T) {
 		if got.Bad != 0 || !got.Copied || got.Kept < 1 {
 			t.Fatalf("request %d: %+v", i, got)
 		}
+	}
+}
+
+// ZTS: one PHP thread overwrites a hot 60 KB key while three read it and
+// hold up to 500 of the values they read: none may change or be torn
+// (buffers are reused only after every reader's request ended).
+func TestZTSSharedStringsHeldAcrossOverwrites(t *testing.T) {
+	s := start(t, fixtureRoot(t), "[php]\nworkers = 4\n")
+	requireZTS(t, s)
+	s.get(t, "/kv_shared.php?op=write&n=1")
+	var wg sync.WaitGroup
+	out := make([]response, 4)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if i == 0 {
+				out[i] = s.get(t, "/kv_shared.php?op=write&n=1500&us=500")
+			} else {
+				out[i] = s.get(t, "/kv_shared.php?op=read&ms=2000")
+			}
+		}(i)
+	}
+	wg.Wait()
+	expectStatus(t, out[0], 200, "writer")
+	for _, r := range out[1:] {
+		expectStatus(t, r, 200, "reader")
+		var got struct{ Reads, Held, Bad, Mem int }
+		if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
+			t.Fatalf("%s: %v", r.Body, err)
+		}
+		if got.Bad != 0 || got.Held == 0 {
+			t.Errorf("reader: %+v", got)
+		}
+		// Held copies would take 500 x 60 KB: the test is about shared ones.
+		if got.Held == 500 && got.Mem > 16<<20 {
+			t.Errorf("reader: the held values were copies (memory %d): nothing shared to test", got.Mem)
+		}
+		t.Logf("reader: %+v", got)
 	}
 }

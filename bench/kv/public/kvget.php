@@ -1,7 +1,7 @@
 <?php
 // Profiling aid (issue 16): only ephpm_kv_get hits on `keys` keys of
 // `size` bytes, `n` calls after every key was read twice; prints ns per
-// call. `apcu=1`: apcu_fetch instead.
+// call. `apcu=1`: apcu_fetch instead; `op=set`: sets of the same value.
 $size = (int)($_GET['size'] ?? 65536);
 $nkeys = (int)($_GET['keys'] ?? 1000);
 $n = (int)($_GET['n'] ?? 100000);
@@ -31,7 +31,13 @@ function ctxsw(): array {
 $s0 = ctxsw();
 $c0 = thread_cpu_ns();
 $t0 = hrtime(true);
-if ($apcu) {
+if (($_GET['op'] ?? 'get') === 'set') {
+    if ($apcu) {
+        for ($i = 0; $i < $n; $i++) { apcu_store($keys[$i % $K], $value); }
+    } else {
+        for ($i = 0; $i < $n; $i++) { ephpm_kv_set($keys[$i % $K], $value); }
+    }
+} elseif ($apcu) {
     for ($i = 0; $i < $n; $i++) { apcu_fetch($keys[$i % $K]); }
 } else {
     for ($i = 0; $i < $n; $i++) { ephpm_kv_get($keys[$i % $K]); }

@@ -6,6 +6,50 @@
 // Prints "N passed, M failed" and, on a line of its own, "shared=0|1"
 // (whether gets returned the value without a copy: memory barely grows).
 header('Content-Type: text/plain');
+// op=write / op=read: one PHP thread overwrites a hot 60 KB key while
+// others read it and hold what they read (ZTS); every value names itself
+// (its letter repeated, then ":i"), so a held value that changed shows.
+function sh_value(int $i): string { return str_repeat(chr(65 + $i % 26), 60000) . ":$i"; }
+function sh_intact(string $v): bool {
+    $p = strrpos($v, ':');
+    return $p === 60000 && $v === sh_value((int)substr($v, $p + 1));
+}
+$op = $_GET['op'] ?? 'check';
+if ($op === 'write') {
+    $n = (int)($_GET['n'] ?? 1);
+    $pause = (int)($_GET['us'] ?? 0); // so that readers publish each value
+    for ($i = 1; $i <= $n; $i++) {
+        ephpm_kv_set('sh:race', sh_value($i));
+        if ($pause) { usleep($pause); }
+    }
+    echo "wrote $n\n";
+    return;
+}
+if ($op === 'read') {
+    $deadline = hrtime(true) + (int)($_GET['ms'] ?? 1000) * 1000000;
+    $held = [];
+    $reads = 0;
+    $bad = 0;
+    while (hrtime(true) < $deadline) {
+        $v = ephpm_kv_get('sh:race');
+        $reads++;
+        if ($v === null || !sh_intact($v)) { $bad++; continue; }
+        // With the number it had when read: a buffer reused for a later
+        // value would still be a well-formed value, but another one.
+        // Up to 500 distinct values, so the held ones span the overwrites;
+        // of each, the latest read (the first ones come from Go, copied:
+        // a value is published once read twice).
+        $i = substr($v, 60001);
+        if ($held !== [] && end($held)[1] === $i) {
+            $held[count($held) - 1] = [$v, $i];
+        } elseif (count($held) < 500) {
+            $held[] = [$v, $i];
+        }
+    }
+    foreach ($held as [$v, $i]) { if (!sh_intact($v) || substr($v, 60001) !== $i) { $bad++; } }
+    echo json_encode(['reads' => $reads, 'held' => count($held), 'bad' => $bad, 'mem' => memory_get_usage()]);
+    return;
+}
 $pass = 0;
 $fail = 0;
 function check(string $what, bool $ok): void {
