@@ -44,8 +44,15 @@ func FuzzOps(f *testing.F) {
 		defer s.Close()
 		// Published values on, with C's clock = the fake clock: after
 		// every operation, C's answer (pubRead) must be the model's.
+		// Values of 2 bytes and more are read as shared strings by a
+		// reader whose "request" ends every 4 operations: what it holds
+		// must not change meanwhile.
+		rd := &testReader{idx: -1}
+		type held struct{ view, copy string }
+		var hs []held
 		if s.EnablePublishing() != nil {
 			s.pub.Load().hdr.cbase = 1
+			s.SetSharedStrings(7, 2)
 			defer s.dropPublished()
 		}
 		m := &model{vals: map[string]string{}, expires: map[string]int64{}}
@@ -235,11 +242,21 @@ func FuzzOps(f *testing.F) {
 				}
 			}
 			for _, pk := range keys {
-				if got, _, ok := s.pubRead(pk, clk.now); ok {
+				if got, _, ok := s.pubReadAs(pk, clk.now, rd); ok {
 					if want, wok := m.vals[pk], m.live(pk, clk.now()); !wok || got != want {
 						t.Fatalf("%s: C reads %q for %q, model %q %v", where, got, pk, want, wok)
 					}
+					hs = append(hs, held{got, strings.Clone(got)})
 				}
+			}
+			for _, h := range hs {
+				if h.view != h.copy {
+					t.Fatalf("%s: a shared string changed from %q to %q", where, h.copy, h.view)
+				}
+			}
+			if i%12 == 9 {
+				rd.done()
+				hs = hs[:0]
 			}
 		}
 		// Accounting matches what is stored.
