@@ -46,6 +46,10 @@ TMP=$(mktemp -d bench/tmp/resp.XXXXXX)
 TMP=$(cd "$TMP" && pwd)
 SCPU=${RESP_BENCH_SERVER_CPU:-0}
 CCPU=${RESP_BENCH_CLIENT_CPU:-1}
+SPIN=(taskset -c "$SCPU") CPIN=(taskset -c "$CCPU")
+if [ "$(nproc)" -lt 2 ]; then # one CPU: nothing to separate
+  SPIN=() CPIN=() SCPU=all CCPU=all
+fi
 SETUPS=${RESP_BENCH_SETUPS:-core half}
 PERIOD_US=20000 QUOTA_US=10000 # "half": 10 ms of CPU per 20 ms
 pids=()
@@ -93,7 +97,7 @@ cpu_cgroup() {
 # Every server starts pinned; the "half" rounds move the whole process (all
 # its threads; threads made later follow) into its own quota group and back.
 RPORT=$(free_port)
-taskset -c "$SCPU" redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$TMP/redis.log" 2>&1 &
+"${SPIN[@]}" redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$TMP/redis.log" 2>&1 &
 RPID=$!
 pids+=($RPID)
 
@@ -112,7 +116,7 @@ memory_limit = 0
 listen = "127.0.0.1:$KPORT"
 socket = "$SOCK"
 EOF
-taskset -c "$SCPU" "$BIN" serve --config "$TMP/ephpm.toml" >"$TMP/ephpm.log" 2>&1 &
+"${SPIN[@]}" "$BIN" serve --config "$TMP/ephpm.toml" >"$TMP/ephpm.log" 2>&1 &
 EPID=$!
 pids+=($EPID)
 for _ in $(seq 100); do
@@ -136,9 +140,17 @@ if [[ " $SETUPS " == *" half "* ]]; then
 fi
 # The group the servers came from, to move them back after a "half" round.
 CG_HOME=$(dirname "${CG_REDIS:-/x/x}")
-quota_move() { echo "$1" >"$2/cgroup.procs"; } # PID DIR: all its threads
+# quota_move PID DIR: moves the process, all its threads, into DIR.
+quota_move() { echo "$1" >"$2/cgroup.procs" || { echo "cannot move process $1 into $2" >&2; exit 1; }; }
 
 TESTS=ping,get,set,incr,mset
+TICK_NS=$((1000000000 / $(getconf CLK_TCK)))
+# cpu_ticks PID: the process's user + system CPU time, in clock ticks.
+cpu_ticks() {
+  local f
+  read -r -a f <"/proc/$1/stat"
+  echo $((f[13] + f[14])) # comm ("redis-server", "ephpm") has no spaces
+}
 echo "== redis-benchmark -t $TESTS -c 50, without pipelining (-n $N) and with -P 16 (-n $NP), $ROUNDS interleaved rounds"
 echo "   servers on CPU $SCPU, redis-benchmark on CPU $CCPU (taskset); setups: $SETUPS"
 uptime | sed 's/.*load/load/' >"$TMP/load.txt"
@@ -163,8 +175,18 @@ for round in $(seq "$ROUNDS"); do
           ephpm) args=(-p "$KPORT") ;;
           ephpm-unix) args=(-s "$SOCK") ;;
         esac
-        taskset -c "$CCPU" redis-benchmark "${args[@]}" -t "$TESTS" -n "$n" -c 50 -P "$pipe" --csv 2>/dev/null |
-          sed "s/^/$setup,$target,$pipe,$round,/" >>"$TMP/rb.csv"
+        pid=$EPID
+        [ "$target" = redis ] && pid=$RPID
+        # One test per redis-benchmark run, to read the server's CPU
+        # time (utime + stime, all threads) around each.
+        for t in ${TESTS//,/ }; do
+          c0=$(cpu_ticks "$pid")
+          "${CPIN[@]}" redis-benchmark "${args[@]}" -t "$t" -n "$n" -c 50 -P "$pipe" --csv 2>/dev/null |
+            sed "s/^/$setup,$target,$pipe,$round,/" >>"$TMP/rb.csv"
+          reqs=$n
+          [ "$t" = ping ] && reqs=$((2 * n)) # PING_INLINE and PING_MBULK
+          echo "$setup,$target,$pipe,$round,$t,$(($(cpu_ticks "$pid") - c0)),$reqs" >>"$TMP/cpu.csv"
+        done
       done
     done
     if [ "$setup" = half ]; then
@@ -204,7 +226,7 @@ else
   echo "(bench/resp/package_client.php missing)" >"$TMP/pkg.txt"
 fi
 
-python3 - "$TMP/rb.csv" "$TMP/cli.txt" "$TMP/pkg.txt" "$TMP/load.txt" "$ROUNDS" "$SCPU" "$CCPU" "$HALF_NOTE" >"$OUTFILE" <<'PY'
+python3 - "$TMP/rb.csv" "$TMP/cli.txt" "$TMP/pkg.txt" "$TMP/load.txt" "$ROUNDS" "$SCPU" "$CCPU" "$HALF_NOTE" "$TMP/cpu.csv" "$TICK_NS" >"$OUTFILE" <<'PY'
 import csv, sys, datetime, os, statistics
 runs = {}  # (setup, target, pipe, test) -> {round: rps}
 for row in csv.reader(open(sys.argv[1])):
@@ -214,6 +236,13 @@ for row in csv.reader(open(sys.argv[1])):
     runs.setdefault((setup, target, pipe, test), {})[rnd] = rps
 load = open(sys.argv[4]).read().split("\n")
 scpu, ccpu, note = sys.argv[6], sys.argv[7], sys.argv[8]
+tick_ns = int(sys.argv[10])
+cpu = {}  # (setup, target, pipe, redis-benchmark -t name) -> {round: server CPU ns per request}
+for row in csv.reader(open(sys.argv[9])):
+    setup, target, pipe, rnd, t, ticks, reqs = row
+    cpu.setdefault((setup, target, int(pipe), t), {})[int(rnd)] = int(ticks) * tick_ns / int(reqs)
+def tname(test):  # the -t name a row of redis-benchmark's output came from
+    return "ping" if test.startswith("PING") else test.split()[0].lower()
 print(f"## The store over RESP ({datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}, {os.cpu_count()} cores)\n")
 print(f"redis-benchmark, 50 clients, one thread, {sys.argv[5]} interleaved rounds (target order alternating); req/s as median [min-max] of the rounds; "
       "ratio = ephpm TCP / redis-server, median [min-max] of the per-round ratios (target >= 1.0 on every row). "
@@ -237,12 +266,13 @@ for setup in ("core", "half"):
     if not any(k[0] == setup for k in runs):
         continue
     print(f"**{setup}**: {titles[setup]}\n")
+    cpuhead = " server CPU ns/request, redis / ephpm TCP (ratio) |"
     if setup == "core":
-        print("| test | pipeline | redis-server req/s | ephpm TCP req/s | ephpm unix socket req/s | ephpm/redis |")
-        print("|---|---|---|---|---|---|")
+        print("| test | pipeline | redis-server req/s | ephpm TCP req/s | ephpm unix socket req/s | ephpm/redis |" + cpuhead)
+        print("|---|---|---|---|---|---|---|")
     else:
-        print("| test | pipeline | redis-server req/s | ephpm TCP req/s | ephpm/redis |")
-        print("|---|---|---|---|---|")
+        print("| test | pipeline | redis-server req/s | ephpm TCP req/s | ephpm/redis |" + cpuhead)
+        print("|---|---|---|---|---|---|")
     for pipe in (1, 16):
         for t in tests:
             r = runs.get((setup, "redis", pipe, t), {})
@@ -251,8 +281,16 @@ for setup in ("core", "half"):
             ratios = [e[k] / r[k] for k in r if k in e and r[k]]
             ratio = f"{statistics.median(ratios):.2f} [{min(ratios):.2f}-{max(ratios):.2f}]" if ratios else "n/a"
             unix = f" {cell(u.values())} |" if setup == "core" else ""
-            print(f"| {t} | {'none' if pipe == 1 else pipe} | {cell(r.values())} | {cell(e.values())} |{unix} {ratio} |")
+            rc = cpu.get((setup, "redis", pipe, tname(t)), {})
+            ec = cpu.get((setup, "ephpm", pipe, tname(t)), {})
+            cr = [ec[k] / rc[k] for k in rc if k in ec and rc[k]]
+            cpucell = (f"{statistics.median(rc.values()):,.0f} / {statistics.median(ec.values()):,.0f} ({statistics.median(cr):.2f})"
+                       if rc and ec and cr else "n/a")
+            print(f"| {t} | {'none' if pipe == 1 else pipe} | {cell(r.values())} | {cell(e.values())} |{unix} {ratio} | {cpucell} |")
     print()
+print("Server CPU per request: the server process's utime + stime (all threads, /proc/PID/stat, "
+      f"{tick_ns // 1000000} ms ticks) around each redis-benchmark run, median of the rounds; the PING rows share one run "
+      "(-t ping). Ratio ephpm / redis: below 1 is less CPU than redis-server.\n")
 if note:
     print(note + "\n")
 cli = dict((l.split("\t")[0], l.split("\t")[1:]) for l in open(sys.argv[2]).read().strip().splitlines())
