@@ -33,11 +33,11 @@ func (p *pieceRecorder) Write(b []byte) (int, error) {
 	return p.ResponseRecorder.Write(b)
 }
 
-// TestH2TLSWriterPieces: every write but the last is one record's worth,
-// and the bytes arrive as read, at the edges of pieces and reads too.
+// TestH2TLSWriterPieces: every write but the last is a full buffer, and
+// the bytes arrive as read, at the edges of reads too.
 func TestH2TLSWriterPieces(t *testing.T) {
-	for _, size := range []int{0, 1, h2RecordPayload - 1, h2RecordPayload, h2RecordPayload + 1,
-		h2ReadPieces * h2RecordPayload, h2ReadPieces*h2RecordPayload + 1, 1<<20 + 3} {
+	const bufSize = h2ReadPieces * h2RecordPayload
+	for _, size := range []int{0, 1, bufSize - 1, bufSize, bufSize + 1, 1<<20 + 3} {
 		src := make([]byte, size)
 		rand.Read(src)
 		rec := &pieceRecorder{ResponseRecorder: httptest.NewRecorder()}
@@ -49,11 +49,11 @@ func TestH2TLSWriterPieces(t *testing.T) {
 			t.Fatalf("size %d: body differs", size)
 		}
 		for i, s := range rec.sizes {
-			if s == 0 || s > h2RecordPayload || (i < len(rec.sizes)-1 && s != h2RecordPayload) {
+			if s == 0 || s > bufSize || (i < len(rec.sizes)-1 && s != bufSize) {
 				t.Fatalf("size %d: writes %v", size, rec.sizes)
 			}
 		}
-		if want := (size + h2RecordPayload - 1) / h2RecordPayload; len(rec.sizes) != want {
+		if want := (size + bufSize - 1) / bufSize; len(rec.sizes) != want {
 			t.Errorf("size %d: %d writes, want %d", size, len(rec.sizes), want)
 		}
 	}
@@ -246,5 +246,81 @@ func TestLargeStaticFileOverHTTP2TLS(t *testing.T) {
 	plain, err := io.ReadAll(zr)
 	if err != nil || !bytes.Equal(plain, js) {
 		t.Errorf("big.js gunzipped: %d bytes, %v", len(plain), err)
+	}
+}
+
+// TestHTTP2StreamsShareTheConnection: over one connection with small
+// flow control windows (the server waits for WINDOW_UPDATEs), parallel
+// downloads and ranges of a large file arrive byte-exact, a download the
+// client abandons halfway (RST_STREAM) leaves the connection serving, and
+// a small request is answered while large ones are in flight.
+func TestHTTP2StreamsShareTheConnection(t *testing.T) {
+	root := t.TempDir()
+	data := make([]byte, 3<<20+17)
+	rand.Read(data)
+	os.WriteFile(filepath.Join(root, "big.bin"), data, 0o644)
+	os.WriteFile(filepath.Join(root, "small.txt"), []byte("small"), 0o644)
+	s := startFront(t, func(c *config.Config) {
+		withTLS(t)(c)
+		c.Server.DocumentRoot = root
+	})
+	base := "https://" + s.HTTPSAddr().String()
+	tr := &http.Transport{
+		ForceAttemptHTTP2: true,
+		TLSClientConfig:   insecureTLS(),
+		MaxConnsPerHost:   1,
+		HTTP2: &http.HTTP2Config{
+			MaxReceiveBufferPerStream:     64 << 10,
+			MaxReceiveBufferPerConnection: 64 << 10,
+		},
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := &http.Client{Transport: tr}
+
+	// Abandoned halfway: the stream is reset, the connection stays.
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/big.bin", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadFull(resp.Body, make([]byte, 1<<20))
+	cancel()
+	resp.Body.Close()
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", base+"/big.bin", nil)
+			want := data
+			if i%2 == 1 {
+				lo, hi := 1000*i, len(data)-7*i
+				req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", lo, hi))
+				want = data[lo : hi+1]
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			got, err := io.ReadAll(resp.Body)
+			if err != nil || resp.ProtoMajor != 2 || !bytes.Equal(got, want) {
+				errs <- fmt.Errorf("download %d: %s %d, %d bytes of %d, %v", i, resp.Proto, resp.StatusCode, len(got), len(want), err)
+			}
+		}()
+	}
+	// While those are in flight.
+	resp, body := getBody(t, c, base+"/small.txt")
+	if resp.ProtoMajor != 2 || body != "small" {
+		t.Errorf("small: %s %q", resp.Proto, body)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -23,7 +23,8 @@ import (
 //     with server.tls.redirect_http, only redirects to it;
 //   - server.http3: QUIC on UDP at the HTTPS address.
 //
-// HTTPS offers HTTP/2 and HTTP/1.1 by ALPN (net/http's own HTTP/2).
+// HTTPS offers HTTP/2 and HTTP/1.1 by ALPN (HTTP/2 from golang.org/x/net/http2
+// with the write scheduler of h2sched.go).
 
 // acmeChallengePrefix is the path of ACME HTTP-01 challenges, never
 // redirected to HTTPS: a CA asks for it over plain HTTP.
@@ -215,6 +216,11 @@ func (s *Server) serveAll(ctx context.Context, main net.Listener, grace time.Dur
 			}
 		}
 		s.http.TLSConfig = conf
+		// HTTP/2 from x/net with DATA frames that fill TLS records
+		// (h2sched.go); set before serving, as net/http would its own.
+		if err := configureHTTP2(s.http); err != nil {
+			return fmt.Errorf("http2: %w", err)
+		}
 	}
 	mainOnHTTP := false // server.listen served by s.http, which then shuts both down
 	switch {
