@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-// Files over HTTP/2 with TLS are handed to the connection 64 KB at a time:
+// Files over HTTP/2 are handed to the connection 64 KB at a time:
 // every handler write is a round trip to the connection's goroutine (the
 // handler waits until its data is written), and http.ServeContent's copy
 // would write 32 KB at a time. alignedScheduler (h2sched.go) cuts each
@@ -21,23 +21,25 @@ const h2ReadPieces = 4
 
 var h2Bufs = sync.Pool{New: func() any { b := make([]byte, h2ReadPieces*h2RecordPayload); return &b }}
 
-// h2TLSWriter passes everything to the response writer and gives
+// h2FileWriter passes everything to the response writer and gives
 // http.ServeContent a ReadFrom that writes in large pieces.
-type h2TLSWriter struct{ http.ResponseWriter }
+type h2FileWriter struct{ http.ResponseWriter }
 
 // forFileBody returns the writer to send a file's body through: w itself
-// unless the request came over HTTP/2 with TLS (served with
-// alignedScheduler: listeners.go configures it whenever there is TLS).
+// unless the request came over HTTP/2. With TLS it is served with
+// alignedScheduler (listeners.go configures it whenever there is TLS, and
+// then h2c too); h2c alone is net/http's, which cuts 64 KB into three full
+// frames and one of 16,348 bytes: no more frames than 32 KB writes make.
 func forFileBody(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
-	if r.ProtoMajor != 2 || r.TLS == nil {
+	if r.ProtoMajor != 2 {
 		return w
 	}
-	return h2TLSWriter{w}
+	return h2FileWriter{w}
 }
 
 // ReadFrom copies src to the response in writes of up to
 // h2ReadPieces*h2RecordPayload bytes.
-func (w h2TLSWriter) ReadFrom(src io.Reader) (int64, error) {
+func (w h2FileWriter) ReadFrom(src io.Reader) (int64, error) {
 	bp := h2Bufs.Get().(*[]byte)
 	defer h2Bufs.Put(bp)
 	buf := *bp
@@ -62,4 +64,4 @@ func (w h2TLSWriter) ReadFrom(src io.Reader) (int64, error) {
 }
 
 // Unwrap lets http.ResponseController reach the connection.
-func (w h2TLSWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w h2FileWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -33,15 +33,15 @@ func (p *pieceRecorder) Write(b []byte) (int, error) {
 	return p.ResponseRecorder.Write(b)
 }
 
-// TestH2TLSWriterPieces: every write but the last is a full buffer, and
+// TestH2FileWriterPieces: every write but the last is a full buffer, and
 // the bytes arrive as read, at the edges of reads too.
-func TestH2TLSWriterPieces(t *testing.T) {
+func TestH2FileWriterPieces(t *testing.T) {
 	const bufSize = h2ReadPieces * h2RecordPayload
 	for _, size := range []int{0, 1, bufSize - 1, bufSize, bufSize + 1, 1<<20 + 3} {
 		src := make([]byte, size)
 		rand.Read(src)
 		rec := &pieceRecorder{ResponseRecorder: httptest.NewRecorder()}
-		n, err := h2TLSWriter{rec}.ReadFrom(bytes.NewReader(src))
+		n, err := h2FileWriter{rec}.ReadFrom(bytes.NewReader(src))
 		if err != nil || n != int64(size) {
 			t.Fatalf("size %d: ReadFrom = %d, %v", size, n, err)
 		}
@@ -71,11 +71,11 @@ func (e *errReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// TestH2TLSWriterReadError: a failing read ends the copy with its error
+// TestH2FileWriterReadError: a failing read ends the copy with its error
 // after what was read went out.
-func TestH2TLSWriterReadError(t *testing.T) {
+func TestH2FileWriterReadError(t *testing.T) {
 	rec := &pieceRecorder{ResponseRecorder: httptest.NewRecorder()}
-	n, err := h2TLSWriter{rec}.ReadFrom(&errReader{data: make([]byte, 100)})
+	n, err := h2FileWriter{rec}.ReadFrom(&errReader{data: make([]byte, 100)})
 	if err != io.ErrClosedPipe || n != 100 {
 		t.Errorf("ReadFrom = %d, %v", n, err)
 	}
@@ -322,5 +322,47 @@ func TestHTTP2StreamsShareTheConnection(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestLargeStaticFileOverH2C: cleartext HTTP/2 sends large files
+// byte-exact too, with and without TLS on another listener (with it, x/net's
+// server answers h2c as well), and h2c stays refused when it is off.
+func TestLargeStaticFileOverH2C(t *testing.T) {
+	root := t.TempDir()
+	data := make([]byte, 1<<20+5)
+	rand.Read(data)
+	os.WriteFile(filepath.Join(root, "big.bin"), data, 0o644)
+	for _, tc := range []struct {
+		name     string
+		tls, h2c bool
+	}{{"h2c", false, true}, {"h2c and TLS", true, true}, {"TLS, h2c off", true, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startFront(t, func(c *config.Config) {
+				if tc.tls {
+					withTLS(t)(c)
+					c.Server.TLS.Listen = "127.0.0.1:0"
+				}
+				c.Server.H2C = tc.h2c
+				c.Server.DocumentRoot = root
+			})
+			c := h2cClient()
+			url := "http://" + s.Addr().String() + "/big.bin"
+			if !tc.h2c {
+				if resp, err := c.Get(url); err == nil {
+					resp.Body.Close()
+					t.Errorf("h2c off: prior-knowledge HTTP/2 got %s %d", resp.Proto, resp.StatusCode)
+				}
+				return
+			}
+			resp, body := h2Get(t, c, url)
+			if resp.StatusCode != 200 || !bytes.Equal(body, data) {
+				t.Errorf("whole: %d, %d bytes", resp.StatusCode, len(body))
+			}
+			resp, body = h2Get(t, c, url, "Range", "bytes=65000-200000")
+			if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, data[65000:200001]) {
+				t.Errorf("range: %d, %d bytes", resp.StatusCode, len(body))
+			}
+		})
 	}
 }
