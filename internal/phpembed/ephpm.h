@@ -62,6 +62,9 @@ void *ephpm_thread_executor_globals(void);
 /* Asks the PHP thread owning eg to stop with PHP's "Maximum execution time"
  * fatal error at its next VM check; safe to call from any thread. */
 void ephpm_interrupt(void *eg);
+/* ephpm_interrupt for a request's timeout, naming its limit (seconds) in
+ * PHP's "Maximum execution time" error. */
+void ephpm_interrupt_limit(void *eg, long secs);
 /* Wakes the PHP thread from a blocking sleep so it sees the interrupt. */
 void ephpm_thread_kick(uintptr_t pthread_id);
 uintptr_t ephpm_thread_self(void);

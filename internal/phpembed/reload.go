@@ -48,9 +48,11 @@ func (rt *Runtime) ResetOPcache(ctx context.Context) (bool, error) {
 	defer rt.pending.Done()
 
 	held := make([]*worker, 0, len(rt.workers))
+	rt.exclusive.Add(1) // token holders stop taking queued requests
 	defer func() {
+		rt.exclusive.Add(-1)
 		for _, w := range held {
-			rt.idle <- w
+			rt.giveBack(w)
 		}
 	}()
 	for len(held) < len(rt.workers) {

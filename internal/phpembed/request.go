@@ -66,6 +66,8 @@ type Request struct {
 	detached bool
 	early    Result
 	released atomic.Bool // done is closed
+
+	claim atomic.Int32 // request mode, while queued: claimQueued, ...
 }
 
 // release hands the request back to Serve: once, at the end of PHP's work

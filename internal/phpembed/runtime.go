@@ -94,11 +94,16 @@ type Runtime struct {
 	queue   chan *Request
 	workers []*worker
 
-	// Request mode: free worker tokens, and how many requests wait for one.
+	// Request mode: free worker tokens, the requests waiting for one
+	// (taken by token holders, see runOnToken) and how many wait.
 	direct  bool
 	idle    chan *worker
+	dq      chan *Request
 	waiting atomic.Int64
-	pending sync.WaitGroup // requests admitted in request mode, until PHP is done with them
+	// Someone takes every token (ResetOPcache): holders give theirs back
+	// after their request instead of taking the next from the queue.
+	exclusive atomic.Int32
+	pending   sync.WaitGroup // requests admitted in request mode, until PHP is done with them
 
 	mainDone  chan struct{} // closed when the startup thread has shut PHP down
 	stopMain  chan struct{}
@@ -190,6 +195,9 @@ func Start(opts Options) (*Runtime, error) {
 	if opts.WorkerScript == "" {
 		rt.direct = true
 		rt.idle = make(chan *worker, n)
+		// Twice the queue: requests whose clients left stay in it until
+		// a token holder skips them.
+		rt.dq = make(chan *Request, 2*opts.QueueSize)
 		for _, w := range rt.workers {
 			rt.idle <- w
 		}

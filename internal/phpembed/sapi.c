@@ -322,8 +322,10 @@ static ZEND_INI_MH(ephpm_on_update_timeout)
 	zend_long secs = ZEND_ATOL(ZSTR_VAL(new_value));
 	cur_time_limit = secs;
 	if (stage == ZEND_INI_STAGE_RUNTIME) {
-		/* set_time_limit() / ini_set(): restart the limit from now. */
-		EG(timeout_seconds) = secs;
+		/* set_time_limit() / ini_set(): restart the limit from now. Go
+		 * keeps the value for the timeout message (ephpm_interrupt_limit):
+		 * a nonzero EG(timeout_seconds) would make PHP's request shutdown
+		 * disarm its (never armed) timer with a setitimer call. */
 		if (cur_slot) {
 			ephpm_go_set_time_limit(cur_slot, secs);
 		}
@@ -348,11 +350,27 @@ void *ephpm_thread_executor_globals(void)
 	return (char *)&EG(timed_out) - offsetof(zend_executor_globals, timed_out);
 }
 
+/* Interrupts since the process started: a request that saw one may have
+ * let PHP reinstall its SIGPROF handler (zend_timeout does), so Go's goes
+ * back after it (ephpm_request_run). */
+static volatile uint64_t interrupts;
+
 void ephpm_interrupt(void *egp)
 {
 	zend_executor_globals *eg = egp;
+	__atomic_add_fetch(&interrupts, 1, __ATOMIC_SEQ_CST);
 	zend_atomic_bool_store(&eg->timed_out, true);
 	zend_atomic_bool_store(&eg->vm_interrupt, true);
+}
+
+/* A request's timeout from Go: secs is its max_execution_time (or the
+ * set_time_limit() value), which PHP's fatal error names. Written only
+ * here while the request runs, before the atomic stores that make the
+ * thread look at it. */
+void ephpm_interrupt_limit(void *egp, long secs)
+{
+	((zend_executor_globals *)egp)->timeout_seconds = secs;
+	ephpm_interrupt(egp);
 }
 
 uintptr_t ephpm_thread_self(void)
@@ -533,6 +551,51 @@ void ephpm_thread_shutdown(void)
 
 /* ---- one request ---- */
 
+#ifdef ZTS
+/* The thread-safe PHP gives each thread a virtual working directory, which
+ * php_execute_script sets to the script's directory and back, checking
+ * each with a stat (2 per request). When the realpath cache already knows
+ * that directory (every request after the thread's first), the same
+ * directory is set from the cache without the stats: getcwd(), relative
+ * paths and chdir() in the script see what they saw. Returns 1 when it
+ * did (PHP is told not to, and ephpm_chdir_back undoes it), 0 to leave
+ * it to PHP. */
+static int ephpm_chdir_script_dir(const char *filename, cwd_state *outer)
+{
+	SG(options) &= ~SAPI_OPTION_NO_CHDIR;
+	if (!filename || !CWDG(realpath_cache_size_limit) || !CWDG(cwd).cwd) {
+		return 0;
+	}
+	const char *slash = strrchr(filename, '/');
+	if (!slash || filename[0] != '/') {
+		return 0;
+	}
+	size_t len = slash == filename ? 1 : (size_t)(slash - filename);
+	time_t t = CWDG(realpath_cache_ttl) ? time(NULL) : -1;
+	realpath_cache_bucket *b = realpath_cache_lookup(filename, len, t);
+	if (!b || !b->is_dir) {
+		return 0;
+	}
+	*outer = CWDG(cwd);
+	CWDG(cwd).cwd = emalloc(b->realpath_len + 1);
+	memcpy(CWDG(cwd).cwd, b->realpath, b->realpath_len);
+	CWDG(cwd).cwd[b->realpath_len] = '\0';
+	CWDG(cwd).cwd_length = b->realpath_len;
+	SG(options) |= SAPI_OPTION_NO_CHDIR;
+	return 1;
+}
+
+/* Where php_execute_script would have gone back to: the directory the
+ * request started in (its shutdown functions run there). */
+static void ephpm_chdir_back(cwd_state *outer)
+{
+	if (CWDG(cwd).cwd) {
+		efree(CWDG(cwd).cwd);
+	}
+	CWDG(cwd) = *outer;
+}
+#endif
+
 
 uintptr_t ephpm_cur_slot(void)
 {
@@ -591,6 +654,10 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	ephpm_release_thread_check();
 	ephpm_worker_thread_reset();
 	ephpm_fill_request_info(slot, req);
+	/* Zero: PHP's startup arms no timer and its shutdown disarms none
+	 * (a late timeout of the previous request may have set it). */
+	EG(timeout_seconds) = 0;
+	uint64_t interrupts_before = __atomic_load_n(&interrupts, __ATOMIC_SEQ_CST);
 
 	if (php_request_startup() == FAILURE) {
 		ephpm_restore_go_sigprof();
@@ -601,15 +668,18 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	ephpm_restore_go_sigprof();
 	/* The first request after a reload marks OPcache's scripts stale. */
 	ephpm_release_after_startup();
-	/* PHP's startup zeroed the timeout it would have armed; from here on
-	 * EG(timeout_seconds) only names the limit in the timeout message. */
+	/* EG(timeout_seconds) stays 0: Go enforces the limit and puts it
+	 * there only when it fires, for PHP's message. */
 	cur_time_limit = INI_INT("max_execution_time");
-	EG(timeout_seconds) = cur_time_limit;
 	ephpm_go_request_started(slot, cur_time_limit);
 
 	zend_stream_init_filename(&file_handle, req->script_filename);
 	file_handle.primary_script = 1;
 	EG(exit_status) = 0;
+#ifdef ZTS
+	cwd_state outer_cwd;
+	int own_chdir = ephpm_chdir_script_dir(req->script_filename, &outer_cwd);
+#endif
 	zend_try {
 		if (!php_execute_script(&file_handle)) {
 			res->bailout = 1;
@@ -617,6 +687,11 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	} zend_catch {
 		res->bailout = 1;
 	} zend_end_try();
+#ifdef ZTS
+	if (own_chdir) {
+		ephpm_chdir_back(&outer_cwd);
+	}
+#endif
 	/* A handle PHP put on CG(open_files) is freed at request shutdown; with
 	 * OPcache serving the script it is not there, and is ours to free. */
 	if (!file_handle.in_list) {
@@ -630,9 +705,12 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	res->memory = zend_memory_usage(0);
 
 	php_request_shutdown(NULL);
-	ephpm_restore_go_sigprof();
-	/* php_request_startup arms PHP's timer with EG(timeout_seconds): keep
-	 * it 0 between requests. */
+#ifndef ZEND_SIGNALS
+	/* Only PHP's startup and its timeout error install its SIGPROF
+	 * handler; the startup's was undone above. */
+	if (__atomic_load_n(&interrupts, __ATOMIC_SEQ_CST) != interrupts_before)
+#endif
+		ephpm_restore_go_sigprof();
 	EG(timeout_seconds) = 0;
 
 done:

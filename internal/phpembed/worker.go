@@ -30,6 +30,7 @@ type worker struct {
 	timer    *time.Timer
 	deadline time.Time // hard end of the current request (server timeout)
 	limitAt  time.Time // when timer fires (zero: no timer); ephpm_kv_wait stops there
+	limitSec int64     // the limit armed last (seconds), for PHP's timeout message
 
 	// Worker mode, touched only by the PHP thread itself.
 	exitReason  int
@@ -78,8 +79,8 @@ func (w *worker) loop(onStartupThread bool) {
 	w.workerLoop()
 }
 
-// runDirect runs req with a free worker token, waiting for one in the
-// bounded queue if all are busy. It returns false when the queue is full;
+// runDirect runs req with a free worker token, or queues it for the next
+// token holder if all are busy. It returns false when the queue is full;
 // otherwise req is done (or handed to PHP) when it returns. It calls
 // rt.pending.Done once PHP is finished with req.
 //
@@ -89,51 +90,151 @@ func (w *worker) loop(onStartupThread bool) {
 // new goroutine takes over the caller's thread when the caller parks in
 // Serve, so this costs a goroutine start and a channel wake-up, not a
 // hand-off between threads.
+//
+// A request that finds every token busy waits in rt.dq, and the goroutine
+// that holds a token takes it from there when its own request is done, on
+// the same thread, without giving the token back in between. Handing the
+// token to a waiting goroutine instead (as before) cost every queued
+// request a goroutine wake-up, a new goroutine, a thread lock and a cgo
+// call to prepare the thread, and often moved PHP to another OS thread
+// that had to be woken first: a PHP thread sat idle for that hand-off
+// while requests queued (Laravel in request mode kept 1.76-1.82 of 2 CPUs
+// busy under load).
 func (rt *Runtime) runDirect(req *Request) bool {
-	var w *worker
-	select {
-	case w = <-rt.idle:
-	default:
-		if rt.waiting.Add(1) > int64(rt.opts.QueueSize) {
-			rt.waiting.Add(-1)
-			rt.pending.Done()
-			return false
-		}
+	if rt.exclusive.Load() == 0 {
 		select {
-		case w = <-rt.idle:
-			rt.waiting.Add(-1)
-		case <-req.r.Context().Done():
+		case w := <-rt.idle:
+			go rt.runOnToken(w, req)
+			return true
+		default:
+		}
+	}
+	if rt.waiting.Add(1) > int64(rt.opts.QueueSize) {
+		rt.waiting.Add(-1)
+		rt.pending.Done()
+		return false
+	}
+	select {
+	case rt.dq <- req:
+	default:
+		// Full of requests whose clients left (skipped when reached).
+		rt.waiting.Add(-1)
+		rt.pending.Done()
+		return false
+	}
+	// Queued first, then a look for a free token: a holder gives its
+	// token back first and then looks at the queue, so between the two
+	// of them one sees the other (see runOnToken and giveBack).
+	if rt.exclusive.Load() == 0 {
+		select {
+		case w := <-rt.idle:
+			go rt.runOnToken(w, nil)
+		default:
+		}
+	}
+	select {
+	case <-req.done:
+	case <-req.r.Context().Done():
+		// The client left while the request waited: it leaves the
+		// queue now, unless a token holder has just taken it.
+		if req.claim.CompareAndSwap(claimQueued, claimAbandoned) {
 			rt.waiting.Add(-1)
 			req.canceled = true
 			rt.complete(req)
 			rt.pending.Done()
-			return true
 		}
 	}
-	go rt.runOnToken(w, req)
 	return true
 }
 
+// Request.claim: who owns a queued request (request mode).
+const (
+	claimQueued    int32 = iota // waiting in rt.dq
+	claimTaken                  // a token holder runs it
+	claimAbandoned              // its client left; skipped when dequeued
+)
+
+// next takes the next live request from the queue, or nil if there is
+// none.
+func (rt *Runtime) next() *Request {
+	for {
+		select {
+		case req := <-rt.dq:
+			if !req.claim.CompareAndSwap(claimQueued, claimTaken) {
+				continue // abandoned: Serve has answered it
+			}
+			rt.waiting.Add(-1)
+			return req
+		default:
+			return nil
+		}
+	}
+}
+
 // runOnToken runs req's script on the calling goroutine's thread, holding
-// worker token w, and gives the token back after.
+// worker token w, then the queued requests while there are any, and gives
+// the token back after. req nil: start with the queue.
 func (rt *Runtime) runOnToken(w *worker, req *Request) {
-	defer rt.pending.Done()
-	defer func() { rt.idle <- w }()
 	// The thread must not change between preparing it and running the
-	// request: PHP's context and the interrupt target are per thread.
+	// requests: PHP's context and the interrupt target are per thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	eg, tid := C.ephpm_thread_prepare(), C.ephpm_thread_self()
-	w.mu.Lock()
-	w.eg, w.tid = eg, tid
-	w.mu.Unlock()
-	if !w.accept(req) {
+	var eg unsafe.Pointer
+	var tid C.uintptr_t
+	var ready *worker // the token whose eg and tid name this thread
+	for {
+		if req == nil {
+			if rt.exclusive.Load() == 0 {
+				req = rt.next()
+			}
+			if req == nil {
+				// Give the token back, then look at the queue once
+				// more: a request queued while every token was busy
+				// may have looked for a free one just before this.
+				rt.idle <- w
+				if len(rt.dq) == 0 || rt.exclusive.Load() != 0 {
+					return
+				}
+				select {
+				case w = <-rt.idle:
+					continue
+				default:
+					return // another holder has it and will look
+				}
+			}
+		}
+		if ready != w {
+			if eg == nil {
+				eg, tid = C.ephpm_thread_prepare(), C.ephpm_thread_self()
+			}
+			w.mu.Lock()
+			w.eg, w.tid = eg, tid
+			w.mu.Unlock()
+			ready = w
+		}
+		if w.accept(req) {
+			var res C.ephpm_result
+			C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
+			w.memory.Store(int64(res.memory))
+			w.finish(req, res)
+		}
+		rt.pending.Done()
+		req = nil
+	}
+}
+
+// giveBack returns token w taken outside runOnToken (ResetOPcache), and
+// starts a token holder for the queue if requests wait in it.
+func (rt *Runtime) giveBack(w *worker) {
+	rt.idle <- w
+	if len(rt.dq) == 0 || rt.exclusive.Load() != 0 {
 		return
 	}
-	var res C.ephpm_result
-	C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
-	w.memory.Store(int64(res.memory))
-	w.finish(req, res)
+	select {
+	case w = <-rt.idle:
+		go rt.runOnToken(w, nil)
+	default:
+	}
 }
 
 // accept makes req the worker's current request, unless its client left
@@ -153,6 +254,7 @@ func (w *worker) accept(req *Request) bool {
 	w.mu.Lock()
 	w.cur = req
 	w.gen++
+	w.limitSec = 0
 	w.deadline = req.deadline
 	w.beginLocked(now)
 	w.mu.Unlock()
@@ -193,6 +295,7 @@ func (w *worker) armLimit(seconds int64) {
 	if w.cur == nil {
 		return
 	}
+	w.limitSec = seconds
 	var d time.Duration = -1
 	if seconds > 0 {
 		d = time.Duration(seconds) * time.Second
@@ -229,7 +332,7 @@ func (w *worker) fire(gen uint64) {
 	}
 	w.noteInterruptLocked() // a repeat means the request is stuck (threads.go)
 	w.cur.timedOut = true
-	C.ephpm_interrupt(w.eg)
+	C.ephpm_interrupt_limit(w.eg, C.long(w.limitSec))
 	C.ephpm_thread_kick(w.tid)
 	w.timer = time.AfterFunc(time.Second, func() { w.fire(gen) })
 }
