@@ -2,9 +2,10 @@
 # Sourced by scripts/bench.sh (BENCH_ONLY=front runs only these rows): the
 # HTTP front of issue 13 against nginx doing the same job.
 #  - A 100 KB HTML page from PHP (bench/apps/front/page100k.php), gzip and
-#    zstd: ephpm (compression on, default levels: gzip 5, zstd 3) vs nginx
-#    (gzip on, gzip_comp_level 5, text/html) + php-fpm. nginx has no zstd,
-#    so ephpm's zstd row is compared with nginx's gzip row.
+#    zstd: ephpm (compression on, default levels: gzip 1, zstd 3) vs nginx
+#    (gzip on, gzip_comp_level = ephpm's default gzip level, text/html) +
+#    php-fpm. nginx has no zstd, so ephpm's zstd row is compared with
+#    nginx's gzip row.
 #  - A static 1 MB file over HTTP/2 with TLS (one self-signed certificate
 #    for both): ephpm [server.tls] vs nginx http2, loaded with h2load.
 # Both stacks run at once and the loads alternate (ephpm, nginx, ephpm,
@@ -13,6 +14,13 @@
 # Adds rows to RESULTS and writes $TMP/front-notes.md (bytes, ratios).
 
 FRONT_ROUNDS=${BENCH_FRONT_ROUNDS:-2}
+# nginx compresses at ephpm's default gzip level, read from the source so
+# that the two never drift apart.
+FRONT_GZIP_LEVEL=$(awk '$1 == "defaultGzipLevel" && $2 == "=" {print $3}' internal/server/compress.go)
+case "$FRONT_GZIP_LEVEL" in
+  [1-9]) ;;
+  *) echo "bench-front: cannot read defaultGzipLevel from internal/server/compress.go (got '$FRONT_GZIP_LEVEL')" >&2; exit 1 ;;
+esac
 FRONT_H2_REQUESTS=${BENCH_FRONT_H2_REQUESTS:-2000}
 FRONT_ROOT="$TMP/front-www"
 mkdir -p "$FRONT_ROOT"
@@ -80,7 +88,7 @@ http {
   sendfile on;
   keepalive_requests 100000;
   gzip on;
-  gzip_comp_level 5;  # text/html is always among gzip_types (naming it again warns)
+  gzip_comp_level $FRONT_GZIP_LEVEL;  # text/html is always among gzip_types (naming it again warns)
   gzip_min_length 1024;
   gzip_vary on;
   client_body_temp_path $FN/body;
@@ -185,11 +193,11 @@ done
 stop "$FE_PID" "$FN_PID" "$FF_PID"
 
 # Ratios over the rounds' sums, with bytes per response.
-python3 - "$RESULTS" "$EG" "$EZ" "$NG" "$FRONT_ROUNDS" "$FRONT_H2_REQUESTS" "$FRONT_LOAD" >"$TMP/front-notes.md" <<'PY'
+python3 - "$RESULTS" "$EG" "$EZ" "$NG" "$FRONT_ROUNDS" "$FRONT_H2_REQUESTS" "$FRONT_LOAD" "$FRONT_GZIP_LEVEL" >"$TMP/front-notes.md" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 eg, ez, ng = (int(a.split()[0]) for a in sys.argv[2:5])
-rounds, h2n, load = sys.argv[5], sys.argv[6], sys.argv[7]
+rounds, h2n, load, gzl = sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8]
 def total(test, stack):
     return sum(float(r[2]) for r in rows if r[0] == test and r[1].startswith(stack + ", round"))
 eg_r, ez_r = total("100 KB HTML, gzip", "ephpm"), total("100 KB HTML, zstd", "ephpm")
@@ -197,7 +205,7 @@ ng_r = total("100 KB HTML, gzip", "nginx + php-fpm")
 eh, nh = total("static 1 MB, HTTP/2 + TLS", "ephpm"), total("static 1 MB, HTTP/2 + TLS", "nginx")
 def verdict(ok): return "met" if ok else "missed"
 print(f"HTTP front ({rounds} interleaved rounds, load average {load} before them; ratios of the rounds' sums). 100 KB HTML page from PHP "
-      "(bench/apps/front/page100k.php, 102,400 bytes), wrk with Accept-Encoding; nginx has gzip_comp_level 5 "
+      f"(bench/apps/front/page100k.php, 102,400 bytes), wrk with Accept-Encoding; nginx has gzip_comp_level {gzl} "
       "(ephpm's default gzip level) and no zstd, so ephpm's zstd row is set against nginx's gzip row. "
       f"Static 1 MB over HTTP/2 + TLS: h2load -n {h2n} -c 4 -m 4 (the p50/p99 columns of these rows are h2load's "
       "mean and max request time).\n")
