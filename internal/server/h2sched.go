@@ -21,9 +21,10 @@ import (
 // 16,375 bytes fill a record exactly. Cutting them in the scheduler rather
 // than writing 16,375 bytes at a time from the handler also spares a
 // hand-off between the handler and the connection's goroutine per frame:
-// h2load on a 1 MB file, interleaved with nginx (bench/results/front.md,
-// README), ephpm's CPU per request 1.62-1.84 ms with net/http's server,
-// 1.43-1.48 ms with 16,375-byte handler writes, 1.28-1.30 ms this way.
+// h2load -c 4 -m 4 on a 1 MB file, interleaved with nginx (medians of
+// interleaved runs at load 5-15, README "The HTTP front"): ephpm's CPU per
+// request 1.60-1.84 ms with net/http's server, 1.43-1.73 ms with
+// 16,375-byte handler writes, 1.28-1.31 ms this way (nginx 0.93-1.10).
 //
 // x/net marks user write schedulers deprecated; from Go 1.27 its server
 // wraps net/http's and ignores them. TestLargeStaticFileOverHTTP2TLS
