@@ -229,11 +229,12 @@ func maxLiveEncoders() int {
 // Levels used for compression_level = 0: fast settings that still
 // compress text well. gzip is level 1, nginx's default too: clients that
 // take zstd or br (current browsers) get those, so gzip serves older
-// clients and tools, where CPU counts most. Measured on PHP pages of
-// 20-100 KB: klauspost's level 1 costs a third to a half of its level 5
-// per page and about a third of zlib's level 1; it sends 5-18% more bytes
-// than its level 5, and against zlib's level 1 (nginx) 4-6% fewer on the
-// benchmark pages, 3% more on phpinfo() and a documentation page.
+// clients and tools, where CPU counts most. Measured on HTML pages of
+// 20-100 KB (a reused encoder, CPU time per page on a busy 2-core VM):
+// klauspost's level 1 costs 0.4-0.6x its level 5 and 0.25-0.6x zlib's
+// level 1; it sends 5-18% more bytes than its level 5, and against zlib's
+// level 1 (nginx) 3-6% fewer on the two benchmark pages, 3% more on
+// phpinfo() and a documentation page.
 // compression_level = 5 gives the former default.
 const (
 	defaultGzipLevel   = 1
