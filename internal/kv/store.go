@@ -139,6 +139,7 @@ type Store struct {
 
 	// Published values for C (publish.go): nil until EnablePublishing.
 	pub         atomic.Pointer[pubTable]
+	hadTTL      atomic.Bool // a deadline was ever set (noteTTL)
 	pubOnce     sync.Once
 	customClock bool // Options.Clock given: C cannot compare deadlines
 
@@ -291,6 +292,7 @@ func (s *Store) deadline(ttl time.Duration) int64 {
 	if ttl <= 0 {
 		return 0
 	}
+	s.noteTTL()
 	now := s.now()
 	if int64(ttl) > math.MaxInt64-now {
 		// A TTL past the clock's range (centuries) saturates: the
@@ -875,6 +877,13 @@ func (s *Store) Flush() {
 // SweepExpired removes every expired key now (the background sweeper
 // calls it each interval) and returns how many it removed.
 func (s *Store) SweepExpired() int {
+	// A store that never held a key with a TTL has nothing to expire: a
+	// walk over all its keys (a million cache misses a second for a
+	// million keys) would only compete with the requests for the CPU and
+	// the caches.
+	if !s.hadTTL.Load() {
+		return 0
+	}
 	n := 0
 	now := s.now()
 	s.m.Range(func(key string, sl *slot) bool {
@@ -884,6 +893,15 @@ func (s *Store) SweepExpired() int {
 		return true
 	})
 	return n
+}
+
+// noteTTL records that a deadline is about to be given to a version (before
+// it can be seen), for SweepExpired. Never cleared: exact, and a store
+// that uses TTLs once keeps sweeping, as before.
+func (s *Store) noteTTL() {
+	if !s.hadTTL.Load() {
+		s.hadTTL.Store(true)
+	}
 }
 
 // Stats returns the counters.

@@ -77,7 +77,11 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 				caught, op = r, UpdateKeep
 			}
 		}()
-		return fn(old, exp, exists)
+		v, e, op = fn(old, exp, exists)
+		if e > 0 && op == UpdateStore {
+			s.noteTTL() // before a version with it is installed
+		}
+		return v, e, op
 	}
 	if _, h := s.find(key, keyHash(key)); h == nil || h == tomb {
 		// Likely absent: bring a slot to insert, or fn would run twice.
