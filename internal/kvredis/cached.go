@@ -19,9 +19,9 @@ const cacheTTL = 50 * 365 * 24 * time.Hour
 // rueidis's DoCache (its own cache, or a GET that Redis then tracks for
 // this connection).
 func (s *Store) cachedGet(key string) (string, bool) {
-	if e, ok := s.near.lookup(key); ok {
+	if v, found, ok := s.near.lookup(key); ok {
 		s.stats.cacheHits.Add(1)
-		return e.val, e.found
+		return v, found
 	}
 	c := s.rc()
 	if c == nil {

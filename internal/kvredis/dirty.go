@@ -149,6 +149,16 @@ func (d *dirtyKeys) has(key string) bool {
 	return true
 }
 
+// contains is has without asking for a fence (the near cache's mirror
+// checks its fills against it, near_pub.go).
+func (d *dirtyKeys) contains(key string) bool {
+	if d.n.Load() == 0 {
+		return false
+	}
+	_, ok := d.m.Load(key)
+	return ok
+}
+
 // mark is called before a direct write of rk is sent.
 func (d *dirtyKeys) mark(s *Store, rk string) {
 	key := rk[len(s.prefix):] // ours: rk is a new string (s.key)

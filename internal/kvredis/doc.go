@@ -18,6 +18,10 @@
 // invalidations. A node reads its own writes at once: every command to a
 // Redis node goes over one connection, and a write is pipelined with a
 // fence whose reply comes after the write's invalidation (cached.go).
+// In the server, the near cache's hot keys are also published for PHP's
+// C code (near_pub.go: a mirror in a kv.Store whose published table C
+// reads), so a hit on them needs no call into Go; every removal from the
+// near cache removes the mirror first.
 //
 // On a standalone Redis without TLS, round trips that need no cache (set,
 // incr_by, ...) go over a pool of blocking connections instead, written

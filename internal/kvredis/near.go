@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/puzpuzpuz/xsync/v4"
+
+	"github.com/ephpm/ephpm/internal/kv"
 )
 
 // nearCache answers a hot ephpm_kv_get without calling rueidis: a lookup
@@ -37,6 +39,13 @@ type nearCache struct {
 	size     atomic.Int64 // bytes of the entries (approximate)
 	budget   int64
 	evicting atomic.Bool
+
+	// pub, once set (near_pub.go), mirrors the entries of keys Redis has
+	// into an in-process store that publishes hot ones for PHP's C code,
+	// which then answers them without calling Go. dirty reports keys the
+	// direct path is writing (dirty.go), which must not be mirrored.
+	pub   atomic.Pointer[kv.Store]
+	dirty func(key string) bool
 }
 
 // nearStripes spreads invalidations of unrelated keys over counters, so
@@ -69,9 +78,25 @@ func newNearCache(prefix string, budget int64) *nearCache {
 	}
 }
 
-// lookup returns key's entry if it is live. Only an entry with an
-// expiry reads the clock (the monotonic one: cheaper than time.Now).
-func (n *nearCache) lookup(key string) (*nearEntry, bool) {
+// lookup returns key's value (found=false: a cached miss) if its entry
+// is live. Only an entry with an expiry reads the clock (the monotonic
+// one: cheaper than time.Now). With the mirror on, a key is looked up
+// there first: its reads are what publishes it (kv.Store.Peek).
+func (n *nearCache) lookup(key string) (val string, found, ok bool) {
+	if p := n.pub.Load(); p != nil {
+		if v, hit := p.Peek(key, kv.FilterHash(key), nil); hit {
+			return v, true, true
+		}
+	}
+	e, hit := n.entry(key)
+	if !hit {
+		return "", false, false
+	}
+	return e.val, e.found, true
+}
+
+// entry returns key's map entry if it is live.
+func (n *nearCache) entry(key string) (*nearEntry, bool) {
 	e, ok := n.m.Load(key)
 	if !ok || (e.expires != 0 && int64(time.Since(n.start)) >= e.expires) {
 		return nil, false
@@ -104,6 +129,9 @@ func (n *nearCache) fill(key string, t fillToken, val string, found bool, pxat, 
 	if size > n.budget/16 || !t.unchanged(n) || pxat <= nowMs {
 		return
 	}
+	if p := n.pub.Load(); p != nil && !found {
+		p.Del(key) // a mirrored value never outlives its entry
+	}
 	e := &nearEntry{val: val, found: found, size: size}
 	if pxat < nowMs+cacheTTL.Milliseconds()/2 {
 		e.expires = int64(time.Since(n.start)) + (pxat-nowMs)*int64(time.Millisecond)
@@ -118,14 +146,20 @@ func (n *nearCache) fill(key string, t fillToken, val string, found bool, pxat, 
 		// have deleted before we stored: undo (at worst a newer fill's
 		// entry goes too, which only costs a miss).
 		n.remove(key)
+	} else if found {
+		n.mirror(key, t, val, pxat)
 	}
 	if n.size.Load() > n.budget {
 		n.evict()
 	}
 }
 
-// remove deletes key's entry.
+// remove deletes key's entry: its mirror (and so its published copy)
+// first.
 func (n *nearCache) remove(key string) {
+	if p := n.pub.Load(); p != nil {
+		p.Del(key)
+	}
 	if old, ok := n.m.LoadAndDelete(key); ok {
 		n.size.Add(-old.size)
 	}
@@ -136,6 +170,9 @@ func (n *nearCache) remove(key string) {
 func (n *nearCache) invalidate(keys []string, all bool) {
 	if all {
 		n.epoch.Add(1)
+		if p := n.pub.Load(); p != nil {
+			p.Flush() // also what a racing fill mirrored after its map entry went
+		}
 		n.deleteWhile(func() bool { return true })
 		return
 	}
@@ -164,11 +201,16 @@ func (n *nearCache) evict() {
 	n.deleteWhile(func() bool { return n.size.Load() > target })
 }
 
-// deleteWhile deletes entries while more() holds.
+// deleteWhile deletes entries while more() holds, each one's mirror
+// first.
 func (n *nearCache) deleteWhile(more func() bool) {
-	n.m.DeleteMatching(func(_ string, e *nearEntry) (bool, bool) {
+	p := n.pub.Load()
+	n.m.DeleteMatching(func(k string, e *nearEntry) (bool, bool) {
 		if !more() {
 			return false, true
+		}
+		if p != nil && e.found {
+			p.Del(k)
 		}
 		n.size.Add(-e.size)
 		return true, false

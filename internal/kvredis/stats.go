@@ -39,9 +39,19 @@ type counters struct {
 	// directCalls: commands sent over the direct path (direct.go); for
 	// tests.
 	directCalls atomic.Int64
+	// externalHits counts the hits answered outside Go, from the near
+	// cache's published table (near_pub.go); nil: none.
+	externalHits atomic.Pointer[func() int64]
 }
 
 // Stats returns a snapshot of the counters.
+func (c *counters) external() int64 {
+	if f := c.externalHits.Load(); f != nil {
+		return (*f)()
+	}
+	return 0
+}
+
 func (s *Store) Stats() Stats {
 	c := &s.stats
 	return Stats{
@@ -50,7 +60,7 @@ func (s *Store) Stats() Stats {
 			"connection": c.errConn.Load(),
 			"redis":      c.errRedis.Load(),
 		},
-		CacheHits:        c.cacheHits.Load(),
+		CacheHits:        c.cacheHits.Load() + c.external(),
 		CacheMisses:      c.cacheMisses.Load(),
 		RoundTrips:       c.trips.Load(),
 		RoundTripSeconds: float64(c.tripNanos.Load()) / 1e9,

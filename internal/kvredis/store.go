@@ -129,6 +129,7 @@ func New(o Options) (*Store, error) {
 	s.log.logger = o.Logger
 	if o.ClientCache > 0 {
 		s.near = newNearCache(o.KeyPrefix, o.ClientCache)
+		s.near.dirty = s.dirty.contains
 		s.addInvalidationListener(s.near.invalidate)
 		s.tracking.Store(true)
 	}
@@ -281,8 +282,13 @@ func (s *Store) Close() {
 			c.Close()
 		}
 		if s.near != nil {
-			// Nothing is tracked any more: serve no cached value.
+			// Nothing is tracked any more: serve no cached value (nor
+			// publish one: the mirror is flushed, its table stays, as C
+			// may be reading it).
 			s.near.invalidate(nil, true)
+			if p := s.near.pub.Load(); p != nil {
+				p.Close()
+			}
 		}
 	})
 }
