@@ -107,7 +107,9 @@ const sharedStringMin = 4096
 
 // SetKVBackend installs b behind the ephpm_kv_* functions instead of an
 // in-process store: every call then goes to Go and to b (the C fast paths
-// read tables only an in-process store has, so they are switched off).
+// read tables only an in-process store has, so they are switched off),
+// except a hit on a hot key of a backend's client cache that publishes it
+// (nearPublisher, below).
 // A backend that can fail (it has OnError, as *kvclient.Client does) has
 // its failures turned into a PHP warning, once per request (or script):
 // "KV server unreachable: ..." instead of a silent miss. nil uninstalls.
@@ -130,6 +132,34 @@ func SetKVBackend(b kv.Backend) {
 		r.OnError(warnKVFailure)
 	}
 	kvBackend.Store(&backendBox{b})
+	if nb, ok := b.(nearPublisher); ok && filterHashAgrees() {
+		installNearTable(nb)
+	}
+}
+
+// nearPublisher is a backend with a client cache whose hot entries it
+// publishes (kvredis: near_pub.go): a store of exact copies of what its
+// cache would answer, removed before the cache drops them.
+type nearPublisher interface {
+	PublishNearCache() unsafe.Pointer
+	NearMirror() *kv.Store
+	SetExternalHits(func() int64)
+}
+
+// installNearTable hands C the near cache's published table, and only
+// it: C answers a hit from it as for the memory store, but never a miss
+// (the presence filter would be the mirror's, and a key absent from the
+// client cache is not absent from Redis) nor an increment (counters never
+// trust the client cache). Under kvFilterMu.
+func installNearTable(nb nearPublisher) {
+	pt := nb.PublishNearCache()
+	if pt == nil {
+		return
+	}
+	nb.NearMirror().SetSharedStrings(uint32(C.ephpm_kv_shared_str_type()), sharedStringMin)
+	base := int64(C.ephpm_kv_c_count(2))
+	nb.SetExternalHits(func() int64 { return int64(C.ephpm_kv_c_count(2)) - base })
+	C.ephpm_kv_set_published(C.uintptr_t(uintptr(pt)))
 }
 
 // filterHashAgrees checks kv.FilterHash against PHP's own string hash, which

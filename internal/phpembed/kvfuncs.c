@@ -336,11 +336,13 @@ static zend_always_inline zend_string *kv_get_published(zend_string *key)
 
 /* get's hits and misses, for the store's counters: one cell per thread
  * (plain stores, no locked instruction), a shared one with atomic adds for
- * threads beyond KV_COUNT_CELLS. */
+ * threads beyond KV_COUNT_CELLS. Hits answered from the published table
+ * are counted apart (2), so that a backend whose other hits Go counts
+ * (kvredis) can add just these; ephpm_kv_c_count(1) is all hits. */
 #define KV_COUNT_CELLS 256
 static struct {
-	uint64_t n[2]; /* misses, hits */
-	char pad[48];
+	uint64_t n[3]; /* misses, hits through Go, published hits */
+	char pad[40];
 } kv_cells[KV_COUNT_CELLS + 1] __attribute__((aligned(64)));
 static unsigned kv_cells_next;
 static __thread int kv_cell = -1;
@@ -352,7 +354,7 @@ static inline void kv_count(int hit)
 		unsigned n = __atomic_fetch_add(&kv_cells_next, 1, __ATOMIC_RELAXED);
 		c = kv_cell = n < KV_COUNT_CELLS ? (int)n : KV_COUNT_CELLS;
 	}
-	uint64_t *p = &kv_cells[c].n[hit != 0];
+	uint64_t *p = &kv_cells[c].n[hit];
 	if (c < KV_COUNT_CELLS) {
 		__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 	} else {
@@ -360,11 +362,17 @@ static inline void kv_count(int hit)
 	}
 }
 
+/* hits: 0 misses, 1 all hits, 2 hits answered from the published table. */
 long long ephpm_kv_c_count(int hits)
 {
 	uint64_t sum = 0;
 	for (int i = 0; i <= KV_COUNT_CELLS; i++) {
-		sum += __atomic_load_n(&kv_cells[i].n[hits != 0], __ATOMIC_RELAXED);
+		if (hits != 2) {
+			sum += __atomic_load_n(&kv_cells[i].n[hits != 0], __ATOMIC_RELAXED);
+		}
+		if (hits != 0) {
+			sum += __atomic_load_n(&kv_cells[i].n[2], __ATOMIC_RELAXED);
+		}
 	}
 	return (long long)sum;
 }
@@ -495,7 +503,7 @@ PHP_FUNCTION(ephpm_kv_get)
 	ZEND_PARSE_PARAMETERS_END();
 	zend_string *hit = kv_get_published(key);
 	if (hit != NULL) {
-		kv_count(1);
+		kv_count(2);
 		RETURN_STR(hit); /* a shared string is interned: not refcounted */
 	}
 	if (kv_surely_absent(key)) {
