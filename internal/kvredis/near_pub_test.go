@@ -245,9 +245,13 @@ func TestNearPublishedTTL(t *testing.T) {
 	wantGet(t, s, "k", "", false)
 }
 
-// TestNearPublishedEviction: the mirror never holds a key the near
-// cache dropped (its budget evicts), and what it holds is the near
-// cache's value.
+// TestNearPublishedEviction: under a budget that evicts, what C reads is
+// the near cache's value, and a published key is one the near cache
+// holds. (Eviction is not an invalidation: a key evicted from the map
+// but left in the mirror would still be current, since invalidations,
+// resets and dirty marks delete the mirror by key whether or not the map
+// has it; so this checks memory bookkeeping, and does not reliably fail
+// when eviction leaves the mirror.)
 func TestNearPublishedEviction(t *testing.T) {
 	t.Parallel()
 	r := redistest.Start(t, redistest.Options{})
@@ -278,10 +282,8 @@ func TestNearPublishedEviction(t *testing.T) {
 		if v != val+k {
 			t.Fatalf("%s: published a wrong value", k)
 		}
-		// The mirror is deleted before the entry: a key published now is
-		// in the near cache (evict holds no lock the readers would see,
-		// so check the order, not a snapshot: a published key not in the
-		// map would have to be a fill in flight, and none is).
+		// The mirror is deleted before the entry, and no fill is in
+		// flight here: a key published now is in the near cache.
 		if _, ok := s.near.m.Load(k); !ok {
 			t.Fatalf("%s published but not in the near cache", k)
 		}
