@@ -31,6 +31,9 @@
 #     requests/s is the server's own: requests per half core of CPU time.
 #     Needs a writable cgroup cpu controller (root); skipped with a note
 #     otherwise. RESP_BENCH_SETUPS="core" or "half" runs one of them.
+# Each test is its own redis-benchmark run, and every row also gives the
+# server's CPU time per request (utime + stime, all threads, around the
+# run): the figure that a busy machine disturbs least.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
