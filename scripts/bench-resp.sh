@@ -41,7 +41,7 @@ export PATH="/usr/local/go/bin:$PATH"
 BIN=${EPHPM_BIN:-bin/ephpm}
 [ -x "$BIN" ] || make --no-print-directory bin/ephpm
 OUTFILE=${1:-bench/results/resp.md}
-N=${RESP_BENCH_N:-200000}       # requests per test without pipelining
+N=${RESP_BENCH_N:-100000}       # requests per test without pipelining (2-4 s per test)
 NP=${RESP_BENCH_NP:-1000000}    # with -P 16 (about a second per test)
 ROUNDS=${RESP_BENCH_ROUNDS:-5}
 mkdir -p bench/tmp "$(dirname "$OUTFILE")"
