@@ -97,23 +97,7 @@ func TestZTSPublishedReadsNeverGoBackwards(t *testing.T) {
 	s := start(t, fixtureRoot(t), "[php]\nworkers = 4\n")
 	requireZTS(t, s)
 	s.get(t, "/kv_published.php?op=write&n=1")
-	var wg sync.WaitGroup
-	out := make([]response, 4)
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			if i == 0 {
-				out[i] = s.get(t, "/kv_published.php?op=write&n=100000")
-			} else {
-				out[i] = s.get(t, "/kv_published.php?op=read&n=300000")
-			}
-		}(i)
-	}
-	wg.Wait()
-	expectStatus(t, out[0], 200, "writer")
-	for _, r := range out[1:] {
-		expectStatus(t, r, 200, "reader")
+	for _, r := range oneWriterThreeReaders(t, s, "/kv_published.php?op=write&n=100000", "/kv_published.php?op=read&n=300000") {
 		var got struct{ Last, Backwards, Bad int }
 		if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
 			t.Fatalf("%s: %v", r.Body, err)
@@ -123,4 +107,30 @@ func TestZTSPublishedReadsNeverGoBackwards(t *testing.T) {
 		}
 		t.Logf("reader: %+v", got)
 	}
+}
+
+// oneWriterThreeReaders runs one request to writeURL and three to readURL
+// at once (four PHP threads) and returns the readers' responses, the
+// writer's and the readers' checked to be 200.
+func oneWriterThreeReaders(t *testing.T, s *server, writeURL, readURL string) []response {
+	t.Helper()
+	var wg sync.WaitGroup
+	out := make([]response, 4)
+	for i := range out {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if i == 0 {
+				out[i] = s.get(t, writeURL)
+			} else {
+				out[i] = s.get(t, readURL)
+			}
+		}(i)
+	}
+	wg.Wait()
+	expectStatus(t, out[0], 200, "writer")
+	for _, r := range out[1:] {
+		expectStatus(t, r, 200, "reader")
+	}
+	return out[1:]
 }

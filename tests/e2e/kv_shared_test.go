@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -52,23 +51,7 @@ func TestZTSSharedStringsHeldAcrossOverwrites(t *testing.T) {
 	s := start(t, fixtureRoot(t), "[php]\nworkers = 4\n")
 	requireZTS(t, s)
 	s.get(t, "/kv_shared.php?op=write&n=1")
-	var wg sync.WaitGroup
-	out := make([]response, 4)
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			if i == 0 {
-				out[i] = s.get(t, "/kv_shared.php?op=write&n=1500&us=500")
-			} else {
-				out[i] = s.get(t, "/kv_shared.php?op=read&ms=2000")
-			}
-		}(i)
-	}
-	wg.Wait()
-	expectStatus(t, out[0], 200, "writer")
-	for _, r := range out[1:] {
-		expectStatus(t, r, 200, "reader")
+	for _, r := range oneWriterThreeReaders(t, s, "/kv_shared.php?op=write&n=1500&us=500", "/kv_shared.php?op=read&ms=2000") {
 		var got struct{ Reads, Held, Bad, Mem int }
 		if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
 			t.Fatalf("%s: %v", r.Body, err)
