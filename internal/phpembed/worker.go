@@ -192,19 +192,11 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 				req = rt.next()
 			}
 			if req == nil {
-				// Give the token back, then look at the queue once
-				// more: a request queued while every token was busy
-				// may have looked for a free one just before this.
-				rt.idle <- w
-				if len(rt.dq) == 0 || rt.exclusive.Load() != 0 {
-					return
-				}
-				select {
-				case w = <-rt.idle:
+				var again bool
+				if w, again = rt.handBack(w); again {
 					continue
-				default:
-					return // another holder has it and will look
 				}
+				return
 			}
 		}
 		if ready != w {
@@ -230,14 +222,27 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 // giveBack returns token w taken outside runOnToken (ResetOPcache), and
 // starts a token holder for the queue if requests wait in it.
 func (rt *Runtime) giveBack(w *worker) {
+	if w, again := rt.handBack(w); again {
+		go rt.runOnToken(w, nil)
+	}
+}
+
+// handBack gives token w back, then looks at the queue once more: a
+// request queued while every token was busy may have looked for a free
+// token just before w came back (runDirect queues first, then looks). It
+// returns a token to serve the queue with, and true, if requests wait and
+// a token is free; false if none wait, the runtime is held exclusively,
+// or another holder took the token (it will look at the queue itself).
+func (rt *Runtime) handBack(w *worker) (*worker, bool) {
 	rt.idle <- w
 	if len(rt.dq) == 0 || rt.exclusive.Load() != 0 {
-		return
+		return nil, false
 	}
 	select {
 	case w = <-rt.idle:
-		go rt.runOnToken(w, nil)
+		return w, true
 	default:
+		return nil, false
 	}
 }
 
