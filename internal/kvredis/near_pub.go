@@ -90,8 +90,8 @@ func (n *nearCache) mirror(key string, t fillToken, val string, pxat int64) {
 		return
 	}
 	var ttl time.Duration
-	if pxat < time.Now().UnixMilli()+cacheTTL.Milliseconds()/2 {
-		ttl = time.Duration(pxat*int64(time.Millisecond) - time.Now().UnixNano())
+	if now := time.Now(); pxat < now.UnixMilli()+cacheTTL.Milliseconds()/2 {
+		ttl = time.Duration(pxat*int64(time.Millisecond) - now.UnixNano())
 		if ttl <= 0 {
 			return
 		}

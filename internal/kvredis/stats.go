@@ -44,7 +44,7 @@ type counters struct {
 	externalHits atomic.Pointer[func() int64]
 }
 
-// Stats returns a snapshot of the counters.
+// external is the hits counted outside Go (externalHits), 0 if none.
 func (c *counters) external() int64 {
 	if f := c.externalHits.Load(); f != nil {
 		return (*f)()
@@ -52,6 +52,7 @@ func (c *counters) external() int64 {
 	return 0
 }
 
+// Stats returns a snapshot of the counters.
 func (s *Store) Stats() Stats {
 	c := &s.stats
 	return Stats{

@@ -93,16 +93,21 @@ func SetKVStore(s *kv.Store) {
 	// Go heap, never unmapped), which C reads for a hit (kvfuncs.c). Also
 	// indexed by PHP's hash, hence after the check above.
 	if pt := s.EnablePublishing(); pt != nil {
-		// Values this large are handed to PHP without a copy, in request
-		// mode (kvfuncs.c, kv.Store.SetSharedStrings): a copy costs more
-		// than the call there. Smaller ones are copied (cheap, and their
-		// buffers are reused at once, not after every request ended).
-		s.SetSharedStrings(uint32(C.ephpm_kv_shared_str_type()), sharedStringMin)
-		C.ephpm_kv_set_published(C.uintptr_t(uintptr(pt)))
+		installPublished(s, pt)
 	}
 }
 
-// sharedStringMin: the smallest value kvfuncs.c hands to PHP uncopied.
+// installPublished hands C the published table pt of store s, whose
+// values of sharedStringMin bytes and more PHP gets without a copy.
+func installPublished(s *kv.Store, pt unsafe.Pointer) {
+	s.SetSharedStrings(uint32(C.ephpm_kv_shared_str_type()), sharedStringMin)
+	C.ephpm_kv_set_published(C.uintptr_t(uintptr(pt)))
+}
+
+// sharedStringMin: the smallest value kvfuncs.c hands to PHP uncopied, in
+// request mode (kvfuncs.c, kv.Store.SetSharedStrings): a copy of a value
+// this large costs more than the call. Smaller ones are copied (cheap, and
+// their buffers are reused at once, not after every request ended).
 const sharedStringMin = 4096
 
 // SetKVBackend installs b behind the ephpm_kv_* functions instead of an
@@ -156,10 +161,9 @@ func installNearTable(nb nearPublisher) {
 	if pt == nil {
 		return
 	}
-	nb.NearMirror().SetSharedStrings(uint32(C.ephpm_kv_shared_str_type()), sharedStringMin)
 	base := int64(C.ephpm_kv_c_count(2))
 	nb.SetExternalHits(func() int64 { return int64(C.ephpm_kv_c_count(2)) - base })
-	C.ephpm_kv_set_published(C.uintptr_t(uintptr(pt)))
+	installPublished(nb.NearMirror(), pt)
 }
 
 // filterHashAgrees checks kv.FilterHash against PHP's own string hash, which
