@@ -169,22 +169,13 @@ func readYourOwnWrites(t *testing.T, s *Store) {
 	stop := make(chan struct{})
 	var readers sync.WaitGroup
 	for g := 0; g < 3; g++ {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				s.Get("ryow:" + strconv.Itoa(i%writers))
-				s.Exists("ryow:" + strconv.Itoa((i+1)%writers))
-				if i%64 == 0 {
-					runtime.Gosched()
-				}
+		untilStopped(&readers, stop, func(i int) {
+			s.Get("ryow:" + strconv.Itoa(i%writers))
+			s.Exists("ryow:" + strconv.Itoa((i+1)%writers))
+			if i%64 == 0 {
+				runtime.Gosched()
 			}
-		}()
+		})
 	}
 	hits0 := s.Stats().CacheHits
 	calls0 := s.stats.directCalls.Load()

@@ -121,39 +121,21 @@ func TestNearPublishedReadYourWrites(t *testing.T) {
 		key := "rw" + strconv.Itoa(k)
 		s.Set(key, "0", 0)
 		for g := 0; g < 2; g++ { // readers through Go: they publish
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					s.Get(key)
-					time.Sleep(50 * time.Microsecond)
-				}
-			}()
+			untilStopped(&wg, stop, func(int) {
+				s.Get(key)
+				time.Sleep(50 * time.Microsecond)
+			})
 		}
-		wg.Add(1)
-		go func() { // C's reader
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
+		untilStopped(&wg, stop, func(int) { // C's reader
+			l := last[k].Load()
+			if v, ok := published(s, key); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				if n < l {
+					bad.Store(key + ": published " + v + " after the Set of " + strconv.FormatInt(l, 10) + " returned")
 				}
-				l := last[k].Load()
-				if v, ok := published(s, key); ok {
-					n, _ := strconv.ParseInt(v, 10, 64)
-					if n < l {
-						bad.Store(key + ": published " + v + " after the Set of " + strconv.FormatInt(l, 10) + " returned")
-					}
-				}
-				time.Sleep(10 * time.Microsecond)
 			}
-		}()
+			time.Sleep(10 * time.Microsecond)
+		})
 	}
 	hits := 0
 	for i := int64(1); i <= 200; i++ {
@@ -302,20 +284,7 @@ func TestNearPublishedRace(t *testing.T) {
 	var wg sync.WaitGroup
 	var last [8]atomic.Int64
 	var bad atomic.Value
-	run := func(f func(i int)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				f(i)
-			}
-		}()
-	}
+	run := func(f func(i int)) { untilStopped(&wg, stop, f) }
 	for g := 0; g < 3; g++ {
 		run(func(i int) { a.Get("r" + strconv.Itoa(i%8)) })
 		run(func(i int) { b.Get("r" + strconv.Itoa(i%8)) })
