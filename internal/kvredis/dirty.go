@@ -139,10 +139,7 @@ func nudge(c chan struct{}) {
 // reads it from Redis, and the fencer is asked to fence soon so that the
 // key's next reads are cached again. With no dirty key, one atomic load.
 func (d *dirtyKeys) has(key string) bool {
-	if d.n.Load() == 0 {
-		return false
-	}
-	if _, ok := d.m.Load(key); !ok {
+	if !d.contains(key) {
 		return false
 	}
 	nudge(d.soon)
