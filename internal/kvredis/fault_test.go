@@ -53,32 +53,23 @@ func TestRedisKilled(t *testing.T) {
 	var calls atomic.Int64
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				start := time.Now()
-				k := "load" + strconv.Itoa(g)
-				switch i % 3 {
-				case 0:
-					s.Set(k, "x", 0)
-				case 1:
-					s.Get(k)
-				default:
-					s.IncrBy(k+"n", 1)
-				}
-				if time.Since(start) > timeout {
-					slow.Add(1)
-				}
-				calls.Add(1)
-				time.Sleep(time.Millisecond)
+		k := "load" + strconv.Itoa(g)
+		untilStopped(&wg, stop, func(i int) {
+			start := time.Now()
+			switch i % 3 {
+			case 0:
+				s.Set(k, "x", 0)
+			case 1:
+				s.Get(k)
+			default:
+				s.IncrBy(k+"n", 1)
 			}
-		}(g)
+			if time.Since(start) > timeout {
+				slow.Add(1)
+			}
+			calls.Add(1)
+			time.Sleep(time.Millisecond)
+		})
 	}
 
 	r.Stop()
