@@ -55,12 +55,9 @@ func setupCLIStore(configPath string, configGiven bool) (func(), error) {
 		}
 		return useClient(kvclient.New(o)), nil
 	}
-	store, err := kv.New(kv.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("kv: %w", err)
-	}
-	phpembed.SetKVBackend(&localStore{Store: store})
-	return store.Close, nil
+	local := &localStore{}
+	phpembed.SetKVBackend(local)
+	return local.Close, nil
 }
 
 // useRedis gives `ephpm php` the server's Redis store directly: the same
@@ -88,45 +85,55 @@ func useClient(c *kvclient.Client) func() {
 // installed as a backend rather than with SetKVStore so that every call
 // passes here (the C fast paths would bypass the notice); a CLI script's
 // calls are few enough that the in-process speed does not matter.
+//
+// The kv.Store is made at that first call: most scripts never use the
+// store, and making one costs every start of `ephpm php` (its tables and
+// its sweeper goroutine with two tickers).
 type localStore struct {
-	*kv.Store
-	once sync.Once
+	once  sync.Once
+	store *kv.Store
 }
 
-func (l *localStore) notice() {
+// s says the notice and makes the store, the first time.
+func (l *localStore) s() *kv.Store {
 	l.once.Do(func() {
 		fmt.Fprintf(os.Stderr, "ephpm php: the ephpm_kv_* store is local to this process and empty; to use a running server's store, pass --config <its ephpm.toml> (with [kv.resp] set) or set %s\n", kvURLEnv)
+		store, err := kv.New(kv.Options{})
+		if err != nil {
+			// Only a bad policy or a negative limit fail, and the
+			// options are empty.
+			panic(fmt.Sprintf("ephpm php: local kv store: %v", err))
+		}
+		l.store = store
 	})
+	return l.store
 }
 
-func (l *localStore) Get(k string) (string, bool) { l.notice(); return l.Store.Get(k) }
+// Close stops the store's sweeper, if the store was made. It runs after
+// PHP has stopped; the once makes a later first call see no store made.
+func (l *localStore) Close() {
+	l.once.Do(func() {})
+	if l.store != nil {
+		l.store.Close()
+	}
+}
+
+func (l *localStore) Get(k string) (string, bool) { return l.s().Get(k) }
 func (l *localStore) Set(k, v string, ttl time.Duration) bool {
-	l.notice()
-	return l.Store.Set(k, v, ttl)
+	return l.s().Set(k, v, ttl)
 }
 func (l *localStore) SetNX(k, v string, ttl time.Duration) bool {
-	l.notice()
-	return l.Store.SetNX(k, v, ttl)
+	return l.s().SetNX(k, v, ttl)
 }
-func (l *localStore) Del(k string) bool    { l.notice(); return l.Store.Del(k) }
-func (l *localStore) Exists(k string) bool { l.notice(); return l.Store.Exists(k) }
-func (l *localStore) IncrBy(k string, d int64) (int64, error) {
-	l.notice()
-	return l.Store.IncrBy(k, d)
-}
-func (l *localStore) Expire(k string, ttl time.Duration) bool {
-	l.notice()
-	return l.Store.Expire(k, ttl)
-}
-func (l *localStore) TTL(k string) int64  { l.notice(); return l.Store.TTL(k) }
-func (l *localStore) PTTL(k string) int64 { l.notice(); return l.Store.PTTL(k) }
-func (l *localStore) DelIfEquals(k, v string) bool {
-	l.notice()
-	return l.Store.DelIfEquals(k, v)
-}
-func (l *localStore) DelPrefix(p string) int { l.notice(); return l.Store.DelPrefix(p) }
-func (l *localStore) Flush()                 { l.notice(); l.Store.Flush() }
+func (l *localStore) Del(k string) bool                       { return l.s().Del(k) }
+func (l *localStore) Exists(k string) bool                    { return l.s().Exists(k) }
+func (l *localStore) IncrBy(k string, d int64) (int64, error) { return l.s().IncrBy(k, d) }
+func (l *localStore) Expire(k string, ttl time.Duration) bool { return l.s().Expire(k, ttl) }
+func (l *localStore) TTL(k string) int64                      { return l.s().TTL(k) }
+func (l *localStore) PTTL(k string) int64                     { return l.s().PTTL(k) }
+func (l *localStore) DelIfEquals(k, v string) bool            { return l.s().DelIfEquals(k, v) }
+func (l *localStore) DelPrefix(p string) int                  { return l.s().DelPrefix(p) }
+func (l *localStore) Flush()                                  { l.s().Flush() }
 func (l *localStore) Wait(k string, last uint64, timeout time.Duration, cancel <-chan struct{}) (uint64, string, bool, bool) {
-	l.notice()
-	return l.Store.Wait(k, last, timeout, cancel)
+	return l.s().Wait(k, last, timeout, cancel)
 }

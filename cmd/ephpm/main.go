@@ -32,6 +32,13 @@ var version = "dev"
 const shutdownGrace = 30 * time.Second
 
 func main() {
+	// `ephpm php ...` goes to PHP without building the command tree
+	// (cobra would hand php's arguments over untouched anyway:
+	// DisableFlagParsing): it is every start of PHP_BINARY, where start-up
+	// time counts. Not through a link named php, where "php" is a script.
+	if len(os.Args) > 1 && os.Args[1] == "php" && !isPHPProgramName(filepath.Base(os.Args[0])) {
+		os.Exit(runPHP(os.Args[2:]))
+	}
 	root := newRootCmd()
 	// PHP_BINARY of `ephpm php` is this binary: started by a script with
 	// php's arguments, it is PHP's command line (php.go).
