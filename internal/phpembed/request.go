@@ -406,6 +406,19 @@ func ephpm_go_send_headers(slot C.uintptr_t, status C.int, buf *C.char, n C.size
 	req.writeHeader(code)
 }
 
+// ephpm_go_send_headers_write is ephpm_go_send_headers followed by
+// ephpm_go_write of the output gathered so far (n may be 0): one call into
+// Go for what were two (sapi.c, ephpm_output_push).
+//
+//export ephpm_go_send_headers_write
+func ephpm_go_send_headers_write(slot C.uintptr_t, status C.int, hdrs *C.char, hn C.size_t, defaultCT C.int, p *C.char, n C.size_t) C.int {
+	ephpm_go_send_headers(slot, status, hdrs, hn, defaultCT)
+	if n == 0 {
+		return 0
+	}
+	return ephpm_go_write(slot, p, n)
+}
+
 func (req *Request) writeHeader(code int) {
 	req.headersSent = true
 	if code < 200 || code > 999 {

@@ -77,20 +77,42 @@ static int ephpm_sapi_startup(sapi_module_struct *module)
 static __thread char *out_buf;
 static __thread size_t out_len;
 
+/* The response headers PHP sent (ephpm_send_headers), not yet handed to
+ * Go: they go with the first output handed over, in one call into Go
+ * instead of two (a request's calls into Go were four: the time limit,
+ * the headers, the output, the body; each one is a P Go's scheduler must
+ * find again for the thread). Nothing reaches the client sooner either
+ * way: net/http sends the headers with the first body bytes or flush.
+ * Every path that hands output over (a full buffer, flush(), the end of
+ * the request or of a worker's request, fastcgi_finish_request()) goes
+ * through ephpm_output_push, which hands them over with or without output. */
+static __thread char *hdr_buf;
+static __thread size_t hdr_cap, hdr_len;
+static __thread int hdr_pending, hdr_status, hdr_default_ct;
+
 int ephpm_output_push(void)
 {
-	if (out_len == 0 || !cur_slot) {
+	if (!cur_slot) {
 		out_len = 0;
+		hdr_pending = 0;
 		return 0;
 	}
 	size_t n = out_len;
 	out_len = 0;
+	if (hdr_pending) {
+		hdr_pending = 0;
+		return ephpm_go_send_headers_write(cur_slot, hdr_status, hdr_buf, hdr_len, hdr_default_ct, out_buf, n);
+	}
+	if (n == 0) {
+		return 0;
+	}
 	return ephpm_go_write(cur_slot, out_buf, n);
 }
 
 void ephpm_output_discard(void)
 {
 	out_len = 0;
+	hdr_pending = 0;
 }
 
 static size_t ephpm_ub_write(const char *str, size_t len)
@@ -170,23 +192,42 @@ static int ephpm_send_headers(sapi_headers_struct *headers)
 		}
 	}
 	default_ct_header = NULL;
-	char *buf = emalloc(total + 1);
-	char *p = buf;
+	if (total + 1 > hdr_cap) {
+		char *grown = realloc(hdr_buf, total + 1);
+		if (!grown) {
+			return SAPI_HEADER_SEND_FAILED;
+		}
+		hdr_buf = grown;
+		hdr_cap = total + 1;
+	}
+	char *p = hdr_buf;
 	for (h = zend_llist_get_first_ex(&headers->headers, &pos); h; h = zend_llist_get_next_ex(&headers->headers, &pos)) {
 		memcpy(p, h->header, h->header_len);
 		p += h->header_len;
 		*p++ = '\0';
 	}
-	int status = headers->http_response_code ? headers->http_response_code : 200;
-	ephpm_go_send_headers(slot, status, buf, total, default_ct);
-	efree(buf);
+	/* Handed to Go with the first output (ephpm_output_push). */
+	hdr_len = total;
+	hdr_status = headers->http_response_code ? headers->http_response_code : 200;
+	hdr_default_ct = default_ct;
+	hdr_pending = 1;
 	return SAPI_HEADER_SENT_SUCCESSFULLY;
 }
+
+/* The request the SAPI callbacks describe on this thread. */
+static __thread const ephpm_request *cur_req;
 
 static size_t ephpm_read_post(char *buf, size_t len)
 {
 	uintptr_t slot = (uintptr_t)SG(server_context);
 	if (!slot) {
+		return 0;
+	}
+	/* A request that has no body (Content-Length 0, as net/http states
+	 * it for a GET) has nothing for Go to read: PHP asks anyway, once at
+	 * every request's end (sapi_deactivate drains what the script did not
+	 * read), and that was one of the four calls into Go of a request. */
+	if (cur_req && cur_req->content_length == 0) {
 		return 0;
 	}
 	return ephpm_go_read_body(slot, buf, len);
@@ -197,8 +238,6 @@ static char *ephpm_read_cookies(void)
 	return SG(request_info).cookie_data;
 }
 
-/* The request the SAPI callbacks describe on this thread. */
-static __thread const ephpm_request *cur_req;
 static __thread double cur_request_time;
 
 static const ephpm_request *cur_request_for_vars(void)
