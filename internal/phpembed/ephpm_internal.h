@@ -12,6 +12,9 @@ void ephpm_fill_request_info(uintptr_t slot, const ephpm_request *req);
  * gone), or drop it (output of a worker script between requests). */
 int ephpm_output_push(void);
 void ephpm_output_discard(void);
+/* ephpm_output_push and the end of the response (fastcgi_finish_request)
+ * in one call into Go; returns 1 if the response was ended now. */
+int ephpm_output_push_finish(uintptr_t slot);
 /* Worker mode: class registration at module startup, per-thread reset. */
 void ephpm_worker_minit(void);
 void ephpm_worker_thread_reset(void);

@@ -80,8 +80,7 @@ PHP_FUNCTION(ephpm_finish_request)
 	 * and is dropped by Go. */
 	php_output_end_all();
 	php_header();
-	ephpm_output_push();
-	RETURN_BOOL(ephpm_go_finish_request(slot) != 0);
+	RETURN_BOOL(ephpm_output_push_finish(slot) != 0);
 }
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_headers_send, 0, 0, IS_LONG, 0)

@@ -419,6 +419,23 @@ func ephpm_go_send_headers_write(slot C.uintptr_t, status C.int, hdrs *C.char, h
 	return ephpm_go_write(slot, p, n)
 }
 
+// ephpm_go_output_finish is fastcgi_finish_request()'s end of the
+// response in one call into Go (sapi.c, ephpm_output_push_finish): the
+// headers PHP sent if Go does not have them yet (hdrs nil: none pending),
+// the output gathered so far (n may be 0), then ephpm_go_finish_request,
+// whose result it returns.
+//
+//export ephpm_go_output_finish
+func ephpm_go_output_finish(slot C.uintptr_t, status C.int, hdrs *C.char, hn C.size_t, defaultCT C.int, p *C.char, n C.size_t) C.int {
+	if hdrs != nil {
+		ephpm_go_send_headers(slot, status, hdrs, hn, defaultCT)
+	}
+	if n > 0 {
+		ephpm_go_write(slot, p, n)
+	}
+	return ephpm_go_finish_request(slot)
+}
+
 func (req *Request) writeHeader(code int) {
 	req.headersSent = true
 	if code < 200 || code > 999 {

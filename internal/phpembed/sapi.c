@@ -109,6 +109,22 @@ int ephpm_output_push(void)
 	return ephpm_go_write(cur_slot, out_buf, n);
 }
 
+/* fastcgi_finish_request(): what ephpm_output_push hands over, and the end
+ * of the response, in one call into Go (frameworks call it on every
+ * request: Symfony's and Laravel's Response::send). Returns what
+ * ephpm_go_finish_request returns. */
+int ephpm_output_push_finish(uintptr_t slot)
+{
+	size_t n = out_len;
+	out_len = 0;
+	int pending = hdr_pending;
+	hdr_pending = 0;
+	if (!cur_slot) {
+		n = 0; /* as ephpm_output_push: output with no client is dropped */
+	}
+	return ephpm_go_output_finish(slot, hdr_status, pending ? hdr_buf : NULL, hdr_len, hdr_default_ct, out_buf, n);
+}
+
 void ephpm_output_discard(void)
 {
 	out_len = 0;
