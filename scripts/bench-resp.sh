@@ -34,6 +34,12 @@
 # Each test is its own redis-benchmark run, and every row also gives the
 # server's CPU time per request (utime + stime, all threads, around the
 # run): the figure that a busy machine disturbs least.
+# Narrowing, for A/B runs while working on the server: RESP_BENCH_TESTS
+# (default ping,get,set,incr,mset), RESP_BENCH_PIPES (default "1 16"),
+# RESP_BENCH_RESP_ONLY=1 skips parts 2 and 3. E.g. one quick round of the
+# server-bound rows without pipelining:
+#   RESP_BENCH_SETUPS=half RESP_BENCH_PIPES=1 RESP_BENCH_ROUNDS=1 \
+#   RESP_BENCH_RESP_ONLY=1 EPHPM_BIN=... scripts/bench-resp.sh /tmp/x.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -146,7 +152,8 @@ CG_HOME=$(dirname "${CG_REDIS:-/x/x}")
 # quota_move PID DIR: moves the process, all its threads, into DIR.
 quota_move() { echo "$1" >"$2/cgroup.procs" || { echo "cannot move process $1 into $2" >&2; exit 1; }; }
 
-TESTS=ping,get,set,incr,mset
+TESTS=${RESP_BENCH_TESTS:-ping,get,set,incr,mset}
+PIPES=${RESP_BENCH_PIPES:-1 16}
 TICK_NS=$((1000000000 / $(getconf CLK_TCK)))
 # cpu_ticks PID: the process's user + system CPU time, in clock ticks.
 cpu_ticks() {
@@ -168,7 +175,7 @@ for round in $(seq "$ROUNDS"); do
       quota_move "$RPID" "$CG_REDIS"
       quota_move "$EPID" "$CG_EPHPM"
     fi
-    for pipe in 1 16; do
+    for pipe in $PIPES; do
       n=$N
       [ "$pipe" -gt 1 ] && n=$NP
       [ "$setup" = half ] && n=$((n / 2)) # about half the rate: the same time
@@ -201,6 +208,10 @@ for round in $(seq "$ROUNDS"); do
 done
 uptime | sed 's/.*load/load/' >>"$TMP/load.txt"
 
+if [ "${RESP_BENCH_RESP_ONLY:-0}" = 1 ]; then
+  : >"$TMP/cli.txt"
+  : >"$TMP/pkg.txt"
+else
 echo "== ephpm php -r vs php -r (wall time, 40 runs each, interleaved)"
 STATIC=${EPHPM_STATIC_BIN:-bin/ephpm-static}
 [ -x "$STATIC" ] || STATIC=""
@@ -227,6 +238,7 @@ if [ -f bench/resp/package_client.php ]; then
   php bench/resp/package_client.php "unix://$SOCK" "$RPORT" >"$TMP/pkg.txt" || echo "(package client bench failed)" >"$TMP/pkg.txt"
 else
   echo "(bench/resp/package_client.php missing)" >"$TMP/pkg.txt"
+fi
 fi
 
 python3 - "$TMP/rb.csv" "$TMP/cli.txt" "$TMP/pkg.txt" "$TMP/load.txt" "$ROUNDS" "$SCPU" "$CCPU" "$HALF_NOTE" "$TMP/cpu.csv" "$TICK_NS" >"$OUTFILE" <<'PY'
@@ -281,6 +293,8 @@ for setup in ("core", "half"):
             r = runs.get((setup, "redis", pipe, t), {})
             e = runs.get((setup, "ephpm", pipe, t), {})
             u = runs.get((setup, "ephpm-unix", pipe, t), {})
+            if not r and not e:
+                continue  # not run (RESP_BENCH_PIPES)
             ratios = [e[k] / r[k] for k in r if k in e and r[k]]
             ratio = f"{statistics.median(ratios):.2f} [{min(ratios):.2f}-{max(ratios):.2f}]" if ratios else "n/a"
             unix = f" {cell(u.values())} |" if setup == "core" else ""
@@ -297,6 +311,8 @@ print("Server CPU per request: the server process's utime + stime (all threads, 
 if note:
     print(note + "\n")
 cli = dict((l.split("\t")[0], l.split("\t")[1:]) for l in open(sys.argv[2]).read().strip().splitlines())
+if not cli:  # RESP_BENCH_RESP_ONLY
+    sys.exit(0)
 e, p = float(cli["ephpm php"][0]), float(cli["php"][0])
 print("| command | median wall ms | best ms |")
 print("|---|---|---|")

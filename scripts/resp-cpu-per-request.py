@@ -13,6 +13,12 @@
 # (default 0) and redis-benchmark to CPU $CLIENT_CPU (default 1) with
 # taskset, so client and server never share a core (PIN=0: unpinned).
 # A Go server on one allowed CPU runs with GOMAXPROCS=1 and one event loop.
+# QUOTA=1: bench-resp.sh's "half" setup: each server in a cgroup of its own
+# with a CPU quota of 10 ms per 20 ms (needs root and a cgroup cpu
+# controller), so the client has CPU to spare and the server is the bound.
+# SYSCALLS=1: also count each server's system calls per request (perf stat
+# -e raw_syscalls:sys_enter -p PID around each run; the tracepoint costs a
+# little CPU per call, on every target alike).
 #
 # usage: N=600000 python3 scripts/resp-cpu-per-request.py ROUNDS PIPE TESTS BIN [BIN...]
 #   e.g. ... 4 16 set,get,incr,mset /tmp/old.test /tmp/new.test
@@ -40,6 +46,24 @@ for spec in bins:
         e[x.split('=')[0]] = x.split('=')[1]
     procs[os.path.basename(b) + ':'.join(['']+kv)] = (subprocess.Popen(srv_pin + [b, '-test.run', 'TestBenchServe$'], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), p)
 time.sleep(2)
+cgroups = []
+def quota_group(name, pid):
+    # cgroup v2 or v1, as scripts/bench-resp.sh's cpu_cgroup.
+    if os.path.exists('/sys/fs/cgroup/cgroup.controllers'):
+        d = f'/sys/fs/cgroup/resp-cpu-{os.getpid()}-{name}'
+        os.mkdir(d)
+        open(f'{d}/cpu.max', 'w').write('10000 20000')
+    else:
+        d = f'/sys/fs/cgroup/cpu/resp-cpu-{os.getpid()}-{name}'
+        os.mkdir(d)
+        open(f'{d}/cpu.cfs_period_us', 'w').write('20000')
+        open(f'{d}/cpu.cfs_quota_us', 'w').write('10000')
+    cgroups.append(d)
+    open(f'{d}/cgroup.procs', 'w').write(str(pid))
+if os.environ.get('QUOTA') == '1':
+    for i, (pr, _) in enumerate(procs.values()):
+        quota_group(str(i), pr.pid)
+syscalls = os.environ.get('SYSCALLS') == '1'
 import glob
 def csw(pid):
     n = 0
@@ -62,17 +86,27 @@ try:
                 pr, port = procs[name]
                 c0 = cpu(pr.pid); w0 = csw(pr.pid)
                 ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                out = subprocess.run(cli_pin + ['redis-benchmark', '-p', str(port), '-t', t, '-n', str(N), '-c', '50', '-P', pipe, '--csv'], capture_output=True, text=True).stdout
+                perf = ['perf', 'stat', '-x', ',', '-e', 'raw_syscalls:sys_enter', '-p', str(pr.pid), '--'] if syscalls else []
+                out = subprocess.run(perf + cli_pin + ['redis-benchmark', '-p', str(port), '-t', t, '-n', str(N), '-c', '50', '-P', pipe, '--csv'], capture_output=True, text=True)
+                sc = float('nan')
+                if syscalls:
+                    sc = [int(l.split(',')[0]) for l in out.stderr.splitlines() if 'raw_syscalls' in l][0] / N
+                out = out.stdout
                 ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 c1 = cpu(pr.pid); w1 = csw(pr.pid)
                 line = [l for l in out.splitlines() if not l.startswith('"test"')][0].replace('"', '').split(',')
                 rps = float(line[1])
                 cl = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) * 1e9 / N
-                res.setdefault((line[0], name), []).append((rps, (c1 - c0) / N, cl, (w1-w0)*1000/N, (ru1.ru_nvcsw-ru0.ru_nvcsw)*1000/N))
+                res.setdefault((line[0], name), []).append((rps, (c1 - c0) / N, cl, (w1-w0)*1000/N, (ru1.ru_nvcsw-ru0.ru_nvcsw)*1000/N, sc))
         print(f'round {r+1} done, load {os.getloadavg()[0]:.2f}', file=sys.stderr)
 finally:
     for pr, _ in procs.values():
         pr.terminate()
+    for pr, _ in procs.values():
+        pr.wait()
+    for d in cgroups:
+        os.rmdir(d)
 for (t, name), v in sorted(res.items()):
     rps = [x[0] for x in v]; s = [x[1] for x in v]; c = [x[2] for x in v]
-    print(f'{t:6} {name:22} rps med {statistics.median(rps):9,.0f} [{min(rps):9,.0f}..{max(rps):9,.0f}]  srv ns/req med {statistics.median(s):5.0f} [{min(s):4.0f}..{max(s):4.0f}]  cli ns/req {statistics.median(c):5.0f}  csw/1k srv {statistics.median([x[3] for x in v]):4.1f} cli {statistics.median([x[4] for x in v]):4.1f}')
+    print(f'{t:6} {name:22} rps med {statistics.median(rps):9,.0f} [{min(rps):9,.0f}..{max(rps):9,.0f}]  srv ns/req med {statistics.median(s):5.0f} [{min(s):4.0f}..{max(s):4.0f}]  cli ns/req {statistics.median(c):5.0f}  csw/1k srv {statistics.median([x[3] for x in v]):4.1f} cli {statistics.median([x[4] for x in v]):4.1f}'
+          + (f'  syscalls/req {statistics.median([x[5] for x in v]):.3f} [{min(x[5] for x in v):.3f}..{max(x[5] for x in v):.3f}]' if syscalls else ''))

@@ -195,7 +195,15 @@ func (l *loop) run() {
 			l.s.cfg.Logger.Error("resp epoll_wait", "err", err)
 			break
 		}
-		l.now = time.Now()
+		// The clock is read only when something uses it: idle
+		// timeouts (lastActive, the sweep) and shutdown's grace
+		// (timeout is then 10). time.Now is two clock reads, 0.2-1.6 us
+		// on the test machine (a paravirtualised guest: as much as a
+		// system call), and without pipelining the loop turns 0.2-0.4
+		// times per request.
+		if timeout > 0 {
+			l.now = time.Now()
+		}
 		for i := 0; i < n; i++ {
 			ev := &l.events[i]
 			fd := int(ev.Fd)
@@ -215,6 +223,7 @@ func (l *loop) run() {
 		l.flushPending()
 		if l.s.stopping() {
 			if stopAt.IsZero() {
+				l.now = time.Now()
 				stopAt = l.now
 				l.beginStop()
 				timeout = 10
