@@ -685,7 +685,10 @@ func TestEncodersLastUsedFirst(t *testing.T) {
 		for i := 0; i < e.idleMax+2; i++ {
 			held = append(held, e.get(c, io.Discard))
 		}
-		for _, enc := range held {
+		for i, enc := range held {
+			// Each held encoder compresses a body first, so the one
+			// reused below has history and tables from another response.
+			fmt.Fprintf(enc, "%d %s", i, strings.Repeat("<li>another response</li>\n", 100+i))
 			enc.Close()
 			e.put(c, enc)
 		}
@@ -705,6 +708,16 @@ func TestEncodersLastUsedFirst(t *testing.T) {
 		e.put(c, enc)
 		if got := decode(t, c.token(), out.Bytes()); string(got) != bigText {
 			t.Errorf("%s: reused encoder's output decodes to %d bytes, want %d", c.token(), len(got), len(bigText))
+		}
+		// Byte for byte what a fresh encoder sends: nothing of the
+		// previous responses leaks into the next one.
+		var fresh bytes.Buffer
+		fe := newEncoders(0)
+		enc = fe.get(c, &fresh)
+		io.WriteString(enc, bigText)
+		enc.Close()
+		if !bytes.Equal(out.Bytes(), fresh.Bytes()) {
+			t.Errorf("%s: reused encoder sent %d bytes, a fresh one %d (or other bytes)", c.token(), out.Len(), fresh.Len())
 		}
 	}
 }
