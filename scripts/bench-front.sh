@@ -27,6 +27,7 @@ mkdir -p "$FRONT_ROOT"
 cp bench/apps/front/page100k.php "$FRONT_ROOT/"
 cp "$TMP/static-1mb.bin" "$FRONT_ROOT/static-1mb.bin"
 : >"$TMP/front-notes.md"
+: >"$TMP/front-cpu.tsv"
 
 echo "== HTTP front: 100 KB HTML compressed, static 1 MB over HTTP/2 + TLS ($FRONT_ROUNDS interleaved rounds)"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
@@ -135,11 +136,28 @@ body_check() {
   echo "$got"
 }
 
+# cpu_ticks PID...: utime+stime (clock ticks) of these processes and their
+# children (nginx's workers, php-fpm's children), all threads included.
+cpu_ticks() {
+  local total=0 p
+  for p in $(for root in "$@"; do echo "$root"; pgrep -P "$root" || true; done | sort -u); do
+    [ -r "/proc/$p/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+
 # front_wrk NAME STACK URL CODING PID...: one wrk load with Accept-Encoding.
+# Also writes the stack's CPU time per response to $TMP/front-cpu.tsv: on a
+# busy machine requests/s follow the load, CPU per response much less.
 front_wrk() {
   local name=$1 stack=$2 url=$3 coding=$4; shift 4
-  local out rps p50 p99 errs
+  local out rps p50 p99 errs c0 c1 n
+  c0=$(cpu_ticks "$@")
   out=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --latency -H "Accept-Encoding: $coding" "$url")
+  c1=$(cpu_ticks "$@")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  [ "${n:-0}" -gt 0 ] && printf '%s\t%s\t%s\n' "$name" "${stack%, round*}" \
+    "$(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / n ))" >>"$TMP/front-cpu.tsv"
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
@@ -193,7 +211,8 @@ done
 stop "$FE_PID" "$FN_PID" "$FF_PID"
 
 # Ratios over the rounds' sums, with bytes per response.
-python3 - "$RESULTS" "$EG" "$EZ" "$NG" "$FRONT_ROUNDS" "$FRONT_H2_REQUESTS" "$FRONT_LOAD" "$FRONT_GZIP_LEVEL" >"$TMP/front-notes.md" <<'PY'
+python3 - "$RESULTS" "$EG" "$EZ" "$NG" "$FRONT_ROUNDS" "$FRONT_H2_REQUESTS" "$FRONT_LOAD" "$FRONT_GZIP_LEVEL" "$TMP/front-cpu.tsv" >"$TMP/front-notes.md" <<'PY'
+import statistics
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 eg, ez, ng = (int(a.split()[0]) for a in sys.argv[2:5])
@@ -216,5 +235,18 @@ if ng_r:
     print(f"| 100 KB HTML: ephpm zstd vs nginx + php-fpm gzip | {ez_r/ng_r:.2f}x | {ez:,} vs {ng:,} | >= 1.5x, fewer bytes | {verdict(ez_r/ng_r >= 1.5 and ez < ng)} |")
 if nh:
     print(f"| static 1 MB, HTTP/2 + TLS: ephpm vs nginx | {eh/nh:.2f}x | 1,048,576 (incompressible) | >= 0.9x | {verdict(eh/nh >= 0.9)} |")
+cpu = {}
+for line in open(sys.argv[9]):
+    test, stack, us = line.rstrip("\n").split("\t")
+    cpu.setdefault((test, stack), []).append(int(us))
+def med(test, stack):
+    v = cpu.get((test, stack))
+    return statistics.median(v) if v else None
+eg_c, ez_c = med("100 KB HTML, gzip", "ephpm"), med("100 KB HTML, zstd", "ephpm")
+ng_c = med("100 KB HTML, gzip", "nginx + php-fpm")
+if eg_c and ez_c and ng_c:
+    print(f"\nCPU per 100 KB response (utime+stime of the stack's processes over wrk's requests, median of the rounds; "
+          f"wrk's own CPU not included): ephpm gzip {eg_c:.0f} us, ephpm zstd {ez_c:.0f} us, nginx + php-fpm gzip {ng_c:.0f} us "
+          f"(nginx / ephpm: gzip {ng_c/eg_c:.2f}x, zstd row {ng_c/ez_c:.2f}x).")
 PY
 cat "$TMP/front-notes.md"
