@@ -220,11 +220,13 @@ type encoder interface {
 // encoder used last, whose tables are most likely still in the CPU's
 // caches. A sync.Pool alone hands out whichever encoder its per-P slots
 // hold, so under load a response drew one of dozens of encoders (65 were
-// made in two minutes of wrk with 32 connections), each cold: on the 100 KB bench page with 32 connections that made gzip
-// level 1 cost 336 us per response inside the server, 259 us with the
-// last-used encoder first (zstd 538 -> 504 us), on a 2-core VM at load 14.
-// Encoders beyond idleMax go to the pool, which the GC empties when they
-// stay unused, so a burst does not pin its encoders' memory for good.
+// made in two minutes of wrk with 32 connections), each cold. Thread CPU
+// time of Write+Close per 100 KB bench page inside the server, two
+// interleaved runs on a 2-core VM at load 14-18: gzip level 1 336 and
+// 269 us with the pool, 259 and 223 us last-used first; zstd 538 and 498
+// -> 504 and 456 us. Encoders beyond idleMax go to the pool, which the GC
+// empties when they stay unused, so a burst does not pin its encoders'
+// memory for good.
 type encoders struct {
 	idle    [4]encoderStack
 	pools   [4]sync.Pool // overflow of idle, and New
