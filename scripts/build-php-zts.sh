@@ -11,11 +11,28 @@
 # script does nothing when the cache is complete. The install path is
 # compiled into PHP, so the cache is only valid at the path it was built.
 #
-# Output: .cache/php-zts/current -> <version>/, holding prefix/ (headers,
-# lib/libphp.a) and ephpm-cgo.env (CGO_CFLAGS / CGO_LDFLAGS for go build).
+# With EPHPM_PHP_PGO=1, profile-guided (not the default: its gain is not
+# measured yet, see README "Building"): PHP is compiled twice with the same
+# flags. The first build is instrumented (-fprofile-generate); its CLI
+# (built from the same objects, used only here, never shipped) runs a
+# short training on representative PHP (scripts/build-php-zts-train.sh:
+# the Laravel test app and a hello world served by PHP's built-in web
+# server with OPcache on, and Zend/bench.php); the second build uses the
+# profile (-fprofile-use). A training that fails stops the build: no
+# half-trained PHP is installed.
+#
+# Output: .cache/php-zts/current -> <version>-r<recipe>/, holding prefix/
+# (headers, lib/libphp.a) and ephpm-cgo.env (CGO_CFLAGS / CGO_LDFLAGS for
+# go build). `current` moves to a new build only once that build is
+# complete, so binaries linked against the previous one meanwhile still
+# build; older directories are left for the user to delete.
 #
 # Env: EPHPM_PHP_JOBS (make -j, default: CPUs), EPHPM_PHP_VERSION (a Debian
-# source version to build instead of the newest one that downloads).
+# source version to build instead of the newest one that downloads),
+# EPHPM_PHP_CACHE (cache root instead of .cache/php-zts), EPHPM_PHP_PGO=1
+# (the profile-guided build above, into <version>-r<recipe>-pgo/),
+# EPHPM_PHP_KEEP_CURRENT=1 (build, but leave `current` where it is: a
+# later run without it only switches).
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,17 +47,37 @@ start=$(date +%s)
 
 # The stamp records the inputs of a build; a complete cache whose stamp
 # matches is reused as it is.
-recipe_version=5 # bump when configure flags or patches below change
-if [ -L "$cache/current" ] && [ -f "$cache/current/stamp" ] &&
-  grep -qx "recipe=$recipe_version" "$cache/current/stamp" &&
-  [ -f "$cache/current/ephpm-cgo.env" ] && [ -f "$cache/current/prefix/lib/libphp.a" ]; then
-  say "cached: $(grep '^version=' "$cache/current/stamp" | cut -d= -f2) in $cache/current (delete it to rebuild)"
+recipe_version=6 # bump when configure flags, patches or the training change
+pgo="${EPHPM_PHP_PGO:-0}"
+case "$pgo" in 0 | 1) ;; *) say "EPHPM_PHP_PGO must be 0 or 1"; exit 1 ;; esac
+recipe="$recipe_version"
+[ "$pgo" = 0 ] || recipe="$recipe_version-pgo"
+complete() { # dir: a finished build of this recipe?
+  [ -f "$1/stamp" ] && grep -qx "recipe=$recipe" "$1/stamp" &&
+    [ -f "$1/ephpm-cgo.env" ] && [ -f "$1/prefix/lib/libphp.a" ]
+}
+switch_current() { # dir name: point current at it in one rename
+  ln -sfn "$1" "$cache/current.new"
+  mv -T "$cache/current.new" "$cache/current"
+}
+if [ -L "$cache/current" ] && complete "$cache/current"; then
+  say "cached: $(readlink "$cache/current") in $cache/current (delete it to rebuild)"
   exit 0
+fi
+# One build at a time per cache: a second `make release` waits here, then
+# finds the first one's build complete.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+if ! flock -n 9; then
+  say "another build is running in $cache; waiting for it"
+  flock 9
 fi
 
 # --- build dependencies -------------------------------------------------
 build_deps=(build-essential dpkg-dev autoconf bison re2c pkg-config
   libxml2-dev libsqlite3-dev libssl-dev zlib1g-dev libicu-dev liblzma-dev)
+# The PGO training runs the Laravel test app, which uses Debian's Laravel.
+[ "$pgo" = 1 ] && build_deps+=(php-laravel-framework)
 missing=()
 for p in "${build_deps[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -97,9 +134,19 @@ done
 [ -n "$version" ] || { say "no php8.2 source version could be downloaded"; exit 1; }
 upstream="${version#*:}"
 upstream="${upstream%%-*}"
-say "building PHP $upstream (Debian source php8.2=$version) with ZTS, $jobs jobs"
+name="$upstream-r$recipe"
+dest="$cache/$name"
+if complete "$dest"; then
+  if [ "${EPHPM_PHP_KEEP_CURRENT:-0}" = 1 ]; then
+    say "built already: $dest (current left as it is)"
+  else
+    switch_current "$name"
+    say "built already: $dest; current -> $name"
+  fi
+  exit 0
+fi
+say "building PHP $upstream (Debian source php8.2=$version) with ZTS, PGO=$pgo, $jobs jobs, into $dest"
 
-dest="$cache/$upstream"
 src="$dest/src"
 prefix="$dest/prefix"
 rm -rf "$dest"
@@ -131,6 +178,28 @@ sed -i 's/^\(\s*\)"fpm-fcgi",$/\1"fpm-fcgi",\n\1"ephpm",/' ext/opcache/ZendAccel
 grep -q '^\s*"ephpm",$' ext/opcache/ZendAccelerator.c ||
   { say "patch failed: accel_find_sapi changed upstream"; exit 1; }
 
+# --- patch: no SIGPROF handler for a timeout that is not armed ---------------
+# Every request start calls zend_set_timeout(0, reset_signals=1), which
+# installs PHP's SIGPROF handler and unblocks SIGPROF (two system calls)
+# even when no timer is armed. ephpm never arms PHP's timer (Go enforces
+# max_execution_time, sapi.c) and puts Go's handler back after each start:
+# with a zero timeout nothing is installed, so there is nothing to undo.
+# A nonzero timeout still installs the handler, as before.
+perl -0pi -e 's/(signo = SIGPROF;\n# endif\n\n\t\tif \(reset_signals)\) \{/$1 \&\& seconds) { \/* ephpm: no handler without a timer *\//' \
+  Zend/zend_execute_API.c
+grep -q 'if (reset_signals && seconds) { /\* ephpm: no handler without a timer \*/' Zend/zend_execute_API.c ||
+  { say "patch failed: zend_set_timeout_ex (Zend/zend_execute_API.c) changed upstream"; exit 1; }
+
+# --- patch: the training CLI loads the OPcache linked in ----------------------
+# The CLI is built only to run the PGO training; like our SAPI (sapi.c) it
+# must register the static OPcache's zend_extension itself.
+if [ "$pgo" = 1 ]; then
+  perl -0pi -e 's/(static int php_cli_startup\(sapi_module_struct \*sapi_module\) \/\* \{\{\{ \*\/\n\{\n)/extern zend_extension ephpm_opcache_zend_extension;\nstatic int ephpm_train_register(void)\n{\n\tif (php_register_internal_extensions() == FAILURE) {\n\t\treturn FAILURE;\n\t}\n\tzend_register_extension(\&ephpm_opcache_zend_extension, NULL);\n\treturn SUCCESS;\n}\n\n$1\tphp_register_internal_extensions_func = ephpm_train_register;\n/' \
+    sapi/cli/php_cli.c
+  grep -q '^\sphp_register_internal_extensions_func = ephpm_train_register;' sapi/cli/php_cli.c ||
+    { say "patch failed: php_cli_startup (sapi/cli/php_cli.c) changed upstream"; exit 1; }
+fi
+
 say "buildconf ($(elapsed))"
 ./buildconf --force >"$dest/buildconf.log" 2>&1
 
@@ -141,11 +210,14 @@ say "configure ($(elapsed))"
 # phar: `ephpm php composer.phar` and other .phar tools; iconv (glibc's) and
 # MySQL through mysqlnd (no client library needed) and intl (ICU, already linked
 # for libxml2) for a typical Laravel app.
+# The CLI is built (same objects) only when it runs the PGO training.
+cli=--disable-cli
+[ "$pgo" = 1 ] && cli=--enable-cli
 CFLAGS="-O2 -g0 -fPIC" CXXFLAGS="-O2 -g0 -fPIC" ./configure \
   --prefix="$prefix" \
   --with-config-file-path="$prefix/etc" \
   --enable-embed=static --enable-zts --disable-zend-signals \
-  --disable-all --disable-cli --disable-cgi --disable-phpdbg \
+  --disable-all $cli --disable-cgi --disable-phpdbg \
   --enable-opcache --enable-ctype --enable-dom --enable-fileinfo --enable-filter \
   --enable-mbstring --disable-mbregex --with-openssl --enable-pdo --with-pdo-sqlite \
   --with-sqlite3 --enable-session --enable-tokenizer --enable-xml --enable-simplexml \
@@ -159,16 +231,48 @@ CFLAGS="-O2 -g0 -fPIC" CXXFLAGS="-O2 -g0 -fPIC" ./configure \
 grep -q 'phpext_opcache_ptr' main/internal_functions.c ||
   { say "patch failed: opcache not found in main/internal_functions.c"; exit 1; }
 sed -i '/phpext_opcache_ptr/d' main/internal_functions.c
+if [ "$pgo" = 1 ]; then
+  grep -q 'phpext_opcache_ptr' main/internal_functions_cli.c ||
+    { say "patch failed: opcache not found in main/internal_functions_cli.c"; exit 1; }
+  sed -i '/phpext_opcache_ptr/d' main/internal_functions_cli.c
+fi
 
-say "make -j$jobs (about 4 minutes on 2 cores; log: $dest/make.log)"
-make -j"$jobs" >"$dest/make.log" 2>&1 &
-make_pid=$!
-while kill -0 "$make_pid" 2>/dev/null; do
-  sleep 20
-  kill -0 "$make_pid" 2>/dev/null || break
-  say "  ... $(grep -c -- '--mode=compile' "$dest/make.log" || true) of about 440 files compiled ($(elapsed))"
-done
-wait "$make_pid" || { tail -40 "$dest/make.log"; say "make failed"; exit 1; }
+# make_all LOG PROF_FLAGS: PHP's own build, the profile flags added to
+# every compile and link (PHP's Makefile has PROF_FLAGS for this).
+make_all() {
+  local log="$1" prof="$2"
+  say "make -j$jobs PROF_FLAGS='$prof' (about 5 minutes on 2 idle cores; log: $log)"
+  CCACHE_DISABLE=1 make -j"$jobs" PROF_FLAGS="$prof" >"$log" 2>&1 &
+  local make_pid=$!
+  while kill -0 "$make_pid" 2>/dev/null; do
+    sleep 20
+    kill -0 "$make_pid" 2>/dev/null || break
+    say "  ... $(grep -c -- '--mode=compile' "$log" || true) of about 450 files compiled ($(elapsed))"
+  done
+  wait "$make_pid" || { tail -40 "$log"; say "make failed"; exit 1; }
+}
+
+if [ "$pgo" = 1 ]; then
+  make_all "$dest/make-instrumented.log" "-fprofile-generate"
+  # The build itself ran the CLI (phar.phar): only the training counts.
+  find . -name '*.gcda' -delete
+  say "PGO training ($(elapsed); log: $dest/train.log)"
+  bash "$repo/scripts/build-php-zts-train.sh" "$src/sapi/cli/php" "$dest/train" >"$dest/train.log" 2>&1 ||
+    { tail -30 "$dest/train.log"; say "PGO training failed: see $dest/train.log"; exit 1; }
+  # The profile must cover the engine, OPcache and the request cycle.
+  for f in Zend/zend_execute.gcda Zend/zend_compile.gcda ext/opcache/ZendAccelerator.gcda \
+    main/main.gcda ext/standard/string.gcda; do
+    [ -s "$f" ] || { say "PGO training wrote no profile for ${f%.gcda}.c: refusing a half-trained build"; exit 1; }
+  done
+  say "PGO training done: $(find . -name '*.gcda' | wc -l) profiles ($(elapsed))"
+  # PHP's prof-clean: every object and library goes, the profiles stay.
+  make prof-clean >/dev/null 2>&1
+  # -fprofile-partial-training: code the training never ran keeps -O2's
+  # optimisation instead of being optimised for size as cold code.
+  make_all "$dest/make.log" "-fprofile-use -fprofile-partial-training -Wno-missing-profile"
+else
+  make_all "$dest/make.log" ""
+fi
 
 say "make install ($(elapsed))"
 make install >"$dest/install.log" 2>&1 || { tail -30 "$dest/install.log"; exit 1; }
@@ -200,14 +304,23 @@ for flag in $extra_libs $(pkg-config --static --libs-only-l libxml-2.0 icu-uc 2>
     ;;
   esac
 done
+# EPHPM_PHP_SIGPROF_ONLY_WITH_TIMER: this PHP installs its SIGPROF handler
+# only when it arms its timer (the patch above), which ephpm never does, so
+# the SAPI has no handler of PHP's to take back after a request start.
 cat >"$dest/ephpm-cgo.env" <<EOF
 # Written by scripts/build-php-zts.sh: flags to link ephpm against this PHP.
-CGO_CFLAGS="$includes -DEPHPM_STATIC_OPCACHE=1"
+CGO_CFLAGS="$includes -DEPHPM_STATIC_OPCACHE=1 -DEPHPM_PHP_SIGPROF_ONLY_WITH_TIMER=1"
 CGO_LDFLAGS="$prefix/lib/libphp.a -Wl,-Bstatic$static_libs -Wl,-Bdynamic$dynamic_libs"
 EPHPM_PHP_PREFIX="$prefix"
 EOF
-printf 'recipe=%s\nversion=%s\ndebian=%s\nbuilt=%s\n' "$recipe_version" "$upstream" "$version" "$(date -u +%FT%TZ)" >"$dest/stamp"
-ln -sfn "$upstream" "$cache/current"
-# The source tree is not needed once installed (about 300 MB).
-rm -rf "$src"
-say "done: PHP $upstream ZTS in $prefix ($(elapsed))"
+# The source tree (and the profiles in it) is not needed once installed
+# (about 300 MB). With PGO, the training CLI stays in prefix/bin/php (for
+# benchmarks such as Zend/bench.php); the binary ephpm links never has it.
+rm -rf "$src" "$dest/train"
+printf 'recipe=%s\nversion=%s\ndebian=%s\nbuilt=%s\nseconds=%s\n' "$recipe" "$upstream" "$version" "$(date -u +%FT%TZ)" "$(($(date +%s) - start))" >"$dest/stamp"
+if [ "${EPHPM_PHP_KEEP_CURRENT:-0}" = 1 ]; then
+  say "done: PHP $upstream ZTS in $prefix ($(elapsed)); current left as it is"
+else
+  switch_current "$name"
+  say "done: PHP $upstream ZTS in $prefix ($(elapsed)); current -> $name"
+fi
