@@ -161,7 +161,7 @@ cpu_ticks() {
   read -r -a f <"/proc/$1/stat"
   echo $((f[13] + f[14])) # comm ("redis-server", "ephpm") has no spaces
 }
-echo "== redis-benchmark -t $TESTS -c 50, without pipelining (-n $N) and with -P 16 (-n $NP), $ROUNDS interleaved rounds"
+echo "== redis-benchmark -t $TESTS -c 50, pipeline $PIPES (-n $N without pipelining, $NP with), $ROUNDS interleaved rounds"
 echo "   servers on CPU $SCPU, redis-benchmark on CPU $CCPU (taskset); setups: $SETUPS"
 uptime | sed 's/.*load/load/' >"$TMP/load.txt"
 for round in $(seq "$ROUNDS"); do
