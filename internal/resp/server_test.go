@@ -294,7 +294,11 @@ func TestMaxClients(t *testing.T) {
 
 func TestIdleTimeout(t *testing.T) {
 	modes(t, func(t *testing.T, cfg Config) {
-		cfg.IdleTimeout = 300 * time.Millisecond
+		// 1 s, not less: the busy client pings every 50 ms, and on a
+		// loaded machine under -race a pause of a few hundred ms between
+		// two pings happened (the busy client was closed). The loop
+		// below still outlasts the timeout twice.
+		cfg.IdleTimeout = time.Second
 		s, _ := startServer(t, cfg)
 		silent := dial(t, s)
 		midFrame := dial(t, s)
