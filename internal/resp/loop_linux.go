@@ -434,17 +434,26 @@ func (l *loop) accept(lfd int) {
 
 // rawRead and rawWrite skip the runtime's syscall bookkeeping (a few
 // percent of the CPU time under redis-benchmark): on a non-blocking
-// socket they never block.
-func rawRead(fd int, b []byte) (int, error) { return rawIO(syscall.SYS_READ, fd, b) }
+// socket they never block. They are recvfrom(2) and sendto(2) without an
+// address, not read(2) and write(2): the same on a connected stream
+// socket, without the file layer (vfs_read/vfs_write and the socket's
+// read_iter/write_iter: 2-3% of the server's CPU without pipelining in
+// perf, about 0.5 of which recvfrom's and sendto's own entry costs
+// back). MSG_NOSIGNAL: a client gone away is EPIPE, without a SIGPIPE
+// for the runtime to field.
+func rawRead(fd int, b []byte) (int, error) { return rawIO(syscall.SYS_RECVFROM, fd, b, 0) }
 
-func rawWrite(fd int, b []byte) (int, error) { return rawIO(syscall.SYS_WRITE, fd, b) }
+func rawWrite(fd int, b []byte) (int, error) {
+	return rawIO(syscall.SYS_SENDTO, fd, b, syscall.MSG_NOSIGNAL)
+}
 
-// rawIO is read(2) or write(2) (trap) of b on fd.
-func rawIO(trap uintptr, fd int, b []byte) (int, error) {
+// rawIO is recvfrom(2) or sendto(2) (trap) of b on fd with flags, no
+// address.
+func rawIO(trap uintptr, fd int, b []byte, flags uintptr) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	n, _, e := syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	n, _, e := syscall.RawSyscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), flags, 0, 0)
 	if e != 0 {
 		return -1, e
 	}
