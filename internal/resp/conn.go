@@ -48,6 +48,7 @@ type conn struct {
 	batch       bool   // running one read's commands (beginBatch)
 	readHeld    bool   // holding the reader stripe for the batch
 	closed      bool
+	eof         bool // the client shut down its side: close once replies are out
 	lastActive  time.Time
 	waitCancel  chan struct{}
 }
