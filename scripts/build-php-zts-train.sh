@@ -33,6 +33,12 @@ mkdir -p "$work"
 cp -a "$repo/testdata/laravel-app" "$work/laravel"
 mkdir -p "$work/hello"
 cp "$repo/bench/apps/hello/index.php" "$work/hello/index.php"
+# The built-in server starts PHP its own way: OPcache must be on there too.
+cat >"$work/hello/status.php" <<'PHP'
+<?php
+$s = function_exists('opcache_get_status') ? opcache_get_status(false) : false;
+echo is_array($s) && $s['opcache_enabled'] ? 'opcache:on' : 'opcache:off';
+PHP
 
 # No php.ini (-n): only what is compiled in, OPcache on as ephpm has it.
 php_flags=(-n -d opcache.enable=1 -d opcache.enable_cli=1 -d memory_limit=256M
@@ -83,12 +89,13 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# serve NAME DOCROOT ROUTER PATH EXPECT COUNT: start the built-in server,
-# send COUNT requests to PATH (each must be a 200 containing EXPECT), stop.
+# serve NAME DOCROOT ROUTER PATH EXPECT COUNT: start the built-in server
+# (ROUTER "" = none), send COUNT requests to PATH (each must be a 200
+# containing EXPECT), stop.
 serve() {
   local name="$1" root="$2" router="$3" path="$4" expect="$5" count="$6" port
   port=$(free_port)
-  (cd "$root" && exec "$php" "${php_flags[@]}" -S "127.0.0.1:$port" -t "$root" "$router") \
+  (cd "$root" && exec "$php" "${php_flags[@]}" -S "127.0.0.1:$port" -t "$root" ${router:+"$router"}) \
     >"$work/$name-server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
@@ -102,6 +109,8 @@ serve() {
   say "$name: $count requests to $path in $((SECONDS - t0))s"
 }
 
+serve opcache-check "$work/hello" "" /status.php 'opcache:on' 3
+
 # Laravel in request mode: the array stores keep everything in the request
 # (the built-in server has no ephpm store), so each request boots the
 # framework, routes, runs middleware and the cache lookup.
@@ -111,7 +120,7 @@ laravel="$work/laravel/public"
 serve laravel-cached "$laravel" "$laravel/index.php" /bench/cached 'Hello from the cache' 1000
 serve laravel-home "$laravel" "$laravel/index.php" / '"laravel":' 200
 serve laravel-session "$laravel" "$laravel/index.php" /session/counter '"counter":1' 200
-serve hello "$work/hello" "$work/hello/index.php" / hello 3000
+serve hello "$work/hello" "" / hello 3000
 
 # Zend/bench.php from the source tree the CLI was built in.
 bench="$(cd "$(dirname "$php")/../.." && pwd)/Zend/bench.php"

@@ -192,24 +192,18 @@ grep -q 'if (reset_signals && seconds) { /\* ephpm: no handler without a timer \
 
 # --- patch: the training CLI loads the OPcache linked in ----------------------
 # The CLI is built only to run the PGO training; like our SAPI (sapi.c) it
-# must register the static OPcache's zend_extension itself.
+# must register the static OPcache's zend_extension itself, set in main()
+# because the CLI and its built-in web server start PHP each their own way.
 if [ "$pgo" = 1 ]; then
-  perl -0pi -e 's/(static int php_cli_startup\(sapi_module_struct \*sapi_module\) \/\* \{\{\{ \*\/\n\{\n)/extern zend_extension ephpm_opcache_zend_extension;\nstatic int ephpm_train_register(void)\n{\n\tif (php_register_internal_extensions() == FAILURE) {\n\t\treturn FAILURE;\n\t}\n\tzend_register_extension(\&ephpm_opcache_zend_extension, NULL);\n\treturn SUCCESS;\n}\n\n$1\tphp_register_internal_extensions_func = ephpm_train_register;\n/' \
+  perl -0pi -e 's/(static int php_cli_startup\(sapi_module_struct \*sapi_module\) \/\* \{\{\{ \*\/\n)/extern zend_extension ephpm_opcache_zend_extension;\nstatic int ephpm_train_register(void)\n{\n\tif (php_register_internal_extensions() == FAILURE) {\n\t\treturn FAILURE;\n\t}\n\tzend_register_extension(\&ephpm_opcache_zend_extension, NULL);\n\treturn SUCCESS;\n}\n\n$1/' \
     sapi/cli/php_cli.c
-  grep -q '^\sphp_register_internal_extensions_func = ephpm_train_register;' sapi/cli/php_cli.c ||
-    { say "patch failed: php_cli_startup (sapi/cli/php_cli.c) changed upstream"; exit 1; }
+  perl -0pi -e 's/(\n\tsapi_module_struct \*sapi_module = \&cli_sapi_module;\n)/$1\tphp_register_internal_extensions_func = ephpm_train_register;\n/' \
+    sapi/cli/php_cli.c
+  grep -q '^static int ephpm_train_register(void)$' sapi/cli/php_cli.c &&
+    grep -q '^\sphp_register_internal_extensions_func = ephpm_train_register;' sapi/cli/php_cli.c ||
+    { say "patch failed: php_cli_startup or main (sapi/cli/php_cli.c) changed upstream"; exit 1; }
 fi
 
-say "buildconf ($(elapsed))"
-./buildconf --force >"$dest/buildconf.log" 2>&1
-
-say "configure ($(elapsed))"
-# --disable-zend-signals: Go owns process signals; ephpm enforces
-# max_execution_time from Go (sapi.c), so PHP needs no SIGPROF handler.
-# --disable-mbregex: mbstring without oniguruma (Laravel needs no mb_ereg).
-# phar: `ephpm php composer.phar` and other .phar tools; iconv (glibc's) and
-# MySQL through mysqlnd (no client library needed) and intl (ICU, already linked
-# for libxml2) for a typical Laravel app.
 # The CLI is built (same objects) only when it runs the PGO training.
 cli=--disable-cli
 [ "$pgo" = 1 ] && cli=--enable-cli
