@@ -157,6 +157,65 @@ func BenchmarkMillionPaths(b *testing.B) {
 			return int(h.n >> 31)
 		}},
 	}
+	// What a store with its own index would cost (a prototype, here only):
+	// an open-addressing table of (hash, pointer) sized to the keys, to
+	// the store's slot (then its version), or to one object holding key,
+	// version header and value together.
+	type inline struct {
+		k   [16]byte
+		hdr vhdr
+		v   [16]byte
+	}
+	type ient struct {
+		h  uint64
+		sl *slot
+		in *inline
+	}
+	const ibits = 21
+	idx := make([]ient, 1<<ibits)
+	// The objects allocated in an order unrelated to the read order (as
+	// the store's are, in insertion order), else the hardware prefetcher
+	// would fetch the next read's object.
+	objs := make([]*inline, len(m.keys))
+	for i := range objs {
+		objs[i] = new(inline)
+	}
+	rand.New(rand.NewPCG(7, 7)).Shuffle(len(objs), func(i, j int) { objs[i], objs[j] = objs[j], objs[i] })
+	for j, k := range m.keys {
+		sl, _ := s.m.Load(k)
+		in := objs[j]
+		in.hdr.n = 16
+		copy(in.k[:], k)
+		copy(in.v[:], sl.v.Load().str())
+		for i := m.hashes[j] * LineMultiplier >> (64 - ibits); ; i = (i + 1) & (1<<ibits - 1) {
+			if idx[i].sl == nil {
+				idx[i] = ient{m.hashes[j], sl, in}
+				break
+			}
+		}
+	}
+	paths = append(paths, struct {
+		name string
+		f    func(j int) int
+	}{"index+slot+version", func(j int) int {
+		key, h := m.keys[j], m.hashes[j]
+		for i := h * LineMultiplier >> (64 - ibits); ; i = (i + 1) & (1<<ibits - 1) {
+			if e := &idx[i]; e.h == h && sameKey(e.sl, key) {
+				v := e.sl.v.Load()
+				return int(v.n >> 31)
+			}
+		}
+	}}, struct {
+		name string
+		f    func(j int) int
+	}{"index+inline", func(j int) int {
+		key, h := m.keys[j], m.hashes[j]
+		for i := h * LineMultiplier >> (64 - ibits); ; i = (i + 1) & (1<<ibits - 1) {
+			if e := &idx[i]; e.h == h && string(e.in.k[:]) == key {
+				return int(e.in.hdr.n>>31) + int(e.in.v[0]>>7)
+			}
+		}
+	}})
 	cpu := make([]int64, len(paths))
 	n := make([]int, len(paths))
 	const chunk = 20000
