@@ -11,8 +11,8 @@
 # script does nothing when the cache is complete. The install path is
 # compiled into PHP, so the cache is only valid at the path it was built.
 #
-# With EPHPM_PHP_PGO=1, profile-guided (not the default: its gain is not
-# measured yet, see README "Building"): PHP is compiled twice with the same
+# With EPHPM_PHP_PGO=1, profile-guided (not the default: no gain shown
+# yet, see README "Building"): PHP is compiled twice with the same
 # flags. The first build is instrumented (-fprofile-generate); its CLI
 # (built from the same objects, used only here, never shipped) runs a
 # short training on representative PHP (scripts/build-php-zts-train.sh:
