@@ -17,8 +17,10 @@
 # rate. So each server runs pinned to CPU $RESP_BENCH_SERVER_CPU (default 0)
 # and redis-benchmark to CPU $RESP_BENCH_CLIENT_CPU (default 1), with
 # `taskset`. redis-server is single-threaded; ephpm runs as it does by
-# default, which on one allowed CPU means GOMAXPROCS=1 (Go counts the CPUs
-# of its affinity mask) and one RESP event loop. redis-benchmark runs with
+# default, which on one allowed CPU means one RESP event loop and
+# GOMAXPROCS=2 (Go counts the CPUs of its affinity mask, 1, and
+# internal/phpembed adds a P per PHP thread, up to the CPUs; a test binary
+# of internal/resp runs with 1). redis-benchmark runs with
 # one thread: a second one (--threads 2) on the same CPU only adds switches.
 # Two setups, interleaved in each round:
 #  "core": a whole core each. redis-benchmark needs more CPU per request
@@ -261,7 +263,7 @@ def tname(test):  # the -t name a row of redis-benchmark's output came from
 print(f"## The store over RESP ({datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}, {os.cpu_count()} cores)\n")
 print(f"redis-benchmark, 50 clients, one thread, {sys.argv[5]} interleaved rounds (target order alternating); req/s as median [min-max] of the rounds; "
       "ratio = ephpm TCP / redis-server, median [min-max] of the per-round ratios (target >= 1.0 on every row). "
-      f"Each server pinned to CPU {scpu} (`taskset`; ephpm as it runs by default: one allowed CPU gives GOMAXPROCS=1 and one event loop), "
+      f"Each server pinned to CPU {scpu} (`taskset`; ephpm as it runs by default: one allowed CPU gives one event loop and GOMAXPROCS=2: one P for the CPU and one for the PHP thread), "
       f"redis-benchmark to CPU {ccpu}. "
       f"Load average before: {load[0].strip()}; after: {load[1].strip() if len(load) > 1 else '?'}.\n")
 order = ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR"]
