@@ -204,6 +204,16 @@ if [ "$pgo" = 1 ]; then
     { say "patch failed: php_cli_startup or main (sapi/cli/php_cli.c) changed upstream"; exit 1; }
 fi
 
+say "buildconf ($(elapsed))"
+./buildconf --force >"$dest/buildconf.log" 2>&1
+
+say "configure ($(elapsed))"
+# --disable-zend-signals: Go owns process signals; ephpm enforces
+# max_execution_time from Go (sapi.c), so PHP needs no SIGPROF handler.
+# --disable-mbregex: mbstring without oniguruma (Laravel needs no mb_ereg).
+# phar: `ephpm php composer.phar` and other .phar tools; iconv (glibc's) and
+# MySQL through mysqlnd (no client library needed) and intl (ICU, already linked
+# for libxml2) for a typical Laravel app.
 # The CLI is built (same objects) only when it runs the PGO training.
 cli=--disable-cli
 [ "$pgo" = 1 ] && cli=--enable-cli
