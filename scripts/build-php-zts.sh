@@ -251,7 +251,7 @@ make_all() {
   while kill -0 "$make_pid" 2>/dev/null; do
     sleep 20
     kill -0 "$make_pid" 2>/dev/null || break
-    say "  ... $(grep -c -- '--mode=compile' "$log" || true) of about 450 files compiled ($(elapsed))"
+    say "  ... $(grep -c -- '--mode=compile' "$log" || true) of about 550 files compiled ($(elapsed))"
   done
   wait "$make_pid" || { tail -40 "$log"; say "make failed"; exit 1; }
 }
