@@ -134,14 +134,14 @@ done
 [ -n "$version" ] || { say "no php8.2 source version could be downloaded"; exit 1; }
 upstream="${version#*:}"
 upstream="${upstream%%-*}"
-name="$upstream-r$recipe"
-dest="$cache/$name"
+build_name="$upstream-r$recipe"
+dest="$cache/$build_name"
 if complete "$dest"; then
   if [ "${EPHPM_PHP_KEEP_CURRENT:-0}" = 1 ]; then
     say "built already: $dest (current left as it is)"
   else
-    switch_current "$name"
-    say "built already: $dest; current -> $name"
+    switch_current "$build_name"
+    say "built already: $dest; current -> $build_name"
   fi
   exit 0
 fi
@@ -325,6 +325,6 @@ printf 'recipe=%s\nversion=%s\ndebian=%s\nbuilt=%s\nseconds=%s\n' "$recipe" "$up
 if [ "${EPHPM_PHP_KEEP_CURRENT:-0}" = 1 ]; then
   say "done: PHP $upstream ZTS in $prefix ($(elapsed)); current left as it is"
 else
-  switch_current "$name"
-  say "done: PHP $upstream ZTS in $prefix ($(elapsed)); current -> $name"
+  switch_current "$build_name"
+  say "done: PHP $upstream ZTS in $prefix ($(elapsed)); current -> $build_name"
 fi
