@@ -720,7 +720,12 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 		php_request_shutdown(NULL);
 		goto done;
 	}
+#ifndef EPHPM_PHP_SIGPROF_ONLY_WITH_TIMER
+	/* Debian's libphp installs PHP's SIGPROF handler at every request
+	 * start; the thread-safe PHP of scripts/build-php-zts.sh only when it
+	 * arms a timer, which never happens here: one sigaction less. */
 	ephpm_restore_go_sigprof();
+#endif
 	/* The first request after a reload marks OPcache's scripts stale. */
 	ephpm_release_after_startup();
 	/* EG(timeout_seconds) stays 0: Go enforces the limit and puts it
