@@ -17,17 +17,7 @@
  * Only the ordinary case is preloaded: no -n, -c, -z or -d naming an
  * extension, no PHPRC or PHP_INI_SCAN_DIR, no extension_dir in php.ini;
  * otherwise PHP loads everything itself, as before. ephpm_cli_start waits
- * for the thread before PHP's startup, and `ephpm php --config` before its
- * os.Setenv: library constructors on this thread may read the environment
- * while C's setenv moves the array.
- *
- * Measured (`-r 'echo 1;'`, 100 interleaved runs at real-time priority, so
- * two cores are free as on a quiet machine): 0.99x php's wall time, where
- * the same build loading its extensions in PHP's startup took 1.16x (and
- * 1.32x before the other start-up changes of this session). The loading
- * takes longer than Go's start, so Go's runtime and package initialisers
- * are off the critical path. With no core to spare it saves nothing and
- * costs a little CPU (TLB shootdowns while Go's threads run).
+ * for the thread before PHP's startup.
  */
 #include "cli.h"
 
