@@ -42,10 +42,6 @@
 #define INI_DIR "/etc/php/" STR(PHP_MAJOR_VERSION) "." STR(PHP_MINOR_VERSION) "/cli"
 #define EXT_DIR PHP_EXTENSION_DIR /* the library's extension_dir */
 
-/* Defined by ephpm's main package (cmd/ephpm/preload.go): other programs
- * linking this package (its tests) have another command line. */
-extern int ephpm_cli_preload_program __attribute__((weak));
-
 static pthread_t preload_thread;
 static int preload_running;
 
@@ -313,9 +309,6 @@ static int php_args_start(int argc, char **argv)
 			return 0;
 		}
 	}
-	if (strncmp(argv[1], "-test.", 6) == 0) { /* `go test` of cmd/ephpm */
-		return 0;
-	}
 	if (argv[1][0] == '-' || (stat(argv[1], &st) == 0 && S_ISREG(st.st_mode))) {
 		return 1;
 	}
@@ -328,7 +321,7 @@ __attribute__((constructor)) static void preload_start(int argc, char **argv, ch
 	int start;
 
 	(void)envp;
-	if (&ephpm_cli_preload_program == NULL || !argv || (start = php_args_start(argc, argv)) == 0 || !options_allow(argv + start, argc - start)) {
+	if (!argv || (start = php_args_start(argc, argv)) == 0 || !options_allow(argv + start, argc - start)) {
 		return;
 	}
 	if (getenv("PHPRC") || getenv("PHP_INI_SCAN_DIR") || access(INI_DIR "/php.ini", R_OK) != 0) {
