@@ -48,7 +48,6 @@ func runPHP(args []string) int {
 		if abs, err := filepath.Abs(configPath); err == nil {
 			configPath = abs
 		}
-		phpembed.CLIPreloadWait() // no setenv while the preload may read the environment
 		if err := os.Setenv(phpConfigEnv, configPath); err != nil {
 			fmt.Fprintln(os.Stderr, "ephpm php:", err)
 			return 1

@@ -296,9 +296,6 @@ int ephpm_cli_start(const ephpm_cli_config *cfg)
 	int scan_env = 0;
 
 	ephpm_version = cfg->ephpm_version ? cfg->ephpm_version : "";
-	/* Before PHP's startup loads its extensions: those loaded ahead are
-	 * then only counted again. */
-	ephpm_cli_preload_wait();
 	php_like_signals();
 	ephpm_process_startup();
 	cli_sapi.additional_functions = cli_functions;

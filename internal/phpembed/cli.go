@@ -31,15 +31,6 @@ type CLIOptions struct {
 	Version string
 }
 
-// CLIPreloadWait waits for the extensions the quick build loads ahead on a
-// thread of its own from process start (cli_preload.c; RunCLI waits too).
-// Call it before changing the environment (os.Setenv): the libraries'
-// constructors on that thread may read it, and C's setenv may move the
-// array a reader is walking.
-func CLIPreloadWait() {
-	C.ephpm_cli_preload_wait()
-}
-
 // RunCLI runs PHP as the php command-line interpreter would with opts.Args
 // and returns the exit status (exit(n), 255 after a fatal error or an
 // uncaught exception). Everything runs on the calling goroutine's thread.

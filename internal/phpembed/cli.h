@@ -31,9 +31,6 @@ typedef struct {
 
 /* Starts PHP (0, or -1 when module startup failed). Once per process. */
 int ephpm_cli_start(const ephpm_cli_config *cfg);
-/* Waits for the extensions loaded ahead at process start (quick build,
- * cli_preload.c); returns at once when none were. */
-void ephpm_cli_preload_wait(void);
 /* Shuts PHP down; after a failed start too. */
 void ephpm_cli_stop(void);
 /* -z FILE. */

@@ -2,14 +2,6 @@
 
 package phpembed
 
-// EPHPM_CLI_PRELOAD: the extensions this php.ini and conf.d name are
-// loaded while Go starts (cli_preload.c).
-
-/*
-#cgo CFLAGS: -DEPHPM_CLI_PRELOAD
-*/
-import "C"
-
 import (
 	"os"
 	"path/filepath"
