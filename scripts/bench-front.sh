@@ -10,7 +10,7 @@
 #    for both): ephpm [server.tls] vs nginx http2, loaded with h2load.
 # Both stacks run at once and the loads alternate (ephpm, nginx, ephpm,
 # nginx...) so that both see the same machine. Uses bench.sh's TMP, BIN,
-# CPUS, CONNS, DUR, RESULTS, pids, free_port, wait_http, rss_of, stop.
+# CPUS, CONNS, DUR, RESULTS, pids, free_port, wait_http, stack_pids, rss_of, stop.
 # Adds rows to RESULTS and writes $TMP/front-notes.md (bytes, ratios).
 
 FRONT_ROUNDS=${BENCH_FRONT_ROUNDS:-2}
@@ -140,7 +140,7 @@ body_check() {
 # children (nginx's workers, php-fpm's children), all threads included.
 cpu_ticks() {
   local total=0 p
-  for p in $(for root in "$@"; do echo "$root"; pgrep -P "$root" || true; done | sort -u); do
+  for p in $(stack_pids "$@"); do
     [ -r "/proc/$p/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
   done
   echo "$total"

@@ -52,10 +52,17 @@ cp "$TMP/static-1mb.bin" "$DOCROOT/static-1mb.bin"
 RESULTS="$TMP/results.tsv"
 : >"$RESULTS"
 
+# stack_pids PID...: these processes and their children (nginx's workers,
+# php-fpm's children), each once.
+stack_pids() {
+  local root
+  for root in "$@"; do echo "$root"; pgrep -P "$root" || true; done | sort -u
+}
+
 # rss_of PID...: total resident KB of the processes and their children.
 rss_of() {
   local total=0 p
-  for p in $(for root in "$@"; do echo "$root"; pgrep -P "$root" || true; done | sort -u); do
+  for p in $(stack_pids "$@"); do
     [ -r "/proc/$p/status" ] && total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status")))
   done
   echo "$total"
