@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/ephpm/ephpm/internal/testloop"
 )
 
 // pubRead is kvfuncs.c's kv_get_published in Go: the same reads in the
@@ -496,18 +498,9 @@ func TestPublishedReadersRaceWriters(t *testing.T) {
 			}
 		}(k)
 	}
-	wg.Add(1)
-	go func() { // filler: evicts under the memory limit
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			s.Set("fill:"+strconv.Itoa(i%3000), strings.Repeat("f", 100), 0)
-		}
-	}()
+	testloop.UntilStopped(&wg, stop, func(i int) { // filler: evicts under the memory limit
+		s.Set("fill:"+strconv.Itoa(i%3000), strings.Repeat("f", 100), 0)
+	})
 	check := func(k int, v string, before, after int64, dl, nowBefore int64, from string) {
 		i := strings.LastIndexByte(v, ':')
 		n, err := strconv.ParseInt(v[i+1:], 10, 64)

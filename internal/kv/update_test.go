@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ephpm/ephpm/internal/testloop"
 )
 
 // set is an Update function that stores v expiring at exp.
@@ -346,20 +348,11 @@ func TestRangeSeesLiveKeysOnce(t *testing.T) {
 	// live) while Range runs: each live key is seen exactly once.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			s.Set(fmt.Sprint("other", i%500), "x", 0)
-			s.Del(fmt.Sprint("other", (i+250)%500))
-			s.Set(fmt.Sprint("k", (i%1000)*3), "w", 0)
-		}
-	}()
+	testloop.UntilStopped(&wg, stop, func(i int) {
+		s.Set(fmt.Sprint("other", i%500), "x", 0)
+		s.Del(fmt.Sprint("other", (i+250)%500))
+		s.Set(fmt.Sprint("k", (i%1000)*3), "w", 0)
+	})
 	seen := map[string]int{}
 	s.Range(func(k string, e int64) bool {
 		seen[k]++

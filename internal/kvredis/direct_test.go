@@ -15,6 +15,7 @@ import (
 
 	"github.com/ephpm/ephpm/internal/kv"
 	"github.com/ephpm/ephpm/internal/redistest"
+	"github.com/ephpm/ephpm/internal/testloop"
 )
 
 // wantDirect checks that s sends commands over the direct path (the
@@ -169,7 +170,7 @@ func readYourOwnWrites(t *testing.T, s *Store) {
 	stop := make(chan struct{})
 	var readers sync.WaitGroup
 	for g := 0; g < 3; g++ {
-		untilStopped(&readers, stop, func(i int) {
+		testloop.UntilStopped(&readers, stop, func(i int) {
 			s.Get("ryow:" + strconv.Itoa(i%writers))
 			s.Exists("ryow:" + strconv.Itoa((i+1)%writers))
 			if i%64 == 0 {

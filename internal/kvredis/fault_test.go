@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ephpm/ephpm/internal/redistest"
+	"github.com/ephpm/ephpm/internal/testloop"
 )
 
 // syncBuffer is a log destination safe for concurrent writers.
@@ -54,7 +55,7 @@ func TestRedisKilled(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
 		k := "load" + strconv.Itoa(g)
-		untilStopped(&wg, stop, func(i int) {
+		testloop.UntilStopped(&wg, stop, func(i int) {
 			start := time.Now()
 			switch i % 3 {
 			case 0:

@@ -3,7 +3,6 @@ package kvredis
 import (
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -114,21 +113,4 @@ func cliKeys(r *redistest.Server) []string {
 		keys = append(keys, strings.Trim(line, `"`))
 	}
 	return keys
-}
-
-// untilStopped runs f(0), f(1), ... on a goroutine of its own, counted in
-// wg, until stop is closed (checked before each call).
-func untilStopped(wg *sync.WaitGroup, stop <-chan struct{}, f func(i int)) {
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			f(i)
-		}
-	}()
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ephpm/ephpm/internal/redistest"
+	"github.com/ephpm/ephpm/internal/testloop"
 )
 
 // pubNode is a store on r with the near cache's mirror published (what
@@ -121,12 +122,12 @@ func TestNearPublishedReadYourWrites(t *testing.T) {
 		key := "rw" + strconv.Itoa(k)
 		s.Set(key, "0", 0)
 		for g := 0; g < 2; g++ { // readers through Go: they publish
-			untilStopped(&wg, stop, func(int) {
+			testloop.UntilStopped(&wg, stop, func(int) {
 				s.Get(key)
 				time.Sleep(50 * time.Microsecond)
 			})
 		}
-		untilStopped(&wg, stop, func(int) { // C's reader
+		testloop.UntilStopped(&wg, stop, func(int) { // C's reader
 			l := last[k].Load()
 			if v, ok := published(s, key); ok {
 				n, _ := strconv.ParseInt(v, 10, 64)
@@ -284,7 +285,7 @@ func TestNearPublishedRace(t *testing.T) {
 	var wg sync.WaitGroup
 	var last [8]atomic.Int64
 	var bad atomic.Value
-	run := func(f func(i int)) { untilStopped(&wg, stop, f) }
+	run := func(f func(i int)) { testloop.UntilStopped(&wg, stop, f) }
 	for g := 0; g < 3; g++ {
 		run(func(i int) { a.Get("r" + strconv.Itoa(i%8)) })
 		run(func(i int) { b.Get("r" + strconv.Itoa(i%8)) })
