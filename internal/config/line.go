@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -30,7 +29,7 @@ func (p *probe) UnmarshalTOML(v any) error {
 
 var (
 	probeType = reflect.TypeOf(probe{})
-	lineInMsg = regexp.MustCompile(`^toml: line (\d+) `)
+	lineInMsg = lazyRegexp(`^toml: line (\d+) `)
 )
 
 // taggable reports whether a struct tag can name key k exactly.
@@ -71,7 +70,7 @@ func lookup(data []byte, key []string) (line int, value any, ok bool) {
 	case errors.As(err, &perr):
 		line = perr.Position.Line
 	default:
-		if m := lineInMsg.FindStringSubmatch(err.Error()); m != nil {
+		if m := lineInMsg().FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -225,7 +224,7 @@ func deepest(keys []toml.Key) toml.Key {
 	return nil
 }
 
-var duplicateRe = regexp.MustCompile(`^Key '(.*)' has already been defined\.?$`)
+var duplicateRe = lazyRegexp(`^Key '(.*)' has already been defined\.?$`)
 
 // syntaxError shapes an error of the TOML parser: "FILE:LINE: problem".
 func syntaxError(file string, err error) error {
@@ -234,13 +233,13 @@ func syntaxError(file string, err error) error {
 		return &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "toml: ")}
 	}
 	msg := strings.TrimSuffix(perr.Message, ".")
-	if m := duplicateRe.FindStringSubmatch(perr.Message); m != nil {
+	if m := duplicateRe().FindStringSubmatch(perr.Message); m != nil {
 		return &Error{File: file, Line: perr.Position.Line, Key: m[1], Msg: "set more than once"}
 	}
 	return &Error{File: file, Line: perr.Position.Line, Msg: "syntax error: " + msg}
 }
 
-var decodeMsgRe = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key (".*")\): (.*)$`)
+var decodeMsgRe = lazyRegexp(`^toml: (?:line (\d+) )?\(last key (".*")\): (.*)$`)
 
 // decodeError shapes an error from decoding into Config (the syntax is
 // fine): "FILE:LINE: KEY: wrong type: want an integer, got string "10M"".
@@ -254,7 +253,7 @@ func decodeError(file string, data []byte, raw map[string]any, err error) error 
 	var perr toml.ParseError
 	if errors.As(err, &perr) {
 		key, line, msg, ours = perr.LastKey, perr.Position.Line, perr.Message, true
-	} else if m := decodeMsgRe.FindStringSubmatch(msg); m != nil {
+	} else if m := decodeMsgRe().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		if k, err := strconv.Unquote(m[2]); err == nil {
 			key = k

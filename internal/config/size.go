@@ -3,12 +3,11 @@ package config
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 )
 
-var sizeRe = regexp.MustCompile(`^(\d+)\s*(?:([kmgt])(?:i?b)?|b)?$`)
+var sizeRe = lazyRegexp(`^(\d+)\s*(?:([kmgt])(?:i?b)?|b)?$`)
 
 // ParseByteSize reads a size in bytes: a plain integer ("0", "1024") or an
 // integer with a unit. Units are case-insensitive powers of 1024:
@@ -23,7 +22,7 @@ var sizeRe = regexp.MustCompile(`^(\d+)\s*(?:([kmgt])(?:i?b)?|b)?$`)
 // Spaces around the number and between it and the unit are allowed.
 // Negative numbers, fractions and sizes beyond int64 are errors.
 func ParseByteSize(s string) (int64, error) {
-	m := sizeRe.FindStringSubmatch(strings.ToLower(strings.TrimSpace(s)))
+	m := sizeRe().FindStringSubmatch(strings.ToLower(strings.TrimSpace(s)))
 	if m == nil {
 		return 0, fmt.Errorf("%s is not a size (want bytes as an integer, or a number with K, M, G or T, e.g. \"512KB\", \"256MB\", \"1GB\")", quoteShort(s))
 	}

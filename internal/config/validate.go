@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -26,9 +25,9 @@ func (c *Config) Validate() error {
 }
 
 var (
-	phpSizeRe  = regexp.MustCompile(`^(-1|\d+[kKmMgG]?)$`)
-	hostnameRe = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$`)
-	digitsRe   = regexp.MustCompile(`^[0-9]{1,5}$`)
+	phpSizeRe  = lazyRegexp(`^(-1|\d+[kKmMgG]?)$`)
+	hostnameRe = lazyRegexp(`^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$`)
+	digitsRe   = lazyRegexp(`^[0-9]{1,5}$`)
 )
 
 func (c *Config) validate() *Error {
@@ -141,7 +140,7 @@ func (c *Config) validate() *Error {
 	if p.MaxExecutionTime < 0 {
 		return keyErr("php.max_execution_time", "must be 0 (no limit) or more seconds, got %d", p.MaxExecutionTime)
 	}
-	if !phpSizeRe.MatchString(p.MemoryLimit) {
+	if !phpSizeRe().MatchString(p.MemoryLimit) {
 		return keyErr("php.memory_limit", "%s is not a PHP size (want digits with an optional K, M or G, e.g. \"128M\", or \"-1\" for no limit)", quoteShort(p.MemoryLimit))
 	}
 	if p.IniFile != "" {
@@ -254,7 +253,7 @@ func (r *KVRedisConfig) validate() *Error {
 	return nil
 }
 
-var socketModeRe = regexp.MustCompile(`^0?[0-7]{3}$`)
+var socketModeRe = lazyRegexp(`^0?[0-7]{3}$`)
 
 func (r *RESPConfig) validate(listen, metrics string) *Error {
 	if r.Listen != "" {
@@ -280,7 +279,7 @@ func (r *RESPConfig) validate(listen, metrics string) *Error {
 			return e
 		}
 	}
-	if !socketModeRe.MatchString(r.SocketMode) {
+	if !socketModeRe().MatchString(r.SocketMode) {
 		return keyErr("kv.resp.socket_mode", "%s is not an octal file mode (e.g. \"0660\")", quoteShort(r.SocketMode))
 	}
 	if strings.ContainsAny(r.Password, "\r\n\x00") {
@@ -347,14 +346,14 @@ func checkListen(addr string) string {
 	if err != nil {
 		return bad
 	}
-	if n, err := strconv.Atoi(port); err != nil || !digitsRe.MatchString(port) || n > 65535 {
+	if n, err := strconv.Atoi(port); err != nil || !digitsRe().MatchString(port) || n > 65535 {
 		return fmt.Sprintf("%s is not a valid listen address: the port must be a number 0-65535, got %s", quoteShort(addr), quoteShort(port))
 	}
 	if host == "" {
 		return ""
 	}
 	ip, _, _ := strings.Cut(host, "%") // IPv6 zone: fe80::1%eth0
-	if net.ParseIP(ip) != nil || hostnameRe.MatchString(host) && len(host) <= 253 {
+	if net.ParseIP(ip) != nil || hostnameRe().MatchString(host) && len(host) <= 253 {
 		return ""
 	}
 	return fmt.Sprintf("%s is not a valid listen address: %s is not an IP address or host name", quoteShort(addr), quoteShort(host))
@@ -374,7 +373,7 @@ func (r *ResponseConfig) validate() *Error {
 		switch {
 		case name == "":
 			return keyErr(key, "the header name is empty")
-		case !headerTokenRe.MatchString(name):
+		case !headerTokenRe().MatchString(name):
 			return keyErr(key, "%s is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", quoteShort(name))
 		case reservedResponseHeaders[strings.ToLower(name)]:
 			return keyErr(key, "%s is set by the server itself and cannot be configured", name)
@@ -386,7 +385,7 @@ func (r *ResponseConfig) validate() *Error {
 }
 
 // headerTokenRe is RFC 9110's token, the syntax of a field name.
-var headerTokenRe = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
+var headerTokenRe = lazyRegexp("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
 
 // reservedResponseHeaders frame the message or describe its encoding; a
 // configured value would contradict what the server sends.
