@@ -1,32 +1,46 @@
-// Package metrics serves the server's metrics with Prometheus' Go client
-// (github.com/prometheus/client_golang), the library every monitoring
-// stack knows: the standard go_* and process_* collectors, and ephpm's own
-// numbers.
+// Package metrics serves the server's metrics in Prometheus' text
+// exposition format (version 0.0.4, what every monitoring stack scrapes):
+// the standard go_* and process_* families of Prometheus' Go client, and
+// ephpm's own numbers.
+//
+// It writes the format itself rather than linking Prometheus' Go client
+// (github.com/prometheus/client_golang): that library's package
+// initialisers (its default registry with Go and process collectors,
+// procfs, protobuf descriptors, runtime/metrics' tables) ran in every
+// start of the binary, `ephpm php -r` included, and cost it ~100 page
+// faults and ~6% of its wall time on the benchmark VM. The families, names,
+// types, HELP texts, labels and bucket bounds are the ones that library
+// exported; the tests parse the page with Prometheus' own parser.
 //
 // Most of ephpm's numbers are running totals other packages already keep
 // (atomic counters, the KV store's stats). They are read when scraped, by
 // a Set: one collector that takes one snapshot of each source per scrape
 // and reports every value from it, so a scrape shows one moment and a
 // request's path gains nothing. Only what must be observed per request (the
-// duration histogram, in internal/server) is a live Prometheus metric.
+// duration histogram, in internal/server) is a live metric (HistogramVec).
 package metrics
 
 import (
+	"fmt"
 	"net/http"
+	"sort"
 	"sync"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Kind is a Prometheus metric type.
-type Kind = prometheus.ValueType
+// Kind is a metric's type.
+type Kind int
 
 const (
-	Counter = prometheus.CounterValue // only goes up (until the process restarts)
-	Gauge   = prometheus.GaugeValue   // goes up and down
+	Counter Kind = iota // only goes up (until the process restarts)
+	Gauge               // goes up and down
 )
+
+func (k Kind) String() string {
+	if k == Counter {
+		return "counter"
+	}
+	return "gauge"
+}
 
 // Sample is one value of a labelled metric: the value of its one label
 // (e.g. "2xx" for code="2xx") and the metric's value.
@@ -35,17 +49,27 @@ type Sample struct {
 	Value float64
 }
 
-type family struct {
-	desc  *prometheus.Desc
-	kind  Kind
-	read  func() float64  // unlabelled metric
-	reads func() []Sample // labelled metric (one label)
+// Collector is a source of metric families: the Set below, a
+// HistogramVec, and the Go runtime and process collectors.
+type Collector interface {
+	// Names are the families it reports, for NewRegistry to refuse two
+	// of one name.
+	Names() []string
+	// Collect appends this scrape's families.
+	Collect(out []*Family) []*Family
 }
 
-// Set is a prometheus.Collector of metrics read at scrape time, in the
-// order added. Register it once in a registry.
+type setFamily struct {
+	name, help, label string
+	kind              Kind
+	read              func() float64  // unlabelled metric
+	reads             func() []Sample // labelled metric (one label)
+}
+
+// Set is a Collector of metrics read at scrape time. Register it once in
+// a registry.
 type Set struct {
-	families []family
+	families []setFamily
 	onScrape []func()
 	mu       sync.Mutex // one scrape at a time reads the snapshot onScrape took
 }
@@ -59,85 +83,128 @@ func (s *Set) OnScrape(fn func()) {
 
 // Add registers a metric with a single value.
 func (s *Set) Add(name string, kind Kind, help string, read func() float64) {
-	s.families = append(s.families, family{desc: prometheus.NewDesc(name, help, nil, nil), kind: kind, read: read})
+	s.families = append(s.families, setFamily{name: name, help: help, kind: kind, read: read})
 }
 
 // AddSamples registers a metric with one label, whose values read returns.
 // The label's values must come from a fixed set (a client must not be able
 // to grow it).
 func (s *Set) AddSamples(name string, kind Kind, help, label string, read func() []Sample) {
-	s.families = append(s.families, family{desc: prometheus.NewDesc(name, help, []string{label}, nil), kind: kind, reads: read})
+	s.families = append(s.families, setFamily{name: name, help: help, label: label, kind: kind, reads: read})
 }
 
-// Describe implements prometheus.Collector.
-func (s *Set) Describe(ch chan<- *prometheus.Desc) {
-	for _, f := range s.families {
-		ch <- f.desc
+// Names implements Collector.
+func (s *Set) Names() []string {
+	out := make([]string, len(s.families))
+	for i, f := range s.families {
+		out[i] = f.name
 	}
+	return out
 }
 
-// Collect implements prometheus.Collector: one snapshot, then every value.
-func (s *Set) Collect(ch chan<- prometheus.Metric) {
+// Collect implements Collector: one snapshot, then every value.
+func (s *Set) Collect(out []*Family) []*Family {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, fn := range s.onScrape {
 		fn()
 	}
 	for _, f := range s.families {
+		fam := &Family{Name: f.name, Help: f.help, Type: f.kind.String()}
 		if f.read != nil {
-			ch <- prometheus.MustNewConstMetric(f.desc, f.kind, f.read())
-			continue
+			fam.Metrics = []Metric{{Value: f.read()}}
+		} else {
+			for _, smp := range f.reads() {
+				fam.Metrics = append(fam.Metrics, Metric{Labels: []Label{{f.label, smp.Label}}, Value: smp.Value})
+			}
 		}
-		for _, smp := range f.reads() {
-			ch <- prometheus.MustNewConstMetric(f.desc, f.kind, smp.Value, smp.Label)
-		}
+		out = append(out, fam)
 	}
+	return out
 }
 
-// NewRegistry is a registry of its own (not the client library's global
-// one, which other packages could fill) with the standard Go runtime and
-// process collectors, plus cs.
-func NewRegistry(cs ...prometheus.Collector) (*prometheus.Registry, error) {
-	reg := prometheus.NewRegistry()
-	cs = append([]prometheus.Collector{
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	}, cs...)
+// Registry gathers the families of its collectors.
+type Registry struct {
+	collectors []Collector
+}
+
+// NewRegistry is a registry with the standard Go runtime and process
+// collectors, plus cs. Two families of one name (or a name that is not a
+// valid metric name) are an error here rather than a page that fails every
+// scrape.
+func NewRegistry(cs ...Collector) (*Registry, error) {
+	cs = append([]Collector{goCollector{}, processCollector{}}, cs...)
+	seen := map[string]bool{}
 	for _, c := range cs {
-		if err := reg.Register(c); err != nil {
-			return nil, err
+		for _, name := range c.Names() {
+			if !validName(name) {
+				return nil, fmt.Errorf("metrics: %q is not a valid metric name", name)
+			}
+			if seen[name] {
+				return nil, fmt.Errorf("metrics: %s registered twice", name)
+			}
+			seen[name] = true
 		}
 	}
-	return reg, nil
+	return &Registry{collectors: cs}, nil
+}
+
+// Gather returns every family with at least one metric, sorted by name,
+// each family's metrics sorted by their labels (as Prometheus' registry
+// orders them).
+func (r *Registry) Gather() []*Family {
+	var fams []*Family
+	for _, c := range r.collectors {
+		fams = c.Collect(fams)
+	}
+	out := fams[:0]
+	for _, f := range fams {
+		if len(f.Metrics) > 0 {
+			f.sortMetrics()
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// validName is Prometheus' classic metric and label name syntax.
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Path is where Handler serves the metrics.
 const Path = "/metrics"
 
-// Handler answers GET and HEAD /metrics with what g gathers, in whichever
-// format the scraper asks for (text by default); other methods get 405.
-// Every other path goes to next (nil: 404), so the metrics listener can
-// carry more endpoints.
-func Handler(g prometheus.Gatherer, next http.Handler) http.Handler {
-	prom := promhttp.HandlerFor(g, promhttp.HandlerOpts{
-		// A collector's error is reported on the page (the other
-		// metrics still served) rather than failing the scrape.
-		ErrorHandling: promhttp.ContinueOnError,
-	})
+// Handler answers GET and HEAD /metrics with what r gathers, in the text
+// format (gzip-compressed when the scraper accepts it); other methods get
+// 405. Every other path goes to next (nil: 404), so the metrics listener
+// can carry more endpoints.
+func Handler(r *Registry, next http.Handler) http.Handler {
 	if next == nil {
 		next = http.NotFoundHandler()
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != Path {
-			next.ServeHTTP(w, r)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != Path {
+			next.ServeHTTP(w, req)
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		prom.ServeHTTP(w, r)
+		serveText(w, req, r.Gather())
 	})
 }

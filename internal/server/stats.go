@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/ephpm/ephpm/internal/metrics"
 )
 
 // Stats are the server's running totals, for the metrics endpoint.
@@ -46,7 +46,7 @@ const (
 var handlerNames = [handlerKinds]string{handlerStatic: "static", handlerPHP: "php"}
 
 // durationSeries is indexed [handler kind][status class 1..5].
-type durationSeries [handlerKinds][6]prometheus.Observer
+type durationSeries [handlerKinds][6]*metrics.Histogram
 
 // DurationBuckets are the histogram's upper bounds in seconds: from half a
 // millisecond (a static file or a hello world takes ~0.1 ms) up to the
@@ -82,19 +82,17 @@ func (st *stats) done(w *response, start time.Time) {
 // class ("2xx"), so at most 10 series. Requests without a status (the
 // client left first) and the probes are not in it, as in
 // ephpm_http_responses_total.
-func (s *Server) DurationHistogram() prometheus.Collector {
-	vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "ephpm_http_request_duration_seconds",
-		Help:    "Time from a request's arrival to the end of its response, by handler (php: a PHP script ran; static: files, redirects and errors answered by the server) and status class.",
-		Buckets: DurationBuckets,
-	}, []string{"handler", "code"})
+func (s *Server) DurationHistogram() metrics.Collector {
+	vec := metrics.NewHistogramVec("ephpm_http_request_duration_seconds",
+		"Time from a request's arrival to the end of its response, by handler (php: a PHP script ran; static: files, redirects and errors answered by the server) and status class.",
+		DurationBuckets, "handler", "code")
 	var series durationSeries
 	for kind, name := range handlerNames {
 		for c := 1; c <= 5; c++ {
 			// Created now, so every series shows (at 0) from the
 			// first scrape: a rate() over a series that appears late
 			// misses its first requests.
-			series[kind][c] = vec.WithLabelValues(name, strconv.Itoa(c)+"xx")
+			series[kind][c] = vec.With(name, strconv.Itoa(c)+"xx")
 		}
 	}
 	s.stats.durations.Store(&series)

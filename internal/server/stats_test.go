@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/ephpm/ephpm/internal/config"
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
+	"github.com/ephpm/ephpm/internal/metrics"
 )
 
 // statsServer is a Server over a root with a PHP file, a static file and a
@@ -48,35 +47,39 @@ func serveGet(s *Server, path string) int {
 func TestDurationHistogram(t *testing.T) {
 	s := statsServer(t)
 	serveGet(s, "/index.php") // before DurationHistogram: not timed, no crash
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(s.DurationHistogram())
+	reg, err := metrics.NewRegistry(s.DurationHistogram())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for path, want := range map[string]int{"/index.php": 200, "/style.css": 200, "/.env": 403, HealthPath: 200} {
 		if code := serveGet(s, path); code != want {
 			t.Fatalf("GET %s: %d, want %d", path, code, want)
 		}
 	}
 	serveGet(s, "/index.php?again=1")
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	var fam *metrics.Family
+	for _, f := range reg.Gather() {
+		if f.Name == "ephpm_http_request_duration_seconds" {
+			fam = f
+		}
 	}
-	if len(fams) != 1 || fams[0].GetName() != "ephpm_http_request_duration_seconds" || fams[0].GetType() != dto.MetricType_HISTOGRAM {
-		t.Fatalf("families: %v", fams)
+	if fam == nil || fam.Type != "histogram" {
+		t.Fatalf("family: %+v", fam)
 	}
 	got := map[string]uint64{}
-	for _, m := range fams[0].Metric {
+	for _, m := range fam.Metrics {
 		var code, handler string
-		for _, l := range m.Label {
-			switch l.GetName() {
+		for _, l := range m.Labels {
+			switch l.Name {
 			case "code":
-				code = l.GetValue()
+				code = l.Value
 			case "handler":
-				handler = l.GetValue()
+				handler = l.Value
 			}
 		}
-		got[handler+" "+code] = m.GetHistogram().GetSampleCount()
-		if b := m.GetHistogram().Bucket; len(b) != len(DurationBuckets) {
-			t.Errorf("%s %s: %d buckets", handler, code, len(b))
+		got[handler+" "+code] = m.Count
+		if len(m.Buckets) != len(DurationBuckets) {
+			t.Errorf("%s %s: %d buckets", handler, code, len(m.Buckets))
 		}
 	}
 	want := map[string]uint64{"php 2xx": 2, "static 2xx": 1, "static 4xx": 1}
