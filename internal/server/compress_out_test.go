@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -112,3 +113,72 @@ func TestCompressedBodyLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestCompressedOnArrival: once encodeNowAt bytes of a body went into the
+// encoder, Write returns with them compressed (into zbuf: nothing is sent
+// before the end), so PHP's thread does the work while the bytes are in
+// its cache; less than that waits. A file copied by ReadFrom is not cut
+// into flushed pieces: its body is what the encoder makes of the plain
+// copy. Every body decodes to what was written.
+func TestCompressedOnArrival(t *testing.T) {
+	opts := newResponseOptions(true, 0, 1024, nil)
+	page := pageText(100 << 10)
+	half := encodeNowAt / 2
+	for _, c := range []coding{codingZstd, codingBr, codingGzip} {
+		enc := c.token()
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("Accept-Encoding", enc)
+		cw := &countingWriter{h: http.Header{}}
+		w := newResponse(&recorder{ResponseWriter: cw}, req, opts)
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, page[:half])
+		before := len(*w.zbuf)
+		io.WriteString(w, page[half:encodeNowAt])
+		after := len(*w.zbuf)
+		// 16 KB of this markup compresses to 1-3 KB; a coding's frame
+		// header alone is a few bytes.
+		if before > 64 || after < 500 {
+			t.Errorf("%s: %d compressed bytes after %d bytes written, %d after %d", enc, before, half, after, encodeNowAt)
+		}
+		io.WriteString(w, page[encodeNowAt:])
+		if len(cw.writes) != 0 {
+			t.Fatalf("%s: %d writes before the end", enc, len(cw.writes))
+		}
+		w.finish()
+		if len(cw.writes) != 1 {
+			t.Fatalf("%s: writes %v", enc, cw.writes)
+		}
+
+		// The same page through ReadFrom, as serveStatic copies a file.
+		cf := &capture{h: http.Header{}}
+		w = newResponse(&recorder{ResponseWriter: cf}, req, opts)
+		w.Header().Set("Content-Type", "text/html")
+		if _, err := w.ReadFrom(strings.NewReader(page)); err != nil {
+			t.Fatal(err)
+		}
+		w.finish()
+		if got := decode(t, enc, cf.body.Bytes()); string(got) != page {
+			t.Fatalf("%s ReadFrom: %d bytes decoded, want %d", enc, len(got), len(page))
+		}
+		var plain bytes.Buffer
+		e := opts.encoders.get(c, &plain)
+		for i := 0; i < len(page); i += 32 << 10 {
+			e.Write([]byte(page[i:min(i+32<<10, len(page))]))
+		}
+		e.Close()
+		opts.encoders.put(c, e)
+		if cf.body.Len() != plain.Len() {
+			t.Errorf("%s ReadFrom: %d bytes, the encoder alone makes %d", enc, cf.body.Len(), plain.Len())
+		}
+	}
+}
+
+// capture is a ResponseWriter keeping the body.
+type capture struct {
+	h    http.Header
+	body bytes.Buffer
+}
+
+func (c *capture) Header() http.Header         { return c.h }
+func (c *capture) WriteHeader(int)             {}
+func (c *capture) Write(p []byte) (int, error) { return c.body.Write(p) }
