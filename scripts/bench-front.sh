@@ -2,7 +2,7 @@
 # Sourced by scripts/bench.sh (BENCH_ONLY=front runs only these rows): the
 # HTTP front of issue 13 against nginx doing the same job.
 #  - A 100 KB HTML page from PHP (bench/apps/front/page100k.php), gzip and
-#    zstd: ephpm (compression on, default levels: gzip 1, zstd 3) vs nginx
+#    zstd: ephpm (compression on, default levels: gzip 1, zstd 1) vs nginx
 #    (gzip on, gzip_comp_level = ephpm's default gzip level, text/html) +
 #    php-fpm. nginx has no zstd, so ephpm's zstd row is compared with
 #    nginx's gzip row.

@@ -209,7 +209,7 @@ type encoder interface {
 // brotli's or zstd's tables anew.
 //
 // Each live encoder holds its tables (measured: gzip level 1 about 0.8 MB,
-// zstd level 3 about 1.9 MB, brotli quality 4 about 3.7 MB with a 1 MB
+// zstd level 3 about 1.9 MB (level 1 less), brotli quality 4 about 3.7 MB with a 1 MB
 // window and 9.8 MB with brotli's default 4 MB one), for as long as its
 // response is being written, slow clients included. So at most slots
 // responses are compressed at once; beyond that a response goes out
@@ -280,10 +280,21 @@ func maxLiveEncoders() int {
 // level 1 (nginx) 3-6% fewer on the two benchmark pages, 3% more on
 // phpinfo() and a documentation page.
 // compression_level = 5 gives the former default.
+//
+// zstd is level 1 (klauspost's SpeedFastest; level 3 before session 7):
+// inside the server, where its tables are cold, level 3's match finder
+// (two hash tables, about 1.5 MB) cost far more than in a hot loop. Thread
+// CPU time of the compression per 100 KB bench page, 6 interleaved rounds
+// at load 16-19: 480 us at level 3, 350 at level 1 (268 with the bytes
+// compressed on arrival, response.go encodeNowAt); ephpm's CPU per zstd
+// response 1011 -> 887 us (832 with both). Level 1 sends 6-7% more bytes
+// than level 3 (the page 11,867 vs 11,087, phpinfo() 11,912 vs 11,267,
+// this project's README 54,935 vs 51,782) and still fewer than zlib's
+// gzip level 1 (nginx's default: 15,979, 12,047 and 56,806).
 const (
 	defaultGzipLevel   = 1
 	defaultBrotliLevel = 4
-	defaultZstdLevel   = 3
+	defaultZstdLevel   = 1
 )
 
 func newEncoders(level int) *encoders {
