@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -57,6 +58,16 @@ type loop struct {
 	events [256]syscall.EpollEvent
 	done   chan struct{}
 	index  int64 // the reader stripe of the commands it runs
+
+	// io_uring mode (uringloop_linux.go): ring is nil in epoll mode.
+	// epf/epr then hold the eventfd the ring signals and wakefd is it.
+	ring      *ring
+	cqFlags   *uint32
+	slots     []*conn // by c.slot
+	freeSlots []int
+	inflight  int         // operations submitted and not completed
+	hasTasks  atomic.Bool // post added tasks
+	acceptOff bool        // shutdown cancelled the accepts
 }
 
 // listenerFD duplicates a listener's socket as a non-blocking fd the
@@ -107,8 +118,33 @@ func (s *Server) startLoops() error {
 	if n <= 0 {
 		n = min(max(runtime.NumCPU()/2, 1), loopsMax)
 	}
+	mode := ioMode(s.cfg.IO)
+	if mode != "epoll" {
+		// io_uring unless it cannot be set up (seccomp in containers,
+		// kernel.io_uring_disabled, an old kernel): then epoll, unless
+		// io_uring was asked for by name.
+		l, err := newUringLoop(s, lfds)
+		if err == nil {
+			l.ring.close()
+			l.epf.Close()
+			mode = "io_uring"
+		} else if mode == "uring" || mode == "io_uring" {
+			s.closeListenerFDs()
+			return err
+		} else {
+			s.cfg.Logger.Debug("resp: io_uring unavailable, using epoll", "err", err)
+			mode = "epoll"
+		}
+	}
+	s.ioMode = mode
 	for i := 0; i < n; i++ {
-		l, err := newLoop(s, lfds)
+		var l *loop
+		var err error
+		if mode == "io_uring" {
+			l, err = newUringLoop(s, lfds)
+		} else {
+			l, err = newLoop(s, lfds)
+		}
 		if l != nil {
 			l.index = int64(i)
 		}
@@ -183,6 +219,7 @@ func (l *loop) post(fn func()) {
 	l.mu.Lock()
 	l.tasks = append(l.tasks, fn)
 	l.mu.Unlock()
+	l.hasTasks.Store(true)
 	l.wake()
 }
 
@@ -192,6 +229,10 @@ func (l *loop) wake() {
 }
 
 func (l *loop) run() {
+	if l.ring != nil {
+		l.runUring()
+		return
+	}
 	defer l.s.wg.Done()
 	defer close(l.done)
 	timeout := -1
@@ -357,9 +398,17 @@ func (l *loop) runTasks() {
 	}
 }
 
+// all is the loop's connections (nil entries included).
+func (l *loop) all() []*conn {
+	if l.ring != nil {
+		return l.slots
+	}
+	return l.conns
+}
+
 func (l *loop) blockedConns() int {
 	n := 0
-	for _, c := range l.conns {
+	for _, c := range l.all() {
 		if c != nil && c.blocked {
 			n++
 		}
@@ -387,8 +436,8 @@ func (l *loop) beginStop() {
 
 func (l *loop) closeIdle() {
 	idle := l.s.cfg.IdleTimeout
-	for _, c := range l.conns {
-		if c != nil && !c.blocked && l.now.Sub(c.lastActive) > idle {
+	for _, c := range l.all() {
+		if c != nil && !c.closed && !c.blocked && l.now.Sub(c.lastActive) > idle {
 			l.closeConn(c)
 		}
 	}
@@ -683,9 +732,13 @@ func (l *loop) closeConn(c *conn) {
 		close(c.waitCancel)
 		c.waitCancel = nil
 	}
-	l.ctl(syscall.EPOLL_CTL_DEL, c.fd, 0)
-	syscall.Close(c.fd)
-	l.conns[c.fd] = nil
+	if l.ring != nil {
+		l.uclose(c)
+	} else {
+		l.ctl(syscall.EPOLL_CTL_DEL, c.fd, 0)
+		syscall.Close(c.fd)
+		l.conns[c.fd] = nil
+	}
 	s := l.s
 	s.mu.Lock()
 	delete(s.conns, c)
@@ -704,7 +757,9 @@ func (c *conn) block(wait func(cancel <-chan struct{}) func()) {
 		close(cancel)
 		c.waitCancel = nil
 	}
-	l.setEvents(c, l.wantEvents(c)) // no input while blocked
+	if l.ring == nil {
+		l.setEvents(c, l.wantEvents(c)) // no input while blocked
+	}
 	go func() {
 		reply := wait(cancel)
 		l.post(func() {
@@ -713,6 +768,10 @@ func (c *conn) block(wait func(cancel <-chan struct{}) func()) {
 			}
 			if c.waitCancel == cancel {
 				c.waitCancel = nil
+			}
+			if l.ring != nil {
+				l.ublockReply(c, reply)
+				return
 			}
 			c.blocked = false
 			reply()

@@ -28,6 +28,10 @@ type Config struct {
 	// of the event loops (the only way on systems other than Linux).
 	Goroutines bool
 	Loops      int // event loops; 0 = half the cores (1 .. loopsMax)
+	// IO is the event loops' I/O on Linux: "" tries io_uring and falls
+	// back to epoll, "epoll" or "uring" forces one. The environment
+	// variable EPHPM_RESP_IO overrides it (tests run both).
+	IO string
 
 	// Reported by INFO and CONFIG GET.
 	MaxMemory       int64
@@ -51,6 +55,7 @@ type Server struct {
 	tcp, unix net.Listener
 	lfds      []int   // the listeners' fds the event loops accept on
 	loops     []*loop // event loops (none in goroutine mode)
+	ioMode    string  // the loops' I/O: "io_uring", "epoll"; "" in goroutine mode
 	grace     time.Duration
 
 	mu    sync.Mutex
@@ -158,6 +163,15 @@ func listenUnix(path string, mode fs.FileMode) (net.Listener, error) {
 		}
 	}
 	return ln, nil
+}
+
+// IOMode says how connections are served: "io_uring" or "epoll" event
+// loops, or "goroutines".
+func (s *Server) IOMode() string {
+	if s.ioMode == "" {
+		return "goroutines"
+	}
+	return s.ioMode
 }
 
 // Addr is the TCP listener's address (nil without one).
