@@ -154,38 +154,36 @@ func cmdHello(c *conn, args [][]byte) {
 		}
 		ver, next = n, 2
 	}
-	var user, pass, name []byte
 	for j := next; j < len(args); j++ {
 		more := len(args) - 1 - j
 		switch {
 		case eqFold(args[j], "auth") && more >= 2:
-			user, pass = args[j+1], args[j+2]
+			// Redis 7.0 authenticates as it meets the option: a wrong
+			// password answers WRONGPASS before a bad option after it,
+			// and a right one stays in force even if HELLO then fails.
+			if !c.checkPassword(args[j+1], args[j+2]) {
+				c.errReply(errAuth, msgWrongPass)
+				return
+			}
+			c.authed = true
 			j += 2
 		case eqFold(args[j], "setname") && more >= 1:
-			name = args[j+1]
-			if !validName(name) {
+			// Named at once too (Redis 7.0's clientSetNameOrReply in
+			// the loop), whatever follows.
+			if !validName(args[j+1]) {
 				c.errReply(errValue, msgBadName)
 				return
 			}
+			c.setName(string(args[j+1]))
 			j++
 		default:
 			c.errReply(errSyntax, "ERR Syntax error in HELLO option '"+clip(args[j], 1<<20)+"'")
 			return
 		}
 	}
-	if user != nil {
-		if !c.checkPassword(user, pass) {
-			c.errReply(errAuth, msgWrongPass)
-			return
-		}
-		c.authed = true
-	}
-	if !c.authed {
-		c.errReply(errAuth, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+	if !c.authed { // Redis 7.0's text (7.2 says "HELLO <proto> AUTH")
+		c.errReply(errAuth, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
-	}
-	if name != nil {
-		c.setName(string(name))
 	}
 	if ver != 0 {
 		c.w.proto = int(ver)

@@ -223,8 +223,8 @@ func (h *scanHeap) Pop() any {
 // returned: Redis allows both). A cursor this connection's snapshot
 // cannot serve (another connection's) walks the store.
 func cmdScan(c *conn, args [][]byte) {
-	cursor, err := strconv.ParseUint(str(args[1]), 10, 64)
-	if err != nil {
+	cursor, ok := parseCursor(args[1])
+	if !ok {
 		c.errReply(errValue, "ERR invalid cursor")
 		return
 	}
@@ -338,6 +338,41 @@ func scanWalk(st Store, cursor uint64, count int64) []scanItem {
 	})
 	sort.Slice(h, func(i, j int) bool { return h[i].h < h[j].h })
 	return h
+}
+
+// parseCursor is Redis's parseScanCursorOrReply: C's strtoul over the
+// whole argument, so "" is cursor 0, a sign is allowed and "-1" wraps
+// to 2^64-1; a leading space, trailing bytes or an overflow are invalid.
+func parseCursor(b []byte) (uint64, bool) {
+	if len(b) == 0 {
+		return 0, true
+	}
+	if isSpace(b[0]) {
+		return 0, false
+	}
+	neg := false
+	digits := b
+	if b[0] == '+' || b[0] == '-' {
+		neg, digits = b[0] == '-', b[1:]
+	}
+	if len(digits) == 0 {
+		return 0, false // strtoul read nothing: the sign is left over
+	}
+	var n uint64
+	for _, ch := range digits {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		d := uint64(ch - '0')
+		if n > (math.MaxUint64-d)/10 {
+			return 0, false // ERANGE
+		}
+		n = n*10 + d
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 func cmdRandomKey(c *conn, args [][]byte) {

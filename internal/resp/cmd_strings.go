@@ -115,14 +115,23 @@ func parseSetOpts(args [][]byte, getex bool) (flags int, expArg []byte, ok bool)
 // Redis's checks (getExpireMillisecondsOrReply), and for EX and PX also
 // the relative time in ms. False: replied an error.
 func (c *conn) expireAtMs(flags int, arg []byte, cmd string) (at, rel int64, ok bool) {
-	n, ok := parseInt(arg)
-	if !ok {
-		c.errReply(errValue, msgNotInteger)
+	at, rel, msg := c.expireAt(flags, arg, cmd)
+	if msg != "" {
+		c.errReply(errValue, msg)
 		return 0, 0, false
 	}
+	return at, rel, true
+}
+
+// expireAt is expireAtMs without the reply: the error's text, or "".
+func (c *conn) expireAt(flags int, arg []byte, cmd string) (at, rel int64, errMsg string) {
+	n, ok := parseInt(arg)
+	if !ok {
+		return 0, 0, msgNotInteger
+	}
+	bad := "ERR invalid expire time in '" + cmd + "' command"
 	if n <= 0 || (flags&(optEX|optEXAT) != 0 && n > math.MaxInt64/1000) {
-		c.expireErr(cmd)
-		return 0, 0, false
+		return 0, 0, bad
 	}
 	if flags&(optEX|optEXAT) != 0 {
 		n *= 1000
@@ -130,12 +139,11 @@ func (c *conn) expireAtMs(flags int, arg []byte, cmd string) (at, rel int64, ok 
 	if flags&(optEX|optPX) != 0 {
 		now := c.nowMs()
 		if n > math.MaxInt64-now {
-			c.expireErr(cmd)
-			return 0, 0, false
+			return 0, 0, bad
 		}
-		return n + now, n, true
+		return n + now, n, ""
 	}
-	return n, 0, true
+	return n, 0, ""
 }
 
 // msDuration is ms as a Duration, saturated.
@@ -328,22 +336,23 @@ func cmdGetEx(c *conn, args [][]byte) {
 		c.errReply(errSyntax, msgSyntax)
 		return
 	}
-	var at int64
-	if flags&optExpire != 0 {
-		if at, _, ok = c.expireAtMs(flags, expArg, "getex"); !ok {
-			return
-		}
-	}
 	if flags&(optExpire|optPersist) == 0 {
 		cmdGet(c, args)
 		return
+	}
+	// Redis looks the key up before it checks the expiry: a missing key
+	// answers null whatever the time given ("GETEX nokey EX abc").
+	var at int64
+	var bad string // the expiry's error, answered only if the key exists
+	if flags&optExpire != 0 {
+		at, _, bad = c.expireAt(flags, expArg, "getex")
 	}
 	var old string
 	var existed bool
 	err := c.s.store.Update(str(args[1]), func(o string, exp int64, exists bool) (string, int64, UpdateOp) {
 		old, existed = o, exists
 		switch {
-		case !exists:
+		case !exists || bad != "":
 			return "", 0, UpdateKeep
 		case flags&optPersist != 0:
 			if exp == 0 {
@@ -357,6 +366,10 @@ func cmdGetEx(c *conn, args [][]byte) {
 	})
 	if err != nil {
 		c.refused(err)
+		return
+	}
+	if existed && bad != "" {
+		c.errReply(errValue, bad)
 		return
 	}
 	c.bulkOrNull(old, existed)
@@ -462,12 +475,27 @@ func parseLongDouble(s string) (*big.Float, bool) {
 	if low == "inf" || low == "infinity" {
 		return new(big.Float).SetInf(s[0] == '-'), true
 	}
-	f, _, err := big.ParseFloat(s, 10, ldPrec, big.ToNearestEven)
+	// strtold reads hexadecimal floats too ("0x10" is 16, "0x1p-2" is
+	// 0.25); base 0 reads them as Go does, but also 0b and 0o, which
+	// strtold does not: only a 0x prefix gets base 0.
+	base := 10
+	if strings.HasPrefix(low, "0x") {
+		base = 0
+	}
+	f, _, err := big.ParseFloat(s, base, ldPrec, big.ToNearestEven)
 	if err != nil {
+		return nil, false
+	}
+	// strtold's ERANGE: an overflow (HUGE_VAL) or an underflow to zero
+	// is not a valid float; a denormal is.
+	if exp := f.MantExp(nil); f.Sign() != 0 && (exp > ldMaxExp || exp < ldMinExp) {
 		return nil, false
 	}
 	return f, true
 }
+
+// ldMinExp: below 2^-16445 (the smallest denormal) a long double is 0.
+const ldMinExp = -16444
 
 // formatLongDouble is ld2string's LD_STR_HUMAN.
 func formatLongDouble(f *big.Float) string {
@@ -613,7 +641,9 @@ func cmdSetRange(c *conn, args [][]byte) {
 			n = int64(len(o))
 			return "", 0, UpdateKeep
 		}
-		if off+int64(len(val)) > c.s.cfg.MaxBulkLen {
+		// off is at most MaxInt64: compare without adding (the sum
+		// could overflow, as 9223372036854775807 + 1 does).
+		if off > c.s.cfg.MaxBulkLen-int64(len(val)) {
 			tooBig = true
 			return "", 0, UpdateKeep
 		}

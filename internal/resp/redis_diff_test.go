@@ -88,6 +88,18 @@ var diffCases = [][][]string{
 		{"MULTI"}, {"EXPIRE", "k", "100"}, {"TTL", "k"}, {"PERSIST", "k"}, {"INCR", "k"}, {"EXEC"}},
 	{{"HELLO", "3", "SETNAME", "x"}, {"GET", "nokey"}, {"SET", "k", "v", "NX", "GET"}, {"MGET", "k", "no"}, {"GETDEL", "no"}, {"CLIENT", "GETNAME"},
 		{"CONFIG", "GET", "maxmemory-policy"}, {"MULTI"}, {"GET", "no"}, {"EXEC"}, {"INCRBYFLOAT", "f", "1.5"}, {"HELLO", "2"}, {"GET", "nokey"}},
+	// Found by TestConformRandomized (conform_fuzz_test.go).
+	{{"SET", "k", "x"}, {"SETRANGE", "k", "9223372036854775807", "x"}, {"SETRANGE", "k", "9223372036854775807", ""},
+		{"SETRANGE", "n", "9223372036854775807", "x"}, {"SETRANGE", "n", "9223372036854775807", ""}, {"GET", "k"},
+		{"SCAN", ""}, {"SCAN", "", "COUNT", "0"}, {"SCAN", "-1", "COUNT", "-1"}, {"SCAN", "+"}, {"SCAN", "-"}, {"SCAN", " 0"},
+		{"SCAN", "0 "}, {"SCAN", "18446744073709551616"}, {"SCAN", "-18446744073709551616"}, {"SCAN", "+0", "MATCH", "k*"},
+		{"GETEX", "nokey", "PXAT", "abc"}, {"GETEX", "nokey", "EX", "-1"}, {"GETEX", "k", "EX", "abc"}, {"GETEX", "k", "PX", "0"}, {"TTL", "k"}},
+	{{"INCRBYFLOAT", "h", "0x10"}, {"INCRBYFLOAT", "h", "0x1p-2"}, {"INCRBYFLOAT", "h", "-0x1.8"}, {"INCRBYFLOAT", "h", "0x"},
+		{"INCRBYFLOAT", "h", "0b1"}, {"INCRBYFLOAT", "h", "0o7"}, {"INCRBYFLOAT", "h", "1e5000"}, {"INCRBYFLOAT", "h", "-1e5000"},
+		{"INCRBYFLOAT", "h", "1e-5000"}, {"INCRBYFLOAT", "h", "1e4931"}, {"SET", "x", "0x10"}, {"INCRBYFLOAT", "x", "1"},
+		{"SET", "y", "1e5000"}, {"INCRBYFLOAT", "y", "1"}, {"GET", "h"}},
+	{{"HELLO", "2", "AUTH", "bob", "pw", "FOO"}, {"HELLO", "3", "AUTH", "AUTH", "default", "pw"}, {"HELLO", "2", "SETNAME", "n", "SETNAME", "a b"},
+		{"CLIENT", "GETNAME"}, {"HELLO", "2", "SETNAME", "m", "FOO"}, {"CLIENT", "GETNAME"}, {"HELLO", "3", "AUTH", "default", "pw", "FOO"}, {"GET", "nokey"}},
 }
 
 // normalize blanks what differs by nature between two servers.

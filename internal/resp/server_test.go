@@ -78,7 +78,7 @@ func TestAuth(t *testing.T) {
 		s, _ := startServer(t, cfg)
 		c := dial(t, s)
 		c.expect("-NOAUTH Authentication required.\r\n", "GET", "k")
-		c.expect("-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n", "HELLO", "3")
+		c.expect("-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n", "HELLO", "3")
 		c.expect("-WRONGPASS invalid username-password pair or user is disabled.\r\n", "AUTH", "wrong")
 		c.expect("-WRONGPASS invalid username-password pair or user is disabled.\r\n", "AUTH", "bob", "s3cret")
 		c.expect("-NOAUTH Authentication required.\r\n", "PING")
