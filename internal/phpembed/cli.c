@@ -296,6 +296,7 @@ int ephpm_cli_start(const ephpm_cli_config *cfg)
 	int scan_env = 0;
 
 	ephpm_version = cfg->ephpm_version ? cfg->ephpm_version : "";
+	ephpm_cli_heap_hugepages(); /* cli_heap.c: before PHP's first malloc */
 	php_like_signals();
 	ephpm_process_startup();
 	cli_sapi.additional_functions = cli_functions;

@@ -31,6 +31,8 @@ typedef struct {
 
 /* Starts PHP (0, or -1 when module startup failed). Once per process. */
 int ephpm_cli_start(const ephpm_cli_config *cfg);
+/* cli_heap.c: PHP's start-up allocations on transparent huge pages. */
+void ephpm_cli_heap_hugepages(void);
 /* Shuts PHP down; after a failed start too. */
 void ephpm_cli_stop(void);
 /* -z FILE. */
