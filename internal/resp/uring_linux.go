@@ -57,8 +57,8 @@ const (
 
 type uringParams struct {
 	sqEntries, cqEntries, flags, sqThreadCPU, sqThreadIdle, features, wqFD uint32
-	resv                                                                    [3]uint32
-	sqOff                                                                   struct {
+	resv                                                                   [3]uint32
+	sqOff                                                                  struct {
 		head, tail, ringMask, ringEntries, flags, dropped, array, resv1 uint32
 		userAddr                                                        uint64
 	}
