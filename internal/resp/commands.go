@@ -112,7 +112,7 @@ var ephpmCommands = []*cmdMeta{
 		tips: []string{}, summary: "Deletes every key starting with a prefix; returns how many were removed.",
 		since: "ephpm", group: "generic", complexity: "O(N) with N the number of keys in the store"},
 	{name: "ephpm.wait", arity: 4, flags: []string{"readonly", "blocking"}, firstKey: 1, lastKey: 1, step: 1,
-		acl: []string{"@keyspace", "@read", "@blocking", "@slow"}, tips: []string{}, summary: "Blocks until a key's version differs from the given one; returns [version, value] or null on timeout.",
+		acl: []string{"@keyspace", "@read", "@slow", "@blocking"}, tips: []string{}, summary: "Blocks until a key's version differs from the given one; returns [version, value] or null on timeout.",
 		since: "ephpm", group: "generic", complexity: "O(1)"},
 }
 

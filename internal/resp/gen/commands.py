@@ -24,6 +24,9 @@ def load(d, name):
         (k, v), = json.load(f).items()
     return k, v
 
+ORDER = """keyspace read write set sortedset list hash string bitmap hyperloglog geo stream
+pubsub admin fast slow blocking dangerous connection transaction scripting""".split()
+
 def implicit_acl(flags, acl):
     cats = [c.lower() for c in acl]
     if "write" in flags: cats.append("write")
@@ -32,6 +35,9 @@ def implicit_acl(flags, acl):
     if "fast" in flags: cats.append("fast")
     if "blocking" in flags: cats.append("blocking")
     if "fast" not in flags: cats.append("slow")
+    # COMMAND INFO lists them in the order of Redis's category table
+    # (acl.c ACLCommandCategories), not in the JSON's.
+    cats = sorted(set(cats), key=ORDER.index)
     return ["@" + c for c in cats]
 
 def keys(v):
