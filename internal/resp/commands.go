@@ -209,11 +209,11 @@ func (c *conn) exec(args [][]byte) {
 		return
 	}
 	if (cmd.arity > 0 && cmd.arity != len(args)) || len(args) < -cmd.arity {
-		c.reject(errArity, "ERR wrong number of arguments for '"+cmd.name+"' command")
+		c.rejectCmd(cmd, errArity, "ERR wrong number of arguments for '"+cmd.name+"' command")
 		return
 	}
 	if !c.authed && !cmd.noAuth {
-		c.reject(errAuth, "NOAUTH Authentication required.")
+		c.rejectCmd(cmd, errAuth, "NOAUTH Authentication required.")
 		return
 	}
 	if c.inMulti && !cmd.multiCtl {
@@ -288,6 +288,21 @@ func (c *conn) reject(kind int, msg string) {
 		c.dirty = true
 	}
 	c.errReply(kind, msg)
+}
+
+// rejectCmd is reject for a command found: a rejected EXEC ends the
+// transaction and says why, as Redis's execCommandAbort does (its reasons
+// carry no "ERR ": "EXECABORT Transaction discarded because of: wrong
+// number of arguments for 'exec' command"), with or without MULTI.
+func (c *conn) rejectCmd(cmd *command, kind int, msg string) {
+	if cmd.name != "exec" {
+		c.reject(kind, msg)
+		return
+	}
+	if c.inMulti {
+		c.endMulti()
+	}
+	c.errReply(errExecAbort, "EXECABORT Transaction discarded because of: "+strings.TrimPrefix(msg, "ERR "))
 }
 
 func (c *conn) errReply(kind int, msg string) {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ephpm/ephpm/internal/redistest"
 )
 
 // TestConformRandomized is a differential test against Debian's
@@ -37,17 +39,27 @@ func TestConformRandomized(t *testing.T) {
 	if v, err := strconv.ParseInt(os.Getenv("EPHPM_CONFORM_SEED"), 10, 64); err == nil {
 		seed = v
 	}
-	redisAddr := startRedis(t)
 	// Goroutine-served connections: the commands are the same as under
 	// the event loops, and this test does not depend on the loops' state.
-	s, _ := startServer(t, Config{Goroutines: true})
+	t.Run("nopass", func(t *testing.T) {
+		conformRun(t, n, seed, "", startRedis(t))
+	})
+	// With a password (a fifth as many): NOAUTH before AUTH, AUTH and
+	// HELLO AUTH right and wrong.
+	t.Run("password", func(t *testing.T) {
+		conformRun(t, n/5, seed, "pw", redistest.Start(t, redistest.Options{Password: "pw"}).Addr)
+	})
+}
+
+func conformRun(t *testing.T, n int, seed int64, password, redisAddr string) {
+	s, _ := startServer(t, Config{Goroutines: true, Password: password})
 	start := time.Now()
 	defer func() { t.Logf("%d sequences in %v", n, time.Since(start)) }()
 	failures := 0
 	for i := 0; i < n && failures < 10; i++ {
 		sd := seed + int64(i)
-		seq := genSequence(rand.New(rand.NewSource(sd)))
-		if msg := runConformSeq(t, s.Addr().String(), redisAddr, seq); msg != "" {
+		seq := genSequence(rand.New(rand.NewSource(sd)), password != "")
+		if msg := runConformSeq(t, s.Addr().String(), redisAddr, password, seq); msg != "" {
 			failures++
 			t.Errorf("seed %d: %s\nsequence:%s", sd, msg, fmtSeq(seq))
 		}
@@ -66,9 +78,17 @@ func fmtSeq(seq [][]string) string {
 // runConformSeq sends seq to both servers on fresh connections (after
 // FLUSHALL), pipelined, and returns a description of the first reply
 // that differs, or "".
-func runConformSeq(t *testing.T, ours, theirs string, seq [][]string) string {
+func runConformSeq(t *testing.T, ours, theirs, password string, seq [][]string) string {
 	t.Helper()
 	full := append([][]string{{"FLUSHALL"}}, seq...)
+	if password != "" {
+		// Empty both on a connection of its own: the sequence starts
+		// unauthenticated.
+		reset := [][]string{{"AUTH", password}, {"FLUSHALL"}}
+		pipeline(t, ours, reset)
+		pipeline(t, theirs, reset)
+		full = seq
+	}
 	a := pipeline(t, ours, full)
 	b := pipeline(t, theirs, full)
 	var queue [][]string
@@ -299,8 +319,17 @@ func helloNorm(r reply) string {
 // --- the generator ---
 
 type gen struct {
-	r   *rand.Rand
-	now int64 // unix seconds when the sequence was made
+	r    *rand.Rand
+	now  int64 // unix seconds when the sequence was made
+	auth bool  // the servers want the password "pw"
+}
+
+// password is a password to try: with auth, right or wrong.
+func (g *gen) password() string {
+	if g.auth {
+		return pick(g, []string{"pw", "bad", "PW", ""})
+	}
+	return "pw"
 }
 
 func pick[T any](g *gen, xs []T) T { return xs[g.r.Intn(len(xs))] }
@@ -579,7 +608,7 @@ func (g *gen) genCommand() []string {
 		for n := r.Intn(3); n > 0; n-- {
 			switch r.Intn(4) {
 			case 0:
-				cmd = append(cmd, g.cased("AUTH"), pick(g, []string{"default", "bob"}), "pw")
+				cmd = append(cmd, g.cased("AUTH"), pick(g, []string{"default", "bob", "DEFAULT"}), g.password())
 			case 1:
 				cmd = append(cmd, g.cased("SETNAME"), pick(g, []string{"n", "a b", ""}))
 			case 2:
@@ -591,9 +620,12 @@ func (g *gen) genCommand() []string {
 	case 40:
 		cmd = c(pick(g, []string{"NOSUCH", "GETX", "SETT"}), g.keys(0)...)
 	case 41:
-		cmd = c(pick(g, []string{"AUTH"}), pick(g, []string{"x", "default"}))
+		cmd = c("AUTH", pick(g, []string{"x", "default", g.password()}))
 		if r.Intn(2) == 0 {
-			cmd = append(cmd, "pw")
+			cmd = append(cmd, g.password())
+		}
+		if r.Intn(8) == 0 {
+			cmd = append(cmd, "extra")
 		}
 	case 42:
 		cmd = c(pick(g, []string{"TIME", "INFO", "INFO"}))
@@ -608,8 +640,8 @@ func (g *gen) genCommand() []string {
 			"PEXPIREAT", "EXPIRETIME", "PEXPIRETIME", "PERSIST", "TTL", "PTTL", "KEYS", "SCAN", "RANDOMKEY",
 			"RENAME", "RENAMENX", "DBSIZE", "MULTI", "EXEC", "DISCARD", "ECHO", "SELECT", "TIME", "AUTH"})
 		cmd = c(name)
-		if m := commands[strings.ToLower(name)]; m != nil && m.arity > 1 && r.Intn(2) == 0 {
-			for len(cmd) < m.arity+1 {
+		if m := commands[strings.ToLower(name)]; m != nil && m.arity > 0 && r.Intn(2) == 0 {
+			for len(cmd) < m.arity+1 { // one too many
 				cmd = append(cmd, g.key())
 			}
 		}
@@ -619,10 +651,23 @@ func (g *gen) genCommand() []string {
 
 // genSequence is 1-20 commands, sometimes ending in QUIT, in RESP2 or
 // RESP3.
-func genSequence(r *rand.Rand) [][]string {
-	g := &gen{r: r, now: time.Now().Unix()}
+func genSequence(r *rand.Rand, auth bool) [][]string {
+	g := &gen{r: r, now: time.Now().Unix(), auth: auth}
 	var seq [][]string
-	if r.Intn(2) == 0 {
+	if auth {
+		// Some commands before authenticating, then (mostly) AUTH.
+		for n := r.Intn(3); n > 0; n-- {
+			seq = append(seq, g.genCommand())
+		}
+		switch r.Intn(4) {
+		case 0:
+			seq = append(seq, []string{"AUTH", "pw"})
+		case 1:
+			seq = append(seq, []string{"AUTH", "default", "pw"})
+		case 2:
+			seq = append(seq, []string{"HELLO", pick(g, []string{"2", "3"}), "AUTH", "default", "pw"})
+		}
+	} else if r.Intn(2) == 0 {
 		seq = append(seq, []string{"HELLO", "3"})
 	}
 	// Seed a few keys so commands find values to work on.

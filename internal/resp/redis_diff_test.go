@@ -100,6 +100,30 @@ var diffCases = [][][]string{
 		{"SET", "y", "1e5000"}, {"INCRBYFLOAT", "y", "1"}, {"GET", "h"}},
 	{{"HELLO", "2", "AUTH", "bob", "pw", "FOO"}, {"HELLO", "3", "AUTH", "AUTH", "default", "pw"}, {"HELLO", "2", "SETNAME", "n", "SETNAME", "a b"},
 		{"CLIENT", "GETNAME"}, {"HELLO", "2", "SETNAME", "m", "FOO"}, {"CLIENT", "GETNAME"}, {"HELLO", "3", "AUTH", "default", "pw", "FOO"}, {"GET", "nokey"}},
+	{{"EXEC", "x"}, {"MULTI"}, {"SET", "a", "1"}, {"EXEC", "x"}, {"EXEC"}, {"GET", "a"}, {"MULTI"}, {"MULTI", "x"}, {"DISCARD", "x"}, {"EXEC"}},
+}
+
+// authDiffCases run on servers wanting the password "pw", unauthenticated
+// at first.
+var authDiffCases = [][][]string{
+	{{"GET", "k"}, {"EXEC"}, {"EXEC", "x"}, {"MULTI"}, {"HELLO", "3", "SETNAME", "n"}, {"AUTH", "pw"}, {"CLIENT", "GETNAME"}},
+	{{"HELLO", "3", "AUTH", "default", "bad", "FOO"}, {"HELLO", "2", "AUTH", "default", "pw", "FOO"}, {"GET", "k"}, {"AUTH", "bad"}, {"GET", "k"}},
+}
+
+func TestRepliesMatchRedisAuth(t *testing.T) {
+	s, _ := startServer(t, Config{Password: "pw"})
+	redisAddr := redistest.Start(t, redistest.Options{Password: "pw"}).Addr
+	for i, seq := range authDiffCases {
+		ours := dialAddr(t, "tcp", s.Addr().String())
+		theirs := dialAddr(t, "tcp", redisAddr)
+		for _, cmd := range seq {
+			want := normalize(cmd, theirs.do(cmd...))
+			got := normalize(cmd, ours.do(cmd...))
+			if got != want {
+				t.Errorf("case %d %q:\n got %q\nwant %q", i, cmd, got, want)
+			}
+		}
+	}
 }
 
 // normalize blanks what differs by nature between two servers.
