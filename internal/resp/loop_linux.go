@@ -137,7 +137,7 @@ func (s *Server) startLoops() error {
 		}
 	}
 	s.ioMode = mode
-	s.cfg.Logger.Info("resp event loops", "loops", n, "io", mode)
+	s.cfg.Logger.Debug("resp event loops", "loops", n, "io", mode)
 	for i := 0; i < n; i++ {
 		var l *loop
 		var err error
