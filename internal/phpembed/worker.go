@@ -35,8 +35,9 @@ type worker struct {
 	// Worker mode, touched only by the PHP thread itself.
 	exitReason  int
 	handled     int
-	tookRequest bool // this run of the worker script has asked for a request
-	bootFailed  bool // the last run ended before it did (counted in rt.failedBoots)
+	tookRequest bool      // this run of the worker script has asked for a request
+	lastPass    time.Time // when the worker last passed through Go's scheduler on purpose
+	bootFailed  bool      // the last run ended before it did (counted in rt.failedBoots)
 	boots       atomic.Int64
 
 	// PHP's zend_memory_usage(0) after the last request (both modes; in
@@ -186,6 +187,7 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 	var eg unsafe.Pointer
 	var tid C.uintptr_t
 	var ready *worker // the token whose eg and tid name this thread
+	lastPass := time.Now()
 	for {
 		if req == nil {
 			if rt.exclusive.Load() == 0 {
@@ -216,8 +218,27 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 		}
 		rt.pending.Done()
 		req = nil
+		if now := time.Now(); now.Sub(lastPass) >= schedPassEvery {
+			runtime.Gosched()
+			lastPass = now
+		}
 	}
 }
+
+// schedPassEvery: a token holder running queued requests back to back
+// passes through Go's scheduler (runtime.Gosched) at a request boundary
+// once this long has gone by since its last pass. Without it the holder
+// never reschedules, so after 10 ms (the runtime's forcePreemptNS) sysmon
+// sees its P as hogging: it then retakes that P at every pass, stays at
+// its shortest 20 us period (its own CPU, and a wake-up that preempts a
+// PHP thread on a 2-CPU machine), and flags the goroutine for preemption,
+// which at its next call into Go costs two thread hand-offs (a locked
+// goroutine). A pass costs those two hand-offs once; at 5 ms that is once
+// per 2 Laravel requests and once per ~150 hello worlds, where passing at
+// every request boundary (measured in session 6) costs a hello world too
+// much. It must stay below 10 ms with margin: sysmon notes the tick's
+// change only when it looks.
+const schedPassEvery = 5 * time.Millisecond
 
 // giveBack returns token w taken outside runOnToken (ResetOPcache), and
 // starts a token holder for the queue if requests wait in it.

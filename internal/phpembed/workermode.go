@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"net/http"
+	"runtime"
 	"time"
 )
 
@@ -137,6 +138,12 @@ func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 		w.exitReason, w.exitCause = exitRecycle, cause
 		return nil
 	}
+	// Under load a worker takes request after request without parking,
+	// so it would never pass through Go's scheduler: see schedPassEvery.
+	if now := time.Now(); now.Sub(w.lastPass) >= schedPassEvery {
+		runtime.Gosched()
+		w.lastPass = now
+	}
 	for {
 		req, ok, cause := w.nextFromQueue()
 		if cause != "" {
@@ -209,7 +216,9 @@ func (w *worker) nextFromQueue() (*Request, bool, string) {
 		default:
 		}
 	}
-	return w.park()
+	req, ok, cause := w.park()
+	w.lastPass = time.Now() // parked: it went through the scheduler
+	return req, ok, cause
 }
 
 // ephpm_go_worker_done hands a request answered by the worker back to Serve.
