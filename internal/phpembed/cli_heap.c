@@ -47,21 +47,36 @@ void ephpm_cli_heap_hugepages(void)
 	mallopt(M_TOP_PAD, 0);
 	mallopt(M_MMAP_THRESHOLD, (int)(2 * HEAP_RESERVE));
 	uintptr_t start = (uintptr_t)sbrk(0);
-	void *grow = malloc(HEAP_RESERVE);
+	char *grow = malloc(HEAP_RESERVE);
 	mallopt(M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD);
 	mallopt(M_TOP_PAD, DEFAULT_TOP_PAD);
 	if (grow == NULL) {
 		return;
 	}
 	uintptr_t end = (uintptr_t)sbrk(0);
-	free(grow);
-	if (start == (uintptr_t)-1 || end <= start) {
-		return; /* the heap could not grow by brk (malloc used mmap) */
+	if (start == (uintptr_t)-1 || end <= start || (uintptr_t)grow + HEAP_RESERVE > end) {
+		free(grow); /* not from a brk heap that just grew */
+		return;
+	}
+	/* PHP allocates upwards from where the block begins (glibc's top
+	 * chunk), in the old heap's last partial huge page first: up to 2 MB
+	 * of 4 KB faults, depending on where the randomised heap base put it.
+	 * The block shrinks to end just below the first huge page boundary
+	 * instead of being freed, so what is freed, and allocated from next,
+	 * starts there (the rest of the partial huge page is address space
+	 * left unused, never touched). A chunk is its 16-byte-aligned user
+	 * size plus 8 bytes of header, so n = distance - 8 ends it exactly
+	 * 16 bytes (the next chunk's header) below the boundary. */
+	uintptr_t from = ((uintptr_t)grow + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	if (from - (uintptr_t)grow >= 64) {
+		char *spacer = realloc(grow, from - (uintptr_t)grow - 8);
+		(void)spacer; /* shrinking a heap chunk stays in place; kept for good */
+	} else {
+		free(grow);
 	}
 	/* Whole huge pages only, and not the last one: glibc wrote the top
 	 * chunk's header near the end, which put a 4 KB page there. */
-	uintptr_t from = (start + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-	uintptr_t to = ((end - 1) & ~(HUGE_PAGE - 1));
+	uintptr_t to = (end - 1) & ~(HUGE_PAGE - 1);
 	if (to > from) {
 		madvise((void *)from, to - from, MADV_HUGEPAGE);
 	}
