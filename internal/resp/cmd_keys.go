@@ -187,7 +187,17 @@ func cmdKeys(c *conn, args [][]byte) {
 var scanSeed = maphash.MakeSeed()
 
 // scanHash is a key's place in SCAN's order; cursors are positions in it.
-func scanHash(key string) uint64 { return maphash.String(scanSeed, key) }
+// It keeps 53 bits: clients read a cursor into a signed 64-bit integer
+// (phpredis 5 with atol, so a cursor past 2^63 came back as 2^63-1 and
+// its SCAN loop never ended) or even a double; Redis's own cursors are
+// bounded by its table size. Keys sharing a hash are handled (a page
+// never splits them).
+func scanHash(key string) uint64 { return maphash.String(scanSeed, key) >> (64 - scanBits) }
+
+const (
+	scanBits    = 53
+	scanHashMax = 1<<scanBits - 1
+)
 
 type scanItem struct {
 	h   uint64
@@ -283,7 +293,7 @@ func cmdScan(c *conn, args [][]byte) {
 	}
 	next := uint64(0)
 	if int64(len(page)) >= count && len(page) > 0 {
-		if last := page[len(page)-1].h; last != math.MaxUint64 {
+		if last := page[len(page)-1].h; last != scanHashMax {
 			next = last + 1
 		}
 	}

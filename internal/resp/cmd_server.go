@@ -317,7 +317,11 @@ func cmdInfo(c *conn, args [][]byte) {
 			"mem_allocator:go")
 	}
 	if show("persistence") {
-		section("Persistence", "loading:0", "async_loading:0", "rdb_changes_since_last_save:0", "aof_enabled:0")
+		// Nothing is saved; the fields clients look for (phpredis's own
+		// tests want rdb_bgsave_in_progress and rdb_last_save_time) say so.
+		section("Persistence", "loading:0", "async_loading:0", "rdb_changes_since_last_save:0",
+			"rdb_bgsave_in_progress:0", "rdb_last_save_time:"+i64(s.started.Unix()), "rdb_last_bgsave_status:ok",
+			"rdb_saves:0", "aof_enabled:0", "aof_rewrite_in_progress:0")
 	}
 	if show("stats") {
 		var cmds, errs int64
