@@ -1,6 +1,9 @@
 package resp
 
-import "strings"
+import (
+	"runtime/debug"
+	"strings"
+)
 
 // cmdMeta is a command's Redis metadata (commands_meta.go, generated).
 type cmdMeta struct {
@@ -238,26 +241,43 @@ func (c *conn) run(cmd *command, args [][]byte) {
 	}
 	switch {
 	case c.inExec || cmd.lock == lockNone:
-		cmd.fn(c, args)
+		c.call(cmd, args)
 	case cmd.lock == lockRead:
 		if c.readHeld {
-			cmd.fn(c, args)
+			c.call(cmd, args)
 			return
 		}
 		c.s.lock.rlock(c.stripe)
 		if c.batch {
 			c.readHeld = true // released by endBatch
-			cmd.fn(c, args)
+			c.call(cmd, args)
 			return
 		}
-		cmd.fn(c, args)
+		c.call(cmd, args)
 		c.s.lock.runlock(c.stripe)
 	default:
 		c.releaseRead()
 		c.s.lock.lock()
-		cmd.fn(c, args)
+		c.call(cmd, args)
 		c.s.lock.unlock()
 	}
+}
+
+// call runs a command's code. A panic in it (a bug: SETRANGE at an offset
+// near 2^63 once overflowed into one) would take the whole server down,
+// PHP included: it is logged and answered as an error instead, the
+// command's partial reply dropped, and call returns normally so run
+// releases its locks. The store's Update cleans up before it re-panics.
+func (c *conn) call(cmd *command, args [][]byte) {
+	mark := len(c.w.b)
+	defer func() {
+		if r := recover(); r != nil {
+			c.s.cfg.Logger.Error("resp command panicked", "command", cmd.name, "panic", r, "stack", string(debug.Stack()))
+			c.w.b = c.w.b[:mark]
+			c.errReply(errOther, "ERR internal error running '"+cmd.name+"' (logged by the server)")
+		}
+	}()
+	cmd.fn(c, args)
 }
 
 // beginBatch and endBatch bracket the commands an event loop runs from
