@@ -291,35 +291,34 @@ func cmdClientInfo(c *conn, args [][]byte) {
 // cmdClientList lists the connections (TYPE normal and ID filters of
 // Redis 7 are understood; every client here is "normal").
 func cmdClientList(c *conn, args [][]byte) {
+	// Redis 7.0's clientCommand: TYPE with exactly one argument, or ID
+	// with one or more integers (any: an id no client has lists none).
 	var ids map[int64]bool
 	typeOK := true
-	for j := 2; j < len(args); j++ {
-		switch {
-		case eqFold(args[j], "type") && j+1 < len(args):
-			t := strings.ToLower(string(args[j+1]))
-			switch t {
-			case "normal":
-			case "master", "replica", "slave", "pubsub":
-				typeOK = false
-			default:
-				c.errReply(errValue, "ERR Unknown client type '"+string(args[j+1])+"'")
-				return
-			}
-			j++
-		case eqFold(args[j], "id") && j+1 < len(args):
-			ids = map[int64]bool{}
-			for j++; j < len(args); j++ {
-				n, ok := parseInt(args[j])
-				if !ok || n <= 0 {
-					c.errReply(errValue, "ERR Invalid client ID")
-					return
-				}
-				ids[n] = true
-			}
+	switch {
+	case len(args) == 2:
+	case len(args) == 4 && eqFold(args[2], "type"):
+		switch strings.ToLower(string(args[3])) {
+		case "normal":
+		case "master", "replica", "slave", "pubsub":
+			typeOK = false
 		default:
-			c.errReply(errSyntax, msgSyntax)
+			c.errReply(errValue, "ERR Unknown client type '"+string(args[3])+"'")
 			return
 		}
+	case len(args) > 3 && eqFold(args[2], "id"):
+		ids = map[int64]bool{}
+		for _, a := range args[3:] {
+			n, ok := parseInt(a)
+			if !ok {
+				c.errReply(errValue, "ERR Invalid client ID")
+				return
+			}
+			ids[n] = true
+		}
+	default:
+		c.errReply(errSyntax, msgSyntax)
+		return
 	}
 	var b []byte
 	now := time.Now()

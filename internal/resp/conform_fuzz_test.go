@@ -576,7 +576,10 @@ func (g *gen) genCommand() []string {
 		case 6:
 			cmd = c("CLIENT")
 		default:
-			cmd = c("CLIENT", g.cased("LIST"), g.cased("TYPE"), pick(g, []string{"normal", "pubsub", "foo"}))
+			cmd = c("CLIENT", g.cased("LIST"))
+			for n := r.Intn(4); n > 0; n-- {
+				cmd = append(cmd, pick(g, []string{"TYPE", "type", "ID", "normal", "pubsub", "foo", "0", "-1", "99999", "abc"}))
+			}
 		}
 	case 37:
 		switch r.Intn(5) {

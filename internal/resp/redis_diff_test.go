@@ -100,6 +100,9 @@ var diffCases = [][][]string{
 		{"SET", "y", "1e5000"}, {"INCRBYFLOAT", "y", "1"}, {"GET", "h"}},
 	{{"HELLO", "2", "AUTH", "bob", "pw", "FOO"}, {"HELLO", "3", "AUTH", "AUTH", "default", "pw"}, {"HELLO", "2", "SETNAME", "n", "SETNAME", "a b"},
 		{"CLIENT", "GETNAME"}, {"HELLO", "2", "SETNAME", "m", "FOO"}, {"CLIENT", "GETNAME"}, {"HELLO", "3", "AUTH", "default", "pw", "FOO"}, {"GET", "nokey"}},
+	{{"CLIENT", "LIST", "ID", "0"}, {"CLIENT", "LIST", "ID", "-5", "abc"}, {"CLIENT", "LIST", "TYPE", "normal", "ID", "1"},
+		{"CLIENT", "LIST", "ID", "99999", "TYPE", "normal"}, {"CLIENT", "LIST", "TYPE", "foo"}, {"CLIENT", "LIST", "TYPE", "Normal", "x"},
+		{"CLIENT", "LIST", "TYPE", "pubsub"}, {"CLIENT", "LIST", "ID"}},
 	{{"EXEC", "x"}, {"MULTI"}, {"SET", "a", "1"}, {"EXEC", "x"}, {"EXEC"}, {"GET", "a"}, {"MULTI"}, {"MULTI", "x"}, {"DISCARD", "x"}, {"EXEC"}},
 }
 
