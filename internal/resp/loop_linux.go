@@ -68,6 +68,7 @@ type loop struct {
 	inflight  int         // operations submitted and not completed
 	hasTasks  atomic.Bool // post added tasks
 	acceptOff bool        // shutdown cancelled the accepts
+	deferred  int         // completions of deferred work in this pass
 }
 
 // listenerFD duplicates a listener's socket as a non-blocking fd the

@@ -42,7 +42,12 @@ const (
 	udRecv      = 2
 	udSend      = 3
 
-	busyEnter  = 16 // completions after which an enter may have left work
+	// Completions of deferred work (receives, accepts; sends mostly
+	// complete inline at submission) after which an enter may have
+	// left work behind: IO_LOCAL_TW_DEFAULT_MAX. Counting every
+	// completion instead re-entered after nearly every pass with -P 16
+	// (0.14 system calls per request against 0.03, 10-20% more CPU).
+	busyEnter  = 20
 	safetyWait = 20 // ms: the longest a park trusts the eventfd alone
 
 	ringEntries   = 1024
@@ -208,16 +213,17 @@ func (l *loop) runUring() {
 				l.hasTasks.Store(false)
 				l.runTasks()
 			}
+			l.deferred = 0
 			n := l.ring.reap(l.complete)
 			l.uflush()
 			// Since Linux 6.13 one io_uring_enter runs at most 20 items
 			// of a DEFER_TASKRUN ring's deferred work (a socket became
 			// readable: the receive that copies its data) and leaves the
 			// rest, without a flag and without signalling the eventfd
-			// again, for the next enter. So after an enter that brought
-			// many completions the loop enters again before parking,
-			// (and parks with a safety deadline: see uwait).
-			if l.ring.pending > 0 || n >= busyEnter {
+			// again, for the next enter. So after an enter that ran
+			// that much deferred work the loop enters again before
+			// parking (and parks with a safety deadline: see uwait).
+			if l.ring.pending > 0 || l.deferred >= busyEnter {
 				if err := l.ring.enter(true); err != nil {
 					l.s.cfg.Logger.Error("resp io_uring_enter", "err", err)
 				}
@@ -326,6 +332,7 @@ func (l *loop) complete(e *cqe) {
 	case udCancel:
 		return
 	case udAccept:
+		l.deferred++
 		if e.flags&cqeFMore == 0 {
 			l.inflight--
 			l.acceptEnded(idx, e.res)
@@ -339,6 +346,7 @@ func (l *loop) complete(e *cqe) {
 	l.inflight--
 	c.inflight--
 	if kind == udRecv {
+		l.deferred++
 		c.recvOn = false
 		l.onRecv(c, int(e.res))
 	} else {
