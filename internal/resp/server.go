@@ -28,9 +28,10 @@ type Config struct {
 	// of the event loops (the only way on systems other than Linux).
 	Goroutines bool
 	Loops      int // event loops; 0 = half the cores (1 .. loopsMax)
-	// IO is the event loops' I/O on Linux: "" tries io_uring and falls
-	// back to epoll, "epoll" or "uring" forces one. The environment
-	// variable EPHPM_RESP_IO overrides it (tests run both).
+	// IO is the event loops' I/O on Linux: "" or "epoll" (the default),
+	// "uring" (io_uring, an error where it cannot be set up) or "auto"
+	// (io_uring, else epoll). The environment variable EPHPM_RESP_IO
+	// overrides it (the package's tests run in either mode with it).
 	IO string
 
 	// Reported by INFO and CONFIG GET.

@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// The rest of the package's tests run with the default I/O (io_uring
-// where the kernel allows it); EPHPM_RESP_IO=epoll runs them all again on
-// the epoll loop (EPHPM_RESP_IO=uring fails instead of falling back).
+// The rest of the package's tests run with the default I/O (the epoll
+// loop); EPHPM_RESP_IO=uring runs them all on the io_uring loop (and
+// fails where io_uring cannot be set up), EPHPM_RESP_IO=auto on io_uring
+// where it can.
 // These run the shapes that differ most between the two loops in both
 // modes within one `go test`, whatever the environment says.
 
@@ -85,8 +86,7 @@ func TestIOModes(t *testing.T) {
 	})
 }
 
-// TestIOModeFallback: an unknown mode name is not io_uring, and a forced
-// epoll never sets up a ring.
+// TestIOModeFallback: a forced epoll never sets up a ring.
 func TestIOModeFallback(t *testing.T) {
 	t.Setenv("EPHPM_RESP_IO", "epoll")
 	s, _ := startServer(t, Config{Loops: 1})
