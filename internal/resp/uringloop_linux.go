@@ -61,15 +61,19 @@ const (
 // epoll when the ring cannot be set up (seccomp in containers,
 // kernel.io_uring_disabled, kernels before 6.1).
 //
-// Why epoll stays the default (2026-12-02, half setup, interleaved
-// rounds at load 9-21): io_uring makes 0.8-1.4 system calls per request
-// without pipelining against epoll's 2.2-2.4 (redis-server 2.1), but the
-// loop's locked thread (see runUring) makes 150-220 context switches per
-// 1000 requests against 30-50, and CPU per request came out ahead in
-// one run (GET 14.8 us against 16.7, SET 14.3 against 17.0) and behind
-// in the next (GET 24.0 against 22.8, SET 26.5 against 21.0), with -P 16
-// 1.07-1.11 against 1.19-1.26 us in one and 1.57-2.13 against 1.37-1.77
-// in another. Not a clear win: opt in to measure it on a quiet machine.
+// Why epoll stays the default (2026-12-02, scripts/resp-cpu-per-request.py
+// with QUOTA=1: the half setup, test binaries, interleaved rounds): the
+// io_uring loop makes fewer system calls per request (without pipelining
+// 0.8-1.6 against epoll's 2.2-2.4 on a busy machine, 2.1-2.3 against 2.8
+// on a quiet one) but its locked thread (see runUring) switches context
+// 4-8x as often, and its CPU per request did not clearly beat epoll's:
+// quiet (load 1-2): GET 16.5 against 16.5 us, SET 16.0 against 16.3,
+// -P 16 GET 1.08 against 1.06, SET 1.23 against 1.28; busy (load 9-21):
+// ahead in one run (GET 14.8 against 16.7, SET 14.3 against 17.0),
+// behind in another (GET 24.0 against 22.8, SET 26.5 against 21.0).
+// Its requests/s were higher in the quiet run (without pipelining GET
+// 31.8K against 29.4K, SET 33.1K against 27.5K, redis-server 26.9K and
+// 28.0K; -P 16 GET 417K against 380K, SET 445K against 314K).
 func ioMode(cfg string) string {
 	if m := os.Getenv("EPHPM_RESP_IO"); m != "" {
 		cfg = m
