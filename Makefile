@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 GO_PURE_PKGS := ./internal/config/... ./internal/kv/... ./internal/server/... ./internal/metrics/... ./internal/resp/... ./internal/kvclient/... ./internal/kvredis/... ./internal/testloop/...
 
-.PHONY: all deps build run test test-go test-race test-e2e test-php test-zts vet fmt-check clean bench bench-kv php-zts release
+.PHONY: all deps build run test test-go phpredis-tests test-race test-e2e test-php test-zts vet fmt-check clean bench bench-kv php-zts release
 
 all: build
 
@@ -38,8 +38,15 @@ test-race:
 	go test -race -count=1 $(GO_PURE_PKGS)
 
 # Packages that embed PHP, and the end-to-end suite against the real binary.
-test-go:
-	go test -count=1 -timeout 20m ./internal/phpembed/... ./cmd/... ./tests/...
+# EPHPM_PHPREDIS_TESTS: phpredis's own test suite (scripts/phpredis-tests.sh
+# fetches it once), run by tests/e2e against the RESP endpoint.
+PHPREDIS_TESTS := $(CURDIR)/.cache/phpredis/tests
+
+test-go: phpredis-tests
+	EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) go test -count=1 -timeout 20m ./internal/phpembed/... ./cmd/... ./tests/...
+
+phpredis-tests:
+	@bash scripts/phpredis-tests.sh >/dev/null
 
 test-php:
 	@if [ -f composer/cache-laravel/phpunit.xml.dist ]; then phpunit -c composer/cache-laravel/phpunit.xml.dist; fi
@@ -60,7 +67,7 @@ release: deps php-zts
 # The end-to-end suite again, against the thread-safe single binary.
 test-zts: release
 	bash scripts/check-standalone.sh bin/ephpm-static
-	EPHPM_BIN=$(CURDIR)/bin/ephpm-static go test -count=1 -timeout 20m ./tests/...
+	EPHPM_BIN=$(CURDIR)/bin/ephpm-static EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) go test -count=1 -timeout 20m ./tests/...
 
 # Benchmarks (not tests): results printed and written under bench/results/.
 bench-kv: build

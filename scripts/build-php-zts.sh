@@ -84,30 +84,10 @@ for p in "${build_deps[@]}"; do
 done
 
 # apt-get source needs deb-src entries; Debian images ship only deb ones.
-src_list=/etc/apt/sources.list.d/ephpm-debian-src.sources
-need_update=0
-if ! apt-cache showsrc php8.2 2>/dev/null | grep -c '^Version:' >/dev/null; then
-  say "adding Debian deb-src entries ($src_list)"
-  $SUDO tee "$src_list" >/dev/null <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-  need_update=1
-fi
-if [ "$need_update" = 1 ] || [ ${#missing[@]} -gt 0 ]; then
+bash "$repo/scripts/ensure-deb-src.sh" php8.2
+if [ ${#missing[@]} -gt 0 ]; then
   say "apt-get update"
   $SUDO apt-get update -qq
-fi
-if [ ${#missing[@]} -gt 0 ]; then
   say "installing build dependencies: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
