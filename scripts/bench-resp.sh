@@ -135,17 +135,6 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 redis-cli -p "$KPORT" ping >/dev/null || { cat "$TMP/ephpm.log"; exit 1; }
-# Which I/O the RESP event loops use (internal/resp: epoll by default;
-# EPHPM_RESP_IO=uring in this script's environment, which ephpm inherits,
-# runs them on io_uring, =auto on io_uring where the kernel allows it): an
-# io_uring instance shows as an anon_inode:[io_uring] fd of the process.
-if ls -l "/proc/$EPID/fd" 2>/dev/null | grep -q 'io_uring'; then
-  IOMODE=io_uring
-else
-  IOMODE=epoll
-fi
-echo "ephpm RESP event loops: $IOMODE"
-export RESP_BENCH_IOMODE="$IOMODE"
 
 HALF_NOTE=""
 CG_REDIS="" CG_EPHPM=""
@@ -276,7 +265,6 @@ print(f"redis-benchmark, 50 clients, one thread, {sys.argv[5]} interleaved round
       "ratio = ephpm TCP / redis-server, median [min-max] of the per-round ratios (target >= 1.0 on every row). "
       f"Each server pinned to CPU {scpu} (`taskset`; ephpm as it runs by default: one allowed CPU gives one event loop and GOMAXPROCS=2: one P for the CPU and one for the PHP thread), "
       f"redis-benchmark to CPU {ccpu}. "
-      f"ephpm's RESP event loops ran with {os.environ.get('RESP_BENCH_IOMODE', '?')} (internal/resp: epoll unless EPHPM_RESP_IO=uring or auto). "
       f"Load average before: {load[0].strip()}; after: {load[1].strip() if len(load) > 1 else '?'}.\n")
 order = ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR"]
 tests = sorted({k[3] for k in runs}, key=lambda t: order.index(t) if t in order else 99)

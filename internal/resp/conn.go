@@ -51,16 +51,6 @@ type conn struct {
 	eof         bool // the client shut down its side: close once replies are out
 	lastActive  time.Time
 	waitCancel  chan struct{}
-
-	// io_uring mode (uringloop_linux.go); owned by the loop's goroutine.
-	slot     int    // index in the loop's slots: the user_data of c's operations
-	inflight int    // c's operations the kernel has not completed
-	recvOn   bool   // a receive into c.p.buf[c.p.w:] is in flight (or linked)
-	sendOn   bool   // a send of c.w.b[:wpos] is in flight
-	recvLen  int    // the receive's buffer size
-	full     bool   // the last receive filled its buffer: more may wait
-	more     bool   // input left unrun while the output is sent
-	deferred func() // a blocking command's reply that came during a send
 }
 
 // connInfo is what CLIENT LIST shows of a connection that changes.

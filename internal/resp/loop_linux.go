@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -58,17 +57,6 @@ type loop struct {
 	events [256]syscall.EpollEvent
 	done   chan struct{}
 	index  int64 // the reader stripe of the commands it runs
-
-	// io_uring mode (uringloop_linux.go): ring is nil in epoll mode.
-	// epf/epr then hold the eventfd the ring signals and wakefd is it.
-	ring      *ring
-	cqFlags   *uint32
-	slots     []*conn // by c.slot
-	freeSlots []int
-	inflight  int         // operations submitted and not completed
-	hasTasks  atomic.Bool // post added tasks
-	acceptOff bool        // shutdown cancelled the accepts
-	deferred  int         // completions of deferred work in this pass
 }
 
 // listenerFD duplicates a listener's socket as a non-blocking fd the
@@ -119,34 +107,8 @@ func (s *Server) startLoops() error {
 	if n <= 0 {
 		n = min(max(runtime.NumCPU()/2, 1), loopsMax)
 	}
-	mode := ioMode(s.cfg.IO)
-	if mode != "epoll" {
-		// io_uring unless it cannot be set up (seccomp in containers,
-		// kernel.io_uring_disabled, an old kernel): then epoll, unless
-		// io_uring was asked for by name.
-		l, err := newUringLoop(s, lfds)
-		if err == nil {
-			l.ring.close()
-			l.epf.Close()
-			mode = "io_uring"
-		} else if mode == "uring" || mode == "io_uring" {
-			s.closeListenerFDs()
-			return err
-		} else {
-			s.cfg.Logger.Debug("resp: io_uring unavailable, using epoll", "err", err)
-			mode = "epoll"
-		}
-	}
-	s.ioMode = mode
-	s.cfg.Logger.Debug("resp event loops", "loops", n, "io", mode)
 	for i := 0; i < n; i++ {
-		var l *loop
-		var err error
-		if mode == "io_uring" {
-			l, err = newUringLoop(s, lfds)
-		} else {
-			l, err = newLoop(s, lfds)
-		}
+		l, err := newLoop(s, lfds)
 		if l != nil {
 			l.index = int64(i)
 		}
@@ -221,7 +183,6 @@ func (l *loop) post(fn func()) {
 	l.mu.Lock()
 	l.tasks = append(l.tasks, fn)
 	l.mu.Unlock()
-	l.hasTasks.Store(true)
 	l.wake()
 }
 
@@ -231,10 +192,6 @@ func (l *loop) wake() {
 }
 
 func (l *loop) run() {
-	if l.ring != nil {
-		l.runUring()
-		return
-	}
 	defer l.s.wg.Done()
 	defer close(l.done)
 	timeout := -1
@@ -339,9 +296,19 @@ func (l *loop) run() {
 // a goroutine-per-connection variant that skipped its EAGAIN read that
 // way hung redis-benchmark), and writing each reply at once instead of
 // after the batch changed nothing (2.44-2.49 system calls per request).
-// The io_uring loop (uringloop_linux.go, EPHPM_RESP_IO=uring or auto)
-// makes about one system call per request without pipelining, but has
-// not yet shown less CPU per request than this loop (see ioMode).
+// Also tried (2026-12-02, commits d457f1e..0edb39a, removed again): an
+// io_uring loop in pure Go (receives and sends as SQEs, one
+// io_uring_enter per turn, parked in the poller on an eventfd the ring
+// signals). It made fewer system calls (0.8-1.6 per request without
+// pipelining against 2.2-2.8) but not less CPU: a receive armed on an
+// empty socket completes as task work queued to the Go thread that
+// submitted it (on a normal ring: stalls of 1-25 ms, 1,000-3,000
+// requests/s), so the ring had to be DEFER_TASKRUN, entered only by
+// the loop's own locked thread, whose every park hands the P to another
+// thread and back (4-8x the context switches). In the ephpm binary
+// (bench-resp.sh, half setup, quiet) it reached 0.86-0.87x
+// redis-server's requests/s against this loop's 0.97x, at 17.0-17.7 us
+// of CPU per request against 16.3-16.7.
 func (l *loop) wait(timeout int) (int, error) {
 	if l.epr == nil {
 		if n, err := l.poll(); n > 0 || err != nil {
@@ -403,17 +370,9 @@ func (l *loop) runTasks() {
 	}
 }
 
-// all is the loop's connections (nil entries included).
-func (l *loop) all() []*conn {
-	if l.ring != nil {
-		return l.slots
-	}
-	return l.conns
-}
-
 func (l *loop) blockedConns() int {
 	n := 0
-	for _, c := range l.all() {
+	for _, c := range l.conns {
 		if c != nil && c.blocked {
 			n++
 		}
@@ -441,8 +400,8 @@ func (l *loop) beginStop() {
 
 func (l *loop) closeIdle() {
 	idle := l.s.cfg.IdleTimeout
-	for _, c := range l.all() {
-		if c != nil && !c.closed && !c.blocked && l.now.Sub(c.lastActive) > idle {
+	for _, c := range l.conns {
+		if c != nil && !c.blocked && l.now.Sub(c.lastActive) > idle {
 			l.closeConn(c)
 		}
 	}
@@ -737,13 +696,9 @@ func (l *loop) closeConn(c *conn) {
 		close(c.waitCancel)
 		c.waitCancel = nil
 	}
-	if l.ring != nil {
-		l.uclose(c)
-	} else {
-		l.ctl(syscall.EPOLL_CTL_DEL, c.fd, 0)
-		syscall.Close(c.fd)
-		l.conns[c.fd] = nil
-	}
+	l.ctl(syscall.EPOLL_CTL_DEL, c.fd, 0)
+	syscall.Close(c.fd)
+	l.conns[c.fd] = nil
 	s := l.s
 	s.mu.Lock()
 	delete(s.conns, c)
@@ -762,9 +717,7 @@ func (c *conn) block(wait func(cancel <-chan struct{}) func()) {
 		close(cancel)
 		c.waitCancel = nil
 	}
-	if l.ring == nil {
-		l.setEvents(c, l.wantEvents(c)) // no input while blocked
-	}
+	l.setEvents(c, l.wantEvents(c)) // no input while blocked
 	go func() {
 		reply := wait(cancel)
 		l.post(func() {
@@ -773,10 +726,6 @@ func (c *conn) block(wait func(cancel <-chan struct{}) func()) {
 			}
 			if c.waitCancel == cancel {
 				c.waitCancel = nil
-			}
-			if l.ring != nil {
-				l.ublockReply(c, reply)
-				return
 			}
 			c.blocked = false
 			reply()

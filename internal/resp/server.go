@@ -28,11 +28,6 @@ type Config struct {
 	// of the event loops (the only way on systems other than Linux).
 	Goroutines bool
 	Loops      int // event loops; 0 = half the cores (1 .. loopsMax)
-	// IO is the event loops' I/O on Linux: "" or "epoll" (the default),
-	// "uring" (io_uring, an error where it cannot be set up) or "auto"
-	// (io_uring, else epoll). The environment variable EPHPM_RESP_IO
-	// overrides it (the package's tests run in either mode with it).
-	IO string
 
 	// Reported by INFO and CONFIG GET.
 	MaxMemory       int64
@@ -56,7 +51,6 @@ type Server struct {
 	tcp, unix net.Listener
 	lfds      []int   // the listeners' fds the event loops accept on
 	loops     []*loop // event loops (none in goroutine mode)
-	ioMode    string  // the loops' I/O: "io_uring", "epoll"; "" in goroutine mode
 	grace     time.Duration
 
 	mu    sync.Mutex
@@ -164,15 +158,6 @@ func listenUnix(path string, mode fs.FileMode) (net.Listener, error) {
 		}
 	}
 	return ln, nil
-}
-
-// IOMode says how connections are served: "io_uring" or "epoll" event
-// loops, or "goroutines".
-func (s *Server) IOMode() string {
-	if s.ioMode == "" {
-		return "goroutines"
-	}
-	return s.ioMode
 }
 
 // Addr is the TCP listener's address (nil without one).
