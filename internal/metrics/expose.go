@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ephpm/ephpm/internal/accept"
 )
 
 // Family is one metric family of a scrape: its name, HELP text, TYPE
@@ -94,25 +96,8 @@ func negotiateGzip(values []string) bool {
 		q     float64
 	}
 	var specs []spec
-	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
-			name, params, _ := strings.Cut(part, ";")
-			name = strings.ToLower(strings.TrimSpace(name))
-			if name == "" {
-				continue
-			}
-			q := 1.0
-			for _, p := range strings.Split(params, ";") {
-				k, val, ok := strings.Cut(strings.TrimSpace(p), "=")
-				if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
-						q = f
-					}
-				}
-			}
-			specs = append(specs, spec{name, q})
-		}
-	}
+	// An unreadable q stays 1, as goautoneg (promhttp's parser) leaves it.
+	accept.Each(values, func(name string, q float64, _ bool) { specs = append(specs, spec{name, q}) })
 	for _, offer := range []string{"identity", "gzip"} {
 		for _, s := range specs {
 			if s.q > bestQ && (s.value == "*" || s.value == offer) {
@@ -123,6 +108,11 @@ func negotiateGzip(values []string) bool {
 	return best == "gzip" && bestQ != 0
 }
 
+// single is a family of one metric: the Go and process collectors' shape.
+func single(name, typ, help string, v float64, labels ...Label) *Family {
+	return &Family{Name: name, Help: help, Type: typ, Metrics: []Metric{{Labels: labels, Value: v}}}
+}
+
 // WriteText writes fams in Prometheus' text exposition format 0.0.4, as
 // its Go client's encoder (expfmt) writes it.
 func WriteText(w *bufio.Writer, fams []*Family) {
@@ -130,6 +120,15 @@ func WriteText(w *bufio.Writer, fams []*Family) {
 	float := func(f float64) {
 		num = appendFloat(num[:0], f)
 		w.Write(num)
+	}
+	// The _sum and _count lines that end a histogram or a summary.
+	sumCount := func(name string, m *Metric) {
+		writeSeries(w, name, "_sum", m.Labels, "", nil)
+		float(m.Sum)
+		w.WriteByte('\n')
+		writeSeries(w, name, "_count", m.Labels, "", nil)
+		w.WriteString(strconv.FormatUint(m.Count, 10))
+		w.WriteByte('\n')
 	}
 	for _, f := range fams {
 		if f.Help != "" {
@@ -156,24 +155,14 @@ func WriteText(w *bufio.Writer, fams []*Family) {
 				writeSeries(w, f.Name, "_bucket", m.Labels, "le", []byte("+Inf"))
 				w.WriteString(strconv.FormatUint(m.Count, 10))
 				w.WriteByte('\n')
-				writeSeries(w, f.Name, "_sum", m.Labels, "", nil)
-				float(m.Sum)
-				w.WriteByte('\n')
-				writeSeries(w, f.Name, "_count", m.Labels, "", nil)
-				w.WriteString(strconv.FormatUint(m.Count, 10))
-				w.WriteByte('\n')
+				sumCount(f.Name, m)
 			case "summary":
 				for _, q := range m.Quantiles {
 					writeSeries(w, f.Name, "", m.Labels, "quantile", appendFloat(num[:0], q.Q))
 					float(q.Value)
 					w.WriteByte('\n')
 				}
-				writeSeries(w, f.Name, "_sum", m.Labels, "", nil)
-				float(m.Sum)
-				w.WriteByte('\n')
-				writeSeries(w, f.Name, "_count", m.Labels, "", nil)
-				w.WriteString(strconv.FormatUint(m.Count, 10))
-				w.WriteByte('\n')
+				sumCount(f.Name, m)
 			default:
 				writeSeries(w, f.Name, "", m.Labels, "", nil)
 				float(m.Value)

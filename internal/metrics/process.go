@@ -35,34 +35,31 @@ func (processCollector) Names() []string {
 
 // Collect implements Collector.
 func (processCollector) Collect(out []*Family) []*Family {
-	one := func(name, typ, help string, v float64) *Family {
-		return &Family{Name: name, Help: help, Type: typ, Metrics: []Metric{{Value: v}}}
-	}
 	if st, ok := readStat(); ok {
 		out = append(out,
-			one("process_cpu_seconds_total", "counter", helpCpuSecondsTotal, float64(st.utime+st.stime)/userHZ),
-			one("process_virtual_memory_bytes", "gauge", helpVirtualMemoryBytes, float64(st.vsize)),
-			one("process_resident_memory_bytes", "gauge", helpResidentMemoryBytes, float64(st.rss*uint64(os.Getpagesize()))))
+			single("process_cpu_seconds_total", "counter", helpCpuSecondsTotal, float64(st.utime+st.stime)/userHZ),
+			single("process_virtual_memory_bytes", "gauge", helpVirtualMemoryBytes, float64(st.vsize)),
+			single("process_resident_memory_bytes", "gauge", helpResidentMemoryBytes, float64(st.rss*uint64(os.Getpagesize()))))
 		if btime, ok := bootTime(); ok {
-			out = append(out, one("process_start_time_seconds", "gauge", helpStartTimeSeconds, float64(btime)+float64(st.starttime)/userHZ))
+			out = append(out, single("process_start_time_seconds", "gauge", helpStartTimeSeconds, float64(btime)+float64(st.starttime)/userHZ))
 		}
 	}
 	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
 		// The directory's own descriptor, open while it is read, is
 		// counted, as the Go client's collector (procfs) counts it.
-		out = append(out, one("process_open_fds", "gauge", helpOpenFds, float64(len(ents))))
+		out = append(out, single("process_open_fds", "gauge", helpOpenFds, float64(len(ents))))
 	}
 	var lim syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil {
-		out = append(out, one("process_max_fds", "gauge", helpMaxFds, float64(lim.Cur)))
+		out = append(out, single("process_max_fds", "gauge", helpMaxFds, float64(lim.Cur)))
 	}
 	if syscall.Getrlimit(syscall.RLIMIT_AS, &lim) == nil {
-		out = append(out, one("process_virtual_memory_max_bytes", "gauge", helpVirtualMemoryMaxBytes, float64(lim.Cur)))
+		out = append(out, single("process_virtual_memory_max_bytes", "gauge", helpVirtualMemoryMaxBytes, float64(lim.Cur)))
 	}
 	if in, outB, ok := ipOctets(); ok {
 		out = append(out,
-			one("process_network_receive_bytes_total", "counter", helpNetworkReceiveBytesTotal, in),
-			one("process_network_transmit_bytes_total", "counter", helpNetworkTransmitBytesTotal, outB))
+			single("process_network_receive_bytes_total", "counter", helpNetworkReceiveBytesTotal, in),
+			single("process_network_transmit_bytes_total", "counter", helpNetworkTransmitBytesTotal, outB))
 	}
 	return out
 }

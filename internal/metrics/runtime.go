@@ -65,7 +65,7 @@ func (goCollector) Names() []string {
 // Collect implements Collector.
 func (goCollector) Collect(out []*Family) []*Family {
 	gauge := func(name, help string, v float64, labels ...Label) *Family {
-		return &Family{Name: name, Help: help, Type: "gauge", Metrics: []Metric{{Labels: labels, Value: v}}}
+		return single(name, "gauge", help, v, labels...)
 	}
 	threads, _ := runtime.ThreadCreateProfile(nil)
 	out = append(out,
@@ -89,7 +89,7 @@ func (goCollector) Collect(out []*Family) []*Family {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	for _, m := range memStats {
-		out = append(out, &Family{Name: m.name, Help: m.help, Type: m.typ, Metrics: []Metric{{Value: float64(m.value(&ms))}}})
+		out = append(out, single(m.name, m.typ, m.help, float64(m.value(&ms))))
 	}
 	return append(out,
 		gauge("go_gc_gogc_percent", helpGcGogcPercent, float64(gogc())),

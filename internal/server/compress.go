@@ -3,13 +3,14 @@ package server
 import (
 	"io"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/ephpm/ephpm/internal/accept"
 )
 
 // coding is a content coding the server can produce.
@@ -59,45 +60,29 @@ func (c coding) ext() string {
 func acceptedCodings(header []string) (q [4]float64) {
 	star := -1.0
 	named := [4]bool{}
-	for _, line := range header {
-		for _, item := range strings.Split(line, ",") {
-			name, params, _ := strings.Cut(item, ";")
-			name = strings.ToLower(strings.TrimSpace(name))
-			if name == "" {
-				continue
-			}
-			v := 1.0
-			for _, p := range strings.Split(params, ";") {
-				k, val, ok := strings.Cut(p, "=")
-				if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
-					continue
-				}
-				f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-				if err != nil || f < 0 || f > 1 {
-					f = 0 // a q we cannot read is no consent
-				}
-				v = f
-			}
-			var c coding
-			switch name {
-			case "gzip", "x-gzip":
-				c = codingGzip
-			case "br":
-				c = codingBr
-			case "zstd":
-				c = codingZstd
-			case "*":
-				star = v
-				continue
-			default:
-				continue
-			}
-			if !named[c] || v > q[c] {
-				q[c] = v
-			}
-			named[c] = true
+	accept.Each(header, func(name string, v float64, qErr bool) {
+		if qErr || v < 0 || v > 1 {
+			v = 0 // a q we cannot read is no consent
 		}
-	}
+		var c coding
+		switch name {
+		case "gzip", "x-gzip":
+			c = codingGzip
+		case "br":
+			c = codingBr
+		case "zstd":
+			c = codingZstd
+		case "*":
+			star = v
+			return
+		default:
+			return
+		}
+		if !named[c] || v > q[c] {
+			q[c] = v
+		}
+		named[c] = true
+	})
 	if star >= 0 {
 		for _, c := range codings {
 			if !named[c] {
