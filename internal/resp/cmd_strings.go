@@ -20,9 +20,11 @@ const (
 	msgTooBig     = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 )
 
-func (c *conn) expireErr(cmd string) {
-	c.errReply(errValue, "ERR invalid expire time in '"+cmd+"' command")
-}
+func (c *conn) expireErr(cmd string) { c.errReply(errValue, expireMsg(cmd)) }
+
+// expireMsg is Redis's error for an expiry out of range, built only when
+// it is the answer (a SET with EX must not pay for it).
+func expireMsg(cmd string) string { return "ERR invalid expire time in '" + cmd + "' command" }
 
 func eqFold(b []byte, s string) bool {
 	if len(b) != len(s) {
@@ -129,9 +131,8 @@ func (c *conn) expireAt(flags int, arg []byte, cmd string) (at, rel int64, errMs
 	if !ok {
 		return 0, 0, msgNotInteger
 	}
-	bad := "ERR invalid expire time in '" + cmd + "' command"
 	if n <= 0 || (flags&(optEX|optEXAT) != 0 && n > math.MaxInt64/1000) {
-		return 0, 0, bad
+		return 0, 0, expireMsg(cmd)
 	}
 	if flags&(optEX|optEXAT) != 0 {
 		n *= 1000
@@ -139,7 +140,7 @@ func (c *conn) expireAt(flags int, arg []byte, cmd string) (at, rel int64, errMs
 	if flags&(optEX|optPX) != 0 {
 		now := c.nowMs()
 		if n > math.MaxInt64-now {
-			return 0, 0, bad
+			return 0, 0, expireMsg(cmd)
 		}
 		return n + now, n, ""
 	}
