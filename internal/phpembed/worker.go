@@ -218,10 +218,7 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 		}
 		rt.pending.Done()
 		req = nil
-		if now := time.Now(); now.Sub(lastPass) >= schedPassEvery {
-			runtime.Gosched()
-			lastPass = now
-		}
+		schedPass(&lastPass)
 	}
 }
 
@@ -239,6 +236,15 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 // much. It must stay below 10 ms with margin: sysmon notes the tick's
 // change only when it looks.
 const schedPassEvery = 5 * time.Millisecond
+
+// schedPass passes through Go's scheduler once schedPassEvery has gone by
+// since *last, and notes when.
+func schedPass(last *time.Time) {
+	if now := time.Now(); now.Sub(*last) >= schedPassEvery {
+		runtime.Gosched()
+		*last = now
+	}
+}
 
 // giveBack returns token w taken outside runOnToken (ResetOPcache), and
 // starts a token holder for the queue if requests wait in it.

@@ -8,7 +8,6 @@ import "C"
 
 import (
 	"net/http"
-	"runtime"
 	"time"
 )
 
@@ -140,10 +139,7 @@ func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 	}
 	// Under load a worker takes request after request without parking,
 	// so it would never pass through Go's scheduler: see schedPassEvery.
-	if now := time.Now(); now.Sub(w.lastPass) >= schedPassEvery {
-		runtime.Gosched()
-		w.lastPass = now
-	}
+	schedPass(&w.lastPass)
 	for {
 		req, ok, cause := w.nextFromQueue()
 		if cause != "" {
