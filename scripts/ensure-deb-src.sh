@@ -9,7 +9,17 @@ set -euo pipefail
 pkg="${1:-php8.2}"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-if apt-cache showsrc "$pkg" 2>/dev/null | grep -q '^Version:'; then
+# known: whether apt has a source package of that name. The output is read
+# whole before it is searched: `apt-cache showsrc | grep -q` under pipefail
+# fails whenever grep stops reading before apt-cache has written everything
+# (SIGPIPE, status 141), which php8.2's 9 KB of records always did on a
+# machine that had the entries: CI's fresh machine then refused to build.
+known() {
+  local out
+  out="$(apt-cache showsrc "$1" 2>/dev/null || true)"
+  grep -q '^Version:' <<<"$out"
+}
+if known "$pkg"; then
   exit 0
 fi
 src_list=/etc/apt/sources.list.d/ephpm-debian-src.sources
@@ -28,4 +38,4 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 $SUDO apt-get update -qq
-apt-cache showsrc "$pkg" 2>/dev/null | grep -q '^Version:' || { echo "ensure-deb-src: $pkg still has no source package" >&2; exit 1; }
+known "$pkg" || { echo "ensure-deb-src: $pkg still has no source package" >&2; exit 1; }
