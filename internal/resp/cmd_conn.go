@@ -246,8 +246,9 @@ func cmdClientGetName(c *conn, args [][]byte) {
 
 // clientInfo is one line of CLIENT LIST in Redis 7.2's format. It may
 // describe another connection: what it reads is either fixed at accept,
-// atomic (the last command) or under the connection's mu.
-func (c *conn) clientInfo(b []byte, now time.Time) []byte {
+// atomic (the last command) or under the connection's mu. self says c
+// is the connection asking, whose parser may be read (qbuf).
+func (c *conn) clientInfo(b []byte, now time.Time, self bool) []byte {
 	c.mu.Lock()
 	in := c.info
 	c.mu.Unlock()
@@ -273,7 +274,22 @@ func (c *conn) clientInfo(b []byte, now time.Time) []byte {
 	b = append(b, flags...)
 	b = append(b, " db=0 sub=0 psub=0 ssub=0 multi="...)
 	b = strconv.AppendInt(b, int64(in.multi), 10)
-	b = append(b, " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=32768 events=r cmd="...)
+	// qbuf: Redis trims a client's query buffer after the commands of a
+	// read have run, so while they run it holds all of that read's input
+	// (the command asking, 26 bytes for CLIENT LIST alone, included) and
+	// an idle client's is empty. The parser likewise moves unparsed input
+	// to the front before each read, so the asking connection's buffer
+	// holds p.w bytes of this read. Other connections' parsers belong to
+	// their own loops: they show 0 (an idle client's value).
+	qbuf, qfree := 0, 0
+	if self && c.p != nil {
+		qbuf, qfree = c.p.w, len(c.p.buf)-c.p.w
+	}
+	b = append(b, " qbuf="...)
+	b = strconv.AppendInt(b, int64(qbuf), 10)
+	b = append(b, " qbuf-free="...)
+	b = strconv.AppendInt(b, int64(qfree), 10)
+	b = append(b, " argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=32768 events=r cmd="...)
 	b = append(b, last...)
 	b = append(b, " user=default redir=-1 resp="...)
 	b = strconv.AppendInt(b, int64(in.proto), 10)
@@ -285,7 +301,7 @@ func (c *conn) clientInfo(b []byte, now time.Time) []byte {
 }
 
 func cmdClientInfo(c *conn, args [][]byte) {
-	c.w.verbatim(string(c.clientInfo(nil, time.Now())), "txt")
+	c.w.verbatim(string(c.clientInfo(nil, time.Now(), true)), "txt")
 }
 
 // cmdClientList lists the connections (TYPE normal and ID filters of
@@ -335,7 +351,7 @@ func cmdClientList(c *conn, args [][]byte) {
 			if ids != nil && !ids[o.id] {
 				continue
 			}
-			b = o.clientInfo(b, now)
+			b = o.clientInfo(b, now, o == c)
 		}
 	}
 	c.w.verbatim(string(b), "txt")

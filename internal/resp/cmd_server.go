@@ -1,8 +1,6 @@
 package resp
 
 import (
-	"os"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -240,127 +238,6 @@ func cmdConfigHelp(c *conn, args [][]byte) {
 	c.help("CONFIG", []string{
 		"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
 	})
-}
-
-// --- INFO ---
-
-func cmdInfo(c *conn, args [][]byte) {
-	want := map[string]bool{}
-	all := len(args) == 1
-	for _, a := range args[1:] {
-		s := strings.ToLower(string(a))
-		if s == "all" || s == "everything" || s == "default" {
-			all = true
-		}
-		want[s] = true
-	}
-	show := func(sec string) bool { return all || want[sec] }
-	var b strings.Builder
-	section := func(title string, lines ...string) {
-		if b.Len() > 0 {
-			b.WriteString("\r\n")
-		}
-		b.WriteString("# " + title + "\r\n")
-		for _, l := range lines {
-			b.WriteString(l)
-			b.WriteString("\r\n")
-		}
-	}
-	s := c.s
-	st := s.store.Stats()
-	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
-	if show("server") {
-		port := "0"
-		if s.tcp != nil {
-			addr := s.tcp.Addr().String()
-			port = addr[strings.LastIndexByte(addr, ':')+1:]
-		}
-		up := int64(time.Since(s.started) / time.Second)
-		exe, _ := os.Executable()
-		section("Server",
-			"redis_version:"+redisVersion,
-			"redis_git_sha1:00000000",
-			"redis_git_dirty:0",
-			"redis_mode:standalone",
-			"ephpm_version:"+s.cfg.Version,
-			"os:"+runtime.GOOS+" "+runtime.GOARCH,
-			"arch_bits:64",
-			"multiplexing_api:epoll",
-			"gcc_version:0.0.0",
-			"process_id:"+strconv.Itoa(os.Getpid()),
-			"tcp_port:"+port,
-			"server_time_usec:"+i64(time.Now().UnixMicro()),
-			"uptime_in_seconds:"+i64(up),
-			"uptime_in_days:"+i64(up/86400),
-			"executable:"+exe)
-	}
-	if show("clients") {
-		section("Clients",
-			"connected_clients:"+i64(s.stats.clients.Load()),
-			"cluster_connections:0",
-			"maxclients:"+strconv.Itoa(s.cfg.MaxClients),
-			"blocked_clients:"+i64(s.waiting.Load()),
-			"tracking_clients:0",
-			"clients_in_timeout_table:0")
-	}
-	if show("memory") {
-		policy := s.cfg.MaxMemoryPolicy
-		if policy == "" {
-			policy = "allkeys-lru"
-		}
-		section("Memory",
-			"used_memory:"+i64(st.Bytes),
-			"used_memory_human:"+humanBytes(st.Bytes),
-			"maxmemory:"+i64(s.cfg.MaxMemory),
-			"maxmemory_human:"+humanBytes(s.cfg.MaxMemory),
-			"maxmemory_policy:"+policy,
-			"mem_allocator:go")
-	}
-	if show("persistence") {
-		// Nothing is saved; the fields clients look for (phpredis's own
-		// tests want rdb_bgsave_in_progress and rdb_last_save_time) say so.
-		section("Persistence", "loading:0", "async_loading:0", "rdb_changes_since_last_save:0",
-			"rdb_bgsave_in_progress:0", "rdb_last_save_time:"+i64(s.started.Unix()), "rdb_last_bgsave_status:ok",
-			"rdb_saves:0", "aof_enabled:0", "aof_rewrite_in_progress:0")
-	}
-	if show("stats") {
-		var cmds, errs int64
-		for i := range s.stats.commands {
-			cmds += s.stats.commands[i].Load()
-		}
-		for i := range s.stats.errors {
-			errs += s.stats.errors[i].Load()
-		}
-		section("Stats",
-			"total_connections_received:"+i64(s.stats.connections.Load()),
-			"total_commands_processed:"+i64(cmds),
-			"instantaneous_ops_per_sec:0",
-			"rejected_connections:"+i64(s.stats.rejected.Load()),
-			"expired_keys:"+i64(st.Expirations),
-			"evicted_keys:"+i64(st.Evictions),
-			"keyspace_hits:"+i64(st.Hits),
-			"keyspace_misses:"+i64(st.Misses),
-			"total_error_replies:"+i64(errs))
-	}
-	if show("replication") {
-		section("Replication", "role:master", "connected_slaves:0")
-	}
-	if show("keyspace") {
-		var keys, expires int64
-		s.store.Range(func(_ string, exp int64) bool {
-			keys++
-			if exp != 0 {
-				expires++
-			}
-			return true
-		})
-		if keys > 0 {
-			section("Keyspace", "db0:keys="+i64(keys)+",expires="+i64(expires)+",avg_ttl=0")
-		} else {
-			section("Keyspace")
-		}
-	}
-	c.w.verbatim(b.String(), "txt")
 }
 
 // humanBytes is Redis's bytesToHuman.

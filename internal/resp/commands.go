@@ -307,14 +307,16 @@ func (c *conn) reject(kind int, msg string) {
 	if c.inMulti {
 		c.dirty = true
 	}
-	c.errReply(kind, msg)
+	c.rejectReply(kind, msg)
 }
 
 // rejectCmd is reject for a command found: a rejected EXEC ends the
 // transaction and says why, as Redis's execCommandAbort does (its reasons
 // carry no "ERR ": "EXECABORT Transaction discarded because of: wrong
 // number of arguments for 'exec' command"), with or without MULTI.
+// It counts a rejected call of cmd (INFO commandstats' rejected_calls).
 func (c *conn) rejectCmd(cmd *command, kind int, msg string) {
+	c.s.stats.cmdErrs().rejectedCalls[cmd.id].Add(1)
 	if cmd.name != "exec" {
 		c.reject(kind, msg)
 		return
@@ -322,11 +324,25 @@ func (c *conn) rejectCmd(cmd *command, kind int, msg string) {
 	if c.inMulti {
 		c.endMulti()
 	}
-	c.errReply(errExecAbort, "EXECABORT Transaction discarded because of: "+strings.TrimPrefix(msg, "ERR "))
+	c.rejectReply(errExecAbort, "EXECABORT Transaction discarded because of: "+strings.TrimPrefix(msg, "ERR "))
 }
 
+// errReply is a command's error reply: besides the error counters it
+// counts a failed call (INFO commandstats' failed_calls) of the command
+// running, which run has stored in c.last before calling it (inside
+// EXEC: the queued command, as Redis counts them).
 func (c *conn) errReply(kind int, msg string) {
+	if cmd := c.last.Load(); cmd != nil {
+		c.s.stats.cmdErrs().failCalls[cmd.id].Add(1)
+	}
+	c.rejectReply(kind, msg)
+}
+
+// rejectReply is an error reply of no command's code (the command was
+// not run): counted by kind and by prefix (INFO errorstats) only.
+func (c *conn) rejectReply(kind int, msg string) {
 	c.s.stats.errors[kind].Add(1)
+	c.s.stats.countPrefix(msg)
 	c.w.err(msg)
 }
 

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"net"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -180,6 +181,148 @@ func compareReplies(t *testing.T, s *Server, redisAddr string) {
 					t.Errorf("RESP%s case %d %q:\n got %q\nwant %q", proto, i, cmd, got, want)
 				}
 			}
+		}
+	}
+}
+
+// infoSections are the "# Title" lines of an INFO reply, in order.
+func infoSections(reply string) []string {
+	var out []string
+	for _, l := range strings.Split(reply, "\r\n") {
+		if strings.HasPrefix(l, "# ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// infoFields are the field names of one INFO section, in order.
+func infoFields(reply, section string) []string {
+	var out []string
+	in := false
+	for _, l := range strings.Split(reply, "\r\n") {
+		switch {
+		case strings.HasPrefix(l, "# "):
+			in = l == "# "+section
+		case in && l != "":
+			name, _, _ := strings.Cut(l, ":")
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// TestInfoMatchesRedis: INFO chooses and orders its sections as Redis
+// 7.0 does (no argument and "default": the default sections; "all" and
+// "everything" add commandstats and latencystats; names case-insensitive;
+// unknown names nothing), and its CPU, Replication and Cluster sections
+// have Redis's fields (Redis's own unit/info-command.tcl looks for
+// used_cpu_user, master_repl_offset and rejected_calls).
+func TestInfoMatchesRedis(t *testing.T) {
+	s, _ := startServer(t, Config{})
+	ours := dialAddr(t, "tcp", s.Addr().String())
+	theirs := dialAddr(t, "tcp", startRedis(t))
+	for _, args := range [][]string{{}, {"all"}, {"default"}, {"everything"}, {"cpu"}, {"commandSTATS"}, {"cpu", "sentinel"},
+		{"cpu", "all"}, {"cpu", "default"}, {"modules"}, {"module_list"}, {"nosuch"}, {"Keyspace", "server", "keyspace"},
+		{"replication", "cluster"}, {"errorstats", "latencystats"}} {
+		cmd := append([]string{"INFO"}, args...)
+		want, got := theirs.do(cmd...), ours.do(cmd...)
+		if w, g := strings.Join(infoSections(want), ","), strings.Join(infoSections(got), ","); g != w {
+			t.Errorf("%q sections:\n got %s\nwant %s", cmd, g, w)
+		}
+		// (Latencystats is empty here: commands are not timed.)
+		for _, sec := range []string{"CPU", "Replication", "Cluster", "Modules"} {
+			if w, g := strings.Join(infoFields(want, sec), ","), strings.Join(infoFields(got, sec), ","); g != w {
+				t.Errorf("%q section %s fields:\n got %s\nwant %s", cmd, sec, g, w)
+			}
+		}
+	}
+}
+
+// TestInfoCommandStatsMatchRedis: INFO commandstats counts calls,
+// rejected calls (arity, NOAUTH: the command did not run) and failed
+// calls (its error reply, inside EXEC the queued command's), and INFO
+// errorstats counts error replies by prefix, as Redis 7.0 does. usec is
+// not measured here: blanked.
+func TestInfoCommandStatsMatchRedis(t *testing.T) {
+	s, _ := startServer(t, Config{})
+	usec := regexp.MustCompile(`usec=\d+,usec_per_call=[\d.]+,`)
+	// The commands the sequence uses: the servers' other callers (the
+	// helpers' readiness checks) are not compared.
+	used := map[string]bool{"set": true, "get": true, "incr": true, "multi": true, "exec": true, "auth": true,
+		"expire": true, "getex": true, "client|getname": true, "discard": true}
+	stats := func(c *client) (cmds []string, errs string) {
+		for _, l := range strings.Split(c.do("INFO", "commandstats"), "\r\n") {
+			if name, _, ok := strings.Cut(strings.TrimPrefix(l, "cmdstat_"), ":"); ok && used[name] {
+				cmds = append(cmds, usec.ReplaceAllString(l, ""))
+			}
+		}
+		sort.Strings(cmds)
+		return cmds, strings.SplitN(c.do("INFO", "errorstats"), "\r\n", 2)[1]
+	}
+	ours := dialAddr(t, "tcp", s.Addr().String())
+	theirs := dialAddr(t, "tcp", startRedis(t))
+	seq := [][]string{{"SET", "k", "v"}, {"INCR", "k"}, {"GET"}, {"GET", "k", "x"}, {"GET", "k"}, {"NOSUCH"},
+		{"CLIENT", "NOSUCH"}, {"CLIENT", "GETNAME"}, {"AUTH", "x"}, {"EXPIRE", "k", "x"}, {"GETEX", "k", "FOO"},
+		{"MULTI"}, {"INCR", "k"}, {"GET", "k"}, {"EXEC"}, {"EXEC"}, {"MULTI"}, {"GET"}, {"EXEC"}, {"EXEC", "x"},
+		{"MULTI"}, {"SET", "n", "1"}, {"DISCARD"}, {"DISCARD"}}
+	for _, cmd := range seq {
+		ours.do(cmd...)
+		theirs.do(cmd...)
+	}
+	wantCmds, wantErrs := stats(theirs)
+	gotCmds, gotErrs := stats(ours)
+	if g, w := strings.Join(gotCmds, "\n"), strings.Join(wantCmds, "\n"); g != w {
+		t.Errorf("commandstats:\n got %s\nwant %s", g, w)
+	}
+	if gotErrs != wantErrs {
+		t.Errorf("errorstats:\n got %q\nwant %q", gotErrs, wantErrs)
+	}
+}
+
+// clientFields splits a CLIENT INFO line into its fields, in order.
+func clientFields(reply string) (names []string, vals map[string]string) {
+	vals = map[string]string{}
+	line := reply[strings.Index(reply, "id="):]
+	for _, f := range strings.Fields(line) {
+		k, v, _ := strings.Cut(f, "=")
+		names = append(names, k)
+		vals[k] = v
+	}
+	return names, vals
+}
+
+// TestClientInfoQbufMatchesRedis: CLIENT INFO and the asking client's
+// line of CLIENT LIST show qbuf as Redis 7.0 does: the input of the read
+// that holds the command (26 bytes for CLIENT LIST alone; all of a
+// pipelined batch), as Redis's unit/introspection.tcl checks. The fields
+// Redis 7.0 has come in its order (ours adds 7.2's lib-name, lib-ver).
+func TestClientInfoQbufMatchesRedis(t *testing.T) {
+	s, _ := startServer(t, Config{})
+	ours := dialAddr(t, "tcp", s.Addr().String())
+	theirs := dialAddr(t, "tcp", startRedis(t))
+	for _, batch := range [][][]string{{{"CLIENT", "INFO"}}, {{"CLIENT", "LIST"}}, {{"CLIENT", "INFO"}, {"PING"}, {"ECHO", "abc"}},
+		{{"SET", "k", strings.Repeat("v", 1000)}, {"CLIENT", "INFO"}}} {
+		raw := ""
+		for _, cmd := range batch {
+			raw += encode(cmd...)
+		}
+		var replies [2]string
+		for i, c := range []*client{theirs, ours} {
+			c.send(raw)
+			for _, cmd := range batch {
+				if r := c.reply(); cmd[0] == "CLIENT" {
+					replies[i] = r
+				}
+			}
+		}
+		wantNames, want := clientFields(replies[0])
+		gotNames, got := clientFields(replies[1])
+		if g, w := strings.Join(gotNames[:len(wantNames)], " "), strings.Join(wantNames, " "); g != w {
+			t.Errorf("%q fields:\n got %s\nwant %s", batch, g, w)
+		}
+		if got["qbuf"] != want["qbuf"] || got["qbuf"] == "0" {
+			t.Errorf("%q: qbuf=%s, Redis qbuf=%s", batch, got["qbuf"], want["qbuf"])
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -290,8 +291,10 @@ func TestRedisOwnSuite(t *testing.T) {
 		}
 	}
 	total := 0
+	var perUnit []string
 	for _, u := range units {
 		total += passed[u]
+		perUnit = append(perUnit, u+" "+strconv.Itoa(passed[u]))
 		if passed[u] < redisSuiteUnits[u] {
 			t.Errorf("%s: %d tests passed, want at least %d", u, passed[u], redisSuiteUnits[u])
 		}
@@ -310,5 +313,5 @@ func TestRedisOwnSuite(t *testing.T) {
 	if t.Failed() {
 		t.Logf("Redis suite output:\n%s", out)
 	}
-	t.Logf("Redis's own suite: %d tests passed in %d units, %d excluded by name, in %s", total, len(units), len(redisSuiteExcluded), time.Since(start).Round(time.Second))
+	t.Logf("Redis's own suite: %d tests passed in %d units (%s), %d excluded by name, in %s", total, len(units), strings.Join(perUnit, ", "), len(redisSuiteExcluded), time.Since(start).Round(time.Second))
 }
