@@ -70,7 +70,8 @@ func (s *Server) loadTLS() error {
 }
 
 // listenTCP binds addr and wraps it with the per-IP limit and lingering
-// close.
+// close, and with the joining of a compressed response's writes
+// (gather.go).
 func (s *Server) listenTCP(key, addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -79,7 +80,7 @@ func (s *Server) listenTCP(key, addr string) (net.Listener, error) {
 	if s.ipLimit == nil {
 		s.ipLimit = newIPLimit(s.cfg.Server.Limits.PerIPMaxConnections, s.log, &s.stats.refusedConns)
 	}
-	return &connListener{Listener: ln, ipLimit: s.ipLimit}, nil
+	return gatherListener{&connListener{Listener: ln, ipLimit: s.ipLimit}}, nil
 }
 
 // listenExtra binds the HTTPS listener of server.tls.listen and the UDP
@@ -189,6 +190,7 @@ func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 		MaxHeaderBytes:    s.cfg.Server.Request.MaxHeaderSize,
 		ErrorLog:          s.httpErrorLog,
 		Protocols:         s.protocols(),
+		ConnContext:       withGatherConn,
 	}
 }
 

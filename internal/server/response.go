@@ -438,13 +438,35 @@ func (w *response) finish() {
 		if w.headPending {
 			// Nothing sent yet: the whole compressed body is in zbuf.
 			w.Header().Set("Content-Length", strconv.Itoa(len(*w.zbuf)))
+			w.sendWhole()
+		} else {
+			_ = w.sendCompressed()
 		}
-		_ = w.sendCompressed()
 		*w.zbuf = (*w.zbuf)[:0]
 		zbufs.Put(w.zbuf)
 		w.zbuf = nil
 		w.state = statePlain
 	}
+}
+
+// sendWhole sends the head and the complete compressed body held in zbuf,
+// in one write to the connection when it can be gathered (gather.go):
+// net/http's buffer would split them into two. The flush empties that
+// buffer while the connection still holds, so a body too short for
+// net/http to pass straight through joins the head as well.
+func (w *response) sendWhole() {
+	g := gatherOf(w.req)
+	if g == nil {
+		_ = w.sendCompressed()
+		return
+	}
+	g.hold()
+	if w.sendCompressed() == nil {
+		if f, ok := w.rec.ResponseWriter.(interface{ FlushError() error }); ok {
+			_ = f.FlushError()
+		}
+	}
+	_ = g.release()
 }
 
 // untagConditional takes the negotiated coding's ETag suffix off
