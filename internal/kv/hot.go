@@ -84,8 +84,11 @@ func sameKey(sl *slot, key string) bool {
 	in := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(sl), unsafe.Sizeof(slot{}))), n)
 	if n >= 8 && n <= 16 {
 		k := unsafe.Slice(unsafe.StringData(key), n)
-		return binary.LittleEndian.Uint64(in)^binary.LittleEndian.Uint64(k)|
-			binary.LittleEndian.Uint64(in[n-8:])^binary.LittleEndian.Uint64(k[n-8:]) == 0
+		// (Parenthesised: in Go ^ and | bind alike, left to right, and
+		// a^b | c^d unbracketed is ((a^b)|c)^d, which called "key:1397"
+		// equal to "key:1314", whose bits it contains.)
+		return (binary.LittleEndian.Uint64(in)^binary.LittleEndian.Uint64(k))|
+			(binary.LittleEndian.Uint64(in[n-8:])^binary.LittleEndian.Uint64(k[n-8:])) == 0
 	}
 	return unsafe.String(unsafe.SliceData(in), n) == key
 }
