@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -10,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -17,11 +20,14 @@ import (
 // redisSuiteUnits are the units of Redis 7.0's own test suite (tests/ of
 // Debian's redis source, scripts/redis-tests.sh) run against the RESP
 // endpoint, with the least number of their tests that must pass (what
-// passes today; a drop means tests stopped running). Units left out:
-// every test of unit/auth and unit/info is tagged external:skip (they
-// start servers of their own with requirepass or other configs), the
-// other units test data types, replication, scripting, pub/sub,
-// persistence or memory management that SPEC section 7 does not have.
+// passes today; a drop means tests stopped running). All but unit/auth
+// run in the suite's external-server mode against one `ephpm serve`;
+// every test of unit/auth is tagged external:skip (it starts servers with
+// requirepass), so it runs with redisStandIn in place of redis-server.
+// Units left out: unit/info (all external:skip, and about errorstats
+// after CONFIG SET and scripts), and those testing data types,
+// replication, scripting, pub/sub, persistence, ACLs or memory management
+// that SPEC section 7 does not have.
 var redisSuiteUnits = map[string]int{
 	"unit/type/string":     55,
 	"unit/type/incr":       21,
@@ -35,7 +41,53 @@ var redisSuiteUnits = map[string]int{
 	"unit/other":           10,
 	"unit/introspection":   10,
 	"unit/introspection-2": 13,
+	"unit/auth":            7,
 }
+
+// redisSuiteSpawned are the units run with servers of their own.
+var redisSuiteSpawned = map[string]bool{"unit/auth": true}
+
+// redisStandIn replaces src/redis-server when the suite starts servers of
+// its own (unit/auth): it applies the port, unixsocket, dir and
+// requirepass of the config file the suite wrote (the only directives
+// unit/auth's servers differ in; the rest of Redis's config has no
+// meaning here) to an `ephpm serve` with [kv.resp], and prints the two
+// lines the suite waits for: " PID: <pid>" and "Ready to accept
+// connections". The suite's kill (SIGTERM) stops ephpm.
+const redisStandIn = `#!/usr/bin/env bash
+set -u
+conf="$1"
+get() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$conf"; }
+port="$(get port)"; dir="$(get dir)"; sock="$(get unixsocket)"; pass="$(get requirepass)"
+mkdir -p "$dir/public"
+dir="$(cd "$dir" && pwd)"
+cat >"$dir/ephpm.toml" <<TOML
+[server]
+listen = "127.0.0.1:0"
+document_root = "$dir/public"
+[kv.resp]
+listen = "127.0.0.1:$port"
+socket = "$sock"
+password = "$pass"
+TOML
+echo "ephpm standing in for redis-server PID: $$"
+"$EPHPM_BIN" serve --config "$dir/ephpm.toml" >"$dir/ephpm.log" 2>&1 &
+child=$!
+trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT
+for _ in $(seq 1 1200); do
+  if grep -q 'ephpm resp listening' "$dir/ephpm.log"; then
+    echo "Ready to accept connections"
+    break
+  fi
+  if ! kill -0 "$child" 2>/dev/null; then
+    cat "$dir/ephpm.log"
+    echo "ephpm exited before listening"
+    exit 1
+  fi
+  sleep 0.05
+done
+wait $child
+`
 
 // redisSuiteDenyTags leave out, by the suite's own tags, tests that need
 // what an external server without those commands cannot give: DEBUG
@@ -44,7 +96,10 @@ var redisSuiteUnits = map[string]int{
 // (needs:reset) and the server's pid or files (needs:local-process). The
 // harness itself leaves out external:skip and (with --singledb)
 // singledb:skip tests, which SELECT other databases.
-var redisSuiteDenyTags = []string{"needs:debug", "needs:repl", "needs:save", "needs:config-maxmemory", "needs:reset", "needs:local-process"}
+// auth_binary_password (unit/auth) sets the password with CONFIG SET, not
+// in SPEC section 7, and starts a replica (masterauth) inside.
+var redisSuiteDenyTags = []string{"needs:debug", "needs:repl", "needs:save", "needs:config-maxmemory", "needs:reset",
+	"needs:local-process", "auth_binary_password"}
 
 // Why tests of the selected units are excluded by name (each reason is a
 // command or behaviour outside SPEC section 7, or a known difference in
@@ -61,6 +116,7 @@ const (
 	whyResetStat = "needs CONFIG RESETSTAT (not in SPEC section 7) and commands outside it"
 	whyNotSpec   = "the command is not in SPEC section 7"
 	whyConfigGet = "CONFIG GET answers only what applies here (README): no hidden configs, no replicaof/slaveof, maxmemory-samples or maxmemory-clients"
+	whyObuf      = "known difference: Redis 7.0 disconnects an unauthenticated client once more than 1 KB of replies wait beyond its 16 KB buffer; ephpm stops reading a client that does not read its replies (memory stays bounded, but the connection stays open until idle_timeout), so the test's writer blocks for good. Needs the event loop (loop_linux.go, not redissuite's)"
 	whyMovable   = "COMMAND INFO of a command outside SPEC section 7 (ZUNIONSTORE, XREAD, EVAL, SORT...) is null here"
 )
 
@@ -201,6 +257,8 @@ var redisSuiteExcluded = map[string]string{
 	"SORT_RO command is marked with movablekeys":                      whyMovable,
 	"MIGRATE command is marked with movablekeys":                      whyMovable,
 	"GEORADIUS command is marked with movablekeys":                    whyMovable,
+	// unit/auth
+	"For unauthenticated clients output buffer is limited": whyObuf,
 }
 
 // redisSuiteHarnessFix is the one change made to the suite's harness (in
@@ -217,10 +275,9 @@ var (
 
 // TestRedisOwnSuite runs redisSuiteUnits of Redis's own test suite
 // (EPHPM_REDIS_TESTS: its tests directory, as fetched by
-// scripts/redis-tests.sh; without it the test is skipped) in
-// external-server mode against `ephpm serve` with [kv.resp], with
-// redisSuiteExcluded and redisSuiteDenyTags left out. Every other test
-// of those units must pass.
+// scripts/redis-tests.sh; without it the test is skipped) against ephpm's
+// RESP endpoint, with redisSuiteExcluded and redisSuiteDenyTags left out.
+// Every other test of those units must pass.
 func TestRedisOwnSuite(t *testing.T) {
 	dir := os.Getenv("EPHPM_REDIS_TESTS")
 	if dir == "" {
@@ -244,16 +301,77 @@ func TestRedisOwnSuite(t *testing.T) {
 	}
 	must(t, os.WriteFile(helper, []byte(strings.Replace(string(src), redisSuiteHarnessFix[0], redisSuiteHarnessFix[1], 1)), 0o644))
 	must(t, os.MkdirAll(filepath.Join(suite, "tmp"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(work, "src"), 0o755))
+	must(t, os.WriteFile(filepath.Join(work, "src", "redis-server"), []byte(redisStandIn), 0o755))
 
+	var external, spawned []string
+	for u := range redisSuiteUnits {
+		if redisSuiteSpawned[u] {
+			spawned = append(spawned, u)
+		} else {
+			external = append(external, u)
+		}
+	}
+	sort.Strings(external)
+	sort.Strings(spawned)
+	start := time.Now()
 	r := startRESP(t, "", "")
 	host, port, _ := net.SplitHostPort(r.TCP)
-	args := []string{"tests/test_helper.tcl", "--host", host, "--port", port, "--singledb", "--durable",
-		"--timeout", "180", "--tags", "-" + strings.Join(redisSuiteDenyTags, " -")}
-	units := make([]string, 0, len(redisSuiteUnits))
-	for u := range redisSuiteUnits {
-		units = append(units, u)
+	res := runRedisSuite(t, tclsh, work, external, "--host", host, "--port", port)
+	res.add(runRedisSuite(t, tclsh, work, spawned, "--clients", "1"))
+
+	total := 0
+	var perUnit []string
+	units := append(external, spawned...)
+	for _, u := range units {
+		total += res.passed[u]
+		perUnit = append(perUnit, u+" "+strconv.Itoa(res.passed[u]))
+		if res.passed[u] < redisSuiteUnits[u] {
+			t.Errorf("%s: %d tests passed, want at least %d", u, res.passed[u], redisSuiteUnits[u])
+		}
 	}
-	sort.Strings(units)
+	for _, f := range res.failed {
+		t.Errorf("Redis suite: %s", f)
+	}
+	for name := range redisSuiteExcluded {
+		if !res.skipped[name] {
+			t.Errorf("excluded test %q was not seen (renamed or gone? update redisSuiteExcluded)", name)
+		}
+	}
+	if t.Failed() {
+		t.Logf("Redis suite output:\n%s", res.out)
+	}
+	t.Logf("Redis's own suite: %d tests passed in %d units (%s), %d excluded by name, in %s", total, len(units),
+		strings.Join(perUnit, ", "), len(redisSuiteExcluded), time.Since(start).Round(time.Second))
+}
+
+type redisSuiteResult struct {
+	passed  map[string]int // by unit
+	skipped map[string]bool
+	failed  []string
+	out     string
+}
+
+func (r *redisSuiteResult) add(o redisSuiteResult) {
+	for u, n := range o.passed {
+		r.passed[u] += n
+	}
+	for name := range o.skipped {
+		r.skipped[name] = true
+	}
+	r.failed = append(r.failed, o.failed...)
+	r.out += o.out
+}
+
+// runRedisSuite runs the units with the suite's test_helper.tcl in work
+// (one database, failures recorded and the run going on) and reads its
+// results. The suite's processes (its test clients, servers it starts)
+// are in a process group of their own, killed at the end whatever
+// happened.
+func runRedisSuite(t *testing.T, tclsh, work string, units []string, extra ...string) redisSuiteResult {
+	t.Helper()
+	args := append([]string{"tests/test_helper.tcl", "--singledb", "--durable", "--timeout", "180",
+		"--tags", "-" + strings.Join(redisSuiteDenyTags, " -")}, extra...)
 	for _, u := range units {
 		args = append(args, "--single", u)
 	}
@@ -264,15 +382,18 @@ func TestRedisOwnSuite(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tclsh, args...)
 	cmd.Dir = work
-	start := time.Now()
-	raw, runErr := cmd.CombinedOutput()
-	out := ansiRe.ReplaceAllString(string(raw), "")
-
-	passed := map[string]int{}
-	skipped := map[string]bool{}
-	var failed []string
+	cmd.Env = append(os.Environ(), "EPHPM_BIN="+binPath)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	runErr := cmd.Start()
+	if runErr == nil {
+		defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		runErr = cmd.Wait()
+	}
+	res := redisSuiteResult{passed: map[string]int{}, skipped: map[string]bool{}, out: ansiRe.ReplaceAllString(buf.String(), "")}
 	unit := ""
-	for _, line := range strings.Split(out, "\n") {
+	for _, line := range strings.Split(res.out, "\n") {
 		if m := suiteUnitRe.FindStringSubmatch(line); m != nil {
 			unit = m[1]
 			continue
@@ -283,35 +404,15 @@ func TestRedisOwnSuite(t *testing.T) {
 		}
 		switch m[1] {
 		case "ok":
-			passed[unit]++
+			res.passed[unit]++
 		case "skip":
-			skipped[m[2]] = true
+			res.skipped[m[2]] = true
 		case "err", "exception":
-			failed = append(failed, line)
+			res.failed = append(res.failed, line)
 		}
 	}
-	total := 0
-	var perUnit []string
-	for _, u := range units {
-		total += passed[u]
-		perUnit = append(perUnit, u+" "+strconv.Itoa(passed[u]))
-		if passed[u] < redisSuiteUnits[u] {
-			t.Errorf("%s: %d tests passed, want at least %d", u, passed[u], redisSuiteUnits[u])
-		}
+	if runErr != nil || !strings.Contains(res.out, "All tests passed without errors") {
+		res.failed = append(res.failed, fmt.Sprintf("run of %v: %v", units, runErr))
 	}
-	for _, f := range failed {
-		t.Errorf("Redis suite: %s", f)
-	}
-	for name := range redisSuiteExcluded {
-		if !skipped[name] {
-			t.Errorf("excluded test %q was not seen (renamed or gone? update redisSuiteExcluded)", name)
-		}
-	}
-	if runErr != nil || !strings.Contains(out, "All tests passed without errors") {
-		t.Errorf("Redis suite run: %v", runErr)
-	}
-	if t.Failed() {
-		t.Logf("Redis suite output:\n%s", out)
-	}
-	t.Logf("Redis's own suite: %d tests passed in %d units (%s), %d excluded by name, in %s", total, len(units), strings.Join(perUnit, ", "), len(redisSuiteExcluded), time.Since(start).Round(time.Second))
+	return res
 }
