@@ -5,8 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
-
-	"github.com/puzpuzpuz/xsync/v4"
 )
 
 // Published values: copies of hot keys' values in memory outside the Go
@@ -530,14 +528,14 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 	if p.budget.Load() <= 0 || p.budget.Add(-1) < 0 {
 		return
 	}
-	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if !loaded || cur != sl || cur.v.Load() != h || !s.live(h) {
-			return cur, xsync.CancelOp
+			return cur, ixCancel
 		}
 		value := h.str()
 		q := e.seq.Load()
 		if q&1 != 0 || !e.seq.CompareAndSwap(q, q+1) {
-			return cur, xsync.CancelOp
+			return cur, ixCancel
 		}
 		p.kill(e) // whatever it held (a dead binding of h included)
 		gen := e.gen.Load() + 1
@@ -547,14 +545,14 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 			e.seq.Store(q + 2)
 			p.budget.Store(0)
 			p.reclaim(s.tick.Load())
-			return cur, xsync.CancelOp
+			return cur, ixCancel
 		}
 		p.writeBuf(off, key, value)
 		nv := newPubVersion(value, h.deadline(), s.tick.Load(), uint32(idx), gen)
 		if !cur.v.CompareAndSwap(h, nv) { // a lock-free Set got there first
 			p.release(off, c)
 			e.seq.Store(q + 2)
-			return cur, xsync.CancelOp
+			return cur, ixCancel
 		}
 		e.off.Store(off)
 		e.cap = c
@@ -566,7 +564,7 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 		e.live.Store(1)
 		e.seq.Store(q + 2)
 		p.hint(e, true)
-		return cur, xsync.CancelOp
+		return cur, ixCancel
 	})
 }
 

@@ -5,7 +5,7 @@
 //
 // Where the time goes, hottest first:
 //   - Reads take no lock and allocate nothing: a lookup cache entry (hot.go)
-//     and the key's slot, else one xsync.Map load; plus an atomic store of
+//     and the key's slot, else one load from the store's index (index.go); plus an atomic store of
 //     a coarse access clock when it changed (for LRU eviction).
 //   - A write to an existing key is one allocation (the new value version)
 //     and one compare-and-swap on the key's slot (slot.go); incr_by on a
@@ -13,7 +13,7 @@
 //     without TTL lives in a table that phpembed's C code increments
 //     itself (promote.go).
 //   - A new key, a delete, an expiry, Expire and conversions take the map's
-//     bucket lock (xsync Compute).
+//     bucket lock (the index's segment lock, index.Compute).
 //   - A presence filter (filter.go) lets a caller in front of the store
 //     (phpembed's C code) answer a miss without calling in at all.
 //   - Every write then loads one word to learn whether anybody waits for
@@ -48,10 +48,13 @@ const (
 )
 
 // EntryOverhead is what one entry costs beyond its key and value bytes,
-// as counted against the memory limit: the map entry (24 bytes: key
-// header and slot pointer), the slot header (8), the version header (16:
-// expiry, access clock, length) and the entry's share of the map's
-// buckets (about 32).
+// as counted against the memory limit. It was measured with xsync's map:
+// the map entry (24 bytes: key header and slot pointer), the slot header
+// (8), the version header (16: expiry, access clock, length) and the
+// entry's share of the map's buckets (about 32). With the store's own
+// index (index.go: a 64-byte bucket per 6 keys, 3/8 to 3/4 full, no
+// entry object) it is about 35-45 bytes now; it stays 80, an upper bound,
+// so that a memory_limit keeps admitting the keys it did.
 const EntryOverhead = 80
 
 var (
@@ -105,7 +108,7 @@ type Stats struct {
 // Store is the key-value store. Safe for concurrent use.
 type Store struct {
 	// Read by every call: kept together, at the front.
-	m      *xsync.Map[string, *slot]
+	m      *index    // keys to slots (index.go)
 	hot    *hotTable // lookup cache in front of m (hot.go)
 	now    func() int64
 	tick   atomic.Uint32 // coarse access clock, in 100 ms steps since epoch
@@ -171,7 +174,7 @@ func New(opts Options) (*Store, error) {
 		now = func() int64 { return unix + int64(time.Since(start)) }
 	}
 	s := &Store{
-		m:            xsync.NewMap[string, *slot](),
+		m:            newIndex(),
 		watches:      xsync.NewMap[string, *watchEntry](),
 		limit:        opts.MemoryLimit,
 		policy:       opts.Policy,
@@ -326,27 +329,27 @@ func (s *Store) lookup(key string, hash uint64) (*vhdr, bool) {
 // the removal in counter. It returns the version removed, or nil.
 func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter *stripedCounter) *vhdr {
 	var old *vhdr
-	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if !loaded || cur != sl {
-			return cur, xsync.CancelOp
+			return cur, ixCancel
 		}
 		if h == nil {
 			s.demoteIf(cur.v.Load())
 			old = cur.v.Swap(tomb)
-			return cur, xsync.DeleteOp
+			return cur, ixDelete
 		}
 		if onlyExpired && s.live(h) { // Expire moved it on meanwhile
-			return cur, xsync.CancelOp
+			return cur, ixCancel
 		}
 		if cur.v.Load() != h {
-			return cur, xsync.CancelOp
+			return cur, ixCancel
 		}
 		s.demoteIf(h)
 		if !cur.v.CompareAndSwap(h, tomb) {
-			return cur, xsync.CancelOp
+			return cur, ixCancel
 		}
 		old = h
-		return cur, xsync.DeleteOp
+		return cur, ixDelete
 	})
 	if old != nil {
 		s.removed(key, old)
@@ -522,23 +525,23 @@ func (s *Store) putLocked(key string, nv *vhdr, newCost int64, onlyIfAbsent bool
 		inserted, refused, oldLive bool
 	)
 	s.filter.add(key) // before the slot can be seen
-	s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+	s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if !loaded {
 			sl.v.Store(nv)
 			inserted = true
-			return sl, xsync.UpdateOp
+			return sl, ixUpdate
 		}
 		for { // under the bucket lock a slot in the map is never tomb
 			o := cur.v.Load()
 			oldLive = s.live(o)
 			if onlyIfAbsent && oldLive {
 				refused = true
-				return cur, xsync.CancelOp
+				return cur, ixCancel
 			}
 			s.demoteIf(o)
 			if cur.v.CompareAndSwap(o, nv) {
 				old = o
-				return cur, xsync.CancelOp
+				return cur, ixCancel
 			}
 		}
 	})
@@ -564,13 +567,13 @@ func (s *Store) putLocked(key string, nv *vhdr, newCost int64, onlyIfAbsent bool
 // Del removes key; it reports whether a live entry was there.
 func (s *Store) Del(key string) bool {
 	var old *vhdr
-	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if !loaded {
-			return cur, xsync.CancelOp
+			return cur, ixCancel
 		}
 		s.demoteIf(cur.v.Load())
 		old = cur.v.Swap(tomb)
-		return cur, xsync.DeleteOp
+		return cur, ixDelete
 	})
 	if old == nil {
 		return false
@@ -646,16 +649,16 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 		if sl != nil {
 			s.filter.add(key) // before the slot can be seen
 		}
-		s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+		s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, ixOp) {
 			if !loaded {
 				if sl == nil {
 					retry = true
-					return cur, xsync.CancelOp
+					return cur, ixCancel
 				}
 				nv = s.newCounterVersion(key, delta, 0)
 				sl.v.Store(nv)
 				result, inserted = delta, true
-				return sl, xsync.UpdateOp
+				return sl, ixUpdate
 			}
 			for { // under the bucket lock a slot in the map is never tomb
 				o := cur.v.Load()
@@ -665,7 +668,7 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 				if counter {
 					if r, ok := s.incrCell(o, delta); ok {
 						result = r
-						return cur, xsync.CancelOp
+						return cur, ixCancel
 					}
 					// Frozen (a writer is replacing it) or the result
 					// leaves the counter range: carry on from its value,
@@ -675,7 +678,7 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 					v, perr := parseInt(o.str())
 					if perr != nil {
 						err = ErrNotInteger
-						return cur, xsync.CancelOp
+						return cur, ixCancel
 					}
 					n, expires = v, o.deadline()
 				}
@@ -683,7 +686,7 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 				if overflow {
 					if !counter {
 						err = ErrOverflow
-						return cur, xsync.CancelOp
+						return cur, ixCancel
 					}
 					r = n // the frozen counter is replaced by its value
 				}
@@ -695,7 +698,7 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 					if overflow {
 						err = ErrOverflow
 					}
-					return cur, xsync.CancelOp
+					return cur, ixCancel
 				}
 				s.demoteIf(c) // never current: free its entry
 			}
@@ -749,7 +752,7 @@ func (s *Store) Expire(key string, ttl time.Duration) bool {
 	}
 	expires := s.deadline(ttl)
 	done := false
-	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if loaded {
 			if o := cur.v.Load(); s.live(o) {
 				if o.isPromoted() { // promoted counters have no TTL
@@ -764,7 +767,7 @@ func (s *Store) Expire(key string, ttl time.Duration) bool {
 				done = true
 			}
 		}
-		return cur, xsync.CancelOp
+		return cur, ixCancel
 	})
 	if done {
 		s.changed(key)
@@ -804,14 +807,14 @@ func (s *Store) PTTL(key string) int64 {
 func (s *Store) DelIfEquals(key, expected string) bool {
 	var old *vhdr
 	var scratch [20]byte
-	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if !loaded {
-			return cur, xsync.CancelOp
+			return cur, ixCancel
 		}
 		for {
 			o := cur.v.Load()
 			if !s.live(o) {
-				return cur, xsync.CancelOp
+				return cur, ixCancel
 			}
 			if o.isCounter() {
 				// Compare and freeze in one step (the word compared is
@@ -819,19 +822,19 @@ func (s *Store) DelIfEquals(key, expected string) bool {
 				w, gen := s.cellOf(o)
 				x := w.Load()
 				if wordGen(x) != gen || string(strconv.AppendInt(scratch[:0], x>>cValShift, 10)) != expected {
-					return cur, xsync.CancelOp
+					return cur, ixCancel
 				}
 				if x&3 == cStateLive && !w.CompareAndSwap(x, x&^3) {
 					continue
 				}
 			} else if o.str() != expected {
-				return cur, xsync.CancelOp
+				return cur, ixCancel
 			} else {
 				s.demoteIf(o) // a published value (publish.go)
 			}
 			if cur.v.CompareAndSwap(o, tomb) {
 				old = o
-				return cur, xsync.DeleteOp
+				return cur, ixDelete
 			}
 		}
 	})

@@ -2,8 +2,6 @@ package kv
 
 import (
 	"strconv"
-
-	"github.com/puzpuzpuz/xsync/v4"
 )
 
 // UpdateOp says what Update does with the result of its function.
@@ -51,7 +49,7 @@ func (s *Store) readWithExpiry(key string) (string, int64, bool) {
 // operation on the key. fn runs under the key's bucket lock and may run
 // more than once (when it loses a race with a lock-free writer, or the
 // write must first make room by evicting), so it must be pure and quick.
-// fn must not call the store (its bucket lock is held; xsync's locks are
+// fn must not call the store (its bucket lock is held; the index's locks are
 // not reentrant). A panic in fn is re-raised after the lock is released.
 // old is safe to keep (a counter's text is a new string). It returns
 // ErrNoMemory when the memory limit refuses a store; the old value stays.
@@ -100,26 +98,26 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 		if sl != nil {
 			s.filter.add(key) // before the slot can be seen
 		}
-		s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+		s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, ixOp) {
 			if !loaded {
 				v, exp, op := call("", 0, false)
 				if op != UpdateStore || s.pastDeadline(exp) {
-					return cur, xsync.CancelOp // nothing to change
+					return cur, ixCancel // nothing to change
 				}
 				if sl == nil {
 					retry = true // come back with a slot holding a copy of key
-					return cur, xsync.CancelOp
+					return cur, ixCancel
 				}
 				n := newVersion(v, exp, tick)
 				c := cost(len(key), n)
 				if !s.tryReserve(c - prepaid) {
 					need = c
-					return cur, xsync.CancelOp
+					return cur, ixCancel
 				}
 				consumed = true
 				sl.v.Store(n)
 				inserted = true
-				return sl, xsync.UpdateOp
+				return sl, ixUpdate
 			}
 			for { // under the bucket lock a slot in the map is never tomb
 				o := cur.v.Load()
@@ -149,7 +147,7 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 				}
 				if op == UpdateKeep || caught != nil {
 					s.thaw(key, cur, o, frozenV, frozenN)
-					return cur, xsync.CancelOp
+					return cur, ixCancel
 				}
 				if counter && o != frozenV {
 					// Stop increments (Go's and C's) before writing, so none
@@ -164,7 +162,7 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 					s.demoteIf(o)
 					if cur.v.CompareAndSwap(o, tomb) {
 						old, deleted, oldLive = o, true, live
-						return cur, xsync.DeleteOp
+						return cur, ixDelete
 					}
 					continue // a lock-free Set replaced it: fn again
 				}
@@ -173,12 +171,12 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 				if !s.tryReserve(grow - prepaid) {
 					s.thaw(key, cur, o, frozenV, frozenN)
 					need = grow
-					return cur, xsync.CancelOp
+					return cur, ixCancel
 				}
 				s.demoteIf(o)
 				if cur.v.CompareAndSwap(o, n2) {
 					old, stored, oldLive, consumed = o, true, live, true
-					return cur, xsync.CancelOp
+					return cur, ixCancel
 				}
 				s.bytes.Add(prepaid - grow) // undo: a lock-free Set replaced it
 			}

@@ -107,14 +107,14 @@ func (s *Store) watch(key string) *watchEntry {
 // here). Every waiter does it, before its first read of the value, so no
 // C increment can slip between that read and the demotion.
 func (s *Store) demoteWatched(key string) {
-	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, xsync.ComputeOp) {
+	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if loaded {
 			if o := cur.v.Load(); o.isPromoted() {
 				c := newCounter(s.freeze(o), o.deadline(), s.tick.Load())
 				cur.v.CompareAndSwap(o, c) // cannot fail under the lock (promoted)
 			}
 		}
-		return cur, xsync.CancelOp
+		return cur, ixCancel
 	})
 }
 
