@@ -148,16 +148,21 @@ cpu_ticks() {
 
 # front_wrk NAME STACK URL CODING PID...: one wrk load with Accept-Encoding.
 # Also writes the stack's CPU time per response to $TMP/front-cpu.tsv: on a
-# busy machine requests/s follow the load, CPU per response much less.
+# busy machine requests/s follow the load, CPU per response much less. And
+# wrk's own CPU per response (bash's time): wrk shares the 2 CPUs, so what a
+# stack's responses cost the client (nginx's chunked gzip against ephpm's
+# Content-Length in one write) counts in its requests/s as well.
 front_wrk() {
   local name=$1 stack=$2 url=$3 coding=$4; shift 4
-  local out rps p50 p99 errs c0 c1 n
+  local out rps p50 p99 errs c0 c1 n wcpu TIMEFORMAT='%3U %3S'
   c0=$(cpu_ticks "$@")
-  out=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --latency -H "Accept-Encoding: $coding" "$url")
+  { time wrk -t2 -c"$CONNS" -d"${DUR}s" --latency -H "Accept-Encoding: $coding" "$url" >"$TMP/front-wrk.out"; } 2>"$TMP/front-wrk.time"
+  out=$(<"$TMP/front-wrk.out")
   c1=$(cpu_ticks "$@")
   n=$(awk '/requests in/ {print $1}' <<<"$out")
-  [ "${n:-0}" -gt 0 ] && printf '%s\t%s\t%s\n' "$name" "${stack%, round*}" \
-    "$(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / n ))" >>"$TMP/front-cpu.tsv"
+  wcpu=$(awk -v n="${n:-0}" 'NF == 2 && n > 0 {printf "%d", ($1 + $2) * 1000000 / n}' "$TMP/front-wrk.time")
+  [ "${n:-0}" -gt 0 ] && printf '%s\t%s\t%s\t%s\n' "$name" "${stack%, round*}" \
+    "$(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / n ))" "${wcpu:-0}" >>"$TMP/front-cpu.tsv"
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
@@ -211,12 +216,13 @@ done
 stop "$FE_PID" "$FN_PID" "$FF_PID"
 
 # Ratios over the rounds' sums, with bytes per response.
-python3 - "$RESULTS" "$EG" "$EZ" "$NG" "$FRONT_ROUNDS" "$FRONT_H2_REQUESTS" "$FRONT_LOAD" "$FRONT_GZIP_LEVEL" "$TMP/front-cpu.tsv" >"$TMP/front-notes.md" <<'PY'
+python3 - "$RESULTS" "$EG" "$EZ" "$NG" "$FRONT_ROUNDS" "$FRONT_H2_REQUESTS" "$FRONT_LOAD" "$FRONT_GZIP_LEVEL" "$TMP/front-cpu.tsv" "$CPUS" >"$TMP/front-notes.md" <<'PY'
 import statistics
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 eg, ez, ng = (int(a.split()[0]) for a in sys.argv[2:5])
 rounds, h2n, load, gzl = sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8]
+ncpu = int(sys.argv[10])
 def total(test, stack):
     return sum(float(r[2]) for r in rows if r[0] == test and r[1].startswith(stack + ", round"))
 eg_r, ez_r = total("100 KB HTML, gzip", "ephpm"), total("100 KB HTML, zstd", "ephpm")
@@ -235,18 +241,24 @@ if ng_r:
     print(f"| 100 KB HTML: ephpm zstd vs nginx + php-fpm gzip | {ez_r/ng_r:.2f}x | {ez:,} vs {ng:,} | >= 1.5x, fewer bytes | {verdict(ez_r/ng_r >= 1.5 and ez < ng)} |")
 if nh:
     print(f"| static 1 MB, HTTP/2 + TLS: ephpm vs nginx | {eh/nh:.2f}x | 1,048,576 (incompressible) | >= 0.9x | {verdict(eh/nh >= 0.9)} |")
-cpu = {}
+cpu, wrk = {}, {}
 for line in open(sys.argv[9]):
-    test, stack, us = line.rstrip("\n").split("\t")
+    test, stack, us, wus = line.rstrip("\n").split("\t")
     cpu.setdefault((test, stack), []).append(int(us))
-def med(test, stack):
-    v = cpu.get((test, stack))
+    wrk.setdefault((test, stack), []).append(int(wus))
+def med(d, test, stack):
+    v = d.get((test, stack))
     return statistics.median(v) if v else None
-eg_c, ez_c = med("100 KB HTML, gzip", "ephpm"), med("100 KB HTML, zstd", "ephpm")
-ng_c = med("100 KB HTML, gzip", "nginx + php-fpm")
+G, Z, E, N = "100 KB HTML, gzip", "100 KB HTML, zstd", "ephpm", "nginx + php-fpm"
+eg_c, ez_c, ng_c = med(cpu, G, E), med(cpu, Z, E), med(cpu, G, N)
+eg_w, ez_w, ng_w = med(wrk, G, E), med(wrk, Z, E), med(wrk, G, N)
 if eg_c and ez_c and ng_c:
-    print(f"\nCPU per 100 KB response (utime+stime of the stack's processes over wrk's requests, median of the rounds; "
-          f"wrk's own CPU not included): ephpm gzip {eg_c:.0f} us, ephpm zstd {ez_c:.0f} us, nginx + php-fpm gzip {ng_c:.0f} us "
-          f"(nginx / ephpm: gzip {ng_c/eg_c:.2f}x, zstd row {ng_c/ez_c:.2f}x).")
+    print(f"\nCPU per 100 KB response (utime+stime of the stack's processes over wrk's requests, median of the rounds): "
+          f"ephpm gzip {eg_c:.0f} us, ephpm zstd {ez_c:.0f} us, nginx + php-fpm gzip {ng_c:.0f} us "
+          f"(nginx / ephpm: gzip {ng_c/eg_c:.2f}x, zstd row {ng_c/ez_c:.2f}x); "
+          f"wrk's own CPU per response: {eg_w:.0f}, {ez_w:.0f} and {ng_w:.0f} us. "
+          f"Of the {ncpu} CPUs' time per response ({ncpu} s / requests/s), nginx + php-fpm's rows left "
+          f"{max(0, ncpu * 1e6 / (ng_r / int(rounds)) - ng_c - ng_w):.0f} us that neither the stack nor wrk used (idle, or other processes), "
+          f"ephpm's gzip rows {max(0, ncpu * 1e6 / (eg_r / int(rounds)) - eg_c - eg_w):.0f} us.")
 PY
 cat "$TMP/front-notes.md"
