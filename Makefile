@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 GO_PURE_PKGS := ./internal/config/... ./internal/kv/... ./internal/server/... ./internal/metrics/... ./internal/resp/... ./internal/kvclient/... ./internal/kvredis/... ./internal/testloop/... ./internal/accept/...
 
-.PHONY: all deps build run test test-go phpredis-tests test-race test-e2e test-php test-zts vet fmt-check clean bench bench-kv php-zts release
+.PHONY: all deps build run test test-go phpredis-tests redis-tests test-race test-e2e test-php test-zts vet fmt-check clean bench bench-kv php-zts release
 
 all: build
 
@@ -41,12 +41,19 @@ test-race:
 # EPHPM_PHPREDIS_TESTS: phpredis's own test suite (scripts/phpredis-tests.sh
 # fetches it once), run by tests/e2e against the RESP endpoint.
 PHPREDIS_TESTS := $(CURDIR)/.cache/phpredis/tests
+# EPHPM_REDIS_TESTS: Redis 7.0's own test suite (scripts/redis-tests.sh
+# fetches tests/ of Debian's redis source once; tclsh8.6 runs it), run by
+# tests/e2e against the RESP endpoint.
+REDIS_TESTS := $(CURDIR)/.cache/redis-tests/tests
 
-test-go: phpredis-tests
-	EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) go test -count=1 -timeout 20m ./internal/phpembed/... ./cmd/... ./tests/...
+test-go: phpredis-tests redis-tests
+	EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) go test -count=1 -timeout 20m ./internal/phpembed/... ./cmd/... ./tests/...
 
 phpredis-tests:
 	@bash scripts/phpredis-tests.sh >/dev/null
+
+redis-tests:
+	@bash scripts/redis-tests.sh >/dev/null
 
 test-php:
 	@if [ -f composer/cache-laravel/phpunit.xml.dist ]; then phpunit -c composer/cache-laravel/phpunit.xml.dist; fi
@@ -65,9 +72,9 @@ release: deps php-zts
 	bin/ephpm-static version
 
 # The end-to-end suite again, against the thread-safe single binary.
-test-zts: release
+test-zts: release redis-tests
 	bash scripts/check-standalone.sh bin/ephpm-static
-	EPHPM_BIN=$(CURDIR)/bin/ephpm-static EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) go test -count=1 -timeout 20m ./tests/...
+	EPHPM_BIN=$(CURDIR)/bin/ephpm-static EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) go test -count=1 -timeout 20m ./tests/...
 
 # Benchmarks (not tests): results printed and written under bench/results/.
 bench-kv: build

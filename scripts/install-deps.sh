@@ -11,6 +11,7 @@ packages=(
   php8.2-mbstring php8.2-xml php8.2-sqlite3 php8.2-curl
   php-laravel-framework phpunit
   redis-server redis-tools php8.2-redis composer
+  tcl  # tclsh8.6: Redis's own test suite (tests/e2e/redis_suite_test.go)
 )
 if [ "${EPHPM_BENCH_DEPS:-0}" = 1 ]; then
   packages+=(php8.2-apcu nginx php8.2-fpm wrk hyperfine nghttp2-client)  # h2load: the HTTP/2 rows
