@@ -68,8 +68,18 @@ func (s *Server) resolve(r *http.Request, rel *release) route {
 	trailingSlash := strings.HasSuffix(p, "/")
 
 	// Clean segment by segment; ".." above the root is an escape attempt.
-	var segs []string
-	for _, seg := range strings.Split(p, "/") {
+	// The segments of a short path live on the stack (segBuf), and the
+	// URL paths below are cut out of p when p is already clean: a request
+	// for /index.php then allocates no path strings but the file's.
+	var segBuf [8]string
+	segs := segBuf[:0]
+	for i := 0; i <= len(p); {
+		var seg string
+		if j := strings.IndexByte(p[i:], '/'); j >= 0 {
+			seg, i = p[i:i+j], i+j+1
+		} else {
+			seg, i = p[i:], len(p)+1
+		}
 		switch seg {
 		case "", ".":
 			continue
@@ -85,6 +95,7 @@ func (s *Server) resolve(r *http.Request, rel *release) route {
 			segs = append(segs, seg)
 		}
 	}
+	clean := isCleanPath(p, segs, trailingSlash)
 
 	for i, seg := range segs {
 		if seg[0] != '.' || (i == 0 && seg == ".well-known") {
@@ -102,16 +113,17 @@ func (s *Server) resolve(r *http.Request, rel *release) route {
 	// Walk down from the root. The first regular file ends the walk: a
 	// .php file with segments after it runs with them as PATH_INFO.
 	cur := rel.Root
+	curClean := cur != "" && filepath.Clean(cur) == cur
 	var curInfo os.FileInfo // of cur; nil for the root itself
 	for i, seg := range segs {
-		next := filepath.Join(cur, seg)
+		next := childPath(cur, seg, curClean)
 		fi, err := os.Stat(next)
 		if err != nil {
 			return s.frontController(rel)
 		}
 		if fi.Mode().IsRegular() {
 			if i == len(segs)-1 {
-				urlPath := "/" + strings.Join(segs, "/")
+				urlPath := urlPrefix(p, segs, clean)
 				if trailingSlash {
 					// /file.css/ names no file; PHP apps own such URLs.
 					if strings.HasSuffix(seg, ".php") {
@@ -126,14 +138,14 @@ func (s *Server) resolve(r *http.Request, rel *release) route {
 				if trailingSlash {
 					rest += "/"
 				}
-				return s.phpRoute(rel, next, fi, "/"+strings.Join(segs[:i+1], "/"), rest)
+				return s.phpRoute(rel, next, fi, urlPrefix(p, segs[:i+1], clean), rest)
 			}
 			return s.frontController(rel)
 		}
 		if !fi.IsDir() {
 			return errorRoute(http.StatusNotFound)
 		}
-		cur, curInfo = next, fi
+		cur, curInfo, curClean = next, fi, true
 	}
 
 	// The path names a directory (possibly the root).
@@ -160,6 +172,48 @@ func (s *Server) resolve(r *http.Request, rel *release) route {
 		return s.fileRoute(rel, file, fi, dirURL+index)
 	}
 	return s.frontController(rel)
+}
+
+// isCleanPath reports whether the URL path p is exactly "/" followed by
+// segs joined with "/" (and a final "/" if trailingSlash): no empty, "."
+// or ".." segment. Every such segment would make p longer than that.
+func isCleanPath(p string, segs []string, trailingSlash bool) bool {
+	n := len(segs)
+	for _, seg := range segs {
+		n += len(seg)
+	}
+	if len(segs) == 0 || trailingSlash {
+		n++
+	}
+	return n == len(p)
+}
+
+// urlPrefix is "/" + strings.Join(segs, "/") for segs, a prefix of the
+// segments of p: cut out of p when p is clean (isCleanPath), built
+// otherwise.
+func urlPrefix(p string, segs []string, clean bool) string {
+	if !clean || len(segs) == 0 {
+		return "/" + strings.Join(segs, "/")
+	}
+	n := len(segs)
+	for _, seg := range segs {
+		n += len(seg)
+	}
+	return p[:n]
+}
+
+// childPath is filepath.Join(dir, name) for a name that is one plain path
+// element (resolve's segments: not empty, ".", ".." and without
+// separators). When dir is clean that is dir + "/" + name, without
+// Join's cleaning pass.
+func childPath(dir, name string, dirClean bool) string {
+	switch {
+	case !dirClean:
+		return filepath.Join(dir, name)
+	case dir == "/":
+		return "/" + name
+	}
+	return dir + "/" + name
 }
 
 func (s *Server) fileRoute(rel *release, file string, fi os.FileInfo, urlPath string) route {
