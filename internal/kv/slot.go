@@ -191,42 +191,80 @@ type (
 // maxInlineKey is the longest key stored inline in its slot.
 const maxInlineKey = 248
 
+// maxInlineValue is the longest value whose version a new key keeps in
+// its slot's own allocation (newSlotWith): a read of such a key then
+// finds the version in the slot's cache line (or the next), one
+// dependent cache miss less (the index's bucket, then the slot, instead
+// of bucket, slot, version); and a new key costs one allocation instead of
+// two. An overwrite allocates its version apart as always, and the first
+// one's bytes stay in the slot, dead, as long as the key: up to
+// 16 + maxInlineValue bytes per overwritten key, hence small values only.
+const maxInlineValue = 32
+
 // newSlot makes an empty slot holding a copy of key, and returns that copy:
 // the map must keep a key in the store's own memory, never the caller's.
 func newSlot(key string) (*slot, string) {
-	var p unsafe.Pointer
-	switch n := len(key); {
-	case n == 0:
+	if len(key) == 0 {
 		return new(slot), ""
-	case n <= 8:
-		p = unsafe.Pointer(new(slot8))
-	case n <= 16:
-		p = unsafe.Pointer(new(slot16))
-	case n <= 24:
-		p = unsafe.Pointer(new(slot24))
-	case n <= 40:
-		p = unsafe.Pointer(new(slot40))
-	case n <= 56:
-		p = unsafe.Pointer(new(slot56))
-	case n <= 72:
-		p = unsafe.Pointer(new(slot72))
-	case n <= 88:
-		p = unsafe.Pointer(new(slot88))
-	case n <= 104:
-		p = unsafe.Pointer(new(slot104))
-	case n <= 120:
-		p = unsafe.Pointer(new(slot120))
-	case n <= 152:
-		p = unsafe.Pointer(new(slot152))
-	case n <= 184:
-		p = unsafe.Pointer(new(slot184))
-	case n <= 248:
-		p = unsafe.Pointer(new(slot248))
-	default:
+	}
+	if len(key) > maxInlineKey {
 		b := &slotBig{k: string([]byte(key))}
 		return &b.slot, b.k
 	}
+	p := allocSlot(len(key))
 	k := (*byte)(unsafe.Add(p, unsafe.Sizeof(slot{})))
 	copy(unsafe.Slice(k, len(key)), key)
 	return (*slot)(p), unsafe.String(k, len(key))
+}
+
+// inlineFits reports whether newSlotWith can hold key and value.
+func inlineFits(key, value string) bool {
+	return len(value) <= maxInlineValue && (len(key)+7)&^7+vhdrSize+len(value) <= maxInlineKey
+}
+
+// newSlotWith is newSlot with the key's first version, a string value
+// (inlineFits), in the same allocation: after the key's bytes, padded to
+// 8, a vhdr and the value. The version is an ordinary one (an interior
+// pointer keeps the whole object alive).
+func newSlotWith(key, value string, expires int64, clock uint32) (*slot, string, *vhdr) {
+	k8 := (len(key) + 7) &^ 7
+	p := allocSlot(k8 + vhdrSize + len(value))
+	k := (*byte)(unsafe.Add(p, unsafe.Sizeof(slot{})))
+	copy(unsafe.Slice(k, len(key)), key)
+	h := (*vhdr)(unsafe.Add(p, int(unsafe.Sizeof(slot{}))+k8))
+	h.expires, h.clock, h.n = expires, clock, uint32(len(value))
+	if len(value) > 0 { // (else the value's address may be the object's end)
+		copy(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(h), vhdrSize)), len(value)), value)
+	}
+	return (*slot)(p), unsafe.String(k, len(key)), h
+}
+
+// allocSlot allocates the smallest slot type with at least n (1 ..
+// maxInlineKey) bytes after its header.
+func allocSlot(n int) unsafe.Pointer {
+	switch {
+	case n <= 8:
+		return unsafe.Pointer(new(slot8))
+	case n <= 16:
+		return unsafe.Pointer(new(slot16))
+	case n <= 24:
+		return unsafe.Pointer(new(slot24))
+	case n <= 40:
+		return unsafe.Pointer(new(slot40))
+	case n <= 56:
+		return unsafe.Pointer(new(slot56))
+	case n <= 72:
+		return unsafe.Pointer(new(slot72))
+	case n <= 88:
+		return unsafe.Pointer(new(slot88))
+	case n <= 104:
+		return unsafe.Pointer(new(slot104))
+	case n <= 120:
+		return unsafe.Pointer(new(slot120))
+	case n <= 152:
+		return unsafe.Pointer(new(slot152))
+	case n <= 184:
+		return unsafe.Pointer(new(slot184))
+	}
+	return unsafe.Pointer(new(slot248))
 }

@@ -485,8 +485,9 @@ func (s *Store) SetNX(key, value string, ttl time.Duration) bool {
 // The growth is reserved before the write, so the limit holds under
 // concurrency.
 func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIfAbsent bool) bool {
-	nv := newVersion(value, expires, s.tick.Load())
-	newCost := cost(len(key), nv)
+	// (cost(len(key), v) of any version v holding value.)
+	newCost := int64(len(key)) + int64(len(value)) + EntryOverhead
+	var nv *vhdr // made once a key to overwrite is found
 	for {
 		sl, old := s.find(key, hash)
 		if old == nil || old == tomb || old.lockedOnly() {
@@ -495,6 +496,9 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 		wasLive := s.live(old)
 		if onlyIfAbsent && wasLive {
 			return false
+		}
+		if nv == nil {
+			nv = newVersion(value, expires, s.tick.Load())
 		}
 		grow := newCost - cost(len(key), old)
 		if !s.reserve(grow) {
@@ -509,17 +513,33 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 		}
 		s.bytes.Add(-grow) // lost a race: undo and look again
 	}
-	return s.putLocked(key, nv, newCost, onlyIfAbsent)
+	return s.putLocked(key, value, expires, nv, newCost, onlyIfAbsent)
 }
 
-func (s *Store) putLocked(key string, nv *vhdr, newCost int64, onlyIfAbsent bool) bool {
+// putLocked is put under the bucket lock. nv is value's version when put
+// made one already, else nil: a new key with a small value then gets its
+// version inside its slot (newSlotWith).
+func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost int64, onlyIfAbsent bool) bool {
 	// The key was absent a moment ago: reserve its whole entry.
 	if !s.reserve(newCost) {
 		return false
 	}
 	// The map keeps the key passed to Compute when it inserts, so that
 	// key must be the store's own copy: the one in the new slot.
-	sl, stable := newSlot(key)
+	var (
+		sl     *slot
+		stable string
+		first  *vhdr // the version a new slot starts with
+	)
+	if nv == nil && inlineFits(key, value) {
+		sl, stable, first = newSlotWith(key, value, expires, s.tick.Load())
+	} else {
+		if nv == nil {
+			nv = newVersion(value, expires, s.tick.Load())
+		}
+		sl, stable = newSlot(key)
+		first = nv
+	}
 	var (
 		old                        *vhdr
 		inserted, refused, oldLive bool
@@ -527,9 +547,12 @@ func (s *Store) putLocked(key string, nv *vhdr, newCost int64, onlyIfAbsent bool
 	s.filter.add(key) // before the slot can be seen
 	s.m.Compute(stable, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if !loaded {
-			sl.v.Store(nv)
+			sl.v.Store(first)
 			inserted = true
 			return sl, ixUpdate
+		}
+		if nv == nil { // the key came meanwhile: a version of its own
+			nv = newVersion(value, expires, s.tick.Load())
 		}
 		for { // under the bucket lock a slot in the map is never tomb
 			o := cur.v.Load()
