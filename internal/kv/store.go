@@ -53,8 +53,10 @@ const (
 // (8), the version header (16: expiry, access clock, length) and the
 // entry's share of the map's buckets (about 32). With the store's own
 // index (index.go: a 64-byte bucket per 6 keys, 3/8 to 3/4 full, no
-// entry object) it is about 35-45 bytes now; it stays 80, an upper bound,
-// so that a memory_limit keeps admitting the keys it did.
+// entry object) it is about 35-45 bytes now; it stays 80, so that a
+// memory_limit keeps admitting the keys it did. (An upper bound except
+// for a key overwritten after its first version was kept in its slot,
+// slot.go's maxInlineValue: up to 48 dead bytes more, about 93 in all.)
 const EntryOverhead = 80
 
 var (
