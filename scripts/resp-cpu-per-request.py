@@ -20,6 +20,9 @@
 # -e raw_syscalls:sys_enter -p PID around each run; the tracepoint costs a
 # little CPU per call, on every target alike).
 #
+# A BIN not ending in .test is an ephpm binary: it runs `serve` with
+# [kv.resp] on a loopback port (its default GOMAXPROCS and PHP thread, as
+# in bench-resp.sh). The same binary given twice runs as two servers.
 # usage: N=600000 python3 scripts/resp-cpu-per-request.py ROUNDS PIPE TESTS BIN [BIN...]
 #   e.g. ... 4 16 set,get,incr,mset /tmp/old.test /tmp/new.test
 import subprocess, sys, time, os, statistics, resource, itertools
@@ -36,6 +39,7 @@ def free_port():
         return sk.getsockname()[1]
 base = free_port()
 procs = {}
+tmpdirs = []
 env = dict(os.environ)
 procs['redis'] = (subprocess.Popen(srv_pin + ['redis-server', '--port', str(base), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], stdout=subprocess.DEVNULL), base)
 for spec in bins:
@@ -44,8 +48,24 @@ for spec in bins:
     e = dict(env, RESP_BENCH_ADDR=f'127.0.0.1:{p}', RESP_BENCH_SECS='3000')
     for x in kv:
         e[x.split('=')[0]] = x.split('=')[1]
-    procs[os.path.basename(b) + ':'.join(['']+kv)] = (subprocess.Popen(srv_pin + [b, '-test.run', 'TestBenchServe$'], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), p)
-time.sleep(2)
+    if b.endswith('.test'):
+        cmd = [b, '-test.run', 'TestBenchServe$']
+    else:
+        # An ephpm binary: `serve` with [kv.resp] on p, as bench-resp.sh
+        # runs it (its own GOMAXPROCS, its PHP thread).
+        import tempfile
+        d = tempfile.mkdtemp(prefix='resp-cpu-')
+        tmpdirs.append(d)
+        os.mkdir(f'{d}/public')
+        open(f'{d}/public/index.php', 'w').write('<?php echo "ok";')
+        open(f'{d}/ephpm.toml', 'w').write(f'[server]\nlisten = "127.0.0.1:{free_port()}"\ndocument_root = "{d}/public"\n'
+                                           f'[kv]\nmemory_limit = 0\n[kv.resp]\nlisten = "127.0.0.1:{p}"\n')
+        cmd = [b, 'serve', '--config', f'{d}/ephpm.toml']
+    name = os.path.basename(b) + ':'.join(['']+kv)
+    while name in procs:
+        name += "'"
+    procs[name] = (subprocess.Popen(srv_pin + cmd, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), p)
+time.sleep(3)
 cgroups = []
 def quota_group(name, pid):
     # cgroup v2 or v1, as scripts/bench-resp.sh's cpu_cgroup.
@@ -106,6 +126,9 @@ finally:
         pr.wait()
     for d in cgroups:
         os.rmdir(d)
+    import shutil
+    for d in tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
 for (t, name), v in sorted(res.items()):
     rps = [x[0] for x in v]; s = [x[1] for x in v]; c = [x[2] for x in v]
     print(f'{t:6} {name:22} rps med {statistics.median(rps):9,.0f} [{min(rps):9,.0f}..{max(rps):9,.0f}]  srv ns/req med {statistics.median(s):5.0f} [{min(s):4.0f}..{max(s):4.0f}]  cli ns/req {statistics.median(c):5.0f}  csw/1k srv {statistics.median([x[3] for x in v]):4.1f} cli {statistics.median([x[4] for x in v]):4.1f}'

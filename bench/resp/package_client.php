@@ -21,52 +21,87 @@ use Ephpm\Cache\Laravel\RespKvOps;
 [$url, $redisPort] = [$argv[1], (int) $argv[2]];
 $n = (int) ($argv[3] ?? 20000);
 
-// ns per call of $fn over $n calls, best of 3.
-function per_call(int $n, callable $fn): float
+// Every client of a row runs the same operation in chunks, interleaved
+// (the order alternating each round): a load that drifts during the run
+// then touches every client alike, where one client's whole run after
+// another's compared two different machines. ns per call of each chunk;
+// a row's figure is the median over the rounds, and the ratio is the
+// median of the per-round ratios.
+const ROUNDS = 30;
+
+/**
+ * @param array<string, callable> $fns client => fn(int $i)
+ * @return array<string, list<float>> client => ns per call, one per round
+ */
+function interleaved(int $n, array $fns): array
 {
-    $best = INF;
-    for ($r = 0; $r < 3; $r++) {
-        $t = hrtime(true);
-        for ($i = 0; $i < $n; $i++) {
-            $fn($i);
+    $chunk = max(1, intdiv($n, ROUNDS));
+    $out = array_fill_keys(array_keys($fns), []);
+    for ($r = 0; $r < ROUNDS; $r++) {
+        $order = $r % 2 ? array_reverse($fns, true) : $fns;
+        foreach ($order as $name => $fn) {
+            $t = hrtime(true);
+            for ($i = 0; $i < $chunk; $i++) {
+                $fn($i);
+            }
+            $out[$name][] = (hrtime(true) - $t) / $chunk;
         }
-        $best = min($best, (hrtime(true) - $t) / $n);
     }
-    return $best;
+    return $out;
 }
 
-$rows = [];
-$clients = ['stream' => RespKvOps::fromUrl($url, 'stream')];
+function median(array $v): float
+{
+    sort($v);
+    $m = intdiv(count($v), 2);
+    return count($v) % 2 ? $v[$m] : ($v[$m - 1] + $v[$m]) / 2;
+}
+
+$clients = ['package (stream) -> ephpm unix socket' => RespKvOps::fromUrl($url, 'stream')];
 if (extension_loaded('redis')) {
-    $clients = ['phpredis' => RespKvOps::fromUrl($url, 'phpredis')] + $clients;
+    $clients = ['package (phpredis) -> ephpm unix socket' => RespKvOps::fromUrl($url, 'phpredis')] + $clients;
 }
-foreach ($clients as $name => $ops) {
-    $ops->set('bench:k', str_repeat('v', 32));
-    $rows["package ($name) -> ephpm unix socket"] = [
-        'get' => per_call($n, fn ($i) => $ops->get('bench:k')),
-        'set' => per_call($n, fn ($i) => $ops->set('bench:k', 'value-' . $i)),
-        'incr' => per_call($n, fn ($i) => $ops->incrBy('bench:c', 1)),
-    ];
-}
+$peerName = 'phpredis -> redis-server TCP';
+$r = null;
 if (extension_loaded('redis')) {
     $r = new Redis();
     $r->connect('127.0.0.1', $redisPort);
     $r->set('bench:k', str_repeat('v', 32));
-    $rows['phpredis -> redis-server TCP'] = [
-        'get' => per_call($n, fn ($i) => $r->get('bench:k')),
-        'set' => per_call($n, fn ($i) => $r->set('bench:k', 'value-' . $i)),
-        'incr' => per_call($n, fn ($i) => $r->incrBy('bench:c', 1)),
-    ];
+}
+foreach ($clients as $ops) {
+    $ops->set('bench:k', str_repeat('v', 32));
+}
+$opsFns = [
+    'get' => [fn ($ops) => fn ($i) => $ops->get('bench:k'), fn ($r) => fn ($i) => $r->get('bench:k')],
+    'set' => [fn ($ops) => fn ($i) => $ops->set('bench:k', 'value-' . $i), fn ($r) => fn ($i) => $r->set('bench:k', 'value-' . $i)],
+    'incr' => [fn ($ops) => fn ($i) => $ops->incrBy('bench:c', 1), fn ($r) => fn ($i) => $r->incrBy('bench:c', 1)],
+];
+$rows = [];   // client => op => median ns
+$ratios = []; // op => median of the per-round ratios, first client / peer
+foreach ($opsFns as $op => [$mk, $mkPeer]) {
+    $fns = [];
+    foreach ($clients as $name => $ops) {
+        $fns[$name] = $mk($ops);
+    }
+    if ($r !== null) {
+        $fns[$peerName] = $mkPeer($r);
+    }
+    $res = interleaved($n, $fns);
+    foreach ($res as $name => $v) {
+        $rows[$name][$op] = median($v);
+    }
+    if ($r !== null) {
+        $first = array_key_first($clients);
+        $ratios[$op] = median(array_map(fn ($a, $b) => $a / $b, $res[$first], $res[$peerName]));
+    }
 }
 
-echo "From plain php outside the server ($n calls per op, best of 3), microseconds per call:\n\n";
+echo "From plain php outside the server ($n calls per op and client, in " . ROUNDS . " interleaved chunks; median of the chunks), microseconds per call:\n\n";
 echo "| client | get | set | incr |\n|---|---|---|---|\n";
 foreach ($rows as $label => $ops) {
     printf("| %s | %.1f | %.1f | %.1f |\n", $label, $ops['get'] / 1000, $ops['set'] / 1000, $ops['incr'] / 1000);
 }
-$peer = $rows['phpredis -> redis-server TCP'] ?? null;
-$ours = reset($rows);
-if ($peer !== null) {
-    printf("\nratio %s / phpredis to redis-server (target <= 1.0): get %.2f, set %.2f, incr %.2f\n",
-        array_key_first($rows), $ours['get'] / $peer['get'], $ours['set'] / $peer['set'], $ours['incr'] / $peer['incr']);
+if ($ratios !== []) {
+    printf("\nratio %s / phpredis to redis-server, median of the per-chunk ratios (target <= 1.0): get %.2f, set %.2f, incr %.2f\n",
+        array_key_first($clients), $ratios['get'], $ratios['set'], $ratios['incr']);
 }
