@@ -1079,3 +1079,217 @@ func TestReviewNoEvictionKeepsOld(t *testing.T) {
 	}
 	rvCheckAccounting(t, s, "noeviction")
 }
+
+// TestReviewReinsertedKeysNeverGoBack: writers delete their keys and set
+// them again (a new slot each time, tombstones behind), with an
+// increasing sequence number, while churn rebuilds the segments: a reader
+// may miss a key, but what it finds is that key's value and never older
+// than what it found before (an old slot, in the lookup cache or in an
+// outgrown table, must not answer).
+func TestReviewReinsertedKeysNeverGoBack(t *testing.T) {
+	s, err := New(Options{SweepInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(21, 22))
+	keys := rvCraft(s.m, rng.Uint64(), 1, []int{4, 8, 12, 16, 40, 250}, 3, rng)
+	keys = append(keys, "", "q")
+	dur := 2 * time.Second
+	if testing.Short() {
+		dur = 700 * time.Millisecond
+	}
+	var stop atomic.Bool
+	var fail atomic.Pointer[string]
+	failf := func(format string, a ...any) {
+		msg := fmt.Sprintf(format, a...)
+		fail.CompareAndSwap(nil, &msg)
+		stop.Store(true)
+	}
+	const shared = 1234
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // one writer per key set: deletes, then sets the next sequence
+		defer wg.Done()
+		r := rand.New(rand.NewPCG(1, 2))
+		for seq := int64(1); !stop.Load(); seq++ {
+			for i, k := range keys {
+				switch r.IntN(4) {
+				case 0:
+					s.Del(k)
+				case 1:
+					s.DelIfEquals(k, rvEnc(i, seq-1))
+				case 2:
+					s.Update(k, func(string, int64, bool) (string, int64, UpdateOp) { return "", 0, UpdateDelete })
+				}
+				if r.IntN(2) == 0 {
+					s.SetHashed(k, shared, rvEnc(i, seq), 0)
+				} else {
+					s.SetNX(k, rvEnc(i, seq), 0)
+				}
+			}
+		}
+	}()
+	wg.Add(1)
+	go func() { // churn in every segment
+		defer wg.Done()
+		for i := 0; !stop.Load(); i++ {
+			k := "other:" + strconv.Itoa(i%5000)
+			if i%3 == 0 {
+				s.Del(k)
+			} else {
+				s.Set(k, "o", 0)
+			}
+		}
+	}()
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			last := make([]int64, len(keys))
+			scratch := make([]byte, 20)
+			r := rand.New(rand.NewPCG(uint64(g), 9))
+			for !stop.Load() {
+				i := r.IntN(len(keys))
+				var v string
+				var ok bool
+				if r.IntN(2) == 0 {
+					v, ok = s.Peek(keys[i], shared, scratch)
+				} else {
+					v, ok = s.Get(keys[i])
+				}
+				if !ok {
+					continue
+				}
+				kid, seq, dok := rvDec(v)
+				if !dok || kid != i {
+					failf("reader %d: key %d read %.40q", g, i, v)
+					return
+				}
+				if seq < last[i] {
+					failf("reader %d: key %d went back from %d to %d", g, i, last[i], seq)
+					return
+				}
+				last[i] = seq
+			}
+		}(g)
+	}
+	time.Sleep(dur)
+	stop.Store(true)
+	wg.Wait()
+	if p := fail.Load(); p != nil {
+		t.Fatal(*p)
+	}
+	rvCheckAccounting(t, s, "after re-inserts")
+}
+
+// TestReviewInsertRacesAreExact: on fresh keys crafted to collide, while
+// other goroutines grow the same segments: of concurrent SetNX callers
+// exactly one wins each key, and concurrent IncrBy on a key that does not
+// exist yet loses no increment.
+func TestReviewInsertRacesAreExact(t *testing.T) {
+	s, err := New(Options{SweepInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(31, 32))
+	keys := rvCraft(s.m, rng.Uint64(), 0, []int{5, 9, 16, 17, 249}, 8, rng)
+	const workers, incrs = 4, 20 // incrs: per key and worker
+	var stop atomic.Bool
+	var grow sync.WaitGroup
+	grow.Add(1)
+	go func() {
+		defer grow.Done()
+		for i := 0; !stop.Load(); i++ {
+			s.Set("grow:"+strconv.Itoa(i%20000), "g", 0)
+			if i%20000 == 19999 {
+				s.DelPrefix("grow:")
+			}
+		}
+	}()
+	wins := make([]atomic.Int32, len(keys))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i, k := range keys {
+				if s.SetNX("nx:"+k, strconv.Itoa(w), 0) {
+					wins[i].Add(1)
+				}
+				for j := 0; j < incrs; j++ {
+					if _, err := s.IncrBy("ctr:"+k, 1); err != nil {
+						t.Errorf("IncrBy: %v", err)
+						return
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	stop.Store(true)
+	grow.Wait()
+	per := int64(workers * incrs)
+	for i, k := range keys {
+		if n := wins[i].Load(); n != 1 {
+			t.Fatalf("SetNX on %.20q: %d winners", k, n)
+		}
+		if v, _ := s.Get("ctr:" + k); v != strconv.FormatInt(per, 10) {
+			t.Fatalf("counter %.20q = %q, want %d", k, v, per)
+		}
+	}
+	rvCheckAccounting(t, s, "insert races")
+}
+
+// TestReviewDelPrefixDuringGrowth: DelPrefix removes every key with the
+// prefix that exists for the whole call, exactly once each, while another
+// goroutine grows and shrinks the same segments (tables rebuilt under the
+// walk).
+func TestReviewDelPrefixDuringGrowth(t *testing.T) {
+	s, err := New(Options{SweepInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rounds, n := 6, 3000
+	if testing.Short() {
+		rounds, n = 3, 1500
+	}
+	for round := 0; round < rounds; round++ {
+		for i := 0; i < n; i++ {
+			s.Set("dp:"+strconv.Itoa(i), "v", 0)
+		}
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; !stop.Load(); i++ {
+				k := "zz:" + strconv.Itoa(round) + ":" + strconv.Itoa(i)
+				s.Set(k, "z", 0)
+				if i%3 == 0 {
+					s.Del(k)
+				}
+			}
+		}()
+		got := s.DelPrefix("dp:")
+		stop.Store(true)
+		wg.Wait()
+		if got != n {
+			t.Fatalf("round %d: DelPrefix removed %d, want %d", round, got, n)
+		}
+		left := 0
+		s.Range(func(k string, _ int64) bool {
+			if strings.HasPrefix(k, "dp:") {
+				left++
+			}
+			return true
+		})
+		if left != 0 {
+			t.Fatalf("round %d: %d dp: keys left", round, left)
+		}
+		s.DelPrefix("zz:")
+	}
+	rvCheckAccounting(t, s, "del_prefix during growth")
+}
