@@ -1293,3 +1293,118 @@ func TestReviewDelPrefixDuringGrowth(t *testing.T) {
 	}
 	rvCheckAccounting(t, s, "del_prefix during growth")
 }
+
+// TestReviewEveryKeyLength: keys of every length from 0 to 300 with
+// values around the inline-version boundary (a new key's first version
+// in its slot when key, padding, header and value fit the largest slot):
+// after inserts (which rebuild the segments, rehashing each key from its
+// slot's own bytes), overwrites, Expire and deletes, every key reads its
+// own value and TTL, through the map and through the lookup cache.
+func TestReviewEveryKeyLength(t *testing.T) {
+	var clk atomic.Int64
+	clk.Store(1_800_000_000_000_000_000)
+	s, err := New(Options{Clock: clk.Load, SweepInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	vlens := []int{0, 1, 7, 8, 16, 31, 32, 33}
+	key := func(n, j int) string {
+		b := []byte(strings.Repeat("\x00k", n/2+1)[:n])
+		if n > 0 {
+			b[n-1] = byte(j) // same length, one byte apart
+		}
+		return string(b)
+	}
+	val := func(n, j, vl int, gen string) string {
+		v := []byte(strings.Repeat("v", vl))
+		if vl >= 4 {
+			copy(v, fmt.Sprintf("%c%c%s", byte(n), byte(j), gen))
+		}
+		return string(v)
+	}
+	const shared = 3
+	scratch := make([]byte, 20)
+	check := func(stage string, want func(n, j, vl int) (string, bool)) {
+		t.Helper()
+		for n := 0; n <= 300; n++ {
+			for j, vl := range vlens {
+				if n == 0 && j > 0 {
+					continue // one empty key
+				}
+				k := key(n, j)
+				w, wok := want(n, j, vl)
+				for _, h := range []uint64{keyHash(k), shared} {
+					if v, ok := s.GetTo(k, h, scratch); ok != wok || v != w {
+						t.Fatalf("%s: key len %d #%d: %.20q %v, want %.20q %v", stage, n, j, v, ok, w, wok)
+					}
+				}
+			}
+		}
+		rvCheckAccounting(t, s, stage)
+	}
+	for n := 0; n <= 300; n++ {
+		for j, vl := range vlens {
+			if n == 0 && j > 0 {
+				continue
+			}
+			if !s.SetHashed(key(n, j), shared, val(n, j, vl, "a"), 0) {
+				t.Fatal("set refused")
+			}
+		}
+	}
+	check("inserted", func(n, j, vl int) (string, bool) { return val(n, j, vl, "a"), true })
+	for n := 0; n <= 300; n++ {
+		for j, vl := range vlens {
+			if n == 0 && j > 0 {
+				continue
+			}
+			k := key(n, j)
+			switch (n + j) % 3 {
+			case 0:
+				s.Set(k, val(n, j, vlens[(j+3)%len(vlens)], "b"), 0)
+			case 1:
+				s.Expire(k, time.Second)
+			case 2:
+				s.Del(k)
+			}
+			_ = vl
+		}
+	}
+	want := func(n, j, vl int) (string, bool) {
+		switch (n + j) % 3 {
+		case 0:
+			return val(n, j, vlens[(j+3)%len(vlens)], "b"), true
+		case 1:
+			return val(n, j, vl, "a"), true
+		}
+		return "", false
+	}
+	check("changed", want)
+	for n := 0; n <= 300; n++ {
+		for j := range vlens {
+			if n == 0 && j > 0 {
+				continue
+			}
+			k := key(n, j)
+			got, wantTTL := s.TTL(k), int64(-2)
+			switch (n + j) % 3 {
+			case 0:
+				wantTTL = -1
+			case 1:
+				wantTTL = 1
+			}
+			if got != wantTTL {
+				t.Fatalf("key len %d #%d: TTL %d, want %d", n, j, got, wantTTL)
+			}
+		}
+	}
+	clk.Add(int64(time.Second))
+	s.SweepExpired()
+	check("expired", func(n, j, vl int) (string, bool) {
+		if (n+j)%3 == 0 {
+			return want(n, j, vl)
+		}
+		return "", false
+	})
+}
