@@ -38,7 +38,8 @@
 # run): the figure that a busy machine disturbs least.
 # Narrowing, for A/B runs while working on the server: RESP_BENCH_TESTS
 # (default ping,get,set,incr,mset), RESP_BENCH_PIPES (default "1 16"),
-# RESP_BENCH_RESP_ONLY=1 skips parts 2 and 3. E.g. one quick round of the
+# RESP_BENCH_RESP_ONLY=1 skips parts 2 and 3; RESP_BENCH_PKG_ONLY=1 runs
+# part 3 alone (the package's rows, about 20 s). E.g. one quick round of the
 # server-bound rows without pipelining:
 #   RESP_BENCH_SETUPS=half RESP_BENCH_PIPES=1 RESP_BENCH_ROUNDS=1 \
 #   RESP_BENCH_RESP_ONLY=1 EPHPM_BIN=... scripts/bench-resp.sh /tmp/x.md
@@ -135,6 +136,15 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 redis-cli -p "$KPORT" ping >/dev/null || { cat "$TMP/ephpm.log"; exit 1; }
+
+# RESP_BENCH_PKG_ONLY=1: only part 3 (the package's rows), same servers.
+if [ "${RESP_BENCH_PKG_ONLY:-0}" = 1 ]; then
+  echo "== the Laravel package's RESP client (plain php) vs phpredis"
+  php bench/resp/package_client.php "unix://$SOCK" "$RPORT" >"$OUTFILE"
+  cat "$OUTFILE"
+  echo "(written to $OUTFILE)"
+  exit 0
+fi
 
 HALF_NOTE=""
 CG_REDIS="" CG_EPHPM=""
