@@ -281,10 +281,12 @@ func (l *loop) run() {
 // thread and P (no runtime bookkeeping, so sysmon does not take the P
 // back), and a request wakes it with one system call where the park
 // costs three more epoll calls and a pass through the scheduler on each
-// round trip. Measured (2026-12-02, loaded machine, phpredis GET over
-// the unix socket, one client, 4 runs of 40 interleaved chunks): median
-// round trip 29.3-37.4 us against 32.3-39.6 parked (6-9% less in every
-// run; redis-server over TCP 32.2-44.2). With many clients (50, the
+// round trip. Measured (2026-12-02, load 16-25, phpredis GET over the
+// unix socket, one client, 14 runs of 40 interleaved chunks of 1,000
+// calls against both and redis-server over TCP): the median round trip
+// shorter in 11 of the 14 runs (typically 29.4-32.3 us against
+// 32.4-34.9 parked, redis-server 32.2-35.3), the lower quartile in 13
+// (by 1.5-3 us). With many clients (50, the
 // redis-benchmark rows, half setup) it cost 3-10% more CPU per request
 // than parking (5 rounds: GET 20.4 against 19.8 us, SET 19.2 against
 // 17.4, MSET 23.8 against 22.4; 51-55 context switches per 1000
