@@ -700,6 +700,15 @@ func (l *loop) write(c *conn) bool {
 			continue
 		}
 		if err == syscall.EAGAIN {
+			if !c.authed {
+				// Redis 7.0 (checkClientOutputBufferLimits) disconnects
+				// an unauthenticated client whose replies pile up past
+				// 1 KB: it may not make the server hold output for it.
+				// Here its replies could not all be sent: it does not
+				// read them (NOAUTH replies are a few dozen bytes).
+				l.closeConn(c)
+				return false
+			}
 			l.setEvents(c, evOut)
 			return true
 		}

@@ -41,7 +41,7 @@ var redisSuiteUnits = map[string]int{
 	"unit/other":           10,
 	"unit/introspection":   10,
 	"unit/introspection-2": 13,
-	"unit/auth":            7,
+	"unit/auth":            8,
 }
 
 // redisSuiteSpawned are the units run with servers of their own.
@@ -116,7 +116,6 @@ const (
 	whyResetStat = "needs CONFIG RESETSTAT (not in SPEC section 7) and commands outside it"
 	whyNotSpec   = "the command is not in SPEC section 7"
 	whyConfigGet = "CONFIG GET answers only what applies here (README): no hidden configs, no replicaof/slaveof, maxmemory-samples or maxmemory-clients"
-	whyObuf      = "known difference: Redis 7.0 disconnects an unauthenticated client once more than 1 KB of replies wait beyond its 16 KB buffer; ephpm stops reading a client that does not read its replies (memory stays bounded, but the connection stays open until idle_timeout), so the test's writer blocks for good. Needs the event loop (loop_linux.go, not redissuite's)"
 	whyMovable   = "COMMAND INFO of a command outside SPEC section 7 (ZUNIONSTORE, XREAD, EVAL, SORT...) is null here"
 )
 
@@ -258,7 +257,6 @@ var redisSuiteExcluded = map[string]string{
 	"MIGRATE command is marked with movablekeys":                      whyMovable,
 	"GEORADIUS command is marked with movablekeys":                    whyMovable,
 	// unit/auth
-	"For unauthenticated clients output buffer is limited": whyObuf,
 }
 
 // redisSuiteHarnessFix is the one change made to the suite's harness (in
