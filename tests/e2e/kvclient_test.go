@@ -209,20 +209,27 @@ func TestKVClientSharesTheServersStore(t *testing.T) {
 	if got := k.web(t, "get", "from:cli"); got != "written by ephpm php" {
 		t.Fatalf("server read %v", got)
 	}
-	if got := k.web(t, "ttl", "from:cli"); got != float64(100) && got != float64(99) {
-		t.Fatalf("server's ttl of the CLI's key = %v, want 100", got)
+	// TTLs are read across processes started one after another: on a
+	// busy machine seconds pass between the set and the read, so a TTL
+	// is checked to be at most the one set and within a few seconds of it.
+	near := func(got any, set float64) bool {
+		f, ok := got.(float64)
+		return ok && f <= set && f >= set-8
+	}
+	if got := k.web(t, "ttl", "from:cli"); !near(got, 100) {
+		t.Fatalf("server's ttl of the CLI's key = %v, want 100 (or a few seconds less)", got)
 	}
 	if got := k.web(t, "set", "from:web", "written in the server", 50); got != true {
 		t.Fatalf("server set = %v", got)
 	}
-	got := k.eval(t, `echo json_encode([ephpm_kv_get("from:web"), ephpm_kv_ttl("from:web"), ephpm_kv_pttl("from:web") > 45000]);`)
-	if fmt.Sprint(got) != "[written in the server 50 true]" && fmt.Sprint(got) != "[written in the server 49 true]" {
+	got := k.eval(t, `echo json_encode([ephpm_kv_get("from:web"), ephpm_kv_ttl("from:web"), ephpm_kv_pttl("from:web") > 42000]);`)
+	if r, ok := got.([]any); !ok || len(r) != 3 || r[0] != "written in the server" || !near(r[1], 50) || r[2] != true {
 		t.Fatalf("CLI read %v", got)
 	}
 	if out := k.mustKV(t, "get", "from:web"); out != "written in the server\n" {
 		t.Fatalf("ephpm kv get = %q", out)
 	}
-	if out := k.mustKV(t, "ttl", "from:web"); out != "50\n" && out != "49\n" {
+	if out := k.mustKV(t, "ttl", "from:web"); !near(parseFloat(out), 50) {
 		t.Fatalf("ephpm kv ttl = %q", out)
 	}
 	// A lock taken in the server is released from the CLI by its owner only.
@@ -571,4 +578,14 @@ func TestKVClientWithoutConfig(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, plain) || !strings.Contains(errOut, "[kv.resp]") {
 		t.Fatalf("ephpm kv, config without [kv.resp]: exit %d %q", code, errOut)
 	}
+}
+
+// parseFloat is s (a command's output line) as a number, or s itself
+// when it is not one (so that a check comparing numbers fails on it).
+func parseFloat(s string) any {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return s
+	}
+	return f
 }
