@@ -9,11 +9,12 @@ import (
 )
 
 // Request mode: a token holder that runs queued requests back to back
-// yields to Go's scheduler between two of them once 5 ms have passed, with
-// its thread unlocked, so it may go on on another OS thread (internal/
-// phpembed/tokenpass.go). Requests taken after such a pass must still be
-// interrupted on the thread they run on when their time limit passes, and
-// no other request may be hit by that interrupt.
+// passes through Go's scheduler between two of them once 5 ms have passed
+// (schedPass in internal/phpembed/worker.go). Requests taken after such a
+// pass must still be interrupted on the thread they run on when their time
+// limit passes, and no other request may be hit by that interrupt. (A
+// variant that let the holder change threads at the pass, session 8, was
+// caught by this test when it skipped preparing PHP on the new thread.)
 func TestRequestModeTimeoutAfterSchedulerPasses(t *testing.T) {
 	s := start(t, fixtureRoot(t), "[php]\nworkers = 2\nmax_execution_time = 1\n[server.timeouts]\nrequest = 60\n")
 	requireZTS(t, s)
