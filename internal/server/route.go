@@ -4,6 +4,7 @@ import (
 	"github.com/ephpm/ephpm/internal/config"
 
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,7 +155,9 @@ func (s *Server) resolve(r *http.Request, rel *release) route {
 		dirURL += "/"
 	}
 	if !trailingSlash && len(segs) > 0 {
-		loc := dirURL
+		// Escaped: a directory named "a b", "h#x" or "q?y" must come back
+		// as the same path, not as a fragment or a query.
+		loc := (&url.URL{Path: dirURL}).EscapedPath()
 		if r.URL.RawQuery != "" {
 			loc += "?" + r.URL.RawQuery
 		}

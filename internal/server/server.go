@@ -158,6 +158,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The id is judged on the peer itself, before apply rewrites the
 	// remote address from the forwarding headers.
+	// The head is measured before the server adds its own X-Request-Id:
+	// max_header_size limits what the client sent.
+	head := headerSize(r)
 	id := s.assignRequestID(r)
 	r = s.proxies.apply(r)
 	rec := &recorder{ResponseWriter: w, id: id}
@@ -170,12 +173,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.stats.done(resp, start)
 		s.access.Log(r, rec, start)
 	}()
-	s.serve(resp, r, start, rel)
+	s.serve(resp, r, start, rel, head)
 }
 
-func (s *Server) serve(w *response, r *http.Request, start time.Time, rel *release) {
+func (s *Server) serve(w *response, r *http.Request, start time.Time, rel *release, head int) {
 	limits := s.cfg.Server.Request
-	if headerSize(r) > limits.MaxHeaderSize {
+	if head > limits.MaxHeaderSize {
 		plainError(w, http.StatusRequestHeaderFieldsTooLarge)
 		return
 	}
