@@ -28,6 +28,7 @@ type containment struct {
 type fileVerdict struct {
 	dev, ino uint64
 	inside   bool
+	source   bool // the real file (symlinks resolved) is PHP source
 }
 
 // maxRemembered bounds the memory of verdicts: a client requesting
@@ -40,21 +41,30 @@ func newContainment(realRoot string) *containment {
 
 // inside reports whether path, whose os.Stat is fi, lies under the root.
 func (c *containment) inside(path string, fi os.FileInfo) bool {
+	return c.verdict(path, fi).inside
+}
+
+// verdict is inside's answer and whether the file path leads to, with
+// every symlink resolved, is PHP source (isPHPSource): a symlink
+// "notes.txt -> config.php" must not send the source as text.
+func (c *containment) verdict(path string, fi os.FileInfo) fileVerdict {
 	dev, ino, ok := fileID(fi)
 	if ok {
 		if v, hit := c.known.Load(path); hit && v.dev == dev && v.ino == ino {
-			return v.inside
+			return v
 		}
 	}
 	real, err := filepath.EvalSymlinks(path)
-	in := err == nil && (real == c.realRoot || strings.HasPrefix(real, c.realRoot+string(filepath.Separator)))
+	v := fileVerdict{dev: dev, ino: ino}
+	v.inside = err == nil && (real == c.realRoot || strings.HasPrefix(real, c.realRoot+string(filepath.Separator)))
+	v.source = err == nil && isPHPSource(real)
 	if ok && err == nil {
 		if c.known.Size() >= maxRemembered {
 			c.known.Clear()
 		}
-		c.known.Store(path, fileVerdict{dev: dev, ino: ino, inside: in})
+		c.known.Store(path, v)
 	}
-	return in
+	return v
 }
 
 func fileID(fi os.FileInfo) (dev, ino uint64, ok bool) {

@@ -40,6 +40,39 @@ var phpSourceExt = map[string]bool{
 	".php3": true, ".php4": true, ".php5": true, ".php7": true, ".php8": true,
 }
 
+// sourceCopySuffix are what editors, deploy tools and people append to a
+// file they keep a copy of ("config.php~", "config.php.bak") and what
+// precompression appends ("app.php.gz"): such a copy of PHP source is
+// PHP source too, and is refused like it.
+var sourceCopySuffix = map[string]bool{
+	".bak": true, ".orig": true, ".old": true, ".save": true, ".swp": true, ".swo": true,
+	".tmp": true, ".dist": true, ".gz": true, ".br": true, ".zst": true,
+}
+
+// isPHPSource reports whether the file name holds PHP source: a PHP
+// extension (phpSourceExt, .php included), or such a name with copy
+// suffixes after it ("a.php~", "a.php.bak", "a.inc.orig~").
+func isPHPSource(name string) bool {
+	name = strings.ToLower(filepath.Base(name))
+	for {
+		trimmed := strings.TrimRight(name, "~")
+		ext := filepath.Ext(trimmed)
+		if phpSourceExt[ext] {
+			return true
+		}
+		if !sourceCopySuffix[ext] && trimmed == name {
+			return false
+		}
+		if sourceCopySuffix[ext] {
+			trimmed = strings.TrimSuffix(trimmed, ext)
+		}
+		if trimmed == name || trimmed == "" {
+			return false
+		}
+		name = trimmed
+	}
+}
+
 // resolve maps a request to a file, following SPEC section 4:
 //  1. the path is cleaned under the document root; anything that would
 //     escape it (.., %2e%2e, %2f, NUL, symlinks out) is refused;
@@ -220,14 +253,15 @@ func childPath(dir, name string, dirClean bool) string {
 }
 
 func (s *Server) fileRoute(rel *release, file string, fi os.FileInfo, urlPath string) route {
-	if !rel.contain.inside(file, fi) {
+	v := rel.contain.verdict(file, fi)
+	if !v.inside {
 		return errorRoute(http.StatusForbidden)
 	}
 	ext := strings.ToLower(filepath.Ext(file))
 	if ext == ".php" {
 		return route{kind: routePHP, file: file, name: urlPath}
 	}
-	if phpSourceExt[ext] {
+	if v.source || isPHPSource(file) {
 		return errorRoute(http.StatusForbidden)
 	}
 	return route{kind: routeStatic, file: file, info: fi, name: urlPath, contain: rel.contain}

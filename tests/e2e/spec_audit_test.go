@@ -110,3 +110,34 @@ func TestSpecAuditDirectoryRedirectEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecAuditSourceCopiesNotServed: SPEC section 4, "PHP source is never
+// sent as a static file". Copies of PHP files that editors, deploy tools
+// and people leave beside them ("config.php~", "config.php.bak",
+// "app.php.gz") and a symlink with another extension pointing at a PHP
+// file were sent as their source; they are refused now, and files that
+// merely look alike are still served.
+func TestSpecAuditSourceCopiesNotServed(t *testing.T) {
+	root := t.TempDir()
+	src := []byte("<?php $secret = 'db-password-123'; echo 'ran';")
+	must(t, os.WriteFile(filepath.Join(root, "index.php"), src, 0o644))
+	for _, name := range []string{"config.php~", "config.php.bak", "config.php.orig", "config.php.swp", "config.php.old", "app.php.gz", "lib.inc.bak~", "Config.PHP.Bak"} {
+		must(t, os.WriteFile(filepath.Join(root, name), src, 0o644))
+	}
+	must(t, os.Symlink("index.php", filepath.Join(root, "notes.txt")))
+	for _, name := range []string{"readme.txt~", "data.bak", "style.css.gz", "php.txt"} {
+		must(t, os.WriteFile(filepath.Join(root, name), []byte("plain "+name), 0o644))
+	}
+	s := start(t, root, "")
+	for _, name := range []string{"config.php~", "config.php.bak", "config.php.orig", "config.php.swp", "config.php.old", "app.php.gz", "lib.inc.bak~", "Config.PHP.Bak", "notes.txt"} {
+		r := s.get(t, "/"+name)
+		if r.Status != 403 || strings.Contains(r.Body, "db-password") {
+			t.Errorf("GET /%s: %d %q, want 403 without the source", name, r.Status, r.Body)
+		}
+	}
+	for _, name := range []string{"readme.txt~", "data.bak", "style.css.gz", "php.txt"} {
+		if r := s.get(t, "/"+name); r.Status != 200 || r.Body != "plain "+name {
+			t.Errorf("GET /%s: %d %q, want 200 with the file", name, r.Status, r.Body)
+		}
+	}
+}
