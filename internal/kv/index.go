@@ -25,7 +25,8 @@ import (
 // forward: empty -> a slot -> deleted (a sentinel), and is never reused
 // until the segment's table is rebuilt into a new one (which a writer
 // does under the lock when the table is 3/4 full, counting deleted
-// cells, and then publishes by one atomic store). Hence a reader probing
+// cells, or when a delete leaves fewer than 1/16 of its cells live, and
+// then publishes by one atomic store). Hence a reader probing
 // a table sees each cell in one of those states, a key live for its whole
 // probe is in a cell before the first empty one it meets, and a reader
 // still on an outgrown table sees the state of a moment during its call
@@ -189,6 +190,9 @@ func (x *index) Compute(key string, fn func(cur *slot, loaded bool) (*slot, ixOp
 		cell.Store(deletedSlot)
 		sg.live--
 		sg.size.Add(-1)
+		if len(t.b) > 1 && sg.live*16 < len(t.b)*ixCells {
+			sg.rebuild(x, t) // shrink: see rebuild's comment
+		}
 	case op == ixUpdate && cell == nil:
 		if t == nil || (sg.used+1)*4 > len(t.b)*ixCells*3 {
 			t = sg.rebuild(x, t)
@@ -221,6 +225,22 @@ func ixPlace(t *itable, h, ln uint64, sl *slot) {
 
 // rebuild makes the segment a new table with room for one more key, at
 // a load of 3/8 (deleted cells dropped), and publishes it. Under mu.
+//
+// An insert calls it to grow (the table 3/4 used, deleted cells
+// counted), a delete to shrink: when fewer than 1/16 of the table's
+// cells are live (and it has more than one bucket). Without the shrink,
+// a Flush or a DelPrefix of most keys (both delete key by key through
+// Compute) left every segment its big table and its deleted cells until
+// 3/8 of its cells were inserted again: after a million keys flushed, 16
+// MB of tables held and every miss probing them. A rebuilt table of more
+// than one bucket is at a load of about 3/16 to 3/8, so it is neither
+// shrunk again before its live keys fall by a further 2/3 nor grown
+// before about 3/8 of its cells are inserted: no rebuilding back and
+// forth, and a table of c cells is rebuilt after at least about c/8
+// deletes or 3c/8 inserts since it was made, O(1) per operation. A
+// reader still probing the old table sees it as it was at the swap, as
+// with growth. The smallest table, one bucket, is never shrunk (nothing
+// to gain, and a key set and deleted there would rebuild on every delete).
 func (sg *iseg) rebuild(x *index, old *itable) *itable {
 	nb := 1
 	for nb*ixCells*3 < (sg.live+1)*8 {
