@@ -61,15 +61,12 @@ func TestDirectPathUsed(t *testing.T) {
 		r, s := standalone(t, cache)
 		wantDirect(t, s)
 		before := s.stats.directCalls.Load()
+		setAt := time.Now()
 		if !s.SetNX("nx", "a", time.Minute) || s.SetNX("nx", "b", 0) {
 			t.Fatal("SetNX")
 		}
-		if p := s.PTTL("nx"); p <= 0 || p > 60000 {
-			t.Fatalf("PTTL = %d", p)
-		}
-		if ttl := s.TTL("nx"); ttl != 60 {
-			t.Fatalf("TTL = %d", ttl)
-		}
+		wantPTTL(t, s, "nx", time.Minute, setAt)
+		wantTTL(t, s, "nx", time.Minute, setAt)
 		if !s.Expire("nx", 2*time.Minute) || s.Expire("missing", time.Minute) {
 			t.Fatal("Expire")
 		}
