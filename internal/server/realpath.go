@@ -28,7 +28,7 @@ type containment struct {
 type fileVerdict struct {
 	dev, ino uint64
 	inside   bool
-	source   bool // the real file (symlinks resolved) is PHP source
+	source   bool // the path, or the file it leads to, is PHP source
 }
 
 // maxRemembered bounds the memory of verdicts: a client requesting
@@ -44,9 +44,11 @@ func (c *containment) inside(path string, fi os.FileInfo) bool {
 	return c.verdict(path, fi).inside
 }
 
-// verdict is inside's answer and whether the file path leads to, with
-// every symlink resolved, is PHP source (isPHPSource): a symlink
-// "notes.txt -> config.php" must not send the source as text.
+// verdict is inside's answer and whether path or the file it leads to,
+// with every symlink resolved, is PHP source (isPHPSource): neither
+// "config.php.bak" nor a symlink "notes.txt -> config.php" may be sent
+// as text. Remembered with the rest, so a static file's request pays
+// for neither name check.
 func (c *containment) verdict(path string, fi os.FileInfo) fileVerdict {
 	dev, ino, ok := fileID(fi)
 	if ok {
@@ -57,7 +59,7 @@ func (c *containment) verdict(path string, fi os.FileInfo) fileVerdict {
 	real, err := filepath.EvalSymlinks(path)
 	v := fileVerdict{dev: dev, ino: ino}
 	v.inside = err == nil && (real == c.realRoot || strings.HasPrefix(real, c.realRoot+string(filepath.Separator)))
-	v.source = err == nil && isPHPSource(real)
+	v.source = isPHPSource(path) || (err == nil && isPHPSource(real))
 	if ok && err == nil {
 		if c.known.Size() >= maxRemembered {
 			c.known.Clear()

@@ -55,21 +55,15 @@ var sourceCopySuffix = map[string]bool{
 func isPHPSource(name string) bool {
 	name = strings.ToLower(filepath.Base(name))
 	for {
-		trimmed := strings.TrimRight(name, "~")
-		ext := filepath.Ext(trimmed)
+		name = strings.TrimRight(name, "~")
+		ext := filepath.Ext(name)
 		if phpSourceExt[ext] {
 			return true
 		}
-		if !sourceCopySuffix[ext] && trimmed == name {
+		if !sourceCopySuffix[ext] {
 			return false
 		}
-		if sourceCopySuffix[ext] {
-			trimmed = strings.TrimSuffix(trimmed, ext)
-		}
-		if trimmed == name || trimmed == "" {
-			return false
-		}
-		name = trimmed
+		name = strings.TrimSuffix(name, ext)
 	}
 }
 
@@ -261,7 +255,7 @@ func (s *Server) fileRoute(rel *release, file string, fi os.FileInfo, urlPath st
 	if ext == ".php" {
 		return route{kind: routePHP, file: file, name: urlPath}
 	}
-	if v.source || isPHPSource(file) {
+	if v.source {
 		return errorRoute(http.StatusForbidden)
 	}
 	return route{kind: routeStatic, file: file, info: fi, name: urlPath, contain: rel.contain}
