@@ -70,7 +70,7 @@ func useRedis(cfg *config.Config) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: kv.redis: %w", cfg.File, err)
 	}
-	phpembed.SetKVBackend(forPHP(s))
+	phpembed.SetKVBackend(s)
 	return s.Close, nil
 }
 

@@ -43,7 +43,7 @@ func openKVBackend(cfg *config.Config, logger *slog.Logger) (kvBackend, error) {
 // install makes it the store of the PHP functions in this process.
 func (b kvBackend) install() {
 	if b.redis != nil {
-		phpembed.SetKVBackend(forPHP(b.redis))
+		phpembed.SetKVBackend(b.redis)
 		return
 	}
 	phpembed.SetKVStore(b.mem)

@@ -20,26 +20,43 @@ const scanCount = 1000
 // primary and only what UNLINK removed is counted. When Redis fails
 // midway it returns what was removed so far (the failure is logged).
 func (s *Store) DelPrefix(prefix string) int {
-	c := s.rc()
-	if c == nil {
-		s.fail("del_prefix", errNotConnected)
-		return 0
-	}
-	pattern := globEscape(s.prefix+prefix) + "*"
-	total := 0
-	for _, node := range c.Nodes() {
-		n, ok := s.delMatching(c, node, pattern)
-		total += n
-		if !ok {
-			break
-		}
-	}
-	return total
+	n, _ := s.delPrefix("del_prefix", prefix)
+	return n
 }
 
 // Flush removes every key under KeyPrefix, and only those: a shared
 // Redis keeps other applications' keys (never FLUSHDB).
-func (s *Store) Flush() { s.DelPrefix("") }
+func (s *Store) Flush() { s.FlushOK() }
+
+// FlushOK is Flush that says whether it got through: false when Redis
+// could not be reached or failed midway (the failure is logged as every
+// other). ephpm_kv_flush_all returns it (phpembed asks a backend for
+// FlushOK), so that a flush that removed nothing because Redis was down
+// returns false (SPEC section 9: a call that cannot reach Redis returns
+// its failure value) instead of true.
+func (s *Store) FlushOK() bool {
+	_, ok := s.delPrefix("flush_all", "")
+	return ok
+}
+
+// delPrefix is DelPrefix with whether every node was walked to its end;
+// op names the call in the failure logged when Redis is not connected.
+func (s *Store) delPrefix(op, prefix string) (total int, ok bool) {
+	c := s.rc()
+	if c == nil {
+		s.fail(op, errNotConnected)
+		return 0, false
+	}
+	pattern := globEscape(s.prefix+prefix) + "*"
+	for _, node := range c.Nodes() {
+		n, ok := s.delMatching(c, node, pattern)
+		total += n
+		if !ok {
+			return total, false
+		}
+	}
+	return total, true
+}
 
 // delMatching scans node for pattern and deletes what it finds through c
 // (which routes each key to its primary). ok is false after a failure.

@@ -13,6 +13,7 @@ long long ephpm_kv_c_count(int hits);
 import "C"
 
 import (
+	"errors"
 	"math"
 	"runtime"
 	"strings"
@@ -403,11 +404,28 @@ func kvOps() kv.Backend {
 	return backend()
 }
 
+// errFlushFailed is what a failed ephpm_kv_flush_all notes (the cause
+// itself is in the backend's log).
+var errFlushFailed = errors.New("KV backend: flush_all failed, the store did not answer (see the log)")
+
+// ephpm_kv_flush_all's result depends on the failures noted during the
+// call (warnKVFailure). A backend whose Flush can fail without calling
+// its OnError (the Redis store: its other calls return their failure
+// values) says so through FlushOK.
+//
 //export ephpm_go_kv_flush_all
 func ephpm_go_kv_flush_all() {
-	if b := kvOps(); b != nil {
-		b.Flush()
+	b := kvOps()
+	if b == nil {
+		return
 	}
+	if f, ok := b.(interface{ FlushOK() bool }); ok {
+		if !f.FlushOK() {
+			warnKVFailure(errFlushFailed)
+		}
+		return
+	}
+	b.Flush()
 }
 
 //export ephpm_go_kv_del_prefix
