@@ -306,7 +306,6 @@ func TestCompressRules(t *testing.T) {
 		{"/length", "GET", 200, "gzip", "Accept-Encoding", len(bigText)},
 		{"/smalllength", "GET", 200, "", "Accept-Encoding", 9},
 		{"/notransform", "GET", 200, "", "", len(bigText)},
-		{"/page", "HEAD", 200, "", "", 0},
 		{"/204", "GET", 204, "", "", 0},
 		{"/304", "GET", 304, "", "", 0},
 		{"/206", "GET", 206, "", "Accept-Encoding", len(bigText)},
@@ -338,6 +337,12 @@ func TestCompressRules(t *testing.T) {
 	// A small body of unknown length is sent with its length.
 	if resp, _ := get(t, "GET", ts.URL+"/small", "Accept-Encoding", "gzip"); resp.ContentLength != 9 {
 		t.Errorf("/small: Content-Length %d", resp.ContentLength)
+	}
+	// HEAD gets GET's headers (RFC 9110 9.3.2; nginx too): the coding and
+	// Vary, no length (PHP writes no body for HEAD to judge), no body.
+	if resp, body := get(t, "HEAD", ts.URL+"/page", "Accept-Encoding", "gzip"); resp.Header.Get("Content-Encoding") != "gzip" ||
+		resp.Header.Get("Vary") != "Accept-Encoding" || resp.Header.Get("Content-Length") != "" || len(body) != 0 {
+		t.Errorf("HEAD /page: %v, %d body bytes", resp.Header, len(body))
 	}
 }
 
@@ -486,9 +491,10 @@ func TestCompressStatic(t *testing.T) {
 	if resp.StatusCode != 206 || string(body) != big[:10] {
 		t.Errorf("If-Range: %d %q", resp.StatusCode, body)
 	}
-	// HEAD: untouched.
+	// HEAD: GET's headers (the coding, its ETag, Vary), without a length.
 	resp, body = get(t, "HEAD", ts.URL+"/big.css", "Accept-Encoding", "gzip")
-	if resp.Header.Get("Content-Encoding") != "" || resp.ContentLength != int64(len(big)) || len(body) != 0 {
+	if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Content-Length") != "" || len(body) != 0 ||
+		resp.Header.Get("Vary") != "Accept-Encoding" || !strings.HasSuffix(resp.Header.Get("Etag"), `-gzip"`) {
 		t.Errorf("HEAD: %v", resp.Header)
 	}
 	// Below the minimum size, and types not worth compressing.

@@ -13,14 +13,16 @@ import (
 //     is: its file and info are returned, to be served instead;
 //   - otherwise a compressible file of at least compression_min_size is
 //     compressed on the fly with the client's preferred coding;
-//   - HEAD, Range requests and everything else go out as they are.
+//   - Range requests and everything else go out as they are.
+//
+// HEAD is decided as GET, so that it gets GET's headers.
 //
 // Vary: Accept-Encoding is set whenever the answer depends on it. The
 // decision is left on w for response.plan; w that is not a *response
 // (tests calling serveStatic directly) gets identity.
 func (s *Server) staticCoding(w http.ResponseWriter, r *http.Request, file string, fi os.FileInfo, ct string, contain *containment) (*os.File, os.FileInfo, coding) {
 	resp, ok := w.(*response)
-	if !ok || !resp.opts.compress || r.Method != http.MethodGet {
+	if !ok || !resp.opts.compress || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		return nil, nil, identity
 	}
 	resp.static = true

@@ -95,7 +95,8 @@ func newResponseOptions(compress bool, level, minSize int, headers [][2]string) 
 
 func newResponse(rec *recorder, r *http.Request, opts *responseOptions) *response {
 	w := &response{ResponseWriter: rec, rec: rec, req: r, opts: opts}
-	if opts.compress && r.Method != http.MethodHead {
+	// HEAD negotiates too: its response carries GET's headers (startCompress).
+	if opts.compress {
 		if ae := r.Header.Values("Accept-Encoding"); len(ae) > 0 {
 			w.want = negotiate(acceptedCodings(ae))
 		}
@@ -148,7 +149,7 @@ func (w *response) addConfiguredHeaders(h http.Header) {
 // out: the coding (identity = as it is) and whether the body must be
 // buffered first to learn whether it reaches the minimum size.
 func (w *response) plan(code int, h http.Header) (c coding, buffer bool) {
-	if !w.opts.compress || w.req.Method == http.MethodHead {
+	if !w.opts.compress {
 		return identity, false
 	}
 	if code == http.StatusNoContent || code == http.StatusNotModified {
@@ -182,6 +183,12 @@ func (w *response) plan(code int, h http.Header) (c coding, buffer bool) {
 		}
 		return w.want, false
 	}
+	if w.req.Method == http.MethodHead {
+		// PHP writes no body for HEAD, so there is none to judge by size:
+		// say what GET of a body of unknown length usually gets, as nginx
+		// does for such a body.
+		return w.want, false
+	}
 	return w.want, w.opts.minSize > 0
 }
 
@@ -211,9 +218,23 @@ func addVary(h http.Header) {
 
 // startCompress sends the status of a response compressed with c. It
 // returns false, having sent the status of an uncompressed response
-// instead, when no encoder is free (encoders.get).
+// instead, when no encoder is free (encoders.get), and for HEAD.
 func (w *response) startCompress(code int, c coding) bool {
 	h := w.Header()
+	if w.req.Method == http.MethodHead {
+		// GET's headers (RFC 9110 9.3.2; nginx does the same, and `curl -I
+		// -H 'Accept-Encoding: gzip'` is how users check compression),
+		// without the length, which only compressing the body would tell.
+		// The body, if the handler writes one, net/http discards.
+		h.Del("Content-Length")
+		h.Set("Content-Encoding", c.token())
+		if et := h.Get("Etag"); et != "" {
+			h.Set("Etag", taggedETag(et, c))
+		}
+		w.state = statePlain
+		w.rec.WriteHeader(code)
+		return false
+	}
 	enc := w.opts.encoders.get(c, (*compressedOut)(w))
 	if enc == nil {
 		// A static file's ETag was tagged for c before its body was
