@@ -8,6 +8,7 @@
 //     misses, as the store's index -> slot; with and without huge pages;
 //   - lines: the record itself in the index's 64-byte line (hash, seq,
 //     lengths, 48 bytes of key and value), probed line by line: one miss.
+//
 // Run: go run ./bench/kv/offheap -rounds 5
 package main
 
