@@ -120,7 +120,8 @@ func (s *Server) listenExtra(main net.Listener) error {
 }
 
 // protocols are those of net/http's server: HTTP/1.1, HTTP/2 over TLS
-// and, with server.h2c, HTTP/2 with prior knowledge on plain TCP.
+// and, with server.h2c, HTTP/2 with prior knowledge on plain TCP (the
+// Upgrade: h2c handshake is h2cupgrade.go's).
 func (s *Server) protocols() *http.Protocols {
 	p := new(http.Protocols)
 	p.SetHTTP1(true)
@@ -183,8 +184,7 @@ func (s *Server) redirectToHTTPS(w http.ResponseWriter, r *http.Request, port st
 // newHTTPServer is an http.Server with the configured limits for h.
 func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 	t := s.cfg.Server.Timeouts
-	return &http.Server{
-		Handler:           h,
+	hs := &http.Server{
 		ReadHeaderTimeout: seconds(t.HeaderRead),
 		IdleTimeout:       seconds(t.Idle),
 		MaxHeaderBytes:    s.cfg.Server.Request.MaxHeaderSize,
@@ -192,6 +192,8 @@ func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 		Protocols:         s.protocols(),
 		ConnContext:       withGatherConn,
 	}
+	hs.Handler = s.withH2CUpgrade(h, hs) // h itself unless server.h2c (h2cupgrade.go)
+	return hs
 }
 
 // serveAll runs every listener until ctx is done or one fails, then shuts
