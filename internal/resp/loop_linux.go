@@ -32,18 +32,23 @@ const loopsMax = 8
 type loop struct {
 	s    *Server
 	epfd int
-	// The epoll fd as a file of the runtime's poller: waiting for events
-	// parks the goroutine there (wait). Nil if the runtime cannot poll it.
-	epf      *os.File
-	epr      syscall.RawConn
-	pollFn   func(uintptr) bool
-	polled   int
-	pollErr  error
-	deadline time.Time // set on epf
-	wakefd   int       // eventfd: posted tasks, shutdown
-	lns      []int
-	conns    []*conn // by fd; nil where the loop has none
-	now      time.Time
+	// parkfd is a second epoll instance, a file of the runtime's poller
+	// (epf, epr): waiting for events parks the goroutine on it (wait).
+	// epfd is its only member, and only while the loop is parked
+	// (parkArmed; see wait). Nil epf: the runtime cannot poll it.
+	parkfd    int
+	parkArmed bool
+	armErr    error // adding epfd to parkfd failed: wait stops parking
+	epf       *os.File
+	epr       syscall.RawConn
+	pollFn    func(uintptr) bool
+	polled    int
+	pollErr   error
+	deadline  time.Time // set on epf
+	wakefd    int       // eventfd: posted tasks, shutdown
+	lns       []int
+	conns     []*conn // by fd; nil where the loop has none
+	now       time.Time
 
 	// Connections with replies to send once the current batch of events
 	// is handled (flushPending), as Redis writes in beforeSleep: the
@@ -156,7 +161,7 @@ func newLoop(s *Server, lfds []int) (*loop, error) {
 		syscall.Close(epfd)
 		return nil, e
 	}
-	l := &loop{s: s, epfd: epfd, wakefd: int(r1), lns: lfds, done: make(chan struct{})}
+	l := &loop{s: s, epfd: epfd, parkfd: -1, wakefd: int(r1), lns: lfds, done: make(chan struct{})}
 	if err := l.ctl(syscall.EPOLL_CTL_ADD, l.wakefd, syscall.EPOLLIN); err != nil {
 		return nil, err
 	}
@@ -167,16 +172,55 @@ func newLoop(s *Server, lfds []int) (*loop, error) {
 	}
 	l.pollFn = func(uintptr) bool {
 		l.polled, l.pollErr = l.poll()
-		return l.polled > 0 || l.pollErr != nil
+		if l.polled > 0 || l.pollErr != nil {
+			return true
+		}
+		// Nothing ready: the goroutine is about to park. Put epfd into
+		// parkfd now, after the poll: an event that came in between
+		// makes epfd ready as it is added, which the runtime's poller
+		// reports, so the park returns at once (RawConn.Read reset the
+		// readiness flag before calling this, not after).
+		if l.armErr = l.arm(); l.armErr != nil {
+			return true // wait falls back to a blocking epoll_wait
+		}
+		return false
 	}
 	// An epoll fd is itself pollable: readable while it has events.
-	if syscall.SetNonblock(epfd, true) == nil {
-		l.epf = os.NewFile(uintptr(epfd), "resp-epoll")
-		if rc, err := l.epf.SyscallConn(); err == nil {
-			l.epr = rc
+	// The runtime's poller watches parkfd, not epfd itself: see wait.
+	if pfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC); err == nil {
+		if syscall.SetNonblock(pfd, true) == nil {
+			l.parkfd = pfd
+			l.epf = os.NewFile(uintptr(pfd), "resp-epoll-park")
+			if rc, err := l.epf.SyscallConn(); err == nil {
+				l.epr = rc
+			}
+		} else {
+			syscall.Close(pfd)
 		}
 	}
 	return l, nil
+}
+
+// arm puts epfd into parkfd before a park (see wait). If epfd has events
+// already, adding it makes parkfd ready at once.
+func (l *loop) arm() error {
+	if l.parkArmed {
+		return nil
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(l.epfd)}
+	if err := syscall.EpollCtl(l.parkfd, syscall.EPOLL_CTL_ADD, l.epfd, &ev); err != nil {
+		return err
+	}
+	l.parkArmed = true
+	return nil
+}
+
+// disarm takes epfd out of parkfd after a park (see wait).
+func (l *loop) disarm() {
+	if l.parkArmed {
+		l.parkArmed = false
+		syscall.EpollCtl(l.parkfd, syscall.EPOLL_CTL_DEL, l.epfd, nil)
+	}
 }
 
 func (l *loop) ctl(op, fd int, events uint32) error {
@@ -264,10 +308,9 @@ func (l *loop) run() {
 		}
 	}
 	if l.epf != nil {
-		l.epf.Close()
-	} else {
-		syscall.Close(l.epfd)
+		l.epf.Close() // parkfd
 	}
+	syscall.Close(l.epfd)
 	syscall.Close(l.wakefd)
 }
 
@@ -275,6 +318,18 @@ func (l *loop) run() {
 // (a raw system call: no runtime bookkeeping), and when nothing is ready
 // parks the goroutine in the runtime's poller, which watches the epoll
 // fd, until the fd has events or the timeout's deadline passes.
+// The runtime's poller sees epfd only during a park: epfd is added to
+// parkfd (the epoll instance the runtime polls) after the last empty
+// poll and taken out when the park ends (pollFn, arm, disarm). When the
+// runtime watched epfd itself, every event on it while the loop was busy
+// also woke the runtime's netpoller, which had nothing to do with it
+// (nobody parked): with one phpredis client (2026-12-02, perf trace)
+// that was two more epoll_pwait calls per request on another thread
+// (39,273 for 20,000 GETs, against 20,806 now and redis-server's
+// 20,019) and a thread woken on the server's CPU at every request, in
+// the loop thread's way; with 50 redis-benchmark clients (half setup)
+// 809 such wake-ups per 50,000 INCRs at load 12, more where batches
+// are smaller. A park now costs two epoll_ctl calls more.
 // With few connections (rawWaitConns: a PHP process's one connection,
 // artisan, a queue worker) it first blocks up to blockMS in a raw
 // epoll_wait instead, as Redis's ae loop does: the goroutine keeps its
@@ -363,7 +418,15 @@ func (l *loop) wait(timeout int) (int, error) {
 			l.epf.SetReadDeadline(want)
 		}
 	}
-	if err := l.epr.Read(l.pollFn); err != nil {
+	err := l.epr.Read(l.pollFn)
+	l.disarm()
+	if l.armErr != nil { // cannot happen short of ENOMEM: stop parking
+		l.s.cfg.Logger.Warn("resp: cannot park the event loop in the runtime's poller, blocking in epoll_wait", "err", l.armErr)
+		l.armErr = nil
+		l.epr = nil
+		return l.wait(timeout)
+	}
+	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return 0, nil
 		}

@@ -1,0 +1,137 @@
+//go:build linux
+
+package resp
+
+import (
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The loop's epoll instance (epfd) is watched by the runtime's poller
+// only while the loop is parked: it is added to parkfd (the file the
+// runtime polls) right before a park and taken out right after
+// (loop_linux.go, wait). Registered for good, every event on a busy
+// loop also woke the runtime's netpoller thread (two more epoll calls
+// and a thread wake-up per request for one client). These tests check
+// the two halves: no event reaches parkfd while the loop is not parked,
+// and a parked loop still wakes for an event, including one that came
+// before the park.
+
+// parkLoop is a loop with one end of a socket pair registered for input
+// (level-triggered) on its epfd; the other end is returned to write to.
+func parkLoop(t *testing.T) (*loop, int) {
+	t.Helper()
+	s := &Server{}
+	l, err := newLoop(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.epr == nil {
+		t.Skip("the runtime cannot poll an epoll fd here")
+	}
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.ctl(syscall.EPOLL_CTL_ADD, fds[0], syscall.EPOLLIN); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Close(fds[0])
+		syscall.Close(fds[1])
+		l.epf.Close()
+		syscall.Close(l.epfd)
+		syscall.Close(l.wakefd)
+	})
+	return l, fds[1]
+}
+
+// parkfdReady: events the runtime's poller would see on parkfd now.
+func parkfdReady(t *testing.T, l *loop) int {
+	t.Helper()
+	var evs [4]syscall.EpollEvent
+	n, err := syscall.EpollWait(l.parkfd, evs[:], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestParkfdQuietWhileNotParked(t *testing.T) {
+	l, peer := parkLoop(t)
+	if _, err := syscall.Write(peer, []byte("PING\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	// The loop finds the input without parking...
+	n, err := l.wait(5000)
+	if err != nil || n != 1 {
+		t.Fatalf("wait: %d events, %v; want 1", n, err)
+	}
+	// ...and its epfd, still readable (level-triggered, unread), is not
+	// reported to the runtime's poller.
+	if got := parkfdReady(t, l); got != 0 || l.parkArmed {
+		t.Errorf("parkfd reports %d events (armed %v) with the loop not parked: the runtime's poller is woken by the loop's events", got, l.parkArmed)
+	}
+}
+
+func TestParkWakesOnInput(t *testing.T) {
+	l, peer := parkLoop(t)
+	type res struct {
+		n   int
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		n, err := l.wait(60000) // blockMS is 0: parks at once
+		done <- res{n, err}
+	}()
+	time.Sleep(50 * time.Millisecond) // let it park (nothing to read yet)
+	if _, err := syscall.Write(peer, []byte("PING\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.err != nil || r.n != 1 {
+			t.Fatalf("wait: %d events, %v; want 1", r.n, r.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a parked loop was not woken by input")
+	}
+	if got := parkfdReady(t, l); got != 0 || l.parkArmed {
+		t.Errorf("after the park parkfd reports %d events (armed %v)", got, l.parkArmed)
+	}
+}
+
+// TestArmWithInputPending: input that arrives after the loop's last poll
+// but before epfd is added to parkfd is reported on parkfd as it is
+// added, so the park that follows returns at once.
+func TestArmWithInputPending(t *testing.T) {
+	l, peer := parkLoop(t)
+	if _, err := syscall.Write(peer, []byte("PING\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.arm(); err != nil {
+		t.Fatal(err)
+	}
+	if got := parkfdReady(t, l); got != 1 {
+		t.Errorf("epfd added with input pending: parkfd reports %d events, want 1", got)
+	}
+	l.disarm()
+	if got := parkfdReady(t, l); got != 0 {
+		t.Errorf("after disarm parkfd reports %d events", got)
+	}
+}
+
+// TestParkTimesOut: a park with nothing to do ends at the timeout with
+// no events and leaves parkfd empty.
+func TestParkTimesOut(t *testing.T) {
+	l, _ := parkLoop(t)
+	n, err := l.wait(20)
+	if err != nil || n != 0 {
+		t.Fatalf("wait: %d events, %v; want 0 at the timeout", n, err)
+	}
+	if l.parkArmed {
+		t.Error("still armed after the timeout")
+	}
+}
