@@ -559,7 +559,9 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 		e.klen.Store(uint32(len(key)))
 		e.vlen.Store(uint32(len(value)))
 		e.hash.Store(hash)
-		e.deadline.Store(nv.deadline())
+		// A deadline past the clock's range (negative, deadline.go) is
+		// published as none: C's clock (int64 ns) never reaches it.
+		e.deadline.Store(max(nv.deadline(), 0))
 		e.clock.Store(s.tick.Load())
 		e.live.Store(1)
 		e.seq.Store(q + 2)

@@ -285,27 +285,38 @@ func (s *Store) peekTouch(key string, sl *slot, h *vhdr) {
 // and most entries have none.
 func (s *Store) live(h *vhdr) bool {
 	e := h.deadline()
-	return e == 0 || s.now() < e
+	return e <= 0 || s.now() < e // (e < 0: past the clock's range, deadline.go)
 }
 
-func expiredAt(h *vhdr, now int64) bool {
-	e := h.deadline()
-	return e != 0 && now >= e
-}
+func expiredAt(h *vhdr, now int64) bool { return deadlinePassed(h.deadline(), now) }
 
+// deadline is the deadline ttl from now (deadline.go's encoding): a TTL
+// past the nanosecond clock's range (centuries) is kept in milliseconds,
+// exact, never wrapped into the past.
 func (s *Store) deadline(ttl time.Duration) int64 {
 	if ttl <= 0 {
 		return 0
 	}
 	s.noteTTL()
-	now := s.now()
-	if int64(ttl) > math.MaxInt64-now {
-		// A TTL past the clock's range (centuries) saturates: the
-		// key lives for as long as the clock can count, never wraps into
-		// the past.
-		return math.MaxInt64
+	return addTTL(s.now(), int64(ttl))
+}
+
+// deadlineSec is deadline for a TTL of sec seconds, which may exceed a
+// Duration: past that, now's ms plus sec*1000, saturating at int64's
+// last ms (Redis refuses such a TTL; a PHP function has no error to give).
+func (s *Store) deadlineSec(sec int64) int64 {
+	if sec <= 0 {
+		return 0
 	}
-	return now + int64(ttl)
+	if sec <= math.MaxInt64/int64(time.Second) {
+		return s.deadline(time.Duration(sec) * time.Second)
+	}
+	s.noteTTL()
+	nowMs := max(s.now()/1e6, 0)
+	if sec > (math.MaxInt64-nowMs)/1000 {
+		return DeadlineFromMs(math.MaxInt64)
+	}
+	return DeadlineFromMs(nowMs + sec*1000)
 }
 
 func overflows(n, delta int64) bool {
@@ -319,7 +330,7 @@ func (s *Store) lookup(key string, hash uint64) (*vhdr, bool) {
 	if h == nil || h == tomb {
 		return nil, false
 	}
-	if e := h.deadline(); e != 0 && s.now() >= e {
+	if e := h.deadline(); e > 0 && s.now() >= e {
 		s.remove(key, sl, h, true, &s.expirations)
 		return nil, false
 	}
@@ -447,7 +458,7 @@ func (s *Store) peekSlow(key string, hash uint64, scratch []byte) (string, bool)
 		if h == nil || h == tomb {
 			return "", false
 		}
-		if e := h.deadline(); e != 0 && s.now() >= e {
+		if e := h.deadline(); e > 0 && s.now() >= e {
 			s.remove(key, sl, h, true, &s.expirations)
 			return "", false
 		}
@@ -474,6 +485,13 @@ func (s *Store) Set(key, value string, ttl time.Duration) bool {
 // SetHashed is Set with the caller's hash of key (see GetTo).
 func (s *Store) SetHashed(key string, hash uint64, value string, ttl time.Duration) bool {
 	return s.put(key, hash, value, s.deadline(ttl), false)
+}
+
+// SetSeconds is SetHashed (SetNX when nx) with the TTL in seconds (<= 0:
+// none), which may be longer than a Duration holds (PHP's TTLs): exact to
+// the ms past the year 2262 (deadline.go).
+func (s *Store) SetSeconds(key string, hash uint64, value string, sec int64, nx bool) bool {
+	return s.put(key, hash, value, s.deadlineSec(sec), nx)
 }
 
 // SetNX stores value only if key has no live entry. Of many concurrent
@@ -775,7 +793,21 @@ func (s *Store) Expire(key string, ttl time.Duration) bool {
 	if ttl <= 0 {
 		return false
 	}
-	expires := s.deadline(ttl)
+	return s.expireAt(key, s.deadline(ttl))
+}
+
+// ExpireSeconds is Expire with the TTL in seconds, which may be longer
+// than a Duration holds (PHP's ephpm_kv_expire): exact to the ms past the
+// year 2262 (deadline.go).
+func (s *Store) ExpireSeconds(key string, sec int64) bool {
+	if sec <= 0 {
+		return false
+	}
+	return s.expireAt(key, s.deadlineSec(sec))
+}
+
+// expireAt is Expire to deadline expires (not 0).
+func (s *Store) expireAt(key string, expires int64) bool {
 	done := false
 	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if loaded {
@@ -819,12 +851,7 @@ func (s *Store) PTTL(key string) int64 {
 	if e == 0 {
 		return -1
 	}
-	left := e - s.now()
-	ms := left / int64(time.Millisecond)
-	if left%int64(time.Millisecond) != 0 {
-		ms++ // round up, without the overflow of adding first
-	}
-	return ms
+	return msLeft(e, s.now())
 }
 
 // DelIfEquals deletes key only if its live value equals expected

@@ -920,7 +920,8 @@ func BenchmarkGetMissParallel(b *testing.B) {
 }
 
 // A TTL beyond the clock's range keeps the key (and a TTL) instead of
-// wrapping into the past, however long the store has run.
+// wrapping into the past, however long the store has run (kept in ms past
+// the year 2262: deadline.go; TestFarDeadlines checks it is exact).
 func TestHugeTTLSaturates(t *testing.T) {
 	s, clk := newStore(t, Options{})
 	clk.advance(1000 * time.Hour)

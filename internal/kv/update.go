@@ -9,12 +9,13 @@ type UpdateOp int
 
 const (
 	UpdateKeep   UpdateOp = iota // leave the key as it is
-	UpdateStore                  // store value, expiring at newExpiresAt (0 = never; in the past = delete)
+	UpdateStore                  // store value, expiring at newExpiresAt (0 = never; in the past = delete; deadline.go)
 	UpdateDelete                 // remove the key
 )
 
 // Now is the store's clock, in unix nanoseconds: the clock of the
-// expiresAt values of Update, GetWithExpiry and Range.
+// expiresAt values of Update, GetWithExpiry and Range (deadline.go: a
+// negative one is minus unix ms, past the year 2262).
 func (s *Store) Now() int64 { return s.now() }
 
 // GetWithExpiry is Get plus the key's expiry (unix nanoseconds on Now's
@@ -76,7 +77,7 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 			}
 		}()
 		v, e, op = fn(old, exp, exists)
-		if e > 0 && op == UpdateStore {
+		if e != 0 && op == UpdateStore {
 			s.noteTTL() // before a version with it is installed
 		}
 		return v, e, op
@@ -221,7 +222,8 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 }
 
 // pastDeadline: an expiry that has passed already (stores with it delete).
-func (s *Store) pastDeadline(e int64) bool { return e < 0 || (e != 0 && e <= s.now()) }
+// A negative one is past the clock's range (deadline.go), never passed.
+func (s *Store) pastDeadline(e int64) bool { return e > 0 && e <= s.now() }
 
 // thaw puts back counter version o, frozen by this update (frozenV) but
 // not replaced after all: a frozen word takes no increments, and a

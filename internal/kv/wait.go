@@ -211,7 +211,7 @@ func (s *Store) Wait(key string, last uint64, timeout time.Duration, cancel <-ch
 		if timeout <= 0 || left <= 0 {
 			return 0, "", false, false
 		}
-		if exp != 0 {
+		if exp > 0 { // (a negative one is past the clock's range: deadline.go)
 			// Wake at the deadline: the read then drops the expired
 			// key, which bumps the version.
 			left = min(left, time.Duration(max(exp-s.now(), 0)))

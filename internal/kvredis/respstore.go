@@ -3,7 +3,6 @@ package kvredis
 import (
 	"context"
 	"errors"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -15,7 +14,8 @@ import (
 
 // What the RESP endpoint (resp.RedisStore) needs beyond kv.Backend: reads
 // with the expiry, an atomic read-modify-write, a walk over the keys, a
-// random key and the clock. Expiry times are absolute unix nanoseconds:
+// random key and the clock. Expiry times are absolute unix nanoseconds
+// (past the year 2262 minus unix ms: kv's deadline.go):
 // Redis's PEXPIRETIME (Redis >= 7.0, any Valkey) and SET PXAT, so the RESP
 // endpoint answers EXPIRETIME exactly as Redis does; a node's clock and
 // Redis's are assumed to agree (NTP), as the RESP commands compute
@@ -71,6 +71,59 @@ func (s *Store) GetWithExpiry(key string) (value string, expiresAt int64, ok boo
 		s.fail("getex", err)
 		return "", 0, false
 	}
+	if t > maxExactLua || t < -2 {
+		// Past 2^53 ms (Lua's numbers are doubles) the script's expiry
+		// is rounded, or wrapped to a negative: read it again in a
+		// transaction, exact.
+		return s.getWithExpiryExact(ctx, c, key)
+	}
+	s.log.recovered()
+	return v, expiryNanos(t), true
+}
+
+// maxExactLua is the largest expiry in ms the script returns exactly: a
+// Lua number (a double) holds every integer up to 2^53 (the year 287396).
+const maxExactLua = 1 << 53
+
+// getWithExpiryExact is GetWithExpiry through MULTI, GET, PEXPIRETIME,
+// EXEC on a dedicated connection (PTTL from now on a Redis without
+// PEXPIRETIME), for the expiries the script cannot return exactly.
+func (s *Store) getWithExpiryExact(ctx context.Context, c rueidis.Client, key string) (string, int64, bool) {
+	rk := s.key(key)
+	dc, release := c.Dedicate()
+	defer release()
+	start := time.Now()
+	legacy := false
+	rs := dc.DoMulti(ctx, dc.B().Multi().Build(), dc.B().Get().Key(rk).Build(),
+		dc.B().Pexpiretime().Key(rk).Build(), dc.B().Exec().Build())
+	if unknownCommand(rs[2].Error()) { // (EXEC then reports EXECABORT)
+		legacy, start = true, time.Now()
+		rs = dc.DoMulti(ctx, dc.B().Multi().Build(), dc.B().Get().Key(rk).Build(),
+			dc.B().Pttl().Key(rk).Build(), dc.B().Exec().Build())
+	}
+	s.roundTrip(start)
+	res, err := rs[3].ToArray()
+	if err == nil && len(res) != 2 {
+		err = errors.New("unexpected reply to MULTI GET PEXPIRETIME EXEC")
+	}
+	if err != nil {
+		dc.Close() // it may be left inside the transaction
+		s.fail("getex", err)
+		return "", 0, false
+	}
+	v, err := res[0].ToString()
+	if rueidis.IsRedisNil(err) {
+		s.log.recovered()
+		return "", 0, false
+	}
+	t, err2 := res[1].AsInt64()
+	if err := errors.Join(err, err2); err != nil {
+		s.fail("getex", err)
+		return "", 0, false
+	}
+	if legacy {
+		t = pttlExpiry(t, start)
+	}
 	s.log.recovered()
 	return v, expiryNanos(t), true
 }
@@ -91,15 +144,14 @@ func pttlExpiry(pttl int64, now time.Time) int64 {
 	return now.UnixMilli() + pttl
 }
 
-// expiryNanos turns PEXPIRETIME's reply (ms, -1 none) into unix ns.
+// expiryNanos turns PEXPIRETIME's reply (ms, -1 none) into the store's
+// deadline: unix ns, or past the year 2262 kv's far form (minus the ms),
+// so any int64 of ms Redis keeps comes back exact (kv.DeadlineFromMs).
 func expiryNanos(ms int64) int64 {
-	switch {
-	case ms <= 0:
+	if ms <= 0 {
 		return 0
-	case ms > math.MaxInt64/int64(time.Millisecond):
-		return math.MaxInt64 // beyond year 2262: as the RESP layer clamps
 	}
-	return ms * int64(time.Millisecond)
+	return kv.DeadlineFromMs(ms)
 }
 
 // errUpdateConflicts: Update gave up because other clients kept changing
@@ -190,7 +242,7 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 	v = owned(v) // fn's value may view the RESP connection's buffer (see owned)
 	var write rueidis.Completed
 	switch {
-	case op == kv.UpdateDelete || (op == kv.UpdateStore && newExp != 0 && newExp <= time.Now().UnixNano()):
+	case op == kv.UpdateDelete || (op == kv.UpdateStore && newExp > 0 && newExp <= time.Now().UnixNano()):
 		if !exists {
 			return true, false, s.unwatch(ctx, dc)
 		}
@@ -201,12 +253,8 @@ func (s *Store) updateOnce(ctx context.Context, dc rueidis.DedicatedClient, rk s
 		write = dc.B().Set().Key(rk).Value(v).Keepttl().Build()
 	case op == kv.UpdateStore:
 		// Rounded up to the millisecond: never expire before the time
-		// asked (without overflow: newExp may be MaxInt64).
-		ms := newExp / int64(time.Millisecond)
-		if newExp%int64(time.Millisecond) != 0 {
-			ms++
-		}
-		write = dc.B().Set().Key(rk).Value(v).PxatMillisecondsTimestamp(ms).Build()
+		// asked; a far deadline (past 2262, negative) is its exact ms.
+		write = dc.B().Set().Key(rk).Value(v).PxatMillisecondsTimestamp(kv.DeadlineMsUp(newExp)).Build()
 	default:
 		return true, false, s.unwatch(ctx, dc)
 	}

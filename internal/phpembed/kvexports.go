@@ -277,9 +277,12 @@ func ephpm_go_kv_set(key *C.char, klen C.size_t, hash C.ulonglong, val *C.char, 
 		return backendSet(key, klen, val, vlen, ttl, nx)
 	}
 	var ok bool
-	if nx != 0 {
+	switch {
+	case int64(ttl) > maxDurationSec:
+		ok = s.SetSeconds(cstr(key, klen), uint64(hash), cstr(val, vlen), int64(ttl), nx != 0)
+	case nx != 0:
 		ok = s.SetNX(cstr(key, klen), cstr(val, vlen), ttlDuration(ttl))
-	} else {
+	default:
 		ok = s.SetHashed(cstr(key, klen), uint64(hash), cstr(val, vlen), ttlDuration(ttl))
 	}
 	if ok {
@@ -288,13 +291,26 @@ func ephpm_go_kv_set(key *C.char, klen C.size_t, hash C.ulonglong, val *C.char, 
 	return 0
 }
 
+// maxDurationSec is the longest TTL in seconds a time.Duration holds
+// (about 292 years); PHP code may ask more (e.g. 9999999999 for "long").
+const maxDurationSec = int64(math.MaxInt64 / time.Second)
+
+// secondsTTL is what a store offers for TTLs longer than a Duration holds
+// (kv.Store, kvredis.Store): kept exactly instead of cut to 292 years.
+type secondsTTL interface {
+	SetSeconds(key string, hash uint64, value string, sec int64, nx bool) bool
+	ExpireSeconds(key string, sec int64) bool
+}
+
 func backendSet(key *C.char, klen C.size_t, val *C.char, vlen C.size_t, ttl C.long, nx C.int) C.int {
 	b := backend()
 	if b == nil {
 		return 0
 	}
 	var ok bool
-	if nx != 0 {
+	if f, far := b.(secondsTTL); far && int64(ttl) > maxDurationSec {
+		ok = f.SetSeconds(cstr(key, klen), 0, cstr(val, vlen), int64(ttl), nx != 0)
+	} else if nx != 0 {
 		ok = b.SetNX(cstr(key, klen), cstr(val, vlen), ttlDuration(ttl))
 	} else {
 		ok = b.Set(cstr(key, klen), cstr(val, vlen), ttlDuration(ttl))
@@ -368,9 +384,12 @@ func ephpm_go_kv_expire(key *C.char, klen C.size_t, seconds C.long) C.int {
 	s := kvStore.Load()
 	if s == nil {
 		b := backend()
+		if f, far := b.(secondsTTL); far && int64(seconds) > maxDurationSec {
+			return cbool(f.ExpireSeconds(cstr(key, klen), int64(seconds)))
+		}
 		return cbool(b != nil && b.Expire(cstr(key, klen), ttlDuration(seconds)))
 	}
-	if s.Expire(cstr(key, klen), ttlDuration(seconds)) {
+	if s.ExpireSeconds(cstr(key, klen), int64(seconds)) {
 		return 1
 	}
 	return 0

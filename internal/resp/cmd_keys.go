@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strconv"
+
+	"github.com/ephpm/ephpm/internal/kv"
 )
 
 func cmdDel(c *conn, args [][]byte) {
@@ -99,7 +101,7 @@ func (c *conn) expire(args [][]byte, unit int64, abs bool, name string) {
 		}
 		cur := int64(-1)
 		if exp != 0 {
-			cur = exp / 1e6
+			cur = kv.DeadlineMs(exp)
 		}
 		if (flags&expNX != 0 && cur != -1) || (flags&expXX != 0 && cur == -1) ||
 			(flags&expGT != 0 && (when <= cur || cur == -1)) ||
@@ -132,9 +134,13 @@ func (c *conn) expireTime(args [][]byte, ms bool) {
 	case exp == 0:
 		c.w.int(-1)
 	case ms:
-		c.w.int(exp / 1e6)
+		c.w.int(kv.DeadlineMs(exp))
 	default:
-		c.w.int((exp/1e6 + 500) / 1000)
+		// Redis's (ms+500)/1000, without its overflow for a deadline
+		// near the int64 limit (Redis 7.0 answers 9223372036854776 for
+		// PXAT 9223372036854775807).
+		ms := kv.DeadlineMs(exp)
+		c.w.int(ms/1000 + (ms%1000+500)/1000)
 	}
 }
 

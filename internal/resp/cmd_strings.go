@@ -45,14 +45,14 @@ func eqFold(b []byte, s string) bool {
 // nowMs is the store's clock in milliseconds (Redis's mstime).
 func (c *conn) nowMs() int64 { return c.s.store.Now() / 1e6 }
 
-// msToNs turns an absolute time in ms into the store's nanoseconds,
-// saturating past the year 2262 (the store's clock cannot go further).
-func msToNs(ms int64) int64 {
-	if ms > math.MaxInt64/int64(time.Millisecond) {
-		return math.MaxInt64
-	}
-	return ms * 1e6
-}
+// msToNs turns an absolute time in ms into the store's deadline: unix ns,
+// or past the year 2262 the store's far form, exact (kv.DeadlineFromMs).
+func msToNs(ms int64) int64 { return kv.DeadlineFromMs(ms) }
+
+// maxTTLMs is the longest relative TTL in ms a time.Duration holds: a
+// longer one (Redis allows any that keeps now+ttl in int64 ms) goes to
+// the store as an absolute deadline instead.
+const maxTTLMs = math.MaxInt64 / int64(time.Millisecond)
 
 // expiry options of SET and GETEX, parsed as Redis's
 // parseExtendedStringArgumentsOrReply does.
@@ -205,7 +205,7 @@ func cmdSet(c *conn, args [][]byte) {
 	st := c.s.store
 	// The common forms map onto the store's own calls (no read of the
 	// old value); GET, XX and KEEPTTL need the old state: Update.
-	if flags&(optGet|optXX|optKeepTTL) == 0 && flags&(optEXAT|optPXAT) == 0 {
+	if flags&(optGet|optXX|optKeepTTL) == 0 && flags&(optEXAT|optPXAT) == 0 && rel <= maxTTLMs {
 		ttl := msDuration(rel)
 		var stored bool
 		if flags&optNX != 0 {
@@ -281,11 +281,21 @@ func (c *conn) setex(args [][]byte, unit int64, name string) {
 		return
 	}
 	ms := n * unit
-	if ms > math.MaxInt64-c.nowMs() {
+	now := c.nowMs()
+	if ms > math.MaxInt64-now {
 		c.expireErr(name)
 		return
 	}
-	if !c.s.store.Set(str(args[1]), str(args[3]), msDuration(ms)) {
+	if ms > maxTTLMs {
+		// Past what a Duration holds: the absolute deadline, exact.
+		val, at := str(args[3]), now+ms
+		if err := c.s.store.Update(str(args[1]), func(string, int64, bool) (string, int64, UpdateOp) {
+			return val, msToNs(at), UpdateStore
+		}); err != nil {
+			c.refused(err)
+			return
+		}
+	} else if !c.s.store.Set(str(args[1]), str(args[3]), msDuration(ms)) {
 		c.oom()
 		return
 	}

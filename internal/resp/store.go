@@ -21,7 +21,8 @@ type UpdateFunc func(old string, expiresAt int64, exists bool) (value string, ne
 
 // Store is what the RESP server needs of the key-value store: *kv.Store
 // (through KVStore) in the server. Expiry times are unix nanoseconds on
-// the store's clock (Now); 0 = none.
+// the store's clock (Now); 0 = none; past the year 2262 (beyond int64 ns)
+// minus the unix milliseconds (kv.DeadlineFromMs, kv.DeadlineMs).
 type Store interface {
 	Get(key string) (string, bool)
 	GetWithExpiry(key string) (value string, expiresAt int64, ok bool)

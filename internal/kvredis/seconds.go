@@ -1,0 +1,79 @@
+package kvredis
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/ephpm/ephpm/internal/kvclient/wire"
+)
+
+// TTLs in whole seconds, for PHP's functions, whose TTLs may be longer than
+// a time.Duration holds (about 292 years; PHP code passes e.g. 9999999999
+// for "long"): Redis keeps any deadline in int64 ms, so it gets the
+// seconds themselves (EX, EXPIRE) and the key's TTL stays what was asked.
+// A TTL whose deadline would pass int64's last ms, which Redis refuses,
+// becomes that last ms (PXAT / PEXPIREAT 9223372036854775807), as on the
+// memory store: a PHP function has no error to give.
+
+// farSecondsArgs is the expiry arguments for sec seconds (> 0): "EX sec",
+// or "PXAT <int64 max>" when now+sec is within a day (of clock skew
+// between this node and Redis) of int64's last ms.
+func farSecondsArgs(sec int64) (opt, n string) {
+	nowMs := time.Now().UnixMilli()
+	if sec > (math.MaxInt64-nowMs)/1000-86400 {
+		return "PXAT", strconv.FormatInt(math.MaxInt64, 10)
+	}
+	return "EX", strconv.FormatInt(sec, 10)
+}
+
+// SetSeconds is Set (SetNX when nx) with a TTL in seconds (<= 0: none).
+// hash is unused (kv.Store's signature).
+func (s *Store) SetSeconds(key string, _ uint64, value string, sec int64, nx bool) bool {
+	if sec <= 0 {
+		if nx {
+			return s.SetNX(key, value, 0)
+		}
+		return s.Set(key, value, 0)
+	}
+	rk := s.key(key)
+	opt, n := farSecondsArgs(sec)
+	args := []string{"SET", rk, value}
+	if nx {
+		args = append(args, "NX")
+	}
+	args = append(args, opt, n)
+	op := "set"
+	if nx {
+		op = "setnx"
+	}
+	if r, ok, used := s.directSimple(op, true, rk, args...); used {
+		return ok && r.Kind != wire.KindNil
+	}
+	rest := append([]string{owned(value)}, args[3:]...)
+	m, ok := s.write(op, key, func(c rueidis.Client, rk string) rueidis.Completed {
+		return c.B().Arbitrary("SET").Keys(rk).Args(rest...).Build()
+	})
+	return ok && !m.IsNil()
+}
+
+// ExpireSeconds is Expire with a TTL in seconds.
+func (s *Store) ExpireSeconds(key string, sec int64) bool {
+	if sec <= 0 {
+		return false
+	}
+	rk := s.key(key)
+	cmd, n := "EXPIRE", strconv.FormatInt(sec, 10)
+	if opt, at := farSecondsArgs(sec); opt == "PXAT" {
+		cmd, n = "PEXPIREAT", at
+	}
+	if r, ok, used := s.directSimple("expire", true, rk, cmd, rk, n); used {
+		return ok && r.Kind == wire.KindInt && r.Int == 1
+	}
+	m, ok := s.write("expire", key, func(c rueidis.Client, rk string) rueidis.Completed {
+		return c.B().Arbitrary(cmd).Keys(rk).Args(n).Build()
+	})
+	return ok && intOf(m) == 1
+}
