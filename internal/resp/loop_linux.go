@@ -34,8 +34,9 @@ type loop struct {
 	epfd int
 	// parkfd is a second epoll instance, a file of the runtime's poller
 	// (epf, epr): waiting for events parks the goroutine on it (wait).
-	// epfd is its only member, and only while the loop is parked
-	// (parkArmed; see wait). Nil epf: the runtime cannot poll it.
+	// epfd is its only member while parkArmed: from the first park on,
+	// and in the raw-wait mode only during parks (see wait). Nil epf:
+	// the runtime cannot poll it.
 	parkfd    int
 	parkArmed bool
 	armErr    error // adding epfd to parkfd failed: wait stops parking
@@ -318,18 +319,22 @@ func (l *loop) run() {
 // (a raw system call: no runtime bookkeeping), and when nothing is ready
 // parks the goroutine in the runtime's poller, which watches the epoll
 // fd, until the fd has events or the timeout's deadline passes.
-// The runtime's poller sees epfd only during a park: epfd is added to
-// parkfd (the epoll instance the runtime polls) after the last empty
-// poll and taken out when the park ends (pollFn, arm, disarm). When the
-// runtime watched epfd itself, every event on it while the loop was busy
-// also woke the runtime's netpoller, which had nothing to do with it
-// (nobody parked): with one phpredis client (2026-12-02, perf trace)
-// that was two more epoll_pwait calls per request on another thread
-// (39,273 for 20,000 GETs, against 20,806 now and redis-server's
-// 20,019) and a thread woken on the server's CPU at every request, in
-// the loop thread's way; with 50 redis-benchmark clients (half setup)
-// 809 such wake-ups per 50,000 INCRs at load 12, more where batches
-// are smaller. A park now costs two epoll_ctl calls more.
+// The runtime's poller watches parkfd, an epoll instance whose one
+// member is epfd, added after the last empty poll before a park (pollFn,
+// arm). In the raw-wait mode below (few connections) it is taken out
+// again when the park ends (disarm): parks are rare there (2 ms idle),
+// and while epfd was watched for good every event on it also woke the
+// runtime's netpoller, which had nothing to do with it (nobody parked):
+// with one phpredis client (2026-12-02, perf trace) that was two more
+// epoll_pwait calls per request on another thread (39,273 for 20,000
+// GETs, against 20,806 now and redis-server's 20,019) and a thread
+// woken on the server's CPU at every request, in the loop thread's way.
+// With more connections the loop parks far more often (with 50
+// redis-benchmark clients in the half setup about every 20th request)
+// and the netpoller is usually the loop's own thread: there epfd stays
+// in parkfd, as taking it out and back cost more system calls per
+// request (2.43-2.50 against 2.35-2.39, 3 rounds at load 9-13) than the
+// netpoller's wake-ups it saved (809 per 50,000 INCRs).
 // With few connections (rawWaitConns: a PHP process's one connection,
 // artisan, a queue worker) it first blocks up to blockMS in a raw
 // epoll_wait instead, as Redis's ae loop does: the goroutine keeps its
@@ -401,6 +406,7 @@ func (l *loop) wait(timeout int) (int, error) {
 		return syscall.EpollWait(l.epfd, l.events[:], timeout)
 	}
 	if l.blockMS > 0 && l.nconns <= rawWaitConns {
+		l.disarm() // armed for good while it had more connections
 		ms := l.blockMS
 		if timeout >= 0 && timeout < ms {
 			ms = timeout
@@ -419,7 +425,9 @@ func (l *loop) wait(timeout int) (int, error) {
 		}
 	}
 	err := l.epr.Read(l.pollFn)
-	l.disarm()
+	if l.blockMS > 0 && l.nconns <= rawWaitConns {
+		l.disarm()
+	}
 	if l.armErr != nil { // cannot happen short of ENOMEM: stop parking
 		l.s.cfg.Logger.Warn("resp: cannot park the event loop in the runtime's poller, blocking in epoll_wait", "err", l.armErr)
 		l.armErr = nil

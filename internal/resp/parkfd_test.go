@@ -8,18 +8,20 @@ import (
 	"time"
 )
 
-// The loop's epoll instance (epfd) is watched by the runtime's poller
-// only while the loop is parked: it is added to parkfd (the file the
-// runtime polls) right before a park and taken out right after
-// (loop_linux.go, wait). Registered for good, every event on a busy
-// loop also woke the runtime's netpoller thread (two more epoll calls
-// and a thread wake-up per request for one client). These tests check
-// the two halves: no event reaches parkfd while the loop is not parked,
-// and a parked loop still wakes for an event, including one that came
-// before the park.
+// In the raw-wait mode (few connections, blockMS > 0) the loop's epoll
+// instance (epfd) is watched by the runtime's poller only while the
+// loop is parked: it is added to parkfd (the file the runtime polls)
+// right before a park and taken out right after (loop_linux.go, wait).
+// Registered for good, every event on a busy loop also woke the
+// runtime's netpoller thread (two more epoll calls and a thread wake-up
+// per request for one client). These tests check both halves: no event
+// reaches parkfd while such a loop is not parked, and a parked loop
+// still wakes for an event, including one that came before the park.
 
 // parkLoop is a loop with one end of a socket pair registered for input
 // (level-triggered) on its epfd; the other end is returned to write to.
+// It waits in the raw-wait mode: up to 2 ms in a raw epoll_wait, then
+// parked.
 func parkLoop(t *testing.T) (*loop, int) {
 	t.Helper()
 	s := &Server{}
@@ -27,6 +29,7 @@ func parkLoop(t *testing.T) (*loop, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	l.blockMS = 2
 	if l.epr == nil {
 		t.Skip("the runtime cannot poll an epoll fd here")
 	}
@@ -83,7 +86,7 @@ func TestParkWakesOnInput(t *testing.T) {
 	}
 	done := make(chan res, 1)
 	go func() {
-		n, err := l.wait(60000) // blockMS is 0: parks at once
+		n, err := l.wait(60000) // 2 ms in the raw wait, then parked
 		done <- res{n, err}
 	}()
 	time.Sleep(50 * time.Millisecond) // let it park (nothing to read yet)
@@ -133,5 +136,35 @@ func TestParkTimesOut(t *testing.T) {
 	}
 	if l.parkArmed {
 		t.Error("still armed after the timeout")
+	}
+}
+
+// TestParkedModeWakes: with more connections than the raw wait serves
+// (or no P to spare: blockMS 0) the loop parks at once and epfd stays in
+// parkfd between parks; input still wakes it, every time.
+func TestParkedModeWakes(t *testing.T) {
+	l, peer := parkLoop(t)
+	l.blockMS = 0
+	var buf [64]byte
+	for i := 0; i < 3; i++ {
+		done := make(chan int, 1)
+		go func() {
+			n, _ := l.wait(60000)
+			done <- n
+		}()
+		time.Sleep(20 * time.Millisecond)
+		if _, err := syscall.Write(peer, []byte("PING\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case n := <-done:
+			if n != 1 {
+				t.Fatalf("round %d: %d events, want 1", i, n)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("round %d: a parked loop was not woken by input", i)
+		}
+		fd := int(l.events[0].Fd)
+		syscall.Read(fd, buf[:]) // level-triggered: drain before the next park
 	}
 }
