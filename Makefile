@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 GO_PURE_PKGS := ./internal/config/... ./internal/kv/... ./internal/server/... ./internal/metrics/... ./internal/resp/... ./internal/kvclient/... ./internal/kvredis/... ./internal/testloop/... ./internal/accept/...
 
-.PHONY: all deps build run test test-go phpredis-tests redis-tests test-race test-e2e test-php test-zts vet fmt-check clean bench bench-kv php-zts release
+.PHONY: all deps build run test test-go phpredis-tests redis-tests redispy-tests test-race test-e2e test-php test-zts vet fmt-check clean bench bench-kv php-zts release
 
 all: build
 
@@ -45,15 +45,22 @@ PHPREDIS_TESTS := $(CURDIR)/.cache/phpredis/tests
 # fetches tests/ of Debian's redis source once; tclsh8.6 runs it), run by
 # tests/e2e against the RESP endpoint.
 REDIS_TESTS := $(CURDIR)/.cache/redis-tests/tests
+# EPHPM_REDISPY_TESTS: redis-py's own test suite, of Debian's python3-redis
+# (scripts/client-tests-redispy.sh fetches it once), run by tests/e2e
+# against the RESP endpoint.
+REDISPY_TESTS := $(CURDIR)/.cache/redispy-tests/tests
 
-test-go: phpredis-tests redis-tests
-	EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) go test -count=1 -timeout 20m ./internal/phpembed/... ./cmd/... ./tests/...
+test-go: phpredis-tests redis-tests redispy-tests
+	EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) EPHPM_REDISPY_TESTS=$(REDISPY_TESTS) go test -count=1 -timeout 20m ./internal/phpembed/... ./cmd/... ./tests/...
 
 phpredis-tests:
 	@bash scripts/phpredis-tests.sh >/dev/null
 
 redis-tests:
 	@bash scripts/redis-tests.sh >/dev/null
+
+redispy-tests:
+	@bash scripts/client-tests-redispy.sh >/dev/null
 
 test-php:
 	@if [ -f composer/cache-laravel/phpunit.xml.dist ]; then phpunit -c composer/cache-laravel/phpunit.xml.dist; fi
@@ -72,9 +79,9 @@ release: deps php-zts
 	bin/ephpm-static version
 
 # The end-to-end suite again, against the thread-safe single binary.
-test-zts: release redis-tests
+test-zts: release redis-tests redispy-tests
 	bash scripts/check-standalone.sh bin/ephpm-static
-	EPHPM_BIN=$(CURDIR)/bin/ephpm-static EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) go test -count=1 -timeout 20m ./tests/...
+	EPHPM_BIN=$(CURDIR)/bin/ephpm-static EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) EPHPM_REDISPY_TESTS=$(REDISPY_TESTS) go test -count=1 -timeout 20m ./tests/...
 
 # Benchmarks (not tests): results printed and written under bench/results/.
 bench-kv: build

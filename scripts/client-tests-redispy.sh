@@ -6,8 +6,8 @@
 # that directory. The source comes from Debian's python-redis source
 # package (apt-get source), else from the same release's tag on GitHub.
 # Fails (loudly) when neither can be had, so that the test is not
-# silently skipped. Running it needs python3-redis, python3-pytest and
-# python3-pytest-asyncio (scripts/install-deps.sh).
+# silently skipped. Running it needs python3-redis, python3-pytest,
+# python3-pytest-asyncio and python3-hiredis (scripts/install-deps.sh).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 dest="$repo/.cache/redispy-tests"

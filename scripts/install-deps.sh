@@ -12,6 +12,7 @@ packages=(
   php-laravel-framework phpunit
   redis-server redis-tools php8.2-redis composer
   tcl  # tclsh8.6: Redis's own test suite (tests/e2e/redis_suite_test.go)
+  python3-redis python3-pytest python3-pytest-asyncio python3-hiredis  # redis-py's own suite (tests/e2e/clientsuite_redispy_test.go)
 )
 if [ "${EPHPM_BENCH_DEPS:-0}" = 1 ]; then
   packages+=(php8.2-apcu nginx php8.2-fpm wrk hyperfine nghttp2-client)  # h2load: the HTTP/2 rows

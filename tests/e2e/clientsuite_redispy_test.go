@@ -19,7 +19,10 @@ import (
 // redisPyFiles are the files of redis-py's own test suite (Debian's
 // python3-redis 4.3.4, scripts/client-tests-redispy.sh) run against the
 // RESP endpoint, with the least number of test cases of each that must
-// pass (what passes today; a drop means tests stopped running). They are
+// pass (what passes today; a drop means tests stopped running). The
+// asyncio tests run each case with both of redis-py's reply parsers, its
+// own and hiredis's (Debian's python3-hiredis), so the replies are read by
+// two independent RESP parsers. They are
 // the files whose tests talk to a plain server with commands (sync and
 // asyncio clients). Left out: cluster, sentinel, ssl, the module suites
 // (json, search, timeseries, bloom, graph), pub/sub, monitor, scripting,
@@ -28,15 +31,15 @@ var redisPyFiles = map[string]int{
 	"test_commands.py":                     133,
 	"test_pipeline.py":                     12,
 	"test_encoding.py":                     11,
-	"test_connection.py":                   6,
+	"test_connection.py":                   5,
 	"test_connection_pool.py":              56,
 	"test_multiprocessing.py":              9,
 	"test_retry.py":                        66,
-	"test_asyncio/test_commands.py":        180,
-	"test_asyncio/test_pipeline.py":        26,
-	"test_asyncio/test_encoding.py":        22,
-	"test_asyncio/test_connection.py":      6,
-	"test_asyncio/test_connection_pool.py": 71,
+	"test_asyncio/test_commands.py":        360,
+	"test_asyncio/test_pipeline.py":        52,
+	"test_asyncio/test_encoding.py":        44,
+	"test_asyncio/test_connection.py":      8,
+	"test_asyncio/test_connection_pool.py": 97,
 	"test_asyncio/test_retry.py":           59,
 }
 
@@ -168,8 +171,10 @@ func TestClientSuiteRedisPy(t *testing.T) {
 }
 
 // redisPyPython is a python3 that imports Debian's redis (the version the
-// suite is of, when known), pytest and pytest_asyncio. python3 on PATH may
-// be another Python (pyenv...), so Debian's own is tried too.
+// suite is of, when known), pytest, pytest_asyncio and hiredis (without
+// it the hiredis variants are skipped and redisPyFiles' counts are not
+// reached). python3 on PATH may be another Python (pyenv...), so Debian's
+// own is tried too.
 func redisPyPython(t *testing.T, version string) string {
 	t.Helper()
 	var tried []string
@@ -178,14 +183,14 @@ func redisPyPython(t *testing.T, version string) string {
 		if err != nil {
 			continue
 		}
-		out, err := exec.Command(path, "-c", "import redis, pytest, pytest_asyncio; print(redis.__version__)").CombinedOutput()
+		out, err := exec.Command(path, "-c", "import redis, pytest, pytest_asyncio, hiredis; print(redis.__version__)").CombinedOutput()
 		got := strings.TrimSpace(string(out))
 		if err == nil && (version == "" || got == version) {
 			return path
 		}
 		tried = append(tried, fmt.Sprintf("%s: %v %q", path, err, got))
 	}
-	t.Fatalf("no python3 with redis %s, pytest and pytest_asyncio (Debian's python3-redis, python3-pytest, python3-pytest-asyncio): %s",
+	t.Fatalf("no python3 with redis %s, pytest, pytest_asyncio and hiredis (Debian's python3-redis, python3-pytest, python3-pytest-asyncio, python3-hiredis): %s",
 		version, strings.Join(tried, "; "))
 	return ""
 }
