@@ -134,6 +134,25 @@ func (l *localStore) PTTL(k string) int64                     { return l.s().PTT
 func (l *localStore) DelIfEquals(k, v string) bool            { return l.s().DelIfEquals(k, v) }
 func (l *localStore) DelPrefix(p string) int                  { return l.s().DelPrefix(p) }
 func (l *localStore) Flush()                                  { l.s().Flush() }
+
+// SetSeconds and ExpireSeconds take TTLs longer than a Duration holds
+// (phpembed's secondsTTL), so a TTL such as 9999999999 s is kept as the
+// server's store keeps it, not cut to 292 years. phpembed passes no key
+// hash to a backend, and kv.Store.SetSeconds needs the store's own, so the
+// write and its TTL are two steps here: this store has one PHP thread.
+func (l *localStore) SetSeconds(k string, _ uint64, v string, sec int64, nx bool) bool {
+	var ok bool
+	if nx {
+		ok = l.s().SetNX(k, v, 0)
+	} else {
+		ok = l.s().Set(k, v, 0)
+	}
+	if ok && sec > 0 {
+		l.s().ExpireSeconds(k, sec)
+	}
+	return ok
+}
+func (l *localStore) ExpireSeconds(k string, sec int64) bool { return l.s().ExpireSeconds(k, sec) }
 func (l *localStore) Wait(k string, last uint64, timeout time.Duration, cancel <-chan struct{}) (uint64, string, bool, bool) {
 	return l.s().Wait(k, last, timeout, cancel)
 }
