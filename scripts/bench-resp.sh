@@ -140,7 +140,7 @@ redis-cli -p "$KPORT" ping >/dev/null || { cat "$TMP/ephpm.log"; exit 1; }
 # RESP_BENCH_PKG_ONLY=1: only part 3 (the package's rows), same servers.
 if [ "${RESP_BENCH_PKG_ONLY:-0}" = 1 ]; then
   echo "== the Laravel package's RESP client (plain php) vs phpredis"
-  php bench/resp/package_client.php "unix://$SOCK" "$RPORT" >"$OUTFILE"
+  php bench/resp/package_client.php "unix://$SOCK" "$RPORT" 20000 "$EPID" "$RPID" >"$OUTFILE"
   cat "$OUTFILE"
   echo "(written to $OUTFILE)"
   exit 0
@@ -247,7 +247,7 @@ PY
 
 echo "== the Laravel package's RESP client (plain php) vs phpredis"
 if [ -f bench/resp/package_client.php ]; then
-  php bench/resp/package_client.php "unix://$SOCK" "$RPORT" >"$TMP/pkg.txt" || echo "(package client bench failed)" >"$TMP/pkg.txt"
+  php bench/resp/package_client.php "unix://$SOCK" "$RPORT" 20000 "$EPID" "$RPID" >"$TMP/pkg.txt" || echo "(package client bench failed)" >"$TMP/pkg.txt"
 else
   echo "(bench/resp/package_client.php missing)" >"$TMP/pkg.txt"
 fi
