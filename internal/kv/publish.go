@@ -532,6 +532,9 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 		if !loaded || cur != sl || cur.v.Load() != h || !s.live(h) {
 			return cur, ixCancel
 		}
+		if h.isMut() {
+			h = s.settle(cur) // its value, no longer written in place
+		}
 		value := h.str()
 		q := e.seq.Load()
 		if q&1 != 0 || !e.seq.CompareAndSwap(q, q+1) {

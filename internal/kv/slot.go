@@ -56,7 +56,7 @@ var zeroHdr [vhdrSize]byte
 // newVersion copies value into a new version.
 func newVersion(value string, expires int64, clock uint32) *vhdr {
 	n := len(value)
-	if uint64(n) >= uint64(pubMark) {
+	if uint64(n) >= uint64(mutMark) {
 		b := make([]byte, vhdrSize+8+n)
 		h := (*vhdr)(unsafe.Pointer(&b[0]))
 		h.expires, h.clock, h.n = expires, clock, longMark
@@ -101,7 +101,7 @@ func (h *vhdr) cell() *int64 { return &(*counterVersion)(unsafe.Pointer(h)).cell
 
 func (h *vhdr) deadline() int64 { return atomic.LoadInt64(&h.expires) }
 
-// str is a string value (not a counter).
+// str is a string value (not a counter, not mutable: see text).
 func (h *vhdr) str() string {
 	switch h.n {
 	case 0:
@@ -122,6 +122,8 @@ func (h *vhdr) size() int64 {
 		return 8
 	case pubMark:
 		return int64(h.pub().vlen)
+	case mutMark:
+		return int64(h.mut().mlen.Load())
 	case longMark:
 		return *(*int64)(unsafe.Add(unsafe.Pointer(h), vhdrSize))
 	}

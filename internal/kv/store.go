@@ -347,18 +347,22 @@ func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter 
 			return cur, ixCancel
 		}
 		if h == nil {
-			s.demoteIf(cur.v.Load())
-			old = cur.v.Swap(tomb)
+			old = swapTomb(s, cur)
 			return cur, ixDelete
 		}
-		if onlyExpired && s.live(h) { // Expire moved it on meanwhile
-			return cur, ixCancel
+		o, q := lockCurrent(cur)
+		unlock := func() {
+			if o.isMut() {
+				o.mut().unlockUnchanged(q)
+			}
 		}
-		if cur.v.Load() != h {
+		if o != h || (onlyExpired && s.live(h)) { // (Expire moved it on meanwhile)
+			unlock()
 			return cur, ixCancel
 		}
 		s.demoteIf(h)
 		if !cur.v.CompareAndSwap(h, tomb) {
+			unlock()
 			return cur, ixCancel
 		}
 		old = h
@@ -380,6 +384,9 @@ func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter 
 func (s *Store) text(h *vhdr, scratch []byte) (string, bool) {
 	if h.isCounter() {
 		return s.counterText(h, scratch)
+	}
+	if h.isMut() {
+		return h.readMut() // a copy (mutable.go)
 	}
 	return h.str(), true
 }
@@ -437,7 +444,7 @@ func (s *Store) Peek(key string, hash uint64, scratch []byte) (string, bool) {
 		sl := e.sl.Load()
 		if e.meta.Load() == m && sameKey(sl, key) {
 			if h := sl.v.Load(); h != tomb && s.live(h) {
-				if h.n-1 < pubMark-1 { // a plain string of 1 byte .. less than 4 GB
+				if h.n-1 < mutMark-1 { // a plain string of 1 byte .. less than 4 GB
 					s.peekTouch(key, sl, h)
 					return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(h), vhdrSize)), int(h.n)), true
 				}
@@ -517,8 +524,24 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 		if onlyIfAbsent && wasLive {
 			return false
 		}
+		if old.isMut() {
+			if wasLive && len(value) <= int(old.mut().mcap) {
+				done, refused := s.putInPlace(key, old, value, expires)
+				if done || refused {
+					return done
+				}
+				continue
+			}
+			if nv == nil {
+				nv = newOverwrite(value, expires, s.tick.Load())
+			}
+			if ok, refused := s.replaceMut(key, sl, old, nv, newCost, wasLive); ok || refused {
+				return ok
+			}
+			continue
+		}
 		if nv == nil {
-			nv = newVersion(value, expires, s.tick.Load())
+			nv = newOverwrite(value, expires, s.tick.Load())
 		}
 		grow := newCost - cost(len(key), old)
 		if !s.reserve(grow) {
@@ -571,13 +594,16 @@ func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost in
 			inserted = true
 			return sl, ixUpdate
 		}
-		if nv == nil { // the key came meanwhile: a version of its own
-			nv = newVersion(value, expires, s.tick.Load())
+		if nv == nil || first == nv { // the key came meanwhile: a version of its own
+			nv = newOverwrite(value, expires, s.tick.Load())
 		}
 		for { // under the bucket lock a slot in the map is never tomb
-			o := cur.v.Load()
+			o, q := lockCurrent(cur) // (a mutable one locked for good once replaced)
 			oldLive = s.live(o)
 			if onlyIfAbsent && oldLive {
+				if o.isMut() {
+					o.mut().unlockUnchanged(q)
+				}
 				refused = true
 				return cur, ixCancel
 			}
@@ -585,6 +611,9 @@ func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost in
 			if cur.v.CompareAndSwap(o, nv) {
 				old = o
 				return cur, ixCancel
+			}
+			if o.isMut() {
+				o.mut().unlockUnchanged(q)
 			}
 		}
 	})
@@ -614,8 +643,7 @@ func (s *Store) Del(key string) bool {
 		if !loaded {
 			return cur, ixCancel
 		}
-		s.demoteIf(cur.v.Load())
-		old = cur.v.Swap(tomb)
+		old = swapTomb(s, cur)
 		return cur, ixDelete
 	})
 	if old == nil {
@@ -704,7 +732,7 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 				return sl, ixUpdate
 			}
 			for { // under the bucket lock a slot in the map is never tomb
-				o := cur.v.Load()
+				o := s.settle(cur) // a mutable value is parsed as an immutable copy
 				var n, expires int64
 				live := s.live(o)
 				counter := live && o.isCounter()
@@ -864,7 +892,7 @@ func (s *Store) DelIfEquals(key, expected string) bool {
 			return cur, ixCancel
 		}
 		for {
-			o := cur.v.Load()
+			o := s.settle(cur) // a mutable value is compared as an immutable copy
 			if !s.live(o) {
 				return cur, ixCancel
 			}

@@ -734,7 +734,9 @@ func TestCounterTextEverywhere(t *testing.T) {
 	scratch := make([]byte, 20)
 	get := testing.AllocsPerRun(1000, func() { s.GetTo("ctr", 7, scratch) })
 	set := testing.AllocsPerRun(1000, func() { s.Set("c", "value", 0) })
-	if hit != 0 || get != 0 || set != 1 {
+	// (An overwrite that fits the key's mutable version is written in
+	// place: mutable.go.)
+	if hit != 0 || get != 0 || set != 0 {
 		t.Errorf("allocations: incr_by %v, get of a counter %v, overwrite %v", hit, get, set)
 	}
 }

@@ -121,7 +121,7 @@ func (s *Store) Update(key string, fn func(old string, expiresAt int64, exists b
 				return sl, ixUpdate
 			}
 			for { // under the bucket lock a slot in the map is never tomb
-				o := cur.v.Load()
+				o := s.settle(cur) // fn reads an immutable copy (mutable.go)
 				live := s.live(o)
 				var (
 					text string

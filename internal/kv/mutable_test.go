@@ -1,0 +1,244 @@
+package kv
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// An overwrite that fits is written in place (no allocation), one that
+// does not replaces the version; the bytes counted follow the length, and
+// every reader gets a copy that later writes do not change.
+func TestMutableOverwrite(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	s.Set("k", strings.Repeat("a", 1000), 0) // first version: immutable
+	s.Set("k", strings.Repeat("b", 1000), 0) // first overwrite: mutable
+	_, h := s.find("k", keyHash("k"))
+	if !h.isMut() || h.mut().mcap < 1000 {
+		t.Fatalf("after an overwrite: mutable %v", h.isMut())
+	}
+	held, _ := s.Get("k")
+	c900 := strings.Repeat("c", 900)
+	if n := testing.AllocsPerRun(100, func() { s.Set("k", c900, 0) }); n != 0 {
+		t.Errorf("an overwrite that fits allocated %v times", n)
+	}
+	if _, h2 := s.find("k", keyHash("k")); h2 != h {
+		t.Error("written in place, yet the version changed")
+	}
+	if held != strings.Repeat("b", 1000) {
+		t.Error("a value read before an in-place write changed under its reader")
+	}
+	if v, _ := s.Get("k"); v != strings.Repeat("c", 900) {
+		t.Errorf("after the in-place write: %d bytes", len(v))
+	}
+	if st := s.Stats(); st.Bytes != storedBytes(s) {
+		t.Errorf("bytes %d, stored %d", st.Bytes, storedBytes(s))
+	}
+	s.Set("k", strings.Repeat("d", 5000), 0) // does not fit: replaced
+	if _, h2 := s.find("k", keyHash("k")); h2 == h || h.mut().seq.Load()&1 == 0 {
+		t.Error("a replaced mutable version must stay locked")
+	}
+	if v, _ := s.Get("k"); v != strings.Repeat("d", 5000) {
+		t.Error("after the replacing write")
+	}
+	// A TTL given by an in-place set, and taken away by the next.
+	s.Set("k", "x", 0)
+	s.Set("k", "y", time.Hour)
+	if s.TTL("k") != 3600 {
+		t.Errorf("ttl %d", s.TTL("k"))
+	}
+	s.Set("k", "z", 0)
+	if s.TTL("k") != -1 {
+		t.Errorf("ttl after a set without one: %d", s.TTL("k"))
+	}
+	// What reads the value under the lock sees it (and settles it).
+	if !s.DelIfEquals("k", "z") || s.Exists("k") {
+		t.Error("del_if_equals of a mutable value")
+	}
+	s.Set("n", "1", 0)
+	s.Set("n", "41", 0)
+	if n, err := s.IncrBy("n", 1); err != nil || n != 42 {
+		t.Errorf("incr of a mutable value: %d %v", n, err)
+	}
+	s.Set("u", "a", 0)
+	s.Set("u", "b", 0)
+	s.Update("u", func(o string, e int64, _ bool) (string, int64, UpdateOp) { return o + "c", e, UpdateStore })
+	if v, _ := s.Get("u"); v != "bc" {
+		t.Errorf("update of a mutable value: %q", v)
+	}
+	if st := s.Stats(); st.Bytes != storedBytes(s) || st.Keys != 2 {
+		t.Errorf("%+v, stored %d", st, storedBytes(s))
+	}
+}
+
+// An in-place set still gives the key a new version for ephpm_kv_wait.
+func TestMutableOverwriteWakesWaiters(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	s.Set("w", "1", 0)
+	s.Set("w", "2", 0)
+	ver, _, _, _ := s.Wait("w", 0, 0, nil)
+	got := make(chan string, 1)
+	go func() {
+		_, v, _, ok := s.Wait("w", ver, 10*time.Second, nil)
+		if !ok {
+			v = "timeout"
+		}
+		got <- v
+	}()
+	time.Sleep(20 * time.Millisecond)
+	s.Set("w", "3", 0)
+	if v := <-got; v != "3" {
+		t.Errorf("wait after an in-place set: %q", v)
+	}
+}
+
+// Readers racing writers in place: a value read is always one that was
+// written whole (never torn or mixed), and a reader never reads a writer's
+// values backwards (each value read was current at some instant of its
+// read). Writers vary the length (in place, and past the capacity: a
+// replacement) while deletes, expiries, eviction, publishing, Update,
+// del_if_equals and incr run on the same keys. The bytes counted match what
+// is stored at the end. Run with -race: the copies are word-atomic there.
+func TestMutableReadersNeverSeeTornValues(t *testing.T) {
+	s, err := New(Options{MemoryLimit: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.EnablePublishing()
+	defer s.dropPublished()
+	const writers, keys = 3, 4
+	// A value: "w<writer>:<seq>:" then a fill byte chosen by writer and
+	// seq, repeated to a length that varies (up to past the capacity).
+	value := func(w, seq int) string {
+		head := fmt.Sprintf("w%d:%d:", w, seq)
+		n := 40 + (seq*37+w*11)%700
+		if seq%50 == 0 {
+			n = 3000 // past any capacity: replaces the version
+		}
+		return head + strings.Repeat(string(rune('a'+(w*7+seq)%26)), n)
+	}
+	check := func(v string) (w, seq int, ok bool) {
+		parts := strings.SplitN(v, ":", 3)
+		if len(parts) != 3 || len(parts[0]) < 2 {
+			return 0, 0, false
+		}
+		w, err1 := strconv.Atoi(parts[0][1:])
+		seq, err2 := strconv.Atoi(parts[1])
+		return w, seq, err1 == nil && err2 == nil && v == value(w, seq)
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var bad atomic.Value
+	fail := func(format string, args ...any) {
+		bad.CompareAndSwap(nil, fmt.Sprintf(format, args...))
+		stop.Store(true)
+	}
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for seq := 1; !stop.Load(); seq++ {
+				k := "k" + strconv.Itoa(seq%keys)
+				ttl := time.Duration(0)
+				if seq%97 == 0 {
+					ttl = time.Millisecond // expires under the readers
+				}
+				s.Set(k, value(w, seq), ttl)
+			}
+		}(w)
+	}
+	// Other writers: delete, Update, del_if_equals, incr (refused: not a
+	// number), a filler that makes eviction pick these keys.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; !stop.Load(); i++ {
+			k := "k" + strconv.Itoa(i%keys)
+			switch i % 5 {
+			case 0:
+				s.Del(k)
+			case 1:
+				s.Update(k, func(o string, e int64, ok bool) (string, int64, UpdateOp) {
+					if !ok {
+						return "", 0, UpdateKeep
+					}
+					if _, _, good := check(o); !good && !isNumber(o) {
+						fail("Update read %.40q", o)
+					}
+					return o, e, UpdateStore
+				})
+			case 2:
+				if v, ok := s.Get(k); ok {
+					s.DelIfEquals(k, v)
+				}
+			case 3:
+				if _, err := s.IncrBy(k, 1); err == nil {
+					s.Del(k) // it was a counter of its own: clear it
+				}
+			case 4:
+				s.Set("fill"+strconv.Itoa(i%40), strings.Repeat("f", 2000), 0)
+			}
+			if i%64 == 0 {
+				time.Sleep(time.Microsecond)
+			}
+		}
+	}()
+	for r := 0; r < 3; r++ {
+		wg.Add(1)
+		go func(r int) {
+			defer wg.Done()
+			last := map[string][writers]int{}
+			var scratch [20]byte
+			for i := 0; !stop.Load(); i++ {
+				k := "k" + strconv.Itoa(i%keys)
+				var v string
+				var ok bool
+				switch (i + r) % 3 {
+				case 0:
+					v, ok = s.Get(k)
+				case 1:
+					v, ok = s.Peek(k, keyHash(k), scratch[:]) // publishes hot keys
+				default:
+					v, _, ok = s.GetWithExpiry(k)
+				}
+				if !ok || isNumber(v) { // (a counter the incr above made)
+					continue
+				}
+				w, seq, good := check(v)
+				if !good {
+					fail("reader %d read a torn value of %s: %d bytes %.60q", r, k, len(v), v)
+					return
+				}
+				seen := last[k]
+				if seq < seen[w] {
+					fail("reader %d read %s backwards: writer %d seq %d after %d", r, k, w, seq, seen[w])
+					return
+				}
+				seen[w] = seq
+				last[k] = seen
+			}
+		}(r)
+	}
+	time.Sleep(2 * time.Second)
+	stop.Store(true)
+	wg.Wait()
+	if b := bad.Load(); b != nil {
+		t.Fatal(b)
+	}
+	if st := s.Stats(); st.Bytes != storedBytes(s) {
+		t.Errorf("bytes counted %d, stored %d", st.Bytes, storedBytes(s))
+	}
+	if st := s.Stats(); st.Bytes > 64<<10 {
+		t.Errorf("over the limit: %d", st.Bytes)
+	}
+}
+
+func isNumber(v string) bool {
+	_, err := strconv.ParseInt(v, 10, 64)
+	return err == nil
+}
