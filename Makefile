@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 GO_PURE_PKGS := ./internal/config/... ./internal/kv/... ./internal/server/... ./internal/metrics/... ./internal/resp/... ./internal/kvclient/... ./internal/kvredis/... ./internal/testloop/... ./internal/accept/...
 
-.PHONY: all deps build run test test-go phpredis-tests redis-tests redispy-tests test-race test-e2e test-php test-zts vet fmt-check clean bench bench-kv php-zts release
+.PHONY: all deps build run test test-go phpredis-tests redis-tests redispy-tests hiredis-tests test-race test-e2e test-php test-zts vet fmt-check clean bench bench-kv php-zts release
 
 all: build
 
@@ -49,9 +49,13 @@ REDIS_TESTS := $(CURDIR)/.cache/redis-tests/tests
 # (scripts/client-tests-redispy.sh fetches it once), run by tests/e2e
 # against the RESP endpoint.
 REDISPY_TESTS := $(CURDIR)/.cache/redispy-tests/tests
+# EPHPM_HIREDIS_TESTS: hiredis's own test program, of Debian's hiredis
+# source (scripts/client-tests-hiredis.sh fetches it once; tests/e2e builds
+# test.c and runs it against the RESP endpoint).
+HIREDIS_TESTS := $(CURDIR)/.cache/hiredis-tests/src
 
-test-go: phpredis-tests redis-tests redispy-tests
-	EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) EPHPM_REDISPY_TESTS=$(REDISPY_TESTS) go test -count=1 -timeout 20m ./internal/phpembed/... ./cmd/... ./tests/...
+test-go: phpredis-tests redis-tests redispy-tests hiredis-tests
+	EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) EPHPM_REDISPY_TESTS=$(REDISPY_TESTS) EPHPM_HIREDIS_TESTS=$(HIREDIS_TESTS) go test -count=1 -timeout 20m ./internal/phpembed/... ./cmd/... ./tests/...
 
 phpredis-tests:
 	@bash scripts/phpredis-tests.sh >/dev/null
@@ -61,6 +65,9 @@ redis-tests:
 
 redispy-tests:
 	@bash scripts/client-tests-redispy.sh >/dev/null
+
+hiredis-tests:
+	@bash scripts/client-tests-hiredis.sh >/dev/null
 
 test-php:
 	@if [ -f composer/cache-laravel/phpunit.xml.dist ]; then phpunit -c composer/cache-laravel/phpunit.xml.dist; fi
@@ -79,9 +86,9 @@ release: deps php-zts
 	bin/ephpm-static version
 
 # The end-to-end suite again, against the thread-safe single binary.
-test-zts: release redis-tests redispy-tests
+test-zts: release redis-tests redispy-tests hiredis-tests
 	bash scripts/check-standalone.sh bin/ephpm-static
-	EPHPM_BIN=$(CURDIR)/bin/ephpm-static EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) EPHPM_REDISPY_TESTS=$(REDISPY_TESTS) go test -count=1 -timeout 20m ./tests/...
+	EPHPM_BIN=$(CURDIR)/bin/ephpm-static EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) EPHPM_REDISPY_TESTS=$(REDISPY_TESTS) EPHPM_HIREDIS_TESTS=$(HIREDIS_TESTS) go test -count=1 -timeout 20m ./tests/...
 
 # Benchmarks (not tests): results printed and written under bench/results/.
 bench-kv: build
