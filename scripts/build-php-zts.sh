@@ -47,7 +47,7 @@ start=$(date +%s)
 
 # The stamp records the inputs of a build; a complete cache whose stamp
 # matches is reused as it is.
-recipe_version=6 # bump when configure flags, patches or the training change
+recipe_version=7 # bump when configure flags, patches or the training change
 pgo="${EPHPM_PHP_PGO:-0}"
 case "$pgo" in 0 | 1) ;; *) say "EPHPM_PHP_PGO must be 0 or 1"; exit 1 ;; esac
 recipe="$recipe_version"
@@ -169,6 +169,22 @@ perl -0pi -e 's/(signo = SIGPROF;\n# endif\n\n\t\tif \(reset_signals)\) \{/$1 \&
   Zend/zend_execute_API.c
 grep -q 'if (reset_signals && seconds) { /\* ephpm: no handler without a timer \*/' Zend/zend_execute_API.c ||
   { say "patch failed: zend_set_timeout_ex (Zend/zend_execute_API.c) changed upstream"; exit 1; }
+
+# --- patch: no OPcache usage lock in one process ----------------------------
+# OPcache marks "this process uses the shared memory" with a POSIX record
+# lock (fcntl F_SETLK, F_RDLCK on byte 1 of its lock file) at the first
+# compile of each request and drops it at request end: two system calls
+# per request. The lock exists for php-fpm's many processes, so a restart
+# of the cache (opcache_reset(), out of memory) waits for the others to
+# finish. ephpm is one process: the lock file is private to it (mkstemp,
+# unlinked, close-on-exec), record locks never conflict within a process,
+# so OPcache's own check (accel_is_inactive, F_GETLK) never saw its
+# threads' locks anyway and nothing changes without them. The restart
+# lock and the write lock for adding scripts stay as they are.
+perl -0pi -e 's/(\nstatic inline zend_result accel_activate_add\(void\)\n\{\n)/$1#ifndef ZEND_WIN32\n\treturn SUCCESS; \/* ephpm: one process, no usage lock *\/\n#endif\n/; s/(\nstatic inline void accel_deactivate_sub\(void\)\n\{\n)/$1#ifndef ZEND_WIN32\n\treturn; \/* ephpm: one process, no usage lock *\/\n#endif\n/; s/(\nstatic inline void accel_unlock_all\(void\)\n\{\n)/$1#ifndef ZEND_WIN32\n\treturn; \/* ephpm: one process, no usage lock *\/\n#endif\n/' \
+  ext/opcache/ZendAccelerator.c
+[ "$(grep -c 'ephpm: one process, no usage lock' ext/opcache/ZendAccelerator.c)" = 3 ] ||
+  { say "patch failed: accel_activate_add / accel_deactivate_sub / accel_unlock_all (ext/opcache/ZendAccelerator.c) changed upstream"; exit 1; }
 
 # --- patch: the training CLI loads the OPcache linked in ----------------------
 # The CLI is built only to run the PGO training; like our SAPI (sapi.c) it
