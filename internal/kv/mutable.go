@@ -206,9 +206,17 @@ func (s *Store) putInPlace(key string, old *vhdr, value string, expires int64) (
 		return false, false
 	}
 	copyIn(m.data(), value)
-	m.mlen.Store(uint32(len(value)))
-	atomic.StoreInt64(&old.expires, expires)
-	atomic.StoreUint32(&old.clock, s.tick.Load())
+	// Only what changed is stored: an atomic store is a locked instruction
+	// on amd64, and an overwrite of the same size and TTL changes neither.
+	if oldLen != uint32(len(value)) {
+		m.mlen.Store(uint32(len(value)))
+	}
+	if atomic.LoadInt64(&old.expires) != expires {
+		atomic.StoreInt64(&old.expires, expires)
+	}
+	if t := s.tick.Load(); atomic.LoadUint32(&old.clock) != t {
+		atomic.StoreUint32(&old.clock, t)
+	}
 	m.seq.Store(q + 2)
 	s.changed(key)
 	return true, false
