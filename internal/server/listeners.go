@@ -144,14 +144,14 @@ func (s *Server) redirectServer() *http.Server {
 		case isProbe(r):
 			// A health checker on the plain port gets its answer here,
 			// not a redirect to a port it may not reach.
-			serveProbe(w, r, s.ready)
+			serveProbe(s.withConfiguredHeaders(w), r, s.ready)
 		case s.proxies.apply(r).TLS != nil:
 			// A trusted proxy in front took the request over HTTPS:
 			// redirecting would loop.
 			s.ServeHTTP(w, r)
 		default:
 			start := time.Now()
-			rec := &recorder{ResponseWriter: w, id: s.assignRequestID(r)}
+			rec := &recorder{ResponseWriter: s.withConfiguredHeaders(w), id: s.assignRequestID(r)}
 			s.redirectToHTTPS(rec, r, httpsPort)
 			s.access.Log(r, rec, start)
 		}

@@ -149,7 +149,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Probes first: answered by the server itself, never by PHP, and not
 	// site traffic (no access-log line, no response counters).
 	if isProbe(r) {
-		serveProbe(w, r, s.ready)
+		serveProbe(s.withConfiguredHeaders(w), r, s.ready)
 		return
 	}
 	start := time.Now()
