@@ -26,6 +26,16 @@ func newKVCmd() *cobra.Command {
 endpoint. The server is the one --config names (its unix socket, else its TCP
 listener, with its password), or --url (unix:///path, tcp://host:port?password=...,
 redis://[:pass@]host:port), else $EPHPM_KV_URL, else ./ephpm.toml.`,
+		// Without a RunE of its own cobra answers `ephpm kv` and `ephpm kv
+		// typo` with the help text and exit status 0, so a script's typo
+		// looks like success: name the problem and exit 1 instead.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("kv: say which command: get, set, del, incr, ttl, keys or flush (ephpm kv --help)")
+			}
+			return fmt.Errorf("kv: unknown command %q (ephpm kv --help lists them)", args[0])
+		},
 	}
 	cmd.PersistentFlags().StringVarP(&target.config, "config", "c", "", "the server's ephpm.toml")
 	cmd.PersistentFlags().StringVar(&target.url, "url", "", "the server's KV URL (instead of --config)")
