@@ -31,7 +31,7 @@ if ! { bash "$repo/scripts/ensure-deb-src.sh" python-redis >&2 &&
 fi
 # find's output is read whole before it is searched (pipefail: a reader
 # that stops early would fail the script with SIGPIPE).
-found="$(find "$tmp" -path '*/tests/conftest.py' -not -path '*/test_asyncio/*')"
+found="$(find "$tmp" -path '*/tests/conftest.py' -not -path '*/test_asyncio/*' -not -path '*/.pc/*')"
 suite="$(sort <<<"$found")"
 suite="${suite%%$'\n'*}"
 [ -n "$suite" ] && [ -f "$suite" ] || { echo "client-tests-redispy: no tests/conftest.py in the redis-py source" >&2; exit 1; }
