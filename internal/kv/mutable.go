@@ -2,6 +2,7 @@ package kv
 
 import (
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 )
@@ -70,13 +71,37 @@ var sizeClasses = [...]int{48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 22
 	3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568,
 	14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768}
 
+// classSize is the size of the Go allocation holding n bytes (n >= 1).
 func classSize(n int) int {
-	for _, c := range sizeClasses {
-		if n <= c {
-			return c
-		}
+	if n <= 1024 {
+		return int(smallClass[(n+7)>>3])
+	}
+	if i, ok := slices.BinarySearch(sizeClasses[:], n); ok || i < len(sizeClasses) {
+		return sizeClasses[i]
 	}
 	return (n + 8191) &^ 8191 // a large object: whole pages
+}
+
+// smallClass[(n+7)/8] is classSize(n) for n <= 1024.
+var smallClass = func() (t [129]uint16) {
+	for i := range t {
+		n := max(i*8, 1)
+		for _, c := range sizeClasses {
+			if n <= c {
+				t[i] = uint16(c)
+				break
+			}
+		}
+	}
+	return t
+}()
+
+// fitsInPlace: value of n bytes is written into m in place only when a new
+// mutable version for it would take the same size class, so a value that
+// shrank much never keeps a large allocation alive (memory_limit counts
+// values' bytes, and must keep bounding what the store holds).
+func (m *mutVersion) fitsInPlace(n int) bool {
+	return n <= int(m.mcap) && classSize(mutHdr+n) == mutHdr+int(m.mcap)
 }
 
 // mutFits: value may live in a mutable version.
@@ -188,7 +213,7 @@ func (s *Store) settle(cur *slot) *vhdr {
 func (s *Store) putInPlace(key string, old *vhdr, value string, expires int64) (done, refused bool) {
 	m := old.mut()
 	oldLen := m.mlen.Load()
-	if len(value) > int(m.mcap) {
+	if !m.fitsInPlace(len(value)) {
 		return false, false
 	}
 	grow := int64(len(value)) - int64(oldLen)

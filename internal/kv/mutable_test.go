@@ -22,8 +22,8 @@ func TestMutableOverwrite(t *testing.T) {
 		t.Fatalf("after an overwrite: mutable %v", h.isMut())
 	}
 	held, _ := s.Get("k")
-	c900 := strings.Repeat("c", 900)
-	if n := testing.AllocsPerRun(100, func() { s.Set("k", c900, 0) }); n != 0 {
+	c1050 := strings.Repeat("c", 1050) // (the same size class as 1000 bytes)
+	if n := testing.AllocsPerRun(100, func() { s.Set("k", c1050, 0) }); n != 0 {
 		t.Errorf("an overwrite that fits allocated %v times", n)
 	}
 	if _, h2 := s.find("k", keyHash("k")); h2 != h {
@@ -32,7 +32,7 @@ func TestMutableOverwrite(t *testing.T) {
 	if held != strings.Repeat("b", 1000) {
 		t.Error("a value read before an in-place write changed under its reader")
 	}
-	if v, _ := s.Get("k"); v != strings.Repeat("c", 900) {
+	if v, _ := s.Get("k"); v != c1050 {
 		t.Errorf("after the in-place write: %d bytes", len(v))
 	}
 	if st := s.Stats(); st.Bytes != storedBytes(s) {
@@ -241,4 +241,35 @@ func TestMutableReadersNeverSeeTornValues(t *testing.T) {
 func isNumber(v string) bool {
 	_, err := strconv.ParseInt(v, 10, 64)
 	return err == nil
+}
+
+// classSize agrees with the allocator (an append rounds up to the size
+// class), and a value that shrank into a smaller class is not written in
+// place: a large allocation must not stay behind a small value.
+func TestMutableSizeClasses(t *testing.T) {
+	for n := 1; n <= 40000; n += 1 + n/64 {
+		b := append([]byte(nil), make([]byte, n)...)
+		if n >= 48 && classSize(n) != cap(b) {
+			t.Fatalf("classSize(%d) = %d, the allocator %d", n, classSize(n), cap(b))
+		}
+	}
+	s, _ := newStore(t, Options{})
+	s.Set("k", strings.Repeat("a", 4000), 0)
+	s.Set("k", strings.Repeat("b", 4000), 0)
+	_, h := s.find("k", keyHash("k"))
+	s.Set("k", strings.Repeat("c", 3990), 0)
+	if _, h2 := s.find("k", keyHash("k")); h2 != h {
+		t.Error("a value of the same class was not written in place")
+	}
+	s.Set("k", "small", 0)
+	_, h3 := s.find("k", keyHash("k"))
+	if h3 == h || !h3.isMut() || h3.mut().mcap > 64 {
+		t.Errorf("a small value kept the 4 KB version (cap %d)", h3.mut().mcap)
+	}
+	if v, _ := s.Get("k"); v != "small" {
+		t.Errorf("%q", v)
+	}
+	if st := s.Stats(); st.Bytes != storedBytes(s) {
+		t.Errorf("bytes %d, stored %d", st.Bytes, storedBytes(s))
+	}
 }

@@ -525,7 +525,7 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 			return false
 		}
 		if old.isMut() {
-			if wasLive && len(value) <= int(old.mut().mcap) {
+			if wasLive && old.mut().fitsInPlace(len(value)) {
 				done, refused := s.putInPlace(key, old, value, expires)
 				if done || refused {
 					return done
