@@ -30,6 +30,11 @@ typedef struct {
 	 * length, value bytes (native endianness). */
 	const char *server_vars;
 	size_t server_vars_len;
+	/* Go has armed max_execution_time (armed_limit seconds) before the
+	 * call: ephpm_request_run calls ephpm_go_request_started only when
+	 * PHP's value at startup differs. 0: Go armed nothing. */
+	int limit_armed;
+	long armed_limit;
 } ephpm_request;
 
 /* Result of one request, filled by ephpm_request_run. */
@@ -38,6 +43,17 @@ typedef struct {
 	int bailout;      /* 1 if the script ended through a fatal error/bailout */
 	int startup_failed;
 	size_t memory;    /* zend_memory_usage(0) at the end of the script, before shutdown */
+	/* In: 1 = leave the request's last output to the caller (below)
+	 * instead of calling into Go for it. Out: what that output is, in
+	 * this thread's buffers, valid until the thread's next PHP call. */
+	int defer_output;
+	int out_headers;  /* 1: the headers are not handed over yet */
+	int hdr_status;
+	int hdr_default_ct;
+	const char *hdr;  /* "Name: value\0" repeated */
+	size_t hdr_len;
+	const char *out;
+	size_t out_len;
 } ephpm_result;
 
 /* Process lifecycle, called once from Go on one locked OS thread. */
@@ -49,8 +65,8 @@ const char *ephpm_php_version(void);
 /* Per PHP thread (ZTS: allocates this thread's PHP globals; NTS: no-op). */
 void ephpm_thread_init(void);
 /* Gives the calling thread a PHP context if it has none (ZTS) and returns
- * its executor globals. */
-void *ephpm_thread_prepare(void);
+ * its executor globals; *tid, if not NULL, gets ephpm_thread_self(). */
+void *ephpm_thread_prepare(uintptr_t *tid);
 void ephpm_thread_shutdown(void);
 
 /* Runs one request on the calling (PHP) thread. slot identifies the Go

@@ -15,6 +15,9 @@ void ephpm_output_discard(void);
 /* ephpm_output_push and the end of the response (fastcgi_finish_request)
  * in one call into Go; returns 1 if the response was ended now. */
 int ephpm_output_push_finish(uintptr_t slot);
+/* Worker mode's end of a request: ephpm_output_push and
+ * ephpm_go_worker_done(status) in one call into Go. */
+void ephpm_output_push_worker_done(int status);
 /* Worker mode: class registration at module startup, per-thread reset. */
 void ephpm_worker_minit(void);
 void ephpm_worker_thread_reset(void);

@@ -66,7 +66,7 @@ func (rt *Runtime) ResetOPcache(ctx context.Context) (bool, error) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	C.ephpm_thread_prepare()
+	C.ephpm_thread_prepare(nil)
 	switch C.ephpm_opcache_reset() {
 	case 1:
 		return true, nil

@@ -494,6 +494,7 @@ func ephpm_go_log(slot C.uintptr_t, msg *C.char, syslogType C.int) {
 func ephpm_go_request_started(slot C.uintptr_t, limit C.long) {
 	if w := workerFor(slot); w != nil {
 		w.armLimit(int64(limit))
+		w.startLimit = int64(limit)
 	}
 }
 

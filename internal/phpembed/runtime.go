@@ -188,7 +188,7 @@ func Start(opts Options) (*Runtime, error) {
 	}
 	phpLogger.Store(opts.Logger)
 	for i := 0; i < n; i++ {
-		w := &worker{rt: rt, slot: uintptr(i + 1), ctl: make(chan struct{}, 1)}
+		w := &worker{rt: rt, slot: uintptr(i + 1), ctl: make(chan struct{}, 1), startLimit: -1}
 		rt.workers = append(rt.workers, w)
 	}
 	slots = rt.workers

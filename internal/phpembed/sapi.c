@@ -125,6 +125,21 @@ int ephpm_output_push_finish(uintptr_t slot)
 	return ephpm_go_output_finish(slot, hdr_status, pending ? hdr_buf : NULL, hdr_len, hdr_default_ct, out_buf, n);
 }
 
+/* Worker mode's end of a request: what ephpm_output_push hands over, then
+ * ephpm_go_worker_done(status), in one call into Go instead of two (each
+ * call is a P the scheduler must find again for the worker's thread). */
+void ephpm_output_push_worker_done(int status)
+{
+	size_t n = out_len;
+	out_len = 0;
+	int pending = hdr_pending;
+	hdr_pending = 0;
+	if (!cur_slot) {
+		return; /* as ephpm_output_push; ephpm_go_worker_done ignores slot 0 */
+	}
+	ephpm_go_worker_output_done(cur_slot, hdr_status, pending ? hdr_buf : NULL, hdr_len, hdr_default_ct, out_buf, n, status);
+}
+
 void ephpm_output_discard(void)
 {
 	out_len = 0;
@@ -586,8 +601,11 @@ void ephpm_thread_init(void)
  * first time, and keeps it: Go reuses a small set of threads. */
 static __thread int thread_has_context;
 
-void *ephpm_thread_prepare(void)
+void *ephpm_thread_prepare(uintptr_t *tid)
 {
+	if (tid) {
+		*tid = ephpm_thread_self();
+	}
 #ifdef ZTS
 	if (!thread_has_context) {
 		ephpm_thread_init();
@@ -704,6 +722,8 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	res->bailout = 0;
 	res->startup_failed = 0;
 	res->memory = 0;
+	res->out_headers = 0;
+	res->out_len = 0;
 	/* After a reload, the first request on this thread forgets the old
 	 * release's resolved paths (reload.c). */
 	ephpm_release_thread_check();
@@ -731,7 +751,11 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	/* EG(timeout_seconds) stays 0: Go enforces the limit and puts it
 	 * there only when it fires, for PHP's message. */
 	cur_time_limit = INI_INT("max_execution_time");
-	ephpm_go_request_started(slot, cur_time_limit);
+	/* Go arms the limit before the call with the value it saw last (one
+	 * call into Go less per request); only a different one is told. */
+	if (!req->limit_armed || req->armed_limit != cur_time_limit) {
+		ephpm_go_request_started(slot, cur_time_limit);
+	}
 
 	zend_stream_init_filename(&file_handle, req->script_filename);
 	file_handle.primary_script = 1;
@@ -777,8 +801,23 @@ done:
 	/* The request is gone: KV values it was handed uncopied may be reused
 	 * (kvfuncs.c, shared strings). */
 	ephpm_kv_request_done();
-	/* What PHP wrote last (at shutdown at the latest) is still here. */
-	ephpm_output_push();
+	/* What PHP wrote last (at shutdown at the latest) is still here. The
+	 * request mode's caller hands it to Go itself once this returns, on
+	 * this thread before it runs PHP again: a call into Go less per
+	 * request (each is a P the scheduler must find for the thread). */
+	if (res->defer_output && cur_slot) {
+		res->out_headers = hdr_pending;
+		res->hdr_status = hdr_status;
+		res->hdr_default_ct = hdr_default_ct;
+		res->hdr = hdr_buf;
+		res->hdr_len = hdr_len;
+		res->out = out_buf;
+		res->out_len = out_len;
+		hdr_pending = 0;
+		out_len = 0;
+	} else {
+		ephpm_output_push();
+	}
 	SG(server_context) = NULL;
 	SG(request_info).request_method = NULL;
 	SG(request_info).query_string = NULL;

@@ -59,8 +59,7 @@ static void worker_end_state(void)
 		 * hears the end of the response (and may send the next one). */
 		ephpm_reset_session_end();
 		serving = 0;
-		ephpm_output_push();
-		ephpm_go_worker_done(ephpm_cur_slot(), SG(sapi_headers).http_response_code);
+		ephpm_output_push_worker_done(SG(sapi_headers).http_response_code);
 	}
 
 	zend_try {
@@ -126,7 +125,13 @@ static void worker_begin_state(const ephpm_request *req)
 		 * the request is the worker script, and ending it would reboot
 		 * the application. connection_aborted() still tells. */
 		PG(ignore_user_abort) = 1;
-		ephpm_go_request_started(ephpm_cur_slot(), INI_INT("max_execution_time"));
+		/* Go armed the limit when it handed req over, with the value it
+		 * saw last; only a different one is told (a worker script may
+		 * set its own at boot, which every request starts from). */
+		zend_long limit = INI_INT("max_execution_time");
+		if (!req->limit_armed || req->armed_limit != limit) {
+			ephpm_go_request_started(ephpm_cur_slot(), limit);
+		}
 	}
 }
 

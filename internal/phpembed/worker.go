@@ -31,6 +31,10 @@ type worker struct {
 	deadline time.Time // hard end of the current request (server timeout)
 	limitAt  time.Time // when timer fires (zero: no timer); ephpm_kv_wait stops there
 	limitSec int64     // the limit armed last (seconds), for PHP's timeout message
+	// max_execution_time at the start of this slot's last request
+	// (request mode; -1: none yet), armed by Go before the next one.
+	// Touched only by the goroutine holding the token.
+	startLimit int64
 
 	// Worker mode, touched only by the PHP thread itself.
 	exitReason  int
@@ -203,7 +207,7 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 		}
 		if ready != w {
 			if eg == nil {
-				eg, tid = C.ephpm_thread_prepare(), C.ephpm_thread_self()
+				eg = C.ephpm_thread_prepare(&tid)
 			}
 			w.mu.Lock()
 			w.eg, w.tid = eg, tid
@@ -211,8 +215,10 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 			ready = w
 		}
 		if w.accept(req) {
-			var res C.ephpm_result
+			w.armStartLimit(req)
+			res := C.ephpm_result{defer_output: 1}
 			C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
+			handDeferredOutput(w.slot, &res)
 			w.memory.Store(int64(res.memory))
 			w.finish(req, res)
 		}
@@ -319,6 +325,38 @@ func (w *worker) complete(req *Request) { w.rt.complete(req) }
 func (rt *Runtime) complete(req *Request) {
 	rt.inflight.Add(-1)
 	req.release()
+}
+
+// armStartLimit arms the limit a request starts with (max_execution_time
+// as PHP saw it at the start of the slot's last request) before PHP runs,
+// and tells PHP so in req.creq: PHP calls into Go at its request start
+// only when its value differs (ephpm_request_run; worker.c in worker
+// mode), which then re-arms.
+// The limit counts from just before PHP's request startup, where PHP's
+// own timer would start it. Nothing is armed before the slot's first
+// request: PHP reports the value then.
+func (w *worker) armStartLimit(req *Request) {
+	if w.startLimit < 0 {
+		return
+	}
+	w.armLimit(w.startLimit)
+	req.creq.limit_armed = 1
+	req.creq.armed_limit = C.long(w.startLimit)
+}
+
+// handDeferredOutput hands over what a request wrote last, left by
+// ephpm_request_run in res (defer_output) instead of a call into Go from
+// C: the same ephpm_go_send_headers_write, on the same thread, with the
+// request still current. Must run before the thread runs PHP again.
+func handDeferredOutput(slot uintptr, res *C.ephpm_result) {
+	if res.out_headers == 0 && res.out_len == 0 {
+		return
+	}
+	if res.out_headers != 0 {
+		ephpm_go_send_headers_write(C.uintptr_t(slot), C.int(res.hdr_status), res.hdr, res.hdr_len, C.int(res.hdr_default_ct), res.out, res.out_len)
+		return
+	}
+	ephpm_go_write(C.uintptr_t(slot), res.out, res.out_len)
 }
 
 // armLimit (re)starts the execution-time limit of the running request:

@@ -152,6 +152,9 @@ func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 		if !w.accept(req) {
 			continue
 		}
+		// The limit, armed here and not from C once the request's state
+		// is built (worker.c checks the value): a call into Go less.
+		w.armStartLimit(req)
 		w.handled++
 		return req.creq
 	}
@@ -248,6 +251,21 @@ func ephpm_go_worker_done(slot C.uintptr_t, status C.int) {
 	if req != nil {
 		w.finish(req, C.ephpm_result{status: status})
 	}
+}
+
+// ephpm_go_worker_output_done is a worker request's end in one call into
+// Go (sapi.c, ephpm_output_push_worker_done): the headers PHP sent if Go
+// does not have them yet (hdrs nil: none pending), the output gathered
+// so far (n may be 0), then ephpm_go_worker_done.
+//
+//export ephpm_go_worker_output_done
+func ephpm_go_worker_output_done(slot C.uintptr_t, hstatus C.int, hdrs *C.char, hn C.size_t, defaultCT C.int, p *C.char, n C.size_t, status C.int) {
+	if hdrs != nil {
+		ephpm_go_send_headers_write(slot, hstatus, hdrs, hn, defaultCT, p, n)
+	} else if n > 0 {
+		ephpm_go_write(slot, p, n)
+	}
+	ephpm_go_worker_done(slot, status)
 }
 
 // Boots is how many times worker scripts were started (all threads).
