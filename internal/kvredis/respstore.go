@@ -3,6 +3,7 @@ package kvredis
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -141,7 +142,10 @@ func pttlExpiry(pttl int64, now time.Time) int64 {
 	if pttl < 0 {
 		return pttl
 	}
-	return now.UnixMilli() + pttl
+	if nowMs := now.UnixMilli(); pttl <= math.MaxInt64-nowMs {
+		return nowMs + pttl
+	}
+	return math.MaxInt64 // (this clock ahead of Redis's, near int64's last ms)
 }
 
 // expiryNanos turns PEXPIRETIME's reply (ms, -1 none) into the store's

@@ -63,3 +63,19 @@ func TestSecondsTTLBeyondDuration(t *testing.T) {
 		}
 	})
 }
+
+// A PTTL (Redis without PEXPIRETIME) of a deadline near int64's last ms,
+// read on a clock ahead of Redis's, saturates instead of wrapping into a
+// negative (which would read as "no expiry").
+func TestPTTLExpirySaturates(t *testing.T) {
+	now := time.Now()
+	if got := pttlExpiry(math.MaxInt64-now.UnixMilli()+5, now); got != math.MaxInt64 {
+		t.Errorf("pttlExpiry near the limit = %d", got)
+	}
+	if got := pttlExpiry(1000, now); got != now.UnixMilli()+1000 {
+		t.Errorf("pttlExpiry(1000) = %d", got)
+	}
+	if got := pttlExpiry(-2, now); got != -2 {
+		t.Errorf("pttlExpiry(-2) = %d", got)
+	}
+}

@@ -38,13 +38,15 @@ var farCases = [][]farStep{
 		far(0, "SET", "r", "v", "PXAT", "32503680000499"), far(0, "EXPIRETIME", "r"), // rounding of EXPIRETIME
 		far(0, "SET", "r", "v", "PXAT", "32503680000500"), far(0, "EXPIRETIME", "r"),
 		far(0, "SET", "c", "v", "EXAT", "1"), far(0, "GET", "c"), far(0, "SET", "c", "v", "PXAT", "1", "GET"), far(0, "EXISTS", "c")},
-	// EXPIREAT / PEXPIREAT with NX, XX, GT, LT around far deadlines.
+	// EXPIREAT / PEXPIREAT with NX, XX, GT, LT around far deadlines (GT and
+	// LT seconds apart: a backend without PEXPIRETIME learns an expiry
+	// from PTTL and its own clock, a few ms off).
 	{far(0, "SET", "d", "v"), far(0, "EXPIREAT", "d", "9223372036854775"), far(0, "PEXPIRETIME", "d"),
 		far(0, "EXPIREAT", "d", "9223372036854776"), far(0, "EXPIREAT", "d", "-9223372036854776"),
 		far(0, "PEXPIREAT", "d", "9223372036854775807"), far(0, "EXPIRETIME", "d"), far(0, "PEXPIRETIME", "d"),
-		far(0, "PEXPIREAT", "d", "9223372036854775806", "GT"), far(0, "PEXPIREAT", "d", "9223372036854775806", "LT"),
+		far(0, "PEXPIREAT", "d", "9223372036854770000", "GT"), far(0, "PEXPIREAT", "d", "9223372036854770000", "LT"),
 		far(0, "PEXPIRETIME", "d"), far(0, "EXPIREAT", "d", "32503680000", "NX"), far(0, "EXPIREAT", "d", "32503680000", "LT"),
-		far(0, "EXPIRETIME", "d"), far(0, "PEXPIREAT", "d", "32503680000001", "GT"), far(0, "PEXPIRETIME", "d"),
+		far(0, "EXPIRETIME", "d"), far(0, "PEXPIREAT", "d", "32503680005000", "GT"), far(0, "PEXPIRETIME", "d"),
 		far(0, "EXPIREAT", "d", "32503680000", "GT"), far(0, "EXPIREAT", "d", "9999999999", "XX"), far(0, "PEXPIRETIME", "d"),
 		far(0, "PERSIST", "d"), far(0, "EXPIREAT", "d", "9999999999", "XX"), far(0, "EXPIREAT", "d", "9999999999", "GT"),
 		far(0, "EXPIREAT", "d", "9999999999", "LT"), far(0, "PEXPIRETIME", "d"),
