@@ -161,6 +161,9 @@ func newConfigCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			for _, w := range cfg.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "ephpm: warning: %s\n", w)
+			}
 			fmt.Fprint(cmd.OutOrStdout(), cfg.TOML())
 			return nil
 		},
@@ -188,6 +191,9 @@ func serve(cfg *config.Config) error { return serveWith(cfg, serveHooks{}) }
 
 func serveWith(cfg *config.Config, hooks serveHooks) error {
 	logger := server.NewLoggerFor(cfg.Server.Logging, os.Stderr)
+	for _, w := range cfg.Warnings {
+		logger.Warn(w)
+	}
 	// Catch SIGINT/SIGTERM before anything listens: a signal that comes
 	// right after the "listening" line must still stop the server
 	// cleanly (the RESP socket file removed), not kill it. SIGQUIT is a

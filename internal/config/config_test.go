@@ -268,9 +268,26 @@ func TestValidateAttribution(t *testing.T) {
 	if err == nil || err.Error() != `EPHPM_SERVER__LISTEN: server.listen: "nope" is not a valid listen address (want host:port, e.g. 127.0.0.1:8080)` {
 		t.Errorf("from env: %v", err)
 	}
-	_, err = load(t, filepath.Join(dir, "elsewhere"), "")
-	if err == nil || err.Error() != `server.document_root: "`+filepath.Join(dir, "elsewhere", "public")+`" does not exist` {
-		t.Errorf("default value: %v", err)
+	// SPEC 3: a file with only [server] works. The default ./public
+	// missing is a warning naming the key (the server answers 404), not
+	// an error; the same root named in the file, by a variable or by a
+	// flag is an error naming where it was set.
+	missing := filepath.Join(dir, "elsewhere", "public")
+	c, err = load(t, filepath.Join(dir, "elsewhere"), "[server]\n")
+	if err != nil || len(c.Warnings) != 1 || c.Warnings[0] != `server.document_root: "`+missing+`" (the default) does not exist: every request gets 404 until it is created` {
+		t.Errorf("default value: %v %q", err, c.Warnings)
+	}
+	_, err = load(t, filepath.Join(dir, "elsewhere"), "[server]\ndocument_root = \"public\"\n")
+	if err == nil || err.Error() != `ephpm.toml:2: server.document_root: "`+missing+`" does not exist` {
+		t.Errorf("named in the file: %v", err)
+	}
+	_, err = load(t, filepath.Join(dir, "elsewhere"), "", "EPHPM_SERVER__DOCUMENT_ROOT=public")
+	if err == nil || err.Error() != `EPHPM_SERVER__DOCUMENT_ROOT: server.document_root: "`+missing+`" does not exist` {
+		t.Errorf("named by a variable: %v", err)
+	}
+	c.Server.DocumentRoot = filepath.Join(dir, "elsewhere", "flag")
+	if err := c.Validate(); err == nil || len(c.Warnings) != 0 {
+		t.Errorf("named by a flag: %v %q", err, c.Warnings)
 	}
 
 	hand := Default()

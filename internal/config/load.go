@@ -368,6 +368,22 @@ func (c *Config) resolvePaths(dir string) {
 // locate adds to a problem with a key where its value came from: the line
 // of the file or the environment variable. A value changed since loading
 // (by a command-line flag) is not attributed to either.
+// isDefault reports whether the value of key (dotted, no index) was set
+// by nobody: not in the file, not by an EPHPM_ variable, and not changed
+// since loading (a command-line flag). A Config built by hand has no
+// record, so nothing in it counts as a default.
+func (c *Config) isDefault(key string) bool {
+	if c.src == nil || c.src.inFile[key] || c.src.env[key] != "" {
+		return false
+	}
+	f, _, err := fieldAt(reflect.ValueOf(c).Elem(), strings.Split(key, "."), false)
+	if err != nil || !f.IsValid() {
+		return false
+	}
+	loaded, ok := c.src.loaded[key]
+	return ok && reflect.DeepEqual(snapshot(f), loaded)
+}
+
 func (c *Config) locate(e *Error) *Error {
 	if c.src == nil || e.Key == "" {
 		return e

@@ -19,6 +19,10 @@ type Config struct {
 	// Where each value came from, so that Validate can name the line or
 	// the environment variable. nil for a Config built by hand.
 	src *source
+
+	// Warnings are what Validate let pass but a user should hear of (one
+	// line each, naming the key): the commands print or log them.
+	Warnings []string `toml:"-"`
 }
 
 type ServerConfig struct {

@@ -18,6 +18,7 @@ import (
 // server.document_root absolute (against the working directory) and
 // cleans it, keeping symlinks.
 func (c *Config) Validate() error {
+	c.Warnings = nil
 	if e := c.validate(); e != nil {
 		return c.locate(e)
 	}
@@ -50,7 +51,15 @@ func (c *Config) validate() *Error {
 		s.DocumentRoot = abs
 	}
 	if e := checkPath("server.document_root", s.DocumentRoot, true); e != nil {
-		return e
+		// SPEC 3: every key has a default, so a file with only [server]
+		// works. A default ./public that does not exist (yet) is then no
+		// mistake in the file: the server starts and answers 404, as nginx
+		// does for a missing root, and says so. A root the user named
+		// that does not exist stays an error naming its line.
+		if _, err := os.Stat(s.DocumentRoot); !errors.Is(err, fs.ErrNotExist) || !c.isDefault("server.document_root") {
+			return e
+		}
+		c.Warnings = append(c.Warnings, fmt.Sprintf("server.document_root: %q (the default) does not exist: every request gets 404 until it is created", s.DocumentRoot))
 	}
 	if len(s.IndexFiles) == 0 {
 		return keyErr("server.index_files", "must list at least one file name, e.g. [\"index.php\"]")

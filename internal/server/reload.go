@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -30,6 +32,13 @@ func ResolveRelease(cfg *config.Config) (Release, error) {
 		return Release{}, fmt.Errorf("server.document_root: %w", err)
 	}
 	root, err := filepath.EvalSymlinks(abs)
+	if errors.Is(err, fs.ErrNotExist) && cfg.PHP.Mode != "worker" {
+		// A missing root that config validation let pass (the default
+		// ./public, with a warning): served as it is named, every request
+		// a 404 until it exists; a symlink created there later is
+		// resolved by the next reload.
+		root, err = abs, nil
+	}
 	if err != nil {
 		return Release{}, fmt.Errorf("server.document_root: %w", err)
 	}
