@@ -3,8 +3,9 @@
 # python3-redis is, 4.3.4 on bookworm), for tests/e2e's
 # TestClientSuiteRedisPy: a real Redis client's tests run against ephpm's
 # RESP endpoint. Downloaded once into .cache/redispy-tests/tests; prints
-# that directory. The source comes from Debian's python-redis source
-# package (apt-get source), else from the same release's tag on GitHub.
+# that directory. The source is the copy in testdata/redis-py-tests when
+# its version is the installed client's, else Debian's python-redis source
+# package (apt-get source), else the same release's tag on GitHub.
 # Fails (loudly) when neither can be had, so that the test is not
 # silently skipped. Running it needs python3-redis, python3-pytest,
 # python3-pytest-asyncio and python3-hiredis (scripts/install-deps.sh).
@@ -19,6 +20,18 @@ fi
 ver="$(dpkg-query -W -f='${Version}' python3-redis 2>/dev/null || true)"
 ver="${ver%%-*}"
 [ -n "$ver" ] || { echo "client-tests-redispy: python3-redis is not installed (scripts/install-deps.sh)" >&2; exit 1; }
+# The files the test runs, from the v4.3.4 tag, are kept in the repository
+# (testdata/redis-py-tests, MIT, identical to upstream): this machine's
+# Debian mirror serves python-redis's .dsc but 404s its tarballs, and
+# GitHub does not resolve here, so a fresh CI machine may reach neither.
+vendored="$repo/testdata/redis-py-tests"
+if [ "$(cat "$vendored/VERSION" 2>/dev/null)" = "$ver" ]; then
+  mkdir -p "$dest"
+  rm -rf "$dest/tests.new" && cp -r "$vendored/tests" "$dest/tests.new" && mv "$dest/tests.new" "$dest/tests"
+  echo "$ver" >"$dest/VERSION"
+  echo "$dest/tests"
+  exit 0
+fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 if ! { bash "$repo/scripts/ensure-deb-src.sh" python-redis >&2 &&

@@ -1,0 +1,6 @@
+from unittest import mock
+
+try:
+    mock.AsyncMock
+except AttributeError:
+    import mock
