@@ -50,6 +50,12 @@ type Request struct {
 
 	cbuf unsafe.Pointer // C memory holding the strings creq points into
 	creq *C.ephpm_request
+	// cref counts who still needs cbuf: Serve, and the PHP thread while
+	// its SAPI state points into it (cur_req, SG(request_info)'s
+	// strings). After fastcgi_finish_request() Serve returns while the
+	// script goes on, and a worker's request is handed back before its
+	// state is torn down: whichever lets go last frees it (dropC).
+	cref atomic.Int32
 
 	headersSent  bool
 	bodyErr      error
@@ -100,7 +106,7 @@ func (rt *Runtime) Serve(w http.ResponseWriter, r *http.Request, script Script, 
 		done:     make(chan struct{}),
 	}
 	req.build(script, rt.opts.ServerSoftware)
-	defer C.free(req.cbuf)
+	defer req.dropC()
 
 	rt.closeMu.RLock()
 	if rt.closed.Load() {
@@ -314,6 +320,17 @@ func (req *Request) build(s Script, software string) {
 	creq.server_vars_len = C.size_t(strsOff)
 	req.cbuf = mem
 	req.creq = creq
+	req.cref.Store(1) // the caller's (Serve's)
+}
+
+// holdC notes that the PHP thread points into req's C memory.
+func (req *Request) holdC() { req.cref.Add(1) }
+
+// dropC lets go of req's C memory; the last holder frees it.
+func (req *Request) dropC() {
+	if req.cref.Add(-1) == 0 {
+		C.free(req.cbuf)
+	}
 }
 
 // buildBufs are build's scratch buffers; one grown past maxPooledBuild

@@ -40,6 +40,7 @@ type worker struct {
 	exitReason  int
 	handled     int
 	tookRequest bool      // this run of the worker script has asked for a request
+	heldC       *Request  // the request whose C memory worker.c points into (dropHeldC)
 	lastPass    time.Time // when the worker last passed through Go's scheduler on purpose
 	bootFailed  bool      // the last run ended before it did (counted in rt.failedBoots)
 	boots       atomic.Int64
@@ -217,10 +218,14 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 		if w.accept(req) {
 			w.armStartLimit(req)
 			res := C.ephpm_result{defer_output: 1}
+			// PHP may go on past fastcgi_finish_request(), when Serve has
+			// returned: req's C memory stays until PHP is done.
+			req.holdC()
 			C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
 			handDeferredOutput(w.slot, &res)
 			w.memory.Store(int64(res.memory))
 			w.finish(req, res)
+			req.dropC()
 		}
 		rt.pending.Done()
 		req = nil

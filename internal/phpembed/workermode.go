@@ -92,6 +92,9 @@ func (w *worker) runWorkerScript() Result {
 
 	var res C.ephpm_result
 	C.ephpm_request_run(C.uintptr_t(w.slot), breq.creq, &res)
+	// A run that ended inside a request (a fatal error, exit) never came
+	// back to ephpm_go_worker_next; its state is gone with the run.
+	w.dropHeldC()
 
 	w.mu.Lock()
 	held := w.cur
@@ -101,6 +104,15 @@ func (w *worker) runWorkerScript() Result {
 		w.finish(held, res)
 	}
 	return Result{Fatal: res.bailout != 0 || res.startup_failed != 0}
+}
+
+// dropHeldC lets go of the C memory of the request worker.c last took.
+// Only the worker's own thread calls it (from C, or once its run ended).
+func (w *worker) dropHeldC() {
+	if h := w.heldC; h != nil {
+		w.heldC = nil
+		h.dropC()
+	}
 }
 
 //export ephpm_go_worker_mode
@@ -122,6 +134,9 @@ func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 	if w == nil {
 		return nil
 	}
+	// worker.c has torn down the last request's state (worker_end_state):
+	// its C memory is no longer pointed to from PHP.
+	w.dropHeldC()
 	w.memory.Store(int64(mem))
 	if !w.tookRequest {
 		w.tookRequest = true
@@ -156,6 +171,11 @@ func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 		// is built (worker.c checks the value): a call into Go less.
 		w.armStartLimit(req)
 		w.handled++
+		// Done is signalled (ephpm_go_worker_done) before worker.c tears
+		// the request's state down, so Serve may return first: PHP holds
+		// req's C memory until its next ephpm_go_worker_next.
+		req.holdC()
+		w.heldC = req
 		return req.creq
 	}
 	w.exitReason = exitShutdown
