@@ -312,6 +312,61 @@ static void ephpm_register_variables(zval *track_vars_array)
 	}
 }
 
+/* getenv() of a request variable (REQUEST_METHOD, REMOTE_ADDR, HTTP_*...)
+ * answers from the request, as php-fpm (fcgi_getenv) and mod_php do, so
+ * scripts written for them that read getenv('HTTP_HOST') or
+ * getenv('REMOTE_ADDR') work; anything else, and any name outside a
+ * request, is NULL, which makes PHP read the process environment as
+ * before. The variables are the ones $_SERVER is built from (the last of a
+ * repeated name wins, as there). sapi_getenv copies the value at once, so
+ * one buffer per thread holds it; sapi_getenv also keeps HTTP_PROXY out
+ * (httpoxy). */
+static __thread char *getenv_buf;
+static __thread size_t getenv_cap;
+
+static char *ephpm_getenv(const char *name, size_t name_len)
+{
+	const ephpm_request *req = cur_request_for_vars();
+	if (!req) {
+		return NULL;
+	}
+	const char *p = req->server_vars;
+	const char *end = p + req->server_vars_len;
+	const char *found = NULL;
+	uint32_t found_len = 0;
+	while (p + 4 <= end) {
+		uint32_t klen, vlen;
+		memcpy(&klen, p, 4);
+		p += 4;
+		if (p + klen + 4 > end) break;
+		const char *key = p;
+		p += klen;
+		memcpy(&vlen, p, 4);
+		p += 4;
+		if (p + vlen > end) break;
+		if (klen == name_len && memcmp(key, name, klen) == 0) {
+			found = p;
+			found_len = vlen;
+		}
+		p += vlen;
+	}
+	if (!found) {
+		return NULL;
+	}
+	if ((size_t)found_len + 1 > getenv_cap) {
+		size_t cap = found_len + 1 < 256 ? 256 : (size_t)found_len + 1;
+		char *b = realloc(getenv_buf, cap);
+		if (!b) {
+			return NULL;
+		}
+		getenv_buf = b;
+		getenv_cap = cap;
+	}
+	memcpy(getenv_buf, found, found_len);
+	getenv_buf[found_len] = '\0';
+	return getenv_buf;
+}
+
 static void ephpm_log_message(const char *message, int syslog_type)
 {
 	ephpm_go_log(cur_slot, (char *)message, syslog_type);
@@ -343,7 +398,7 @@ static sapi_module_struct ephpm_sapi_module = {
 	ephpm_ub_write,                 /* unbuffered write */
 	ephpm_flush,                    /* flush */
 	NULL,                           /* get uid */
-	NULL,                           /* getenv */
+	ephpm_getenv,                   /* getenv: request variables, as php-fpm */
 	php_error,                      /* error handler */
 	ephpm_header_handler,           /* header handler */
 	ephpm_send_headers,             /* send headers handler */
