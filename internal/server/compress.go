@@ -72,6 +72,8 @@ func acceptedCodings(header []string) (q [4]float64) {
 			c = codingBr
 		case "zstd":
 			c = codingZstd
+		case "identity":
+			c = identity // only ranked() reads it: see there
 		case "*":
 			star = v
 			return
@@ -94,11 +96,14 @@ func acceptedCodings(header []string) (q [4]float64) {
 }
 
 // ranked lists the acceptable codings (q above 0), best first: by q, then
-// zstd > br > gzip.
+// zstd > br > gzip. A coding the client rates below an identity it names
+// ("identity, gzip;q=0.5") is left out: it prefers the body as it is
+// (RFC 9110 12.5.3). identity's q is 0 unless named, so "gzip, deflate"
+// (identity implied at q=1) still compresses: at equal q the server picks.
 func ranked(q [4]float64) []coding {
 	out := make([]coding, 0, len(codings))
 	for _, c := range codings {
-		if q[c] > 0 {
+		if q[c] > 0 && q[c] >= q[identity] {
 			out = append(out, c)
 		}
 	}
