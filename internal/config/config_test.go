@@ -274,7 +274,7 @@ func TestValidateAttribution(t *testing.T) {
 	// flag is an error naming where it was set.
 	missing := filepath.Join(dir, "elsewhere", "public")
 	c, err = load(t, filepath.Join(dir, "elsewhere"), "[server]\n")
-	if err != nil || len(c.Warnings) != 1 || c.Warnings[0] != `server.document_root: "`+missing+`" (the default) does not exist: every request gets 404 until it is created` {
+	if err != nil || !c.MissingDefaultRoot || len(c.Warnings) != 1 || c.Warnings[0] != `server.document_root: "`+missing+`" (the default) does not exist: every request gets 404 until it is created` {
 		t.Errorf("default value: %v %q", err, c.Warnings)
 	}
 	_, err = load(t, filepath.Join(dir, "elsewhere"), "[server]\ndocument_root = \"public\"\n")
@@ -286,7 +286,7 @@ func TestValidateAttribution(t *testing.T) {
 		t.Errorf("named by a variable: %v", err)
 	}
 	c.Server.DocumentRoot = filepath.Join(dir, "elsewhere", "flag")
-	if err := c.Validate(); err == nil || len(c.Warnings) != 0 {
+	if err := c.Validate(); err == nil || len(c.Warnings) != 0 || c.MissingDefaultRoot {
 		t.Errorf("named by a flag: %v %q", err, c.Warnings)
 	}
 

@@ -23,6 +23,11 @@ type Config struct {
 	// Warnings are what Validate let pass but a user should hear of (one
 	// line each, naming the key): the commands print or log them.
 	Warnings []string `toml:"-"`
+	// MissingDefaultRoot: server.document_root is the default and does
+	// not exist; Validate let it pass (SPEC 3: a file with only [server]
+	// works), so the server serves 404 until it exists. A root anyone
+	// named that is missing stays an error, at start and at a reload.
+	MissingDefaultRoot bool `toml:"-"`
 }
 
 type ServerConfig struct {

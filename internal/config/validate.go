@@ -18,7 +18,7 @@ import (
 // server.document_root absolute (against the working directory) and
 // cleans it, keeping symlinks.
 func (c *Config) Validate() error {
-	c.Warnings = nil
+	c.Warnings, c.MissingDefaultRoot = nil, false
 	if e := c.validate(); e != nil {
 		return c.locate(e)
 	}
@@ -60,6 +60,7 @@ func (c *Config) validate() *Error {
 			return e
 		}
 		c.Warnings = append(c.Warnings, fmt.Sprintf("server.document_root: %q (the default) does not exist: every request gets 404 until it is created", s.DocumentRoot))
+		c.MissingDefaultRoot = true
 	}
 	if len(s.IndexFiles) == 0 {
 		return keyErr("server.index_files", "must list at least one file name, e.g. [\"index.php\"]")

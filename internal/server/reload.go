@@ -32,11 +32,12 @@ func ResolveRelease(cfg *config.Config) (Release, error) {
 		return Release{}, fmt.Errorf("server.document_root: %w", err)
 	}
 	root, err := filepath.EvalSymlinks(abs)
-	if errors.Is(err, fs.ErrNotExist) && cfg.PHP.Mode != "worker" {
-		// A missing root that config validation let pass (the default
-		// ./public, with a warning): served as it is named, every request
-		// a 404 until it exists; a symlink created there later is
-		// resolved by the next reload.
+	if errors.Is(err, fs.ErrNotExist) && cfg.MissingDefaultRoot && cfg.PHP.Mode != "worker" {
+		// The default ./public missing, which config validation let pass
+		// with a warning: served as it is named, every request a 404 until
+		// it exists; a symlink created there later is resolved by the next
+		// reload. Any other missing root is an error (a reload keeps the
+		// release it has).
 		root, err = abs, nil
 	}
 	if err != nil {

@@ -45,6 +45,16 @@ func TestResolveReleaseFollowsSymlinks(t *testing.T) {
 	if _, err := ResolveRelease(cfg); err == nil || !strings.Contains(err.Error(), "server.document_root") {
 		t.Fatalf("missing root: %v", err)
 	}
+	// The default root, missing, that config validation let pass: kept as
+	// named (404 until it exists); in worker mode still an error.
+	cfg.MissingDefaultRoot = true
+	if rel, err := ResolveRelease(cfg); err != nil || rel.Root != filepath.Join(dir, "gone") {
+		t.Fatalf("missing default root: %+v %v", rel, err)
+	}
+	cfg.PHP.Mode = "worker"
+	if _, err := ResolveRelease(cfg); err == nil {
+		t.Fatal("missing default root in worker mode: no error")
+	}
 }
 
 // A request admitted under the old release holds the drain; one that
