@@ -1,10 +1,6 @@
 package kvclient
 
-import (
-	"math"
-	"strconv"
-	"time"
-)
+import "github.com/ephpm/ephpm/internal/kvclient/wire"
 
 // TTLs in whole seconds, for PHP's functions in `ephpm php --config` (and
 // EPHPM_KV_URL), whose TTLs may be longer than a time.Duration holds
@@ -16,17 +12,6 @@ import (
 // int64's last ms, which the server refuses, becomes that last ms (PXAT
 // 9223372036854775807), as on the server's own store.
 
-// farSecondsArgs is the expiry arguments for sec seconds (> 0): "EX sec",
-// or "PXAT <int64 max>" when now+sec is within a day (of clock skew
-// between this process and the server) of int64's last ms.
-func farSecondsArgs(sec int64) (opt, n string) {
-	nowMs := time.Now().UnixMilli()
-	if sec > (math.MaxInt64-nowMs)/1000-86400 {
-		return "PXAT", strconv.FormatInt(math.MaxInt64, 10)
-	}
-	return "EX", strconv.FormatInt(sec, 10)
-}
-
 // SetSeconds is Set (SetNX when nx) with a TTL in seconds (<= 0: none).
 // hash is unused (kv.Store's signature).
 func (c *Client) SetSeconds(key string, _ uint64, value string, sec int64, nx bool) bool {
@@ -35,7 +20,7 @@ func (c *Client) SetSeconds(key string, _ uint64, value string, sec int64, nx bo
 		args = append(args, "NX")
 	}
 	if sec > 0 {
-		opt, n := farSecondsArgs(sec)
+		opt, n := wire.SecondsExpiry(sec)
 		args = append(args, opt, n)
 	}
 	r, ok := c.call(isOOM, args...)
@@ -48,10 +33,7 @@ func (c *Client) ExpireSeconds(key string, sec int64) bool {
 	if sec <= 0 {
 		return false
 	}
-	cmd, n := "EXPIRE", strconv.FormatInt(sec, 10)
-	if opt, at := farSecondsArgs(sec); opt == "PXAT" {
-		cmd, n = "PEXPIREAT", at
-	}
+	cmd, n := wire.ExpireSeconds(sec)
 	v, ok := c.callInt(cmd, key, n)
 	return ok && v == 1
 }

@@ -1,10 +1,6 @@
 package kvredis
 
 import (
-	"math"
-	"strconv"
-	"time"
-
 	"github.com/redis/rueidis"
 
 	"github.com/ephpm/ephpm/internal/kvclient/wire"
@@ -18,17 +14,6 @@ import (
 // becomes that last ms (PXAT / PEXPIREAT 9223372036854775807), as on the
 // memory store: a PHP function has no error to give.
 
-// farSecondsArgs is the expiry arguments for sec seconds (> 0): "EX sec",
-// or "PXAT <int64 max>" when now+sec is within a day (of clock skew
-// between this node and Redis) of int64's last ms.
-func farSecondsArgs(sec int64) (opt, n string) {
-	nowMs := time.Now().UnixMilli()
-	if sec > (math.MaxInt64-nowMs)/1000-86400 {
-		return "PXAT", strconv.FormatInt(math.MaxInt64, 10)
-	}
-	return "EX", strconv.FormatInt(sec, 10)
-}
-
 // SetSeconds is Set (SetNX when nx) with a TTL in seconds (<= 0: none).
 // hash is unused (kv.Store's signature).
 func (s *Store) SetSeconds(key string, _ uint64, value string, sec int64, nx bool) bool {
@@ -39,7 +24,7 @@ func (s *Store) SetSeconds(key string, _ uint64, value string, sec int64, nx boo
 		return s.Set(key, value, 0)
 	}
 	rk := s.key(key)
-	opt, n := farSecondsArgs(sec)
+	opt, n := wire.SecondsExpiry(sec)
 	args := []string{"SET", rk, value}
 	if nx {
 		args = append(args, "NX")
@@ -65,10 +50,7 @@ func (s *Store) ExpireSeconds(key string, sec int64) bool {
 		return false
 	}
 	rk := s.key(key)
-	cmd, n := "EXPIRE", strconv.FormatInt(sec, 10)
-	if opt, at := farSecondsArgs(sec); opt == "PXAT" {
-		cmd, n = "PEXPIREAT", at
-	}
+	cmd, n := wire.ExpireSeconds(sec)
 	if r, ok, used := s.directSimple("expire", true, rk, cmd, rk, n); used {
 		return ok && r.Kind == wire.KindInt && r.Int == 1
 	}

@@ -276,7 +276,26 @@ static const ephpm_request *cur_request_for_vars(void)
 	return cur_req;
 }
 
-/* $_SERVER comes from Go as one length-prefixed buffer. */
+/* $_SERVER comes from Go as one buffer of (u32 length, name, u32 length,
+ * value) pairs. next_server_var reads the pair at *p into its arguments and
+ * moves *p past it; 0 at the end (or at a truncated pair). */
+static int next_server_var(const char **p, const char *end, const char **key, uint32_t *klen, const char **val, uint32_t *vlen)
+{
+	const char *q = *p;
+	if (q + 4 > end) return 0;
+	memcpy(klen, q, 4);
+	q += 4;
+	if (q + *klen + 4 > end) return 0;
+	*key = q;
+	q += *klen;
+	memcpy(vlen, q, 4);
+	q += 4;
+	if (q + *vlen > end) return 0;
+	*val = q;
+	*p = q + *vlen;
+	return 1;
+}
+
 static void ephpm_register_variables(zval *track_vars_array)
 {
 	const ephpm_request *req = cur_request_for_vars();
@@ -286,18 +305,9 @@ static void ephpm_register_variables(zval *track_vars_array)
 	const char *p = req->server_vars;
 	const char *end = p + req->server_vars_len;
 	char keybuf[256];
-	while (p + 4 <= end) {
-		uint32_t klen, vlen;
-		memcpy(&klen, p, 4);
-		p += 4;
-		if (p + klen + 4 > end) break;
-		const char *key = p;
-		p += klen;
-		memcpy(&vlen, p, 4);
-		p += 4;
-		if (p + vlen > end) break;
-		const char *val = p;
-		p += vlen;
+	const char *key, *val;
+	uint32_t klen, vlen;
+	while (next_server_var(&p, end, &key, &klen, &val, &vlen)) {
 		/* php_register_variable_safe wants a NUL-terminated name. */
 		char *name = klen < sizeof(keybuf) ? keybuf : emalloc(klen + 1);
 		memcpy(name, key, klen);
@@ -332,23 +342,13 @@ static char *ephpm_getenv(const char *name, size_t name_len)
 	}
 	const char *p = req->server_vars;
 	const char *end = p + req->server_vars_len;
-	const char *found = NULL;
-	uint32_t found_len = 0;
-	while (p + 4 <= end) {
-		uint32_t klen, vlen;
-		memcpy(&klen, p, 4);
-		p += 4;
-		if (p + klen + 4 > end) break;
-		const char *key = p;
-		p += klen;
-		memcpy(&vlen, p, 4);
-		p += 4;
-		if (p + vlen > end) break;
+	const char *found = NULL, *key, *val;
+	uint32_t found_len = 0, klen, vlen;
+	while (next_server_var(&p, end, &key, &klen, &val, &vlen)) {
 		if (klen == name_len && memcmp(key, name, klen) == 0) {
-			found = p;
+			found = val;
 			found_len = vlen;
 		}
-		p += vlen;
 	}
 	if (!found) {
 		return NULL;
