@@ -55,7 +55,7 @@ REDISPY_TESTS := $(CURDIR)/.cache/redispy-tests/tests
 HIREDIS_TESTS := $(CURDIR)/.cache/hiredis-tests/src
 
 test-go: phpredis-tests redis-tests redispy-tests hiredis-tests
-	EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) EPHPM_REDISPY_TESTS=$(REDISPY_TESTS) EPHPM_HIREDIS_TESTS=$(HIREDIS_TESTS) go test -count=1 -timeout 20m ./internal/phpembed/... ./cmd/... ./tests/...
+	EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) EPHPM_REDISPY_TESTS=$(REDISPY_TESTS) EPHPM_HIREDIS_TESTS=$(HIREDIS_TESTS) go test -count=1 -timeout 30m ./internal/phpembed/... ./cmd/... ./tests/...
 
 phpredis-tests:
 	@bash scripts/phpredis-tests.sh >/dev/null
@@ -88,7 +88,7 @@ release: deps php-zts
 # The end-to-end suite again, against the thread-safe single binary.
 test-zts: release redis-tests redispy-tests hiredis-tests
 	bash scripts/check-standalone.sh bin/ephpm-static
-	EPHPM_BIN=$(CURDIR)/bin/ephpm-static EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) EPHPM_REDISPY_TESTS=$(REDISPY_TESTS) EPHPM_HIREDIS_TESTS=$(HIREDIS_TESTS) go test -count=1 -timeout 20m ./tests/...
+	EPHPM_BIN=$(CURDIR)/bin/ephpm-static EPHPM_PHPREDIS_TESTS=$(PHPREDIS_TESTS) EPHPM_REDIS_TESTS=$(REDIS_TESTS) EPHPM_REDISPY_TESTS=$(REDISPY_TESTS) EPHPM_HIREDIS_TESTS=$(HIREDIS_TESTS) go test -count=1 -timeout 30m ./tests/...
 
 # Benchmarks (not tests): results printed and written under bench/results/.
 bench-kv: build
