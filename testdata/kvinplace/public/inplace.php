@@ -10,7 +10,10 @@ function inplace_value(int $i): string {
 }
 $n = (int)($_GET['n'] ?? 1000);
 if (($_GET['op'] ?? '') === 'write') {
-    for ($i = 1; $i <= $n; $i++) {
+    // from: the first number written; a writer that follows a warm-up
+    // goes on from the warm-up's last number, so the values it writes
+    // only ever go forwards.
+    for ($i = (int)($_GET['from'] ?? 1); $i <= $n; $i++) {
         ephpm_kv_set('ip:' . ($i % 4), inplace_value($i));
     }
     echo json_encode(['written' => $n]);
