@@ -110,6 +110,7 @@ func TestMutableReadersNeverSeeTornValues(t *testing.T) {
 	}
 	defer s.Close()
 	s.EnablePublishing()
+	s.SetSharedStrings(0x16, 1024) // (the 3,000-byte values: shared, as C hands them to PHP)
 	defer s.dropPublished()
 	const writers, keys = 3, 4
 	// A value: "w<writer>:<seq>:" then a fill byte chosen by writer and
@@ -194,15 +195,22 @@ func TestMutableReadersNeverSeeTornValues(t *testing.T) {
 			defer wg.Done()
 			last := map[string][writers]int{}
 			var scratch [20]byte
+			tr := &testReader{idx: -1} // C's reader slot (shared strings)
+			defer tr.done()
 			for i := 0; !stop.Load(); i++ {
 				k := "k" + strconv.Itoa(i%keys)
 				var v string
 				var ok bool
-				switch (i + r) % 3 {
+				switch (i + r) % 4 {
 				case 0:
 					v, ok = s.Get(k)
 				case 1:
 					v, ok = s.Peek(k, keyHash(k), scratch[:]) // publishes hot keys
+				case 2:
+					// PHP's get: the published copy (kvfuncs.c), else Go.
+					if v, _, ok = s.pubReadAs(k, nil, tr); !ok {
+						v, ok = s.Peek(k, FilterHash(k), scratch[:])
+					}
 				default:
 					v, _, ok = s.GetWithExpiry(k)
 				}
