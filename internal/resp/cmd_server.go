@@ -45,7 +45,7 @@ func (c *conn) commandInfo(cmd *command) {
 	for _, t := range cmd.tips {
 		c.w.bulk(t)
 	}
-	c.w.array(0) // key specs: not described here
+	c.keySpecs(cmd)
 	if cmd.subs == nil {
 		c.w.setLen(0)
 		return
@@ -54,6 +54,123 @@ func (c *conn) commandInfo(cmd *command) {
 	c.w.array(len(subs))
 	for _, s := range subs {
 		c.commandInfo(s)
+	}
+}
+
+// keySpecs writes a command's key specs as Redis 7's
+// addReplyCommandKeySpecs does: a set of maps.
+func (c *conn) keySpecs(cmd *command) {
+	c.w.setLen(len(cmd.keySpecs))
+	for i := range cmd.keySpecs {
+		k := &cmd.keySpecs[i]
+		if k.notes != "" {
+			c.w.mapLen(4)
+			c.w.bulk("notes")
+			c.w.bulk(k.notes)
+		} else {
+			c.w.mapLen(3)
+		}
+		c.w.bulk("flags")
+		c.w.setLen(len(k.flags))
+		for _, f := range k.flags {
+			c.w.simple(f)
+		}
+		c.w.bulk("begin_search")
+		c.w.mapLen(2)
+		c.w.bulk("type")
+		c.w.bulk(k.bs)
+		c.w.bulk("spec")
+		switch k.bs {
+		case "index":
+			c.w.mapLen(1)
+			c.w.bulk("index")
+			c.w.int(int64(k.bsIndex))
+		case "keyword":
+			c.w.mapLen(2)
+			c.w.bulk("keyword")
+			c.w.bulk(k.bsKeyword)
+			c.w.bulk("startfrom")
+			c.w.int(int64(k.bsStartFrom))
+		default:
+			c.w.mapLen(0)
+		}
+		c.w.bulk("find_keys")
+		c.w.mapLen(2)
+		c.w.bulk("type")
+		c.w.bulk(k.fk)
+		c.w.bulk("spec")
+		switch k.fk {
+		case "range":
+			c.w.mapLen(3)
+			c.w.bulk("lastkey")
+			c.w.int(int64(k.lastKey))
+			c.w.bulk("keystep")
+			c.w.int(int64(k.keyStep))
+			c.w.bulk("limit")
+			c.w.int(int64(k.limit))
+		case "keynum":
+			c.w.mapLen(3)
+			c.w.bulk("keynumidx")
+			c.w.int(int64(k.keyNumIdx))
+			c.w.bulk("firstkey")
+			c.w.int(int64(k.firstKey))
+			c.w.bulk("keystep")
+			c.w.int(int64(k.keyStep))
+		default:
+			c.w.mapLen(0)
+		}
+	}
+}
+
+// docArgs writes a command's arguments as Redis 7's
+// addReplyCommandArgList does: an array of maps, the fields in its order.
+func (c *conn) docArgs(args []cmdArg) {
+	c.w.array(len(args))
+	for i := range args {
+		a := &args[i]
+		nested := a.typ == "oneof" || a.typ == "block"
+		n := 3 // name, type, and display_text or arguments
+		for _, s := range []string{a.token, a.summary, a.since, a.deprecatedSince} {
+			if s != "" {
+				n++
+			}
+		}
+		if a.keySpec >= 0 {
+			n++
+		}
+		if len(a.flags) > 0 {
+			n++
+		}
+		c.w.mapLen(n)
+		c.w.bulk("name")
+		c.w.bulk(a.name)
+		c.w.bulk("type")
+		c.w.bulk(a.typ)
+		if !nested {
+			c.w.bulk("display_text")
+			c.w.bulk(a.display)
+		}
+		if a.keySpec >= 0 {
+			c.w.bulk("key_spec_index")
+			c.w.int(int64(a.keySpec))
+		}
+		for _, f := range [][2]string{{"token", a.token}, {"summary", a.summary}, {"since", a.since}, {"deprecated_since", a.deprecatedSince}} {
+			if f[1] != "" {
+				c.w.bulk(f[0])
+				c.w.bulk(f[1])
+			}
+		}
+		if len(a.flags) > 0 {
+			c.w.bulk("flags")
+			c.w.setLen(len(a.flags))
+			for _, f := range a.flags {
+				c.w.simple(f)
+			}
+		}
+		if nested {
+			c.w.bulk("arguments")
+			c.docArgs(a.args)
+		}
 	}
 }
 
@@ -67,15 +184,17 @@ func sortedSubs(cmd *command) []*command {
 }
 
 func (c *conn) commandDocs(cmd *command) {
-	n := 2
-	if cmd.summary != "" {
-		n++
+	// The fields and their order of Redis 7's addReplyCommandDocs.
+	n := 2 // group, complexity
+	for _, s := range []string{cmd.summary, cmd.since, cmd.deprecatedSince, cmd.replacedBy} {
+		if s != "" {
+			n++
+		}
 	}
-	if cmd.since != "" {
-		n++
-	}
-	if cmd.subs != nil {
-		n++
+	for _, has := range []bool{len(cmd.docFlags) > 0, cmd.history != nil, len(cmd.args) > 0, cmd.subs != nil} {
+		if has {
+			n++
+		}
 	}
 	c.w.mapLen(n)
 	if cmd.summary != "" {
@@ -90,6 +209,34 @@ func (c *conn) commandDocs(cmd *command) {
 	c.w.bulk(cmd.group)
 	c.w.bulk("complexity")
 	c.w.bulk(cmd.complexity)
+	if len(cmd.docFlags) > 0 {
+		c.w.bulk("doc_flags")
+		c.w.setLen(len(cmd.docFlags))
+		for _, f := range cmd.docFlags {
+			c.w.simple(f)
+		}
+	}
+	if cmd.deprecatedSince != "" {
+		c.w.bulk("deprecated_since")
+		c.w.bulk(cmd.deprecatedSince)
+	}
+	if cmd.replacedBy != "" {
+		c.w.bulk("replaced_by")
+		c.w.bulk(cmd.replacedBy)
+	}
+	if cmd.history != nil {
+		c.w.bulk("history")
+		c.w.setLen(len(cmd.history))
+		for _, h := range cmd.history {
+			c.w.array(2)
+			c.w.bulk(h[0])
+			c.w.bulk(h[1])
+		}
+	}
+	if len(cmd.args) > 0 {
+		c.w.bulk("arguments")
+		c.docArgs(cmd.args)
+	}
 	if cmd.subs != nil {
 		subs := sortedSubs(cmd)
 		c.w.bulk("subcommands")

@@ -14,6 +14,41 @@ type cmdMeta struct {
 	summary, since, group   string
 	complexity              string
 	subs                    []*cmdMeta
+
+	// What Redis 7 adds to COMMAND INFO and COMMAND DOCS (server.c
+	// addReplyCommandKeySpecs, addReplyCommandDocs), from the same JSON.
+	keySpecs                    []keySpec
+	docFlags                    []string // "deprecated", "syscmd"
+	deprecatedSince, replacedBy string
+	history                     [][2]string // {since, changes}
+	args                        []cmdArg
+}
+
+// keySpec is one of a command's key specifications: where its key
+// arguments begin (bs: "index", "keyword" or "unknown") and how they are
+// found from there (fk: "range", "keynum" or "unknown").
+type keySpec struct {
+	flags                   []string
+	notes                   string
+	bs                      string
+	bsIndex                 int
+	bsKeyword               string
+	bsStartFrom             int
+	fk                      string
+	lastKey, keyStep, limit int
+	keyNumIdx, firstKey     int
+}
+
+// cmdArg is one argument of a command as COMMAND DOCS describes it.
+type cmdArg struct {
+	name, typ       string
+	keySpec         int // index into keySpecs, -1 for none
+	display         string
+	token           string
+	summary, since  string
+	deprecatedSince string
+	flags           []string // "optional", "multiple", "multiple_token"
+	args            []cmdArg // of a oneof or block
 }
 
 // Locking of a command against other connections' commands.
