@@ -63,12 +63,15 @@ func globImpl(p, s string, skipLonger *bool, nesting int) bool {
 				} else if p[0] == ']' {
 					break
 				} else if len(p) >= 3 && p[1] == '-' {
-					start, end := p[0], p[2]
+					// Redis compares C chars, signed on x86-64: a range
+					// such as [\x00-\xff] matches only \x00 and \xff
+					// there (-1..0), and so it does here.
+					start, end, c := int8(p[0]), int8(p[2]), int8(s[0])
 					if start > end {
 						start, end = end, start
 					}
 					p = p[2:]
-					if s[0] >= start && s[0] <= end {
+					if c >= start && c <= end {
 						match = true
 					}
 				} else if p[0] == s[0] {
