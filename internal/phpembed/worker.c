@@ -25,6 +25,12 @@ static zend_class_entry *envelope_ce;
 /* 1 while an HTTP request taken by the worker script is being answered. */
 static __thread int serving;
 
+/* Whether this run's slot is a worker (1), not (0), or not asked yet (-1).
+ * A slot's mode is fixed for the runtime's life, so it is asked from Go
+ * once per run (ephpm_worker_thread_reset) instead of at every
+ * ephpm_handle_request(): a call into Go less per worker-mode request. */
+static __thread int worker_mode = -1;
+
 /* ext/filter keeps raw copies of every request variable for
  * filter_input() and frees them only at its request shutdown, which a
  * worker never reaches: without this they pile up, a few KB per request.
@@ -153,6 +159,7 @@ static int worker_next(void)
 void ephpm_worker_thread_reset(void)
 {
 	serving = 0;
+	worker_mode = -1;
 	ephpm_reset_run_start();
 }
 
@@ -286,7 +293,10 @@ void ephpm_worker_minit(void)
 
 static int require_worker_mode(void)
 {
-	if (!ephpm_go_worker_mode(ephpm_cur_slot())) {
+	if (worker_mode < 0) {
+		worker_mode = ephpm_go_worker_mode(ephpm_cur_slot()) ? 1 : 0;
+	}
+	if (!worker_mode) {
 		zend_throw_error(NULL, "%s() is only available in worker mode ([php] mode = \"worker\")", get_active_function_name());
 		return 0;
 	}

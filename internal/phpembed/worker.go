@@ -27,10 +27,20 @@ type worker struct {
 	tid      C.uintptr_t    // its pthread id, to wake it from a blocking sleep
 	cur      *Request
 	gen      uint64
-	timer    *time.Timer
 	deadline time.Time // hard end of the current request (server timeout)
-	limitAt  time.Time // when timer fires (zero: no timer); ephpm_kv_wait stops there
+	limitAt  time.Time // when the limit runs out (zero: none); ephpm_kv_wait stops there
 	limitSec int64     // the limit armed last (seconds), for PHP's timeout message
+	// The limit's timer: one per slot, created on first use and reset for
+	// every request (a new time.AfterFunc per request was a timer and a
+	// closure allocated each time). A Reset cannot recall a callback
+	// already running, so the callback fires only if the timer is still
+	// armed (timerOn), for the generation it was armed for (timerGen), and
+	// its time (fireAt) has come: a late callback of an earlier arming
+	// finds one of them changed and does nothing.
+	timer    *time.Timer
+	timerOn  bool
+	timerGen uint64
+	fireAt   time.Time
 	// max_execution_time at the start of this slot's last request
 	// (request mode; -1: none yet), armed by Go before the next one.
 	// Touched only by the goroutine holding the token.
@@ -387,17 +397,40 @@ func (w *worker) armLimit(seconds int64) {
 	if d < 0 {
 		return
 	}
-	gen := w.gen
 	w.limitAt = time.Now().Add(d)
-	w.timer = time.AfterFunc(d, func() { w.fire(gen) })
+	w.startTimerLocked(d, w.limitAt)
+}
+
+// startTimerLocked (re)arms the slot's timer to fire for the current
+// generation after d, at the time at.
+func (w *worker) startTimerLocked(d time.Duration, at time.Time) {
+	w.timerOn, w.timerGen, w.fireAt = true, w.gen, at
+	if w.timer == nil {
+		w.timer = time.AfterFunc(d, w.timerFired)
+		return
+	}
+	w.timer.Reset(d)
 }
 
 func (w *worker) stopTimerLocked() {
-	if w.timer != nil {
+	if w.timerOn {
 		w.timer.Stop()
-		w.timer = nil
+		w.timerOn = false
 	}
 	w.limitAt = time.Time{}
+}
+
+// timerFired is the timer's callback: it fires for the arming still in
+// force once its time has come, and is a no-op for a stale one (see
+// worker.timer).
+func (w *worker) timerFired() {
+	w.mu.Lock()
+	due := w.timerOn && !time.Now().Before(w.fireAt)
+	gen := w.timerGen
+	w.mu.Unlock()
+	if due {
+		w.fire(gen)
+	}
 }
 
 // fire interrupts the request of generation gen if it is still running,
@@ -413,7 +446,7 @@ func (w *worker) fire(gen uint64) {
 	w.cur.timedOut = true
 	C.ephpm_interrupt_limit(w.eg, C.long(w.limitSec))
 	C.ephpm_thread_kick(w.tid)
-	w.timer = time.AfterFunc(time.Second, func() { w.fire(gen) })
+	w.startTimerLocked(time.Second, time.Now().Add(time.Second))
 }
 
 // interruptCurrent stops whatever the worker runs now (shutdown deadline).
