@@ -64,6 +64,43 @@ static inline int kv_surely_absent(zend_string *key)
 }
 
 /*
+ * Whether a get reads the presence filter before calling into Go. When
+ * reads spread over more keys than the CPU's caches hold (a million keys
+ * read evenly), the filter's line is a cache miss of its own, and the
+ * call into Go (whose locked instructions wait for every load before
+ * them) cannot start until it is done: one more dependent miss on every
+ * hit, for nothing when gets rarely miss. So each thread counts, over
+ * windows of KV_FILTER_WINDOW gets that get this far (not answered from
+ * the published table), those that missed: after a window with fewer
+ * than one in KV_FILTER_SKIP_BELOW misses the filter is not read in the
+ * next window, after any other it is. Only the cost changes: a miss the
+ * filter would have answered is answered by Go, the same miss (and
+ * counted so, so that the next window reads the filter again if misses
+ * become common). (Go then reads the lookup cache's line, which shares
+ * the filter's, itself: there the CPU overlaps that miss with the index's,
+ * as no locked instruction lies between them; measured in Go, the read
+ * costs the same with that line cached or not.)
+ */
+#define KV_FILTER_WINDOW 256
+#define KV_FILTER_SKIP_BELOW 16
+static __thread uint32_t kv_fw_gets, kv_fw_misses;
+static __thread int kv_fw_skip;
+
+static inline int kv_filter_skipped(void)
+{
+	return kv_fw_skip;
+}
+
+static inline void kv_filter_note(int miss)
+{
+	kv_fw_misses += (uint32_t)miss;
+	if (++kv_fw_gets == KV_FILTER_WINDOW) {
+		kv_fw_skip = kv_fw_misses * KV_FILTER_SKIP_BELOW < KV_FILTER_WINDOW;
+		kv_fw_gets = kv_fw_misses = 0;
+	}
+}
+
+/*
  * Increments without calling into Go: the store keeps counters without
  * TTL (keys up to 40 bytes) in a table of words value << 22 | generation
  * << 2 | state (internal/kv/promote.go, which states the protocol). An
@@ -506,14 +543,16 @@ PHP_FUNCTION(ephpm_kv_get)
 		kv_count(2);
 		RETURN_STR(hit); /* a shared string is interned: not refcounted */
 	}
-	if (kv_surely_absent(key)) {
+	if (!kv_filter_skipped() && kv_surely_absent(key)) {
 		kv_count(0);
+		kv_filter_note(1);
 		RETURN_NULL();
 	}
 	/* A small value goes straight into the PHP string made here, a larger
 	 * one into buf first. */
 	zend_string *small = zend_string_alloc(KV_GET_SMALL, 0);
 	long long n = ephpm_go_kv_get(KEY_HASH_ARG(key), ZSTR_VAL(small), KV_GET_SMALL, buf, sizeof(buf), return_value);
+	kv_filter_note(n == EPHPM_KV_MISS);
 	if (n >= 0 && n <= KV_GET_SMALL) {
 		kv_count(1);
 		ZSTR_LEN(small) = (size_t)n;
