@@ -34,10 +34,12 @@ type route struct {
 func errorRoute(status int) route { return route{kind: routeError, status: status} }
 
 // phpSourceExt are extensions that hold PHP source. Only .php runs; the
-// others are refused rather than sent as text.
+// others are refused rather than sent as text (.pht: a PHP handler
+// extension of older Apache setups; .phpt: PHP's and PHPUnit's test files).
 var phpSourceExt = map[string]bool{
 	".php": true, ".phtml": true, ".phar": true, ".phps": true, ".inc": true,
 	".php3": true, ".php4": true, ".php5": true, ".php7": true, ".php8": true,
+	".pht": true, ".phpt": true,
 }
 
 // sourceCopySuffix are what editors, deploy tools and people append to a
