@@ -252,9 +252,21 @@ func (c *conn) clientInfo(b []byte, now time.Time, self bool) []byte {
 	c.mu.Lock()
 	in := c.info
 	c.mu.Unlock()
-	flags := "N"
+	// Flags in the order of Redis's networking.c: x (in MULTI) before U
+	// (a unix socket client), N when there is none.
+	flags := ""
 	if in.multi >= 0 {
 		flags = "x"
+	}
+	addr, laddr := c.addr, c.laddr
+	if addr == "/unixsocket:0" { // a unix socket peer (newConn, the epoll loop's accept)
+		// Redis 7 shows its socket's path as both ends of a unix socket
+		// client (genClientAddrString), and the flag U.
+		flags += "U"
+		addr = laddr
+	}
+	if flags == "" {
+		flags = "N"
 	}
 	last := "NULL"
 	if cmd := c.last.Load(); cmd != nil {
@@ -263,9 +275,9 @@ func (c *conn) clientInfo(b []byte, now time.Time, self bool) []byte {
 	b = append(b, "id="...)
 	b = strconv.AppendInt(b, c.id, 10)
 	b = append(b, " addr="...)
-	b = append(b, c.addr...)
+	b = append(b, addr...)
 	b = append(b, " laddr="...)
-	b = append(b, c.laddr...)
+	b = append(b, laddr...)
 	b = append(b, " fd=8 name="...)
 	b = append(b, in.name...)
 	b = append(b, " age="...)
