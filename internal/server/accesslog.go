@@ -27,6 +27,19 @@ type recorder struct {
 	// (PHP's header() adds, it would make two), so the id a user quotes
 	// is the one in the logs. One value; nil when the request has none.
 	id []string
+	// clen is the Content-Length the response declared when its head went
+	// out (hasClen): a body longer than that is cut there (Write).
+	clen    int64
+	hasClen bool
+}
+
+// noteLength remembers the declared Content-Length as the head goes out.
+func (r *recorder) noteLength() {
+	if v := r.ResponseWriter.Header()["Content-Length"]; len(v) == 1 {
+		if n, err := strconv.ParseInt(v[0], 10, 64); err == nil && n >= 0 {
+			r.clen, r.hasClen = n, true
+		}
+	}
 }
 
 // stampID sets the response's X-Request-Id; called before the head is
@@ -42,6 +55,7 @@ func (r *recorder) WriteHeader(code int) {
 		r.stampID()      // also on an interim 1xx: it goes out with the final head too
 		if code >= 200 { // an interim 1xx is not the response's status
 			r.status = code
+			r.noteLength()
 		}
 	}
 	r.ResponseWriter.WriteHeader(code)
@@ -51,6 +65,24 @@ func (r *recorder) Write(p []byte) (int, error) {
 	if r.status == 0 {
 		r.stampID()
 		r.status = http.StatusOK
+		r.noteLength()
+	}
+	if r.hasClen && r.bytes+int64(len(p)) > r.clen {
+		// A script that declared a Content-Length and writes more: net/http
+		// would refuse the whole write (ErrContentLength) and every later
+		// one, so the client got the head and no body, then a closed
+		// connection. As nginx does with an upstream's excess, the body is
+		// cut at the declared length and the rest dropped; the response is
+		// complete and the connection stays usable.
+		keep := r.clen - r.bytes
+		if keep > 0 {
+			n, err := r.ResponseWriter.Write(p[:keep])
+			r.bytes += int64(n)
+			if err != nil {
+				return n, err
+			}
+		}
+		return len(p), nil
 	}
 	n, err := r.ResponseWriter.Write(p)
 	r.bytes += int64(n)
