@@ -99,6 +99,7 @@ type Runtime struct {
 	direct  bool
 	idle    chan *worker
 	dq      chan *Request
+	holders chan holderJob // token holders parked between jobs (holder.go)
 	waiting atomic.Int64
 	// Someone takes every token (ResetOPcache): holders give theirs back
 	// after their request instead of taking the next from the queue.
@@ -195,6 +196,7 @@ func Start(opts Options) (*Runtime, error) {
 	if opts.WorkerScript == "" {
 		rt.direct = true
 		rt.idle = make(chan *worker, n)
+		rt.holders = make(chan holderJob)
 		// Twice the queue: requests whose clients left stay in it until
 		// a token holder skips them.
 		rt.dq = make(chan *Request, 2*opts.QueueSize)

@@ -102,10 +102,10 @@ func (w *worker) loop(onStartupThread bool) {
 //
 // PHP runs on a goroutine of its own, not on the caller's: the caller is
 // net/http's handler, and fastcgi_finish_request() must let it return
-// (which is what completes the response) while the script goes on. The
-// new goroutine takes over the caller's thread when the caller parks in
-// Serve, so this costs a goroutine start and a channel wake-up, not a
-// hand-off between threads.
+// (which is what completes the response) while the script goes on. That
+// goroutine, a token holder kept between requests (holder.go), takes
+// over the caller's thread when the caller parks in Serve, so this costs
+// a channel wake-up, not a hand-off between threads.
 //
 // A request that finds every token busy waits in rt.dq, and the goroutine
 // that holds a token takes it from there when its own request is done, on
@@ -124,7 +124,7 @@ func (rt *Runtime) runDirect(req *Request) bool {
 	if rt.exclusive.Load() == 0 {
 		select {
 		case w := <-rt.idle:
-			go rt.runOnToken(w, req)
+			rt.startHolder(w, req)
 			return true
 		default:
 		}
@@ -148,7 +148,7 @@ func (rt *Runtime) runDirect(req *Request) bool {
 	if rt.exclusive.Load() == 0 {
 		select {
 		case w := <-rt.idle:
-			go rt.runOnToken(w, nil)
+			rt.startHolder(w, nil)
 		default:
 		}
 	}
@@ -271,7 +271,7 @@ func schedPass(last *time.Time) {
 // starts a token holder for the queue if requests wait in it.
 func (rt *Runtime) giveBack(w *worker) {
 	if w, again := rt.handBack(w); again {
-		go rt.runOnToken(w, nil)
+		rt.startHolder(w, nil)
 	}
 }
 
