@@ -24,6 +24,14 @@ var replID = func() string {
 	return hex.EncodeToString(b[:])
 }()
 
+// runID is INFO server's run_id: random at start, as Redis's, so that a
+// client can tell a restarted server from the one it knew.
+var runID = func() string {
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}()
+
 // cmdInfo is Redis 7.0's INFO: sections chosen as genInfoSectionDict
 // does (no argument or "default": the default ones; "all" and
 // "everything": every one; other names case-insensitively; unknown names
@@ -71,22 +79,36 @@ func cmdInfo(c *conn, args [][]byte) {
 		}
 		up := int64(time.Since(s.started) / time.Second)
 		exe, _ := os.Executable()
+		now := time.Now()
+		// Redis 7's fields in its order (ephpm_version is ours). hz is
+		// the rate of Redis's background cron, which clients only show;
+		// lru_clock is Redis's LRU clock, seconds modulo 2^24.
 		section("Server",
 			"redis_version:"+redisVersion,
 			"redis_git_sha1:00000000",
 			"redis_git_dirty:0",
+			"redis_build_id:0",
 			"redis_mode:standalone",
 			"ephpm_version:"+s.cfg.Version,
 			"os:"+runtime.GOOS+" "+runtime.GOARCH,
 			"arch_bits:64",
+			"monotonic_clock:POSIX clock_gettime",
 			"multiplexing_api:epoll",
+			"atomicvar_api:c11-builtin",
 			"gcc_version:0.0.0",
 			"process_id:"+strconv.Itoa(os.Getpid()),
+			"process_supervised:no",
+			"run_id:"+runID,
 			"tcp_port:"+port,
-			"server_time_usec:"+i64(time.Now().UnixMicro()),
+			"server_time_usec:"+i64(now.UnixMicro()),
 			"uptime_in_seconds:"+i64(up),
 			"uptime_in_days:"+i64(up/86400),
-			"executable:"+exe)
+			"hz:10",
+			"configured_hz:10",
+			"lru_clock:"+i64(now.Unix()&(1<<24-1)),
+			"executable:"+exe,
+			"config_file:",
+			"io_threads_active:0")
 	}
 	if show("clients") {
 		section("Clients",
