@@ -92,5 +92,6 @@ uintptr_t ephpm_thread_self(void);
 
 /* Helpers the Go side calls while PHP is inside one of our functions. */
 int ephpm_zval_set_stringl(void *zv, const char *data, size_t len);
+void ephpm_raise_refused_alloc(void);
 
 #endif

@@ -572,7 +572,9 @@ PHP_FUNCTION(ephpm_kv_get)
 	kv_count(1);
 	if (n == EPHPM_KV_ALLOC_FAILED) {
 		/* The value did not fit in memory_limit: the fatal error was
-		 * raised already; continue its unwinding outside Go. */
+		 * raised already, or is raised now (ephpm_raise_refused_alloc);
+		 * continue its unwinding outside Go. */
+		ephpm_raise_refused_alloc();
 		zend_bailout();
 	}
 	/* EPHPM_KV_IN_RETVAL: Go filled return_value. */
@@ -775,6 +777,7 @@ PHP_FUNCTION(ephpm_kv_wait)
 	unsigned long long version = 0;
 	int r = ephpm_go_kv_wait(KEY_ARG(key), (unsigned long long)last, (long long)timeout_ms, &version, &val);
 	if (r == EPHPM_KV_ALLOC_FAILED) {
+		ephpm_raise_refused_alloc();
 		zend_bailout(); /* memory_limit: see ephpm_kv_get */
 	}
 	if (r == 0) {

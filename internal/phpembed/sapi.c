@@ -884,11 +884,27 @@ done:
 	cur_req = NULL;
 }
 
+/* The size of a string ephpm_zval_set_stringl refused to allocate on this
+ * thread (0: none), for ephpm_raise_refused_alloc. */
+static __thread size_t refused_alloc;
+
 /* Called from Go while PHP is inside one of our functions: the allocation
  * can hit memory_limit, whose fatal error longjmps. Catch it here so the
- * jump never crosses Go frames; the caller re-raises after Go returns. */
+ * jump never crosses Go frames; the caller re-raises after Go returns.
+ * A string of memory_limit bytes or more can never fit, and is not tried:
+ * PHP 8.2.36 (Debian's libphp) answers an allocation past twice the limit
+ * made this way (as random_bytes() makes one) with "Hard memory limit ...
+ * exhausted" and kills the process (the whole server), where str_repeat()'s
+ * gets the fatal error. The caller raises that error instead after Go
+ * returned (ephpm_raise_refused_alloc). A smaller string is tried: it can
+ * only fail within twice the limit, where PHP raises its usual error. */
 int ephpm_zval_set_stringl(void *zv, const char *data, size_t len)
 {
+	zend_long limit = PG(memory_limit);
+	if (limit > 0 && len >= (size_t)limit) {
+		refused_alloc = len;
+		return -1;
+	}
 	volatile int failed = 0;
 	zend_try {
 		ZVAL_STRINGL((zval *)zv, data, len);
@@ -896,4 +912,21 @@ int ephpm_zval_set_stringl(void *zv, const char *data, size_t len)
 		failed = 1;
 	} zend_end_try();
 	return failed ? -1 : 0;
+}
+
+/* After a call into Go that returned EPHPM_KV_ALLOC_FAILED: if the string
+ * was refused before its allocation (above), raise PHP's memory_limit fatal
+ * error for it here, outside Go (else the error was raised already). */
+void ephpm_raise_refused_alloc(void)
+{
+	size_t len = refused_alloc;
+	if (len == 0) {
+		return;
+	}
+	refused_alloc = 0;
+	/* PHP's own message for an allocation past memory_limit, raised rather
+	 * than provoked by allocating (which may get the "Hard memory limit"
+	 * kill above). */
+	zend_error_noreturn(E_ERROR, "Allowed memory size of " ZEND_LONG_FMT " bytes exhausted (tried to allocate %zu bytes)",
+		PG(memory_limit), ZEND_MM_ALIGNED_SIZE(_ZSTR_STRUCT_SIZE(len)));
 }
