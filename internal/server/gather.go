@@ -23,15 +23,41 @@ import (
 // then flush), and only on HTTP/1.x, where nothing else writes to the
 // connection meanwhile.
 
-// gatherListener gives every accepted connection the ability to gather.
-type gatherListener struct{ net.Listener }
+// gatherListener gives every accepted connection the ability to gather,
+// and with raw set, socket writes without the scheduler's system call
+// hand-off (rawio_linux.go; set for the TLS listeners, see rawWrites).
+type gatherListener struct {
+	net.Listener
+	raw bool
+}
 
 func (l gatherListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return &gatherConn{Conn: c}, nil
+	g := &gatherConn{Conn: c}
+	if l.raw {
+		sock := c
+		if cc, ok := c.(*conn); ok { // conn.go's wrapper hides the socket
+			sock = cc.Conn
+		}
+		g.raw = newRawConnWriter(sock)
+	}
+	return g, nil
+}
+
+// rawWrites returns ln with raw socket writes when it is a gatherListener
+// (listenTCP's): for the listeners served with TLS, whose writes are
+// records of at most 16 KB, each a short system call that cannot block.
+// Measured there only (README, "The HTTP front"); plain HTTP keeps Go's
+// writes.
+func rawWrites(ln net.Listener) net.Listener {
+	if g, ok := ln.(gatherListener); ok {
+		g.raw = true
+		return g
+	}
+	return ln
 }
 
 // gatherConn is an accepted connection whose writes can be gathered (see
@@ -40,7 +66,8 @@ func (l gatherListener) Accept() (net.Conn, error) {
 // connection from one goroutine at a time).
 type gatherConn struct {
 	net.Conn
-	held *[]byte // the writes gathered so far; nil when not holding
+	held *[]byte        // the writes gathered so far; nil when not holding
+	raw  *rawConnWriter // writes to the socket when not holding; nil = Conn.Write
 }
 
 // gatherBufs hold the gathered writes: a head and a body of up to
@@ -49,6 +76,9 @@ var gatherBufs = sync.Pool{New: func() any { b := make([]byte, 0, zbufSize+8<<10
 
 func (c *gatherConn) Write(p []byte) (int, error) {
 	if c.held == nil {
+		if c.raw != nil {
+			return c.raw.Write(p)
+		}
 		return c.Conn.Write(p)
 	}
 	*c.held = append(*c.held, p...)

@@ -60,7 +60,7 @@ func gatherServer(t *testing.T, body string) (addr string, writes *atomic.Int64)
 			}
 		}),
 	}
-	go srv.Serve(gatherListener{cl})
+	go srv.Serve(gatherListener{Listener: cl})
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String(), &cl.writes
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"io"
 	"net/http"
+	"os"
 	"sync"
 )
 
@@ -43,6 +44,16 @@ func (w h2FileWriter) ReadFrom(src io.Reader) (int64, error) {
 	bp := h2Bufs.Get().(*[]byte)
 	defer h2Bufs.Put(bp)
 	buf := *bp
+	// http.ServeContent copies a file (or one range of it) through
+	// io.CopyN: its pieces are read from the page cache without the
+	// scheduler's system call hand-off (rawio_linux.go).
+	if lr, ok := src.(*io.LimitedReader); ok {
+		if f, ok := lr.R.(*os.File); ok {
+			if rr := newRawFileReader(f); rr != nil {
+				src = &io.LimitedReader{R: rr, N: lr.N}
+			}
+		}
+	}
 	var total int64
 	for {
 		n, rerr := io.ReadFull(src, buf)

@@ -80,7 +80,7 @@ func (s *Server) listenTCP(key, addr string) (net.Listener, error) {
 	if s.ipLimit == nil {
 		s.ipLimit = newIPLimit(s.cfg.Server.Limits.PerIPMaxConnections, s.log, &s.stats.refusedConns)
 	}
-	return gatherListener{&connListener{Listener: ln, ipLimit: s.ipLimit}}, nil
+	return gatherListener{Listener: &connListener{Listener: ln, ipLimit: s.ipLimit}}, nil
 }
 
 // listenExtra binds the HTTPS listener of server.tls.listen and the UDP
@@ -229,7 +229,8 @@ func (s *Server) serveAll(ctx context.Context, main net.Listener, grace time.Dur
 	mainOnHTTP := false // server.listen served by s.http, which then shuts both down
 	switch {
 	case s.httpsOnMain():
-		add(s.http, func() error { return s.http.ServeTLS(main, "", "") })
+		tlsMain := rawWrites(main)
+		add(s.http, func() error { return s.http.ServeTLS(tlsMain, "", "") })
 		mainOnHTTP = true
 	case s.cfg.Server.TLS.RedirectHTTP && s.tlsListener != nil:
 		rs := s.redirectServer()
@@ -244,7 +245,7 @@ func (s *Server) serveAll(ctx context.Context, main net.Listener, grace time.Dur
 		mainOnHTTP = true
 	}
 	if s.tlsListener != nil {
-		ln := s.tlsListener
+		ln := rawWrites(s.tlsListener)
 		if !mainOnHTTP {
 			add(s.http, func() error { return s.http.ServeTLS(ln, "", "") })
 		} else {
