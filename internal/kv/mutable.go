@@ -138,9 +138,12 @@ func (m *mutVersion) tryLock() (uint64, bool) {
 // unlockUnchanged releases a lock under which nothing was written.
 func (m *mutVersion) unlockUnchanged(q uint64) { m.seq.Store(q) }
 
-// readMut copies the value; false when the version is locked (written
-// now, or replaced: look the key up again).
-func (h *vhdr) readMut() (string, bool) {
+// readMut copies the value, into scratch when it fits there (else into a
+// new string); false when the version is locked (written now, or
+// replaced: look the key up again). A caller passing scratch copies the
+// value out before reusing it (GetTo's contract): PHP's get passes its C
+// buffer, so reading an overwritten key allocates nothing.
+func (h *vhdr) readMut(scratch []byte) (string, bool) {
 	m := h.mut()
 	for {
 		q := m.seq.Load()
@@ -155,7 +158,12 @@ func (h *vhdr) readMut() (string, bool) {
 			}
 			continue
 		}
-		b := make([]byte, n)
+		var b []byte
+		if int(n) <= len(scratch) {
+			b = scratch[:n]
+		} else {
+			b = make([]byte, n)
+		}
 		copyOut(b, m.data())
 		if m.seq.Load() == q {
 			return unsafe.String(&b[0], len(b)), true

@@ -281,3 +281,37 @@ func TestMutableSizeClasses(t *testing.T) {
 		t.Errorf("bytes %d, stored %d", st.Bytes, storedBytes(s))
 	}
 }
+
+// A Go-path read of an overwritten key (a mutable version, copied under
+// its seqlock) copies into the caller's scratch when it fits, as PHP's get
+// passes its C buffer: no allocation per read. It allocated one copy per
+// read before.
+func TestMutableReadIntoScratchAllocatesNothing(t *testing.T) {
+	s, _ := New(Options{})
+	defer s.Close()
+	s.Set("k", "first value", 0)
+	s.Set("k", "second value", 0) // the first overwrite: a mutable version
+	scratch := make([]byte, 64)
+	h := keyHash("k")
+	if v, ok := s.Peek("k", h, scratch); !ok || v != "second value" {
+		t.Fatalf("Peek: %q %v", v, ok)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		if v, ok := s.Peek("k", h, scratch); !ok || v != "second value" {
+			t.Fatalf("Peek: %q %v", v, ok)
+		}
+		if v, ok := s.GetTo("k", h, scratch); !ok || v != "second value" {
+			t.Fatalf("GetTo: %q %v", v, ok)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per two reads of an overwritten key with scratch, want 0", n)
+	}
+	// Without room in scratch (or without scratch) it is a new string,
+	// which later reads do not overwrite.
+	v, _ := s.Peek("k", h, scratch[:4])
+	w, _ := s.Get("k")
+	s.Set("k", "third value!", 0)
+	if v != "second value" || w != "second value" {
+		t.Errorf("copies changed: %q %q", v, w)
+	}
+}

@@ -386,7 +386,7 @@ func (s *Store) text(h *vhdr, scratch []byte) (string, bool) {
 		return s.counterText(h, scratch)
 	}
 	if h.isMut() {
-		return h.readMut() // a copy (mutable.go)
+		return h.readMut(scratch) // a copy (mutable.go)
 	}
 	return h.str(), true
 }
@@ -406,8 +406,9 @@ func (s *Store) Get(key string) (string, bool) {
 }
 
 // GetTo is Get for a caller that copies the value out before reusing
-// scratch: a counter's decimal text is written into scratch (20 bytes
-// suffice) instead of a new string, so a hit never allocates. hash is any
+// scratch: a counter's decimal text (20 bytes suffice), and the copy of an
+// overwritten key's value (mutable.go) when it fits, are written into
+// scratch instead of a new string, so such a hit does not allocate. hash is any
 // 64-bit hash of key that is the same for equal keys (phpembed passes
 // PHP's); it picks the entry of the lookup cache (hot.go).
 func (s *Store) GetTo(key string, hash uint64, scratch []byte) (string, bool) {
