@@ -5,7 +5,8 @@
 # keys), in one embedded PHP with php8.2-apcu loaded (bench/kv/public/
 # kvrows.php: interleaved rounds, medians). RUNS runs in a row (default 3),
 # each on a fresh server; prints a markdown table with each run's ratios
-# and their spread. Usage: bench-kv-rows.sh [OUT.md]
+# and their spread. Usage: bench-kv-rows.sh [OUT.md] (KV_ROWS_RUNS=n runs,
+# KV_ROWS_ONLY="size:keys ..." a subset of the rows)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -23,6 +24,16 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # size keys calls-per-round
 ROWS=("16 1000 20000" "1024 1000 10000" "65536 1000 1000" "16 1000000 50000")
+# KV_ROWS_ONLY="16:1000000 1024:1000" runs only those rows (size:keys).
+if [ -n "${KV_ROWS_ONLY:-}" ]; then
+  keep=()
+  for row in "${ROWS[@]}"; do
+    read -r size keys _ <<<"$row"
+    case " $KV_ROWS_ONLY " in *" $size:$keys "*) keep+=("$row") ;; esac
+  done
+  [ ${#keep[@]} -gt 0 ] || { echo "KV_ROWS_ONLY=$KV_ROWS_ONLY matches no row" >&2; exit 2; }
+  ROWS=("${keep[@]}")
+fi
 for run in $(seq "$RUNS"); do
   port=$(free_port)
   # APCu sized for the largest row (1M entries, 64 MB of values), with a
