@@ -187,7 +187,7 @@ func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 	hs := &http.Server{
 		ReadHeaderTimeout: seconds(t.HeaderRead),
 		IdleTimeout:       seconds(t.Idle),
-		MaxHeaderBytes:    s.cfg.Server.Request.MaxHeaderSize,
+		MaxHeaderBytes:    headerReadLimit(s.cfg.Server.Request.MaxHeaderSize),
 		ErrorLog:          s.httpErrorLog,
 		Protocols:         s.protocols(),
 		ConnContext:       withGatherConn,
@@ -332,3 +332,15 @@ func (s *Server) HTTP3Addr() net.Addr {
 	}
 	return s.udp.LocalAddr()
 }
+
+// headerReadLimit is how much of a request head net/http reads before it
+// answers 431 itself; serve() answers 431 past max_header_size. The margin
+// matters for HTTP/2: its HPACK decoder limits one header field to the
+// whole list's limit and treats a longer one as a connection error
+// (GOAWAY COMPRESSION_ERROR: every stream of the connection is lost), so a
+// single 9 KB cookie with max_header_size = 8192 killed the connection
+// instead of getting its 431. With room for 4x the limit (at least
+// 64 KB), such a header reaches serve() and gets the 431; a flood far
+// beyond it still ends the connection (x/net/http2's CONTINUATION-flood
+// guard), and HTTP/1.1 heads past it get net/http's own 431.
+func headerReadLimit(maxHeader int) int { return max(4*maxHeader, 64<<10) }

@@ -7,21 +7,15 @@ package e2e
 // decoder limits one field to the header list limit, which net/http takes
 // from MaxHeaderBytes (= max_header_size), and a longer field is a
 // connection error. Several smaller fields over the limit do get 431, as
-// HTTP/1.1 does. The fix is in listeners.go (front's file this session):
-// /work/helpers/patches/audit10b-h2-header-431.patch lets net/http read
-// 4x the limit so that serve() answers the 431. Until it is applied this
-// test runs only with EPHPM_KNOWN_BUGS=1 (it fails without the patch).
+// HTTP/1.1 does. The fix (listeners.go, headerReadLimit) lets net/http
+// read 4x the limit so that serve() answers the 431.
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
 
 func TestSpecAudit10bH2OversizedHeaderGets431(t *testing.T) {
-	if os.Getenv("EPHPM_KNOWN_BUGS") == "" {
-		t.Skip("known bug until audit10b-h2-header-431.patch is applied (EPHPM_KNOWN_BUGS=1 runs it)")
-	}
 	s := start(t, fixtureRoot(t), tlsTOML(t, ""))
 	big := "X-Big: " + strings.Repeat("a", 9000)
 	for _, c := range []struct {
