@@ -418,6 +418,23 @@ func (l *loop) run() {
 // (bench-resp.sh, half setup, quiet) it reached 0.86-0.87x
 // redis-server's requests/s against this loop's 0.97x, at 17.0-17.7 us
 // of CPU per request against 16.3-16.7.
+// Measured again in session 10 (2026-12-02, half setup, 50 clients, no
+// pipelining, 3-5 interleaved rounds at load 5-15, ephpm binary), none
+// kept: the raw wait for any number of connections (GET 15.8 against
+// 15.2 us, INCR 15.0 against 15.0, SET 15.4 against 15.0; 2.22 system
+// calls per request against 2.30 but 48-54 context switches per 1000
+// against 39-41); a blocking epoll_wait the runtime knows of
+// (entersyscall: sysmon then hands the P off and wakes every 20 us:
+// 18-23 us, 130-138 context switches per 1000); up to 4 or 16 more
+// empty polls before parking (level CPU, 2.7-3.8 system calls per
+// request); GOMAXPROCS=1 (level); and session 7's io_uring loop with its
+// park replaced by a raw blocking io_uring_enter on the locked thread
+// (0.33-0.38 system calls per request, but 66-79 context switches per
+// 1000 and 16.6-18.6 us, level with this loop). perf puts 75-80% of
+// either server's CPU in the kernel's TCP path (sendto 44-50%, recvfrom
+// 11%); what a loop can change is the system calls' entry and exit
+// (about 1.4 us each here) and its waits. What was kept: flushPending
+// sends a turn's replies with one io_uring_enter (sendring_linux.go).
 func (l *loop) wait(timeout int) (int, error) {
 	if l.epr == nil {
 		if n, err := l.poll(); n > 0 || err != nil {
