@@ -99,6 +99,10 @@ http {
   scgi_temp_path $FN/scgi;
   ssl_certificate $TMP/front.crt;
   ssl_certificate_key $TMP/front.key;
+  # nginx 1.22 offers TLS 1.3 only when told: without this line it spoke
+  # TLS 1.2 (ECDHE-RSA-AES128-GCM-SHA256) to h2load and ephpm TLS 1.3.
+  # tls_check below fails the run when the two differ.
+  ssl_protocols TLSv1.2 TLSv1.3;
   server {
     listen 127.0.0.1:$FN_PORT;
     listen 127.0.0.1:$FN_TLS_PORT ssl http2;
@@ -199,6 +203,21 @@ for u in "$E_H2" "$N_H2"; do
   v=$(curl -sk --http2 -o /dev/null -w '%{http_version} %{size_download}' "$u")
   [ "$v" = "2 1048576" ] || { echo "bench-front: $u gave '$v', want HTTP/2 and 1048576 bytes" >&2; exit 1; }
 done
+# tls_of URL: the TLS protocol and cipher h2load gets, "TLSv1.3 TLS_AES_128_GCM_SHA256".
+tls_of() {
+  local out
+  out=$(h2load -n 1 -c 1 "$1" 2>&1)
+  awk '/^TLS Protocol:/ {p = $3} /^Cipher:/ {c = $2} END {print p, c}' <<<"$out"
+}
+# The same protocol and cipher on both sides, or the row compares
+# different work (record framing, AES key size).
+FRONT_TLS=$(tls_of "$E_H2")
+FRONT_TLS_NGINX=$(tls_of "$N_H2")
+if [ "$FRONT_TLS" != "$FRONT_TLS_NGINX" ] || [ -z "${FRONT_TLS// /}" ]; then
+  echo "bench-front: ephpm speaks '$FRONT_TLS', nginx '$FRONT_TLS_NGINX' to h2load: not the same TLS" >&2
+  exit 1
+fi
+echo "  HTTP/2 + TLS: both $FRONT_TLS"
 echo "  bytes per 100 KB response: ephpm gzip ${EG% *}, ephpm zstd ${EZ% *}, nginx gzip ${NG% *}"
 
 FRONT_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -216,13 +235,14 @@ done
 stop "$FE_PID" "$FN_PID" "$FF_PID"
 
 # Ratios over the rounds' sums, with bytes per response.
-python3 - "$RESULTS" "$EG" "$EZ" "$NG" "$FRONT_ROUNDS" "$FRONT_H2_REQUESTS" "$FRONT_LOAD" "$FRONT_GZIP_LEVEL" "$TMP/front-cpu.tsv" "$CPUS" >"$TMP/front-notes.md" <<'PY'
+python3 - "$RESULTS" "$EG" "$EZ" "$NG" "$FRONT_ROUNDS" "$FRONT_H2_REQUESTS" "$FRONT_LOAD" "$FRONT_GZIP_LEVEL" "$TMP/front-cpu.tsv" "$CPUS" "$FRONT_TLS" >"$TMP/front-notes.md" <<'PY'
 import statistics
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 eg, ez, ng = (int(a.split()[0]) for a in sys.argv[2:5])
 rounds, h2n, load, gzl = sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8]
 ncpu = int(sys.argv[10])
+tls = sys.argv[11]
 def total(test, stack):
     return sum(float(r[2]) for r in rows if r[0] == test and r[1].startswith(stack + ", round"))
 eg_r, ez_r = total("100 KB HTML, gzip", "ephpm"), total("100 KB HTML, zstd", "ephpm")
@@ -232,7 +252,7 @@ def verdict(ok): return "met" if ok else "missed"
 print(f"HTTP front ({rounds} interleaved rounds, load average {load} before them; ratios of the rounds' sums). 100 KB HTML page from PHP "
       f"(bench/apps/front/page100k.php, 102,400 bytes), wrk with Accept-Encoding; nginx has gzip_comp_level {gzl} "
       "(ephpm's default gzip level) and no zstd, so ephpm's zstd row is set against nginx's gzip row. "
-      f"Static 1 MB over HTTP/2 + TLS: h2load -n {h2n} -c 4 -m 4 (the p50/p99 columns of these rows are h2load's "
+      f"Static 1 MB over HTTP/2 + TLS: h2load -n {h2n} -c 4 -m 4, {tls} on both sides (the p50/p99 columns of these rows are h2load's "
       "mean and max request time).\n")
 print("| comparison | requests/s ratio | bytes per response | target | |")
 print("|---|---|---|---|---|")
