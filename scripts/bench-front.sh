@@ -101,7 +101,7 @@ http {
   ssl_certificate_key $TMP/front.key;
   # nginx 1.22 offers TLS 1.3 only when told: without this line it spoke
   # TLS 1.2 (ECDHE-RSA-AES128-GCM-SHA256) to h2load and ephpm TLS 1.3.
-  # tls_check below fails the run when the two differ.
+  # The check after the curl probes fails the run when the two differ.
   ssl_protocols TLSv1.2 TLSv1.3;
   server {
     listen 127.0.0.1:$FN_PORT;
