@@ -51,6 +51,12 @@ type conn struct {
 	eof         bool // the client shut down its side: close once replies are out
 	lastActive  time.Time
 	waitCancel  chan struct{}
+	// A read the loop made for this turn through its ring (recv):
+	// readAll takes it as its first read. Its bytes are in p already.
+	pre     bool
+	preN    int // bytes read; -1: preErr
+	preRoom int // room the read had
+	preErr  error
 }
 
 // connInfo is what CLIENT LIST shows of a connection that changes.

@@ -62,7 +62,9 @@ type loop struct {
 	// scratch list.
 	ring     *sendRing
 	sendable []*conn
+	reading  []*conn      // read through the ring this turn (recvBatch)
 	batches  atomic.Int64 // ring sends made (tests)
+	recvs    atomic.Int64 // ring reads made (tests)
 
 	mu    sync.Mutex
 	tasks []func()
@@ -274,6 +276,9 @@ func (l *loop) run() {
 		if timeout > 0 {
 			l.now = time.Now()
 		}
+		if l.ring != nil && n > 1 {
+			l.recvBatch(n)
+		}
 		for i := 0; i < n; i++ {
 			ev := &l.events[i]
 			fd := int(ev.Fd)
@@ -290,6 +295,11 @@ func (l *loop) run() {
 				}
 			}
 		}
+		for _, c := range l.reading {
+			c.pre = false // taken by readAll, or the connection closed
+		}
+		clear(l.reading)
+		l.reading = l.reading[:0]
 		l.flushPending()
 		if l.s.stopping() {
 			if stopAt.IsZero() {
@@ -703,9 +713,21 @@ func (l *loop) onEvent(c *conn, ev uint32) {
 // replies are out, as Redis does on its next read.
 func (l *loop) readAll(c *conn, ev uint32) {
 	for first := true; ; first = false {
-		c.p.makeRoom()
-		room := len(c.p.buf) - c.p.w
-		n, err := rawRead(c.fd, c.p.buf[c.p.w:])
+		var n, room int
+		var err error
+		if first && c.pre {
+			// Read through the ring this turn (recvBatch): the bytes
+			// are in p already.
+			c.pre = false
+			n, room, err = c.preN, c.preRoom, c.preErr
+			if n > 0 {
+				c.p.w -= n // counted again below
+			}
+		} else {
+			c.p.makeRoom()
+			room = len(c.p.buf) - c.p.w
+			n, err = rawRead(c.fd, c.p.buf[c.p.w:])
+		}
 		if err == syscall.EINTR {
 			continue
 		}
@@ -796,6 +818,39 @@ func (l *loop) flushPending() {
 		}
 	}
 	l.pending = l.pending[:0]
+}
+
+// recvBatch reads, with one system call, the input of the connections
+// the first n events report readable where onEvent would read them
+// (readAll then takes each result as its first read: see sendRing.recv).
+func (l *loop) recvBatch(n int) {
+	if l.ring.broken {
+		l.ring.close()
+		l.ring = nil
+		return
+	}
+	cs := l.reading[:0]
+	for i := 0; i < n && len(cs) < l.ring.entries; i++ {
+		ev := l.events[i].Events
+		fd := int(l.events[i].Fd)
+		if ev&syscall.EPOLLIN == 0 || ev&syscall.EPOLLOUT != 0 || fd >= len(l.conns) {
+			continue
+		}
+		c := l.conns[fd]
+		if c == nil || c.closed || c.blocked || c.wpos != 0 {
+			continue
+		}
+		c.p.makeRoom()
+		cs = append(cs, c)
+	}
+	l.reading = cs
+	if len(cs) > 1 {
+		if l.ring.recv(cs) {
+			l.recvs.Add(1)
+		}
+	} else if len(cs) == 1 {
+		l.reading = l.reading[:0] // readAll reads it itself
+	}
 }
 
 // sendBatch sends the pending replies through the ring, one system call

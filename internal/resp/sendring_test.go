@@ -122,7 +122,10 @@ func TestSendRingLargeRepliesManyClients(t *testing.T) {
 	if l.batches.Load() == 0 {
 		t.Error("no turn sent its replies through the ring")
 	}
-	t.Logf("ring batches %d, short sends %d", l.batches.Load(), l.ring.short.Load())
+	if l.recvs.Load() == 0 {
+		t.Error("no turn read its input through the ring")
+	}
+	t.Logf("ring sends %d (short %d), ring reads %d", l.batches.Load(), l.ring.short.Load(), l.recvs.Load())
 	setup.expect("+PONG\r\n", "PING") // the loop still serves
 }
 
