@@ -236,6 +236,7 @@ static PHP_MINIT_FUNCTION(ephpm_cli)
 	}
 	EG(timeout_seconds) = 0;
 	ephpm_worker_minit();
+	ephpm_stack_guard_minit();
 	return SUCCESS;
 }
 

@@ -20,6 +20,9 @@ int ephpm_output_push_finish(uintptr_t slot);
 void ephpm_output_push_worker_done(int status);
 /* Worker mode: class registration at module startup, per-thread reset. */
 void ephpm_worker_minit(void);
+/* stackguard.c: deep recursion through internal functions throws an
+ * Error instead of overflowing the thread's stack (module startup). */
+void ephpm_stack_guard_minit(void);
 void ephpm_worker_thread_reset(void);
 /* reset.c: worker mode's per-request reset of what request shutdown
  * would reset (ini, env, locale, cwd, session) back to the boot's state. */

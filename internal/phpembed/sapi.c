@@ -538,6 +538,7 @@ static PHP_MINIT_FUNCTION(ephpm)
 	rename_php_sapi_constant();
 	ephpm_worker_minit();
 	ephpm_http_minit();
+	ephpm_stack_guard_minit();
 	return SUCCESS;
 }
 

@@ -212,6 +212,10 @@ func (s *server) launch(t *testing.T, cmd string, args []string, ready *regexp.R
 				}
 			}
 		}
+		// A line past the scanner's limit (a PHP fatal error's stack trace
+		// of 25,000 frames is one) ends the scan: keep draining, or the
+		// pipe fills and the server blocks writing its log.
+		io.Copy(io.Discard, pr)
 	}()
 	var m []string
 	select {
