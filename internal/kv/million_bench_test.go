@@ -216,6 +216,22 @@ func BenchmarkMillionPaths(b *testing.B) {
 			}
 		}
 	}})
+	runChainedPaths(b, paths, millionKeys)
+	_ = sink
+}
+
+// chainPath is one way of reading key j of a million-key benchmark.
+type chainPath = struct {
+	name string
+	f    func(j int) int
+}
+
+// runChainedPaths times paths interleaved in chunks, each read waiting for
+// the one before (x, always 0, feeds the next index), as PHP's calls do
+// (each is too long for the CPU to overlap the next one's misses), over
+// keys no path just read (index mod keys), and reports CPU ns per read
+// of each path.
+func runChainedPaths(b *testing.B, paths []chainPath, keys int) {
 	cpu := make([]int64, len(paths))
 	n := make([]int, len(paths))
 	const chunk = 20000
@@ -227,10 +243,7 @@ func BenchmarkMillionPaths(b *testing.B) {
 			t0 := cpuNanos()
 			x := 0
 			for i := 0; i < c; i++ {
-				// Keys no path just read; x (always 0) makes each read
-				// wait for the one before, as PHP's calls do (each is
-				// too long for the CPU to overlap the next one's misses).
-				x = p.f((pos + pi*chunk + i + x) % millionKeys)
+				x = p.f((pos + pi*chunk + i + x) % keys)
 			}
 			cpu[pi] += cpuNanos() - t0
 			n[pi] += c
@@ -244,5 +257,4 @@ func BenchmarkMillionPaths(b *testing.B) {
 			b.ReportMetric(float64(cpu[pi])/float64(n[pi]), p.name+"-cpu-ns")
 		}
 	}
-	_ = sink
 }

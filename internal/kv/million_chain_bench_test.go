@@ -73,31 +73,7 @@ func BenchmarkMillionChain(b *testing.B) {
 			return int(h.n >> 31)
 		}},
 	}
-	cpu := make([]int64, len(paths))
-	n := make([]int, len(paths))
-	const chunk = 20000
-	b.ResetTimer()
-	pos := 0
-	for done := 0; done < b.N; {
-		for pi, p := range paths {
-			c := min(chunk, b.N-done)
-			t0 := cpuNanos()
-			x := 0
-			for i := 0; i < c; i++ {
-				x = p.f((pos + pi*chunk + i + x) % (millionKeys - 1))
-			}
-			cpu[pi] += cpuNanos() - t0
-			n[pi] += c
-		}
-		pos += chunk * len(paths)
-		done += chunk
-	}
-	b.StopTimer()
-	for pi, p := range paths {
-		if n[pi] > 0 {
-			b.ReportMetric(float64(cpu[pi])/float64(n[pi]), p.name+"-cpu-ns")
-		}
-	}
+	runChainedPaths(b, paths, millionKeys-1)
 }
 
 // BenchmarkMillionSetChained overwrites the million keys in one shuffled
