@@ -28,6 +28,7 @@
  */
 #include "php.h"
 #include "zend_fibers.h"
+#include "ephpm_internal.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -80,31 +81,9 @@ __asm__(
 #define EPHPM_FIBER_SWITCH 1
 #endif
 
-/* This thread's own stack (pthread's view, which contains Go's g0 bounds
- * for the thread); hi == 0 until first asked. */
-static __thread uintptr_t thread_stack_lo, thread_stack_hi;
-
-static int learn_thread_stack(void)
-{
-	pthread_attr_t attr;
-	void *addr;
-	size_t size;
-	if (pthread_getattr_np(pthread_self(), &attr) != 0) {
-		return 0;
-	}
-	int ok = pthread_attr_getstack(&attr, &addr, &size) == 0;
-	pthread_attr_destroy(&attr);
-	if (!ok) {
-		return 0;
-	}
-	thread_stack_lo = (uintptr_t)addr;
-	thread_stack_hi = (uintptr_t)addr + size;
-	return 1;
-}
-
 static inline int on_thread_stack(uintptr_t sp)
 {
-	return sp > thread_stack_lo && sp <= thread_stack_hi;
+	return sp > ephpm_stack_lo && sp <= ephpm_stack_hi;
 }
 
 #ifdef EPHPM_FIBER_SWITCH
@@ -138,7 +117,7 @@ static uintptr_t main_context_top(void)
 	/* boost's jump_fcontext left the main context's registers at handle
 	 * and upwards; keep well clear of them (and of any red zone). */
 	uintptr_t h = (uintptr_t)main_ctx->handle;
-	if (h > thread_stack_hi || h < thread_stack_lo + EPHPM_FIBER_MIN_ROOM) {
+	if (h > ephpm_stack_hi || h < ephpm_stack_lo + EPHPM_FIBER_MIN_ROOM) {
 		return 0;
 	}
 	return (h - 512) & ~(uintptr_t)15;
@@ -148,7 +127,7 @@ static uintptr_t main_context_top(void)
 void __wrap_crosscall2(void (*fn)(void *), void *a, int c, size_t ctxt)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	if (EXPECTED(on_thread_stack(sp)) || (thread_stack_hi == 0 && learn_thread_stack() && on_thread_stack(sp))) {
+	if (EXPECTED(on_thread_stack(sp)) || (ephpm_stack_hi == 0 && ephpm_learn_thread_stack() && on_thread_stack(sp))) {
 		__real_crosscall2(fn, a, c, ctxt);
 		return;
 	}

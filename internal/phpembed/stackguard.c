@@ -34,42 +34,47 @@
 
 static void (*prev_execute_internal)(zend_execute_data *execute_data, zval *return_value);
 
-/* The lowest address of this thread's stack + EPHPM_STACK_RESERVE, and
- * the stack's size; floor 0: not known yet, 1: unknown (never checked). */
-static __thread uintptr_t stack_floor;
-static __thread size_t stack_size;
+/* This thread's own stack as pthread reports it (shared with
+ * fiberstack_linux.c): hi == 0 until first learnt, lo == hi == 1 when it
+ * cannot be known (then nothing is compared against it). */
+__thread uintptr_t ephpm_stack_lo, ephpm_stack_hi;
 
-static ZEND_COLD void learn_stack(void)
+int ephpm_learn_thread_stack(void)
 {
 	pthread_attr_t attr;
 	void *addr;
 	size_t size;
-	stack_floor = 1;
+	ephpm_stack_lo = ephpm_stack_hi = 1;
 	if (pthread_getattr_np(pthread_self(), &attr) != 0) {
-		return;
+		return 0;
 	}
-	if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > 2 * EPHPM_STACK_RESERVE) {
-		stack_floor = (uintptr_t)addr + EPHPM_STACK_RESERVE;
-		stack_size = size;
-	}
+	int ok = pthread_attr_getstack(&attr, &addr, &size) == 0;
 	pthread_attr_destroy(&attr);
+	if (ok) {
+		ephpm_stack_lo = (uintptr_t)addr;
+		ephpm_stack_hi = (uintptr_t)addr + size;
+	}
+	return ok;
 }
 
 static ZEND_COLD void throw_overflow(zval *return_value)
 {
-	zend_throw_error(NULL, "Maximum call stack size of %zu bytes reached. Infinite recursion?", stack_size);
+	zend_throw_error(NULL, "Maximum call stack size of %zu bytes reached. Infinite recursion?",
+		(size_t)(ephpm_stack_hi - ephpm_stack_lo));
 	ZVAL_NULL(return_value);
 }
 
 static void ephpm_execute_internal(zend_execute_data *execute_data, zval *return_value)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	if (UNEXPECTED(stack_floor == 0)) {
-		learn_stack();
+	if (UNEXPECTED(ephpm_stack_hi == 0)) {
+		ephpm_learn_thread_stack();
 	}
-	/* Below the floor but still on this thread's stack (a Fiber's stack
-	 * elsewhere is not compared: sp - lo would be meaningless). */
-	if (UNEXPECTED(sp < stack_floor) && sp + EPHPM_STACK_RESERVE >= stack_floor) {
+	/* In the bottom EPHPM_STACK_RESERVE of this thread's stack (unsigned:
+	 * a Fiber's stack elsewhere, or an unknown stack, never is), and the
+	 * stack large enough for the reserve to leave room above it. */
+	if (UNEXPECTED(sp - ephpm_stack_lo < EPHPM_STACK_RESERVE) &&
+	    ephpm_stack_hi - ephpm_stack_lo > 2 * EPHPM_STACK_RESERVE) {
 		throw_overflow(return_value);
 		return;
 	}
