@@ -23,6 +23,10 @@ void ephpm_worker_minit(void);
 /* stackguard.c: deep recursion through internal functions throws an
  * Error instead of overflowing the thread's stack (module startup). */
 void ephpm_stack_guard_minit(void);
+/* signalguard.c: pcntl_signal() in the server leaves the server's signal
+ * handlers in place (module startup; after each request). */
+void ephpm_signal_guard_minit(void);
+void ephpm_signal_guard_after_request(void);
 /* This thread's own stack as pthread reports it, learnt on first use by
  * ephpm_learn_thread_stack (hi == 0: not yet; lo == hi == 1: unknown). */
 extern __thread uintptr_t ephpm_stack_lo, ephpm_stack_hi;

@@ -539,6 +539,7 @@ static PHP_MINIT_FUNCTION(ephpm)
 	ephpm_worker_minit();
 	ephpm_http_minit();
 	ephpm_stack_guard_minit();
+	ephpm_signal_guard_minit();
 	return SUCCESS;
 }
 
@@ -845,6 +846,7 @@ void ephpm_request_run(uintptr_t slot, const ephpm_request *req, ephpm_result *r
 	res->memory = zend_memory_usage(0);
 
 	php_request_shutdown(NULL);
+	ephpm_signal_guard_after_request();
 #ifndef ZEND_SIGNALS
 	/* Only PHP's startup and its timeout error install its SIGPROF
 	 * handler; the startup's was undone above. */

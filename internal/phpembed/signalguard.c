@@ -1,0 +1,96 @@
+/*
+ * pcntl_signal() in a server request must not take the server's signals.
+ *
+ * Go owns the process's signals: SIGTERM/SIGINT/SIGQUIT stop the server
+ * gracefully, SIGHUP/SIGUSR2 reload it, SIGUSR1 reopens the access log.
+ * Debian's PHP loads pcntl in the embed SAPI too, and pcntl_signal()
+ * installs a process-wide handler; at request end pcntl resets every
+ * signal it touched to SIG_DFL. So a script calling
+ * pcntl_signal(SIGUSR1, ...) made the next log rotation (SIGUSR1) kill the
+ * whole server on the spot, pcntl_signal(SIGTERM, ...) made SIGTERM during
+ * the request vanish and any later SIGTERM kill the process without the
+ * graceful shutdown (every in-flight request lost), and a signal caught
+ * while PHP's handler was installed could end in Go's "non-Go code set up
+ * signal handler without SA_ONSTACK flag" fatal error.
+ *
+ * In the server (not `ephpm php`, which has php-cli's signals), our
+ * pcntl_signal runs PHP's own (argument checks, its table) and then puts
+ * the handler the process had at startup (Go's) back for that signal at
+ * once, with a warning saying the PHP handler is not called; after the
+ * request (pcntl's shutdown has reset the signal to SIG_DFL by then) the
+ * same handler is put back again. No cost unless pcntl_signal was called.
+ */
+#include "php.h"
+#include "ephpm_internal.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+
+#define EPHPM_MAX_SIG 64
+
+/* The dispositions at module startup (Go's), by signal number. */
+static struct sigaction startup_action[EPHPM_MAX_SIG + 1];
+static int startup_saved[EPHPM_MAX_SIG + 1];
+/* Signals a pcntl_signal call changed (bit n-1 for signal n); put back
+ * after the request. Any thread may set it (a thread-safe PHP may load
+ * pcntl): atomics. */
+static uint64_t touched;
+
+static zif_handler php_pcntl_signal;
+
+static void put_back(int sig)
+{
+	if (sig >= 1 && sig <= EPHPM_MAX_SIG && startup_saved[sig]) {
+		sigaction(sig, &startup_action[sig], NULL);
+	}
+}
+
+static ZEND_NAMED_FUNCTION(ephpm_pcntl_signal)
+{
+	zend_long sig = 0;
+	if (ZEND_CALL_NUM_ARGS(execute_data) >= 1 && Z_TYPE_P(ZEND_CALL_ARG(execute_data, 1)) == IS_LONG) {
+		sig = Z_LVAL_P(ZEND_CALL_ARG(execute_data, 1));
+	}
+	php_pcntl_signal(execute_data, return_value);
+	if (sig < 1 || sig > EPHPM_MAX_SIG || !startup_saved[sig]) {
+		return;
+	}
+	__atomic_fetch_or(&touched, (uint64_t)1 << (sig - 1), __ATOMIC_SEQ_CST);
+	put_back((int)sig);
+	if (!EG(exception) && Z_TYPE_P(return_value) == IS_TRUE) {
+		php_error_docref(NULL, E_WARNING,
+			"Signal %d belongs to the server (ephpm serve): the handler is not installed", (int)sig);
+	}
+}
+
+void ephpm_signal_guard_minit(void)
+{
+	for (int sig = 1; sig <= EPHPM_MAX_SIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP) {
+			continue;
+		}
+		startup_saved[sig] = sigaction(sig, NULL, &startup_action[sig]) == 0;
+	}
+	/* pcntl (a shared extension loaded from php.ini) registered its
+	 * functions before any module's startup ran. Replaced here, in the
+	 * global function table, before PHP threads copy it. */
+	zend_function *f = zend_hash_str_find_ptr(CG(function_table), ZEND_STRL("pcntl_signal"));
+	if (f != NULL && f->type == ZEND_INTERNAL_FUNCTION && f->internal_function.handler != ephpm_pcntl_signal) {
+		php_pcntl_signal = f->internal_function.handler;
+		f->internal_function.handler = ephpm_pcntl_signal;
+	}
+}
+
+void ephpm_signal_guard_after_request(void)
+{
+	if (EXPECTED(__atomic_load_n(&touched, __ATOMIC_RELAXED) == 0)) {
+		return;
+	}
+	uint64_t t = __atomic_exchange_n(&touched, 0, __ATOMIC_SEQ_CST);
+	for (int sig = 1; sig <= EPHPM_MAX_SIG; sig++) {
+		if (t & ((uint64_t)1 << (sig - 1))) {
+			put_back(sig);
+		}
+	}
+}
