@@ -222,6 +222,13 @@ func (c *Client) Wait(key string, last uint64, timeout time.Duration, cancel <-c
 	if timeout%time.Millisecond != 0 {
 		ms++
 	}
+	if last > math.MaxInt64 {
+		// A negative $last_version from PHP: no version is ever that
+		// large (they stay below 2^63), so, as in the server, it differs
+		// from the key's version and the answer comes at once, which is
+		// what last 0 asks for. EPHPM.WAIT itself takes only 0..2^63-1.
+		last = 0
+	}
 	r, err := c.waitCall(cancel, timeout, "EPHPM.WAIT", key, strconv.FormatUint(last, 10), strconv.FormatInt(ms, 10))
 	if err != nil {
 		if err != errWaitCanceled {

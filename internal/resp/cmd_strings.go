@@ -163,6 +163,13 @@ func (c *conn) oom() { c.refused(nil) }
 // refused answers a write the store refused with err (nil when the store
 // only said no): OOM for the memory limit, else the store's failure.
 func (c *conn) refused(err error) {
+	// On the Redis backend a key another client made a list (or any
+	// non-string) under key_prefix gets Redis's own WRONGTYPE error, as
+	// redis-server answers the same command: SPEC 7 promises its prefix.
+	if err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE ") {
+		c.errReply(errOther, oneLineErr(err))
+		return
+	}
 	if err != nil && !errors.Is(err, kv.ErrNoMemory) {
 		c.errReply(errOther, "ERR the store refused the write: "+oneLineErr(err))
 		return

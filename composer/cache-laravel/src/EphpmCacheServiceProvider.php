@@ -70,11 +70,27 @@ class EphpmCacheServiceProvider extends ServiceProvider
         if (function_exists('ephpm_kv_get')) {
             return new SapiKvOps();
         }
-        $url = $config['connection'] ?? null;
+        // A store entry without a 'connection' key (the README's minimal
+        // config: driver and prefix only) takes EPHPM_KV_URL from the
+        // environment, as `ephpm kv` does; one that names it, even as null,
+        // keeps what it says.
+        $url = array_key_exists('connection', $config) ? $config['connection'] : self::envUrl();
         if (is_string($url) && trim($url) !== '') {
             return RespKvOps::fromUrl($url, (string) ($config['client'] ?? 'auto'));
         }
         return new DeferredSapiKvOps();
+    }
+
+    /**
+     * EPHPM_KV_URL as Laravel's env() sees it (.env included, which Laravel
+     * loads into $_ENV and $_SERVER, not into getenv()), else getenv().
+     */
+    public static function envUrl(): ?string
+    {
+        $url = class_exists(\Illuminate\Support\Env::class)
+            ? \Illuminate\Support\Env::get('EPHPM_KV_URL')
+            : getenv('EPHPM_KV_URL');
+        return is_string($url) && $url !== '' ? $url : null;
     }
 
     /**

@@ -137,6 +137,31 @@ final class ServiceProviderTest extends TestCase
         $app['cache']->store('ephpm')->get('k');
     }
 
+    public function testAStoreWithoutAConnectionKeyReadsEphpmKvUrl(): void
+    {
+        // The README's minimal store config (driver and prefix only) under
+        // `EPHPM_KV_URL=... php artisan`: the URL from the environment is
+        // used; a store that names 'connection' (here null) keeps its word.
+        $sock = sys_get_temp_dir() . '/no-ephpm-' . bin2hex(random_bytes(4)) . '.sock';
+        $before = getenv('EPHPM_KV_URL');
+        putenv("EPHPM_KV_URL=unix://$sock");
+        try {
+            $app = $this->app(['cache.stores.sessions.connection' => null]);
+            $app->forgetInstance(KvOpsInterface::class);
+            $ops = $app['cache']->store('ephpm')->getStore()->getOps();
+            $this->assertInstanceOf(\Ephpm\Cache\Laravel\RespKvOps::class, $ops);
+            $this->assertInstanceOf(\Ephpm\Cache\Laravel\DeferredSapiKvOps::class, $app['cache']->store('sessions')->getStore()->getOps());
+            try {
+                $app['cache']->store('ephpm')->get('k');
+                $this->fail('connected to nothing');
+            } catch (\Ephpm\Cache\Laravel\Resp\KvConnectionException $e) {
+                $this->assertStringContainsString("unix://$sock", $e->getMessage());
+            }
+        } finally {
+            putenv($before === false ? 'EPHPM_KV_URL' : "EPHPM_KV_URL=$before");
+        }
+    }
+
     public function testABadConnectionUrlIsAClearErrorWhenTheStoreIsBuilt(): void
     {
         $app = $this->app(['cache.stores.ephpm.connection' => 'tcp://127.0.0.1?password=hunter2']);
