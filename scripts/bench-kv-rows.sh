@@ -6,7 +6,9 @@
 # kvrows.php: interleaved rounds, medians). RUNS runs in a row (default 3),
 # each on a fresh server; prints a markdown table with each run's ratios
 # and their spread. Usage: bench-kv-rows.sh [OUT.md] (KV_ROWS_RUNS=n runs,
-# KV_ROWS_ONLY="size:keys ..." a subset of the rows)
+# KV_ROWS_ONLY="size:keys ..." a subset of the rows, KV_ROWS_ROUNDS=n rounds
+# per row instead of 61, KV_ROWS_CPU=1 rounds timed by the process's CPU
+# time instead of wall time: for A/B runs on a busy machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -57,7 +59,7 @@ EOT
   for row in "${ROWS[@]}"; do
     read -r size keys n <<<"$row"
     echo "== run $run: $keys keys of $size bytes" >&2
-    curl -sf "http://127.0.0.1:$port/kvrows.php?size=$size&keys=$keys&n=$n&rounds=61" >>"$TMP/run$run.jsonl"
+    curl -sf "http://127.0.0.1:$port/kvrows.php?size=$size&keys=$keys&n=$n&rounds=${KV_ROWS_ROUNDS:-61}&cpu=${KV_ROWS_CPU:-0}" >>"$TMP/run$run.jsonl"
     echo >>"$TMP/run$run.jsonl"
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
@@ -75,6 +77,7 @@ for r in range(1, runs + 1):
     data.append(rows)
 first = data[0][0]
 print(f"PHP {first['php']} ({'ZTS' if first['zts'] else 'NTS'}), php8.2-apcu in the same embedded PHP; "
+      f"{'CPU time (getrusage) per call; ' if first.get('clock') == 'cpu' else ''}"
       f"{runs} runs in a row, each on a fresh server; per row, ephpm and APCu interleaved in "
       f"{first['rounds']} rounds (alternating which goes first), median round of each, minus the median "
       f"of the same loop without the call. Load at the end: {up.split('load average:')[-1].strip()}.\n")

@@ -94,3 +94,25 @@ func BenchmarkMillionSetChained(b *testing.B) {
 		s.SetHashed(m.keys[j], m.hashes[j], v, 0)
 	}
 }
+
+// BenchmarkMillionSetScattered is BenchmarkMillionSetChained with the
+// timed sets in another order than the pass that made every key's version
+// mutable (a stride through the shuffled keys): a separately allocated
+// version is then a cache miss of its own, as in an application that does
+// not write its keys in one fixed order (PHP's set row writes them in the
+// same order every round, so the versions its first pass allocated are
+// read in allocation order, which the CPU's prefetcher streams).
+func BenchmarkMillionSetScattered(b *testing.B) {
+	m := millionStore(b)
+	s := m.s
+	v := "wwwwwwwwwwwwwwww"
+	for j := range m.keys {
+		s.SetHashed(m.keys[j], m.hashes[j], v, 0)
+	}
+	b.ReportAllocs()
+	defer cpuTimer(b)()
+	for i := 0; i < b.N; i++ {
+		j := i * 7919 % millionKeys
+		s.SetHashed(m.keys[j], m.hashes[j], v, 0)
+	}
+}

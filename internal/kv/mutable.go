@@ -39,7 +39,33 @@ import (
 // counts its bytes exactly; C never reads Go versions (only the published
 // table, which a mutable version leaves locked behind like any other).
 
-const mutMark = ^uint32(0) - 4 // the value lives in a mutVersion
+const (
+	mutMark  = ^uint32(0) - 4 // the value lives in a mutVersion
+	smutMark = ^uint32(0) - 5 // the value lives in a slot's own mutable version (below)
+)
+
+// A key's first version, when small, lives in its slot's own allocation
+// (slot.go, newSlotWith). Made by SetHashed (PHP's set, whose readers
+// copy every value into PHP's own string anyway) it is a mutable version
+// of a compact layout: the vhdr, then one lock word
+//
+//	len << 56 | cap << 48 | seq (48 bits, odd while locked)
+//
+// then cap bytes (the rest of the slot's allocation) of which the first
+// len hold the value. So overwrites that fit are written into the slot's
+// own cache line: a set on a key no cache holds (a million keys written
+// evenly) waits for the index's bucket and the slot, not for a third
+// line, the separate mutable version a first overwrite allocated; and the
+// first overwrite allocates nothing. The protocol is the mutVersion's
+// (the lock word is at the same offset, with the same lock bit); the
+// length lives in the lock word, so a reader's length and sequence come
+// from one load. 48 bits of sequence wrap after 2^47 writes.
+// Versions made by Set (the Go API, RESP) stay immutable: Get returns a
+// view of them without a copy.
+const (
+	smutHdr     = vhdrSize + 8
+	smutSeqMask = 1<<48 - 1
+)
 
 // mutVersion is a mutable string version: mutHdr bytes, then mcap bytes
 // of which the first mlen hold the value.
@@ -57,11 +83,83 @@ const mutHdr = int(unsafe.Sizeof(mutVersion{}))
 // holds readers off for as long.
 const maxMutValue = 64 << 10
 
-func (h *vhdr) isMut() bool { return h.n == mutMark }
+func (h *vhdr) isMut() bool { return h.n-smutMark < 2 } // mutMark or smutMark
 
 func (h *vhdr) mut() *mutVersion { return (*mutVersion)(unsafe.Pointer(h)) }
 
 func (m *mutVersion) data() unsafe.Pointer { return unsafe.Add(unsafe.Pointer(m), mutHdr) }
+
+// The operations below work on both layouts (mutVersion, smutMark).
+
+// lockWord is the seqlock word: mutVersion.seq, or the compact layout's
+// word (both right after the vhdr, locked while odd).
+func (h *vhdr) lockWord() *atomic.Uint64 {
+	return (*atomic.Uint64)(unsafe.Add(unsafe.Pointer(h), vhdrSize))
+}
+
+// mdata is where the value's bytes start.
+func (h *vhdr) mdata() unsafe.Pointer {
+	if h.n == smutMark {
+		return unsafe.Add(unsafe.Pointer(h), smutHdr)
+	}
+	return unsafe.Add(unsafe.Pointer(h), mutHdr)
+}
+
+// mlen is the value's length now (under the lock: the last written).
+func (h *vhdr) mlen() uint32 {
+	if h.n == smutMark {
+		return uint32(h.lockWord().Load() >> 56)
+	}
+	return h.mut().mlen.Load()
+}
+
+// mfits: a value of n bytes may be written into h in place (for the
+// compact layout: its capacity, fixed by the slot's allocation).
+func (h *vhdr) mfits(n int) bool {
+	if h.n == smutMark {
+		return n <= int(h.lockWord().Load()>>48&0xff)
+	}
+	return h.mut().fitsInPlace(n)
+}
+
+// mtryLock takes the version's lock: false while a writer holds it, or
+// for good once it was replaced.
+func (h *vhdr) mtryLock() (uint64, bool) {
+	w := h.lockWord()
+	q := w.Load()
+	return q, q&1 == 0 && w.CompareAndSwap(q, q+1)
+}
+
+// munlockUnchanged releases a lock (taken at q) under which nothing was
+// written.
+func (h *vhdr) munlockUnchanged(q uint64) { h.lockWord().Store(q) }
+
+// mrelease releases a lock taken at q after the value was rewritten to n
+// bytes (oldLen before).
+func (h *vhdr) mrelease(q uint64, oldLen, n uint32) {
+	if h.n == smutMark {
+		h.lockWord().Store(uint64(n)<<56 | q&(0xff<<48) | (q&smutSeqMask+2)&smutSeqMask)
+		return
+	}
+	// (Only what changed is stored: an atomic store is a locked
+	// instruction on amd64.)
+	if oldLen != n {
+		h.mut().mlen.Store(n)
+	}
+	h.mut().seq.Store(q + 2)
+}
+
+// initSlotMut lays out h, in a slot's allocation with room bytes after
+// the vhdr (room - 8 >= 8 and a multiple of 8, so the value's address is
+// never the allocation's end and the race build's word copies stay
+// inside), as a compact mutable version holding value.
+func initSlotMut(h *vhdr, room int, value string, expires int64, clock uint32) {
+	h.expires, h.clock, h.n = expires, clock, smutMark
+	h.lockWord().Store(uint64(len(value))<<56 | uint64(room-8)<<48)
+	if len(value) > 0 {
+		copyIn(h.mdata(), value)
+	}
+}
 
 // sizeClasses are Go's small object size classes (runtime/sizeclasses.go)
 // from 48 bytes: a mutable version takes its whole class as capacity, so a
@@ -128,32 +226,29 @@ func newOverwrite(value string, expires int64, clock uint32) *vhdr {
 	return newVersion(value, expires, clock)
 }
 
-// tryLock takes the version's lock: false while a writer holds it, or for
-// good once it was replaced.
-func (m *mutVersion) tryLock() (uint64, bool) {
-	q := m.seq.Load()
-	return q, q&1 == 0 && m.seq.CompareAndSwap(q, q+1)
-}
-
-// unlockUnchanged releases a lock under which nothing was written.
-func (m *mutVersion) unlockUnchanged(q uint64) { m.seq.Store(q) }
-
 // readMut copies the value, into scratch when it fits there (else into a
 // new string); false when the version is locked (written now, or
 // replaced: look the key up again). A caller passing scratch copies the
 // value out before reusing it (GetTo's contract): PHP's get passes its C
 // buffer, so reading an overwritten key allocates nothing.
 func (h *vhdr) readMut(scratch []byte) (string, bool) {
-	m := h.mut()
+	w := h.lockWord()
 	for {
-		q := m.seq.Load()
+		q := w.Load()
 		if q&1 != 0 {
 			runtime.Gosched() // a writer may be off the CPU
 			return "", false
 		}
-		n := m.mlen.Load() // (<= mcap: a torn copy stays in bounds)
+		// (<= the capacity: a torn copy stays in bounds. The compact
+		// layout's length is in the word just loaded.)
+		var n uint32
+		if h.n == smutMark {
+			n = uint32(q >> 56)
+		} else {
+			n = h.mut().mlen.Load()
+		}
 		if n == 0 {
-			if m.seq.Load() == q {
+			if w.Load() == q {
 				return "", true
 			}
 			continue
@@ -164,20 +259,20 @@ func (h *vhdr) readMut(scratch []byte) (string, bool) {
 		} else {
 			b = make([]byte, n)
 		}
-		copyOut(b, m.data())
-		if m.seq.Load() == q {
+		copyOut(b, h.mdata())
+		if w.Load() == q {
 			return unsafe.String(&b[0], len(b)), true
 		}
 	}
 }
 
-// view is the value of a mutable version whose lock the caller holds.
-func (m *mutVersion) view() string {
-	n := m.mlen.Load()
+// mview is the value of a mutable version whose lock the caller holds.
+func (h *vhdr) mview() string {
+	n := h.mlen()
 	if n == 0 {
 		return ""
 	}
-	return unsafe.String((*byte)(m.data()), int(n))
+	return unsafe.String((*byte)(h.mdata()), int(n))
 }
 
 // lockCurrent returns cur's current version, locked when it is mutable
@@ -190,7 +285,7 @@ func lockCurrent(cur *slot) (*vhdr, uint64) {
 		if !o.isMut() {
 			return o, 0
 		}
-		if q, ok := o.mut().tryLock(); ok {
+		if q, ok := o.mtryLock(); ok {
 			return o, q
 		}
 		runtime.Gosched()
@@ -207,11 +302,11 @@ func (s *Store) settle(cur *slot) *vhdr {
 		if !o.isMut() {
 			return o
 		}
-		n := newVersion(o.mut().view(), o.deadline(), atomic.LoadUint32(&o.clock))
+		n := newVersion(o.mview(), o.deadline(), atomic.LoadUint32(&o.clock))
 		if cur.v.CompareAndSwap(o, n) { // (every replacer locks o first: no other outcome)
 			return n // (same length: the bytes counted do not change)
 		}
-		o.mut().unlockUnchanged(q)
+		o.munlockUnchanged(q)
 	}
 }
 
@@ -219,38 +314,36 @@ func (s *Store) settle(cur *slot) *vhdr {
 // fits. done: stored; refused: the memory limit said no; neither: look
 // again (old changed or was replaced).
 func (s *Store) putInPlace(key string, old *vhdr, value string, expires int64) (done, refused bool) {
-	m := old.mut()
-	oldLen := m.mlen.Load()
-	if !m.fitsInPlace(len(value)) {
+	oldLen := old.mlen()
+	if !old.mfits(len(value)) {
 		return false, false
 	}
 	grow := int64(len(value)) - int64(oldLen)
 	if !s.reserve(grow) {
 		return false, true
 	}
-	q, ok := m.tryLock()
-	if !ok || m.mlen.Load() != oldLen || !s.live(old) {
+	q, ok := old.mtryLock()
+	if !ok || old.mlen() != oldLen || !s.live(old) {
 		if ok {
-			m.unlockUnchanged(q)
+			old.munlockUnchanged(q)
 		} else {
 			runtime.Gosched()
 		}
 		s.bytes.Add(-grow)
 		return false, false
 	}
-	copyIn(m.data(), value)
+	if len(value) > 0 {
+		copyIn(old.mdata(), value)
+	}
 	// Only what changed is stored: an atomic store is a locked instruction
 	// on amd64, and an overwrite of the same size and TTL changes neither.
-	if oldLen != uint32(len(value)) {
-		m.mlen.Store(uint32(len(value)))
-	}
 	if atomic.LoadInt64(&old.expires) != expires {
 		atomic.StoreInt64(&old.expires, expires)
 	}
 	if t := s.tick.Load(); atomic.LoadUint32(&old.clock) != t {
 		atomic.StoreUint32(&old.clock, t)
 	}
-	m.seq.Store(q + 2)
+	old.mrelease(q, oldLen, uint32(len(value)))
 	s.changed(key)
 	return true, false
 }
@@ -259,16 +352,15 @@ func (s *Store) putInPlace(key string, old *vhdr, value string, expires int64) (
 // lock-free path: old is locked first (for good). ok: done; refused: the
 // memory limit said no; neither: look again.
 func (s *Store) replaceMut(key string, sl *slot, old, nv *vhdr, newCost int64, wasLive bool) (ok, refused bool) {
-	m := old.mut()
-	oldLen := m.mlen.Load()
+	oldLen := old.mlen()
 	grow := newCost - (int64(len(key)) + int64(oldLen) + EntryOverhead)
 	if !s.reserve(grow) { // (before the lock: reserve may evict)
 		return false, true
 	}
-	q, locked := m.tryLock()
-	if !locked || m.mlen.Load() != oldLen {
+	q, locked := old.mtryLock()
+	if !locked || old.mlen() != oldLen {
 		if locked {
-			m.unlockUnchanged(q)
+			old.munlockUnchanged(q)
 		} else {
 			runtime.Gosched()
 		}
@@ -276,7 +368,7 @@ func (s *Store) replaceMut(key string, sl *slot, old, nv *vhdr, newCost int64, w
 		return false, false
 	}
 	if !sl.v.CompareAndSwap(old, nv) { // cannot fail: replacers lock old first
-		m.unlockUnchanged(q)
+		old.munlockUnchanged(q)
 		s.bytes.Add(-grow)
 		return false, false
 	}
@@ -297,7 +389,7 @@ func swapTomb(s *Store, cur *slot) *vhdr {
 			return o
 		}
 		if o.isMut() {
-			o.mut().unlockUnchanged(q)
+			o.munlockUnchanged(q)
 		}
 	}
 }

@@ -103,7 +103,18 @@ func TestMutableOverwriteWakesWaiters(t *testing.T) {
 // replacement) while deletes, expiries, eviction, publishing, Update,
 // del_if_equals and incr run on the same keys. The bytes counted match what
 // is stored at the end. Run with -race: the copies are word-atomic there.
-func TestMutableReadersNeverSeeTornValues(t *testing.T) {
+func TestMutableReadersNeverSeeTornValues(t *testing.T) { testMutableReaders(t, false) }
+
+// The same with values of up to 32 bytes set through SetHashed (PHP's
+// set): a new key's first version is then mutable inside its slot
+// (smutMark), written in place by the sets that fit its capacity and
+// replaced by those that do not (every 50th value is 60 bytes). Deletes,
+// eviction and expiry keep making new keys, hence new such versions. It
+// fails when a reader of that layout skips the seq check, or takes the
+// length from another load than the sequence's.
+func TestSlotMutableReadersNeverSeeTornValues(t *testing.T) { testMutableReaders(t, true) }
+
+func testMutableReaders(t *testing.T, small bool) {
 	s, err := New(Options{MemoryLimit: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
@@ -118,11 +129,18 @@ func TestMutableReadersNeverSeeTornValues(t *testing.T) {
 	value := func(w, seq int) string {
 		head := fmt.Sprintf("w%d:%d:", w, seq)
 		n := 40 + (seq*37+w*11)%700
+		if small {
+			n = max(0, 8+(seq*7+w*3)%25-len(head)) // 8 .. 32 bytes in all
+		}
 		if seq%50 == 0 {
 			n = 3000 // past any capacity: replaces the version
+			if small {
+				n = 60
+			}
 		}
 		return head + strings.Repeat(string(rune('a'+(w*7+seq)%26)), n)
 	}
+	var slotMuts atomic.Int64 // versions seen in the compact layout
 	check := func(v string) (w, seq int, ok bool) {
 		parts := strings.SplitN(v, ":", 3)
 		if len(parts) != 3 || len(parts[0]) < 2 {
@@ -149,7 +167,11 @@ func TestMutableReadersNeverSeeTornValues(t *testing.T) {
 				if seq%97 == 0 {
 					ttl = time.Millisecond // expires under the readers
 				}
-				s.Set(k, value(w, seq), ttl)
+				if small {
+					s.SetHashed(k, keyHash(k), value(w, seq), ttl)
+				} else {
+					s.Set(k, value(w, seq), ttl)
+				}
 			}
 		}(w)
 	}
@@ -213,6 +235,9 @@ func TestMutableReadersNeverSeeTornValues(t *testing.T) {
 					}
 				default:
 					v, _, ok = s.GetWithExpiry(k)
+					if _, h := s.find(k, keyHash(k)); h != nil && h.n == smutMark {
+						slotMuts.Add(1)
+					}
 				}
 				if !ok || isNumber(v) { // (a counter the incr above made)
 					continue
@@ -237,6 +262,9 @@ func TestMutableReadersNeverSeeTornValues(t *testing.T) {
 	wg.Wait()
 	if b := bad.Load(); b != nil {
 		t.Fatal(b)
+	}
+	if small && slotMuts.Load() == 0 {
+		t.Error("no reader met a version mutable in its slot")
 	}
 	if st := s.Stats(); st.Bytes != storedBytes(s) {
 		t.Errorf("bytes counted %d, stored %d", st.Bytes, storedBytes(s))
@@ -313,5 +341,70 @@ func TestMutableReadIntoScratchAllocatesNothing(t *testing.T) {
 	s.Set("k", "third value!", 0)
 	if v != "second value" || w != "second value" {
 		t.Errorf("copies changed: %q %q", v, w)
+	}
+}
+
+// One key whose first version is mutable in its slot (SetHashed of a
+// small value), written in place by two writers with values of 8, 16 and
+// 24 bytes (one letter repeated, the length following the letter) while
+// two readers read it through GetTo and Peek: every value read is one
+// that was written (never the bytes of one and the length or bytes of
+// another), and the version is never replaced (all writes fit). It fails
+// when the compact layout's reader skips its seq check.
+func TestSlotMutableInPlaceReadsAreWhole(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	value := func(i int) string {
+		c := byte('a' + i%26)
+		return strings.Repeat(string(c), 8+int(c-'a')%3*8)
+	}
+	h := keyHash("k")
+	s.SetHashed("k", h, value(2), 0) // 24 bytes: the capacity
+	_, v0 := s.find("k", h)
+	if v0.n != smutMark || !v0.mfits(24) {
+		t.Fatalf("a new key's small value set by SetHashed: mark %#x", v0.n)
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var bad atomic.Value
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; !stop.Load(); i += 2 {
+				s.SetHashed("k", h, value(i), 0)
+			}
+		}(w)
+	}
+	for r := 0; r < 2; r++ {
+		wg.Add(1)
+		go func(r int) {
+			defer wg.Done()
+			var scratch [64]byte
+			for !stop.Load() {
+				var v string
+				var ok bool
+				if r == 0 {
+					v, ok = s.GetTo("k", h, scratch[:])
+				} else {
+					v, ok = s.Peek("k", h, scratch[:])
+				}
+				if !ok || len(v) == 0 || v != value(int(v[0]-'a')) {
+					bad.CompareAndSwap(nil, fmt.Sprintf("read %q (%v)", v, ok))
+					stop.Store(true)
+				}
+			}
+		}(r)
+	}
+	time.Sleep(time.Second)
+	stop.Store(true)
+	wg.Wait()
+	if b := bad.Load(); b != nil {
+		t.Fatal(b)
+	}
+	if _, v := s.find("k", h); v != v0 {
+		t.Error("writes that fit replaced the version")
+	}
+	if st := s.Stats(); st.Bytes != storedBytes(s) {
+		t.Errorf("bytes %d, stored %d", st.Bytes, storedBytes(s))
 	}
 }

@@ -56,7 +56,7 @@ var zeroHdr [vhdrSize]byte
 // newVersion copies value into a new version.
 func newVersion(value string, expires int64, clock uint32) *vhdr {
 	n := len(value)
-	if uint64(n) >= uint64(mutMark) {
+	if uint64(n) >= uint64(smutMark) {
 		b := make([]byte, vhdrSize+8+n)
 		h := (*vhdr)(unsafe.Pointer(&b[0]))
 		h.expires, h.clock, h.n = expires, clock, longMark
@@ -122,8 +122,8 @@ func (h *vhdr) size() int64 {
 		return 8
 	case pubMark:
 		return int64(h.pub().vlen)
-	case mutMark:
-		return int64(h.mut().mlen.Load())
+	case mutMark, smutMark:
+		return int64(h.mlen())
 	case longMark:
 		return *(*int64)(unsafe.Add(unsafe.Pointer(h), vhdrSize))
 	}
@@ -198,9 +198,11 @@ const maxInlineKey = 248
 // finds the version in the slot's cache line (or the next), one
 // dependent cache miss less (the index's bucket, then the slot, instead
 // of bucket, slot, version); and a new key costs one allocation instead of
-// two. An overwrite allocates its version apart as always, and the first
-// one's bytes stay in the slot, dead, as long as the key: up to
-// 16 + maxInlineValue bytes per overwritten key, hence small values only.
+// two. An overwrite allocates its version apart (unless the version is
+// mutable in the slot, SetHashed's, and the new value fits it: written in
+// place), and the first one's bytes stay in the slot, dead, as long as
+// the key: up to 16 + maxInlineValue bytes per overwritten key (24 + its
+// capacity for a mutable one), hence small values only.
 const maxInlineValue = 32
 
 // newSlot makes an empty slot holding a copy of key, and returns that copy:
@@ -213,27 +215,41 @@ func newSlot(key string) (*slot, string) {
 		b := &slotBig{k: string([]byte(key))}
 		return &b.slot, b.k
 	}
-	p := allocSlot(len(key))
+	p, _ := allocSlot(len(key))
 	k := (*byte)(unsafe.Add(p, unsafe.Sizeof(slot{})))
 	copy(unsafe.Slice(k, len(key)), key)
 	return (*slot)(p), unsafe.String(k, len(key))
 }
 
 // inlineFits reports whether newSlotWith can hold key and value.
-func inlineFits(key, value string) bool {
+func inlineFits(key, value string, mutable bool) bool {
+	if mutable {
+		return len(value) <= maxInlineValue && (len(key)+7)&^7+smutHdr+max(len(value), 8) <= maxInlineKey
+	}
 	return len(value) <= maxInlineValue && (len(key)+7)&^7+vhdrSize+len(value) <= maxInlineKey
 }
 
 // newSlotWith is newSlot with the key's first version, a string value
 // (inlineFits), in the same allocation: after the key's bytes, padded to
-// 8, a vhdr and the value. The version is an ordinary one (an interior
-// pointer keeps the whole object alive).
-func newSlotWith(key, value string, expires int64, clock uint32) (*slot, string, *vhdr) {
+// 8, a vhdr and the value (an interior pointer keeps the whole object
+// alive). When mutable, the version is a compact mutable one
+// (mutable.go, smutMark) whose capacity is the rest of the allocation,
+// so later sets that fit are written there in place; else an ordinary
+// immutable version.
+func newSlotWith(key, value string, expires int64, clock uint32, mutable bool) (*slot, string, *vhdr) {
 	k8 := (len(key) + 7) &^ 7
-	p := allocSlot(k8 + vhdrSize + len(value))
+	need := k8 + vhdrSize + len(value)
+	if mutable {
+		need = k8 + smutHdr + max(len(value), 8)
+	}
+	p, room := allocSlot(need)
 	k := (*byte)(unsafe.Add(p, unsafe.Sizeof(slot{})))
 	copy(unsafe.Slice(k, len(key)), key)
 	h := (*vhdr)(unsafe.Add(p, int(unsafe.Sizeof(slot{}))+k8))
+	if mutable {
+		initSlotMut(h, room-k8-vhdrSize, value, expires, clock)
+		return (*slot)(p), unsafe.String(k, len(key)), h
+	}
 	h.expires, h.clock, h.n = expires, clock, uint32(len(value))
 	if len(value) > 0 { // (else the value's address may be the object's end)
 		copy(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(h), vhdrSize)), len(value)), value)
@@ -242,31 +258,31 @@ func newSlotWith(key, value string, expires int64, clock uint32) (*slot, string,
 }
 
 // allocSlot allocates the smallest slot type with at least n (1 ..
-// maxInlineKey) bytes after its header.
-func allocSlot(n int) unsafe.Pointer {
+// maxInlineKey) bytes after its header; it returns them and how many.
+func allocSlot(n int) (unsafe.Pointer, int) {
 	switch {
 	case n <= 8:
-		return unsafe.Pointer(new(slot8))
+		return unsafe.Pointer(new(slot8)), 8
 	case n <= 16:
-		return unsafe.Pointer(new(slot16))
+		return unsafe.Pointer(new(slot16)), 16
 	case n <= 24:
-		return unsafe.Pointer(new(slot24))
+		return unsafe.Pointer(new(slot24)), 24
 	case n <= 40:
-		return unsafe.Pointer(new(slot40))
+		return unsafe.Pointer(new(slot40)), 40
 	case n <= 56:
-		return unsafe.Pointer(new(slot56))
+		return unsafe.Pointer(new(slot56)), 56
 	case n <= 72:
-		return unsafe.Pointer(new(slot72))
+		return unsafe.Pointer(new(slot72)), 72
 	case n <= 88:
-		return unsafe.Pointer(new(slot88))
+		return unsafe.Pointer(new(slot88)), 88
 	case n <= 104:
-		return unsafe.Pointer(new(slot104))
+		return unsafe.Pointer(new(slot104)), 104
 	case n <= 120:
-		return unsafe.Pointer(new(slot120))
+		return unsafe.Pointer(new(slot120)), 120
 	case n <= 152:
-		return unsafe.Pointer(new(slot152))
+		return unsafe.Pointer(new(slot152)), 152
 	case n <= 184:
-		return unsafe.Pointer(new(slot184))
+		return unsafe.Pointer(new(slot184)), 184
 	}
-	return unsafe.Pointer(new(slot248))
+	return unsafe.Pointer(new(slot248)), 248
 }

@@ -56,7 +56,10 @@ const (
 // entry object) it is about 35-45 bytes now; it stays 80, so that a
 // memory_limit keeps admitting the keys it did. (An upper bound except
 // for a key overwritten after its first version was kept in its slot,
-// slot.go's maxInlineValue: up to 48 dead bytes more, about 93 in all.)
+// slot.go's maxInlineValue, by a value that did not fit there: up to 48
+// dead bytes more, about 93 in all; a version mutable in its slot
+// leaves its 24-byte header and its capacity, rounded up to the slot's
+// size class: 56 bytes with a 16-byte key, up to about 100 for long keys.)
 const EntryOverhead = 80
 
 var (
@@ -353,7 +356,7 @@ func (s *Store) remove(key string, sl *slot, h *vhdr, onlyExpired bool, counter 
 		o, q := lockCurrent(cur)
 		unlock := func() {
 			if o.isMut() {
-				o.mut().unlockUnchanged(q)
+				o.munlockUnchanged(q)
 			}
 		}
 		if o != h || (onlyExpired && s.live(h)) { // (Expire moved it on meanwhile)
@@ -445,7 +448,7 @@ func (s *Store) Peek(key string, hash uint64, scratch []byte) (string, bool) {
 		sl := e.sl.Load()
 		if e.meta.Load() == m && sameKey(sl, key) {
 			if h := sl.v.Load(); h != tomb && s.live(h) {
-				if h.n-1 < mutMark-1 { // a plain string of 1 byte .. less than 4 GB
+				if h.n-1 < smutMark-1 { // a plain string of 1 byte .. less than 4 GB
 					s.peekTouch(key, sl, h)
 					return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(h), vhdrSize)), int(h.n)), true
 				}
@@ -487,32 +490,37 @@ func (s *Store) Exists(key string) bool {
 // and TTL. Key and value are copied. It returns false only when the memory
 // limit refuses the write (noeviction), leaving the old value in place.
 func (s *Store) Set(key, value string, ttl time.Duration) bool {
-	return s.put(key, keyHash(key), value, s.deadline(ttl), false)
+	return s.put(key, keyHash(key), value, s.deadline(ttl), false, false)
 }
 
-// SetHashed is Set with the caller's hash of key (see GetTo).
+// SetHashed is Set with the caller's hash of key (see GetTo), for a
+// caller whose readers copy values out (PHP's get: GetTo and Peek with
+// scratch): a new key's small value is kept mutable in its slot
+// (mutable.go, smutMark), so the key's later sets that fit are written
+// there in place. Get (no scratch) of such a key copies the value.
 func (s *Store) SetHashed(key string, hash uint64, value string, ttl time.Duration) bool {
-	return s.put(key, hash, value, s.deadline(ttl), false)
+	return s.put(key, hash, value, s.deadline(ttl), false, true)
 }
 
 // SetSeconds is SetHashed (SetNX when nx) with the TTL in seconds (<= 0:
 // none), which may be longer than a Duration holds (PHP's TTLs): exact to
 // the ms past the year 2262 (deadline.go).
 func (s *Store) SetSeconds(key string, hash uint64, value string, sec int64, nx bool) bool {
-	return s.put(key, hash, value, s.deadlineSec(sec), nx)
+	return s.put(key, hash, value, s.deadlineSec(sec), nx, true)
 }
 
 // SetNX stores value only if key has no live entry. Of many concurrent
 // callers exactly one wins.
 func (s *Store) SetNX(key, value string, ttl time.Duration) bool {
-	return s.put(key, keyHash(key), value, s.deadline(ttl), true)
+	return s.put(key, keyHash(key), value, s.deadline(ttl), true, false)
 }
 
 // put: an existing key takes the new version by one compare-and-swap on
 // its slot, with no lock; a new key is inserted under the bucket lock.
 // The growth is reserved before the write, so the limit holds under
-// concurrency.
-func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIfAbsent bool) bool {
+// concurrency. slotMut: a new key's small value is made mutable in its
+// slot (SetHashed).
+func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIfAbsent, slotMut bool) bool {
 	// (cost(len(key), v) of any version v holding value.)
 	newCost := int64(len(key)) + int64(len(value)) + EntryOverhead
 	var nv *vhdr // made once a key to overwrite is found
@@ -526,7 +534,7 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 			return false
 		}
 		if old.isMut() {
-			if wasLive && old.mut().fitsInPlace(len(value)) {
+			if wasLive && old.mfits(len(value)) {
 				done, refused := s.putInPlace(key, old, value, expires)
 				if done || refused {
 					return done
@@ -557,13 +565,13 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 		}
 		s.bytes.Add(-grow) // lost a race: undo and look again
 	}
-	return s.putLocked(key, value, expires, nv, newCost, onlyIfAbsent)
+	return s.putLocked(key, value, expires, nv, newCost, onlyIfAbsent, slotMut)
 }
 
 // putLocked is put under the bucket lock. nv is value's version when put
 // made one already, else nil: a new key with a small value then gets its
-// version inside its slot (newSlotWith).
-func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost int64, onlyIfAbsent bool) bool {
+// version inside its slot (newSlotWith; mutable when slotMut).
+func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost int64, onlyIfAbsent, slotMut bool) bool {
 	// The key was absent a moment ago: reserve its whole entry.
 	if !s.reserve(newCost) {
 		return false
@@ -575,8 +583,8 @@ func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost in
 		stable string
 		first  *vhdr // the version a new slot starts with
 	)
-	if nv == nil && inlineFits(key, value) {
-		sl, stable, first = newSlotWith(key, value, expires, s.tick.Load())
+	if nv == nil && inlineFits(key, value, slotMut) {
+		sl, stable, first = newSlotWith(key, value, expires, s.tick.Load(), slotMut)
 	} else {
 		if nv == nil {
 			nv = newVersion(value, expires, s.tick.Load())
@@ -603,7 +611,7 @@ func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost in
 			oldLive = s.live(o)
 			if onlyIfAbsent && oldLive {
 				if o.isMut() {
-					o.mut().unlockUnchanged(q)
+					o.munlockUnchanged(q)
 				}
 				refused = true
 				return cur, ixCancel
@@ -614,7 +622,7 @@ func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost in
 				return cur, ixCancel
 			}
 			if o.isMut() {
-				o.mut().unlockUnchanged(q)
+				o.munlockUnchanged(q)
 			}
 		}
 	})
