@@ -23,7 +23,8 @@ const (
 )
 
 // ipLimit counts the open connections of each client IP over all the
-// TCP listeners (plain and HTTPS): at most perIP each (0 = no limit).
+// listeners (plain and HTTPS TCP, and HTTP/3's QUIC connections:
+// listeners.go, quicConnLimit): at most perIP each (0 = no limit).
 type ipLimit struct {
 	perIP   int
 	log     *slog.Logger

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
 )
 
@@ -114,9 +115,36 @@ func (s *Server) listenExtra(main net.Listener) error {
 		MaxHeaderBytes: s.cfg.Server.Request.MaxHeaderSize,
 		IdleTimeout:    seconds(t.Idle),
 		Logger:         s.log,
+		ConnContext:    s.quicConnLimit,
 	}
 	s.log.Info("http3 listening", "http3_addr", udp.LocalAddr().String())
 	return nil
+}
+
+// quicConnLimit holds server.limits.per_ip_max_connections for HTTP/3: a
+// QUIC connection takes a slot of its client IP, shared with the TCP
+// listeners', and gives it back when it closes. One over the limit is
+// closed here, before http3 reads any request from it, so no PHP runs.
+// (http3.Server calls ConnContext once per connection, before it accepts
+// a stream.)
+func (s *Server) quicConnLimit(ctx context.Context, c *quic.Conn) context.Context {
+	l := s.ipLimit
+	if l == nil || l.perIP <= 0 {
+		return ctx
+	}
+	ip := peerIP(c.RemoteAddr())
+	if !l.acquire(ip) {
+		l.refused.Add(1)
+		// H3_EXCESSIVE_LOAD (RFC 9114 8.1).
+		_ = c.CloseWithError(0x107, "per-IP connection limit")
+		l.logRefused(ip)
+		return ctx
+	}
+	go func() {
+		<-c.Context().Done()
+		l.release(ip)
+	}()
+	return ctx
 }
 
 // protocols are those of net/http's server: HTTP/1.1, HTTP/2 over TLS
