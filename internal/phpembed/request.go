@@ -44,7 +44,6 @@ type Result struct {
 type Request struct {
 	w        http.ResponseWriter
 	r        *http.Request
-	rc       *http.ResponseController
 	body     io.Reader
 	deadline time.Time
 	done     chan struct{}
@@ -102,7 +101,6 @@ func (rt *Runtime) Serve(w http.ResponseWriter, r *http.Request, script Script, 
 	req := &Request{
 		w:        w,
 		r:        r,
-		rc:       http.NewResponseController(w),
 		body:     body,
 		deadline: deadline,
 		done:     make(chan struct{}),
@@ -497,7 +495,9 @@ func ephpm_go_flush(slot C.uintptr_t) C.int {
 	if req == nil || req.detached {
 		return 0
 	}
-	if err := req.rc.Flush(); err != nil || req.r.Context().Err() != nil {
+	// The controller is made here, where flush() needs it (it stays on
+	// the stack), not for every request.
+	if err := http.NewResponseController(req.w).Flush(); err != nil || req.r.Context().Err() != nil {
 		return 1
 	}
 	return 0
