@@ -8,8 +8,8 @@ import (
 
 // BenchmarkBuildHello lays out $_SERVER and the SAPI strings of a
 // wrk-like hello-world request (the per-request budget in the README:
-// go test -run X -bench BuildHello -benchmem ./internal/phpembed/). The C
-// buffers are left to the process: a benchmark run is short.
+// go test -run X -bench BuildHello -benchmem ./internal/phpembed/), and
+// lets go of its C memory as Serve does.
 func BenchmarkBuildHello(b *testing.B) {
 	r := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/index.php", nil)
 	r.RemoteAddr = "127.0.0.1:40000"
@@ -20,5 +20,6 @@ func BenchmarkBuildHello(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		req := &Request{r: r}
 		req.build(s, "ephpm/dev")
+		req.dropC()
 	}
 }

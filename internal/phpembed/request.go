@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,13 +44,13 @@ type Result struct {
 type Request struct {
 	w        http.ResponseWriter
 	r        *http.Request
-	rc       *http.ResponseController
 	body     io.Reader
 	deadline time.Time
 	done     chan struct{}
 
 	cbuf unsafe.Pointer // C memory holding the strings creq points into
 	creq *C.ephpm_request
+	cres *C.ephpm_result // in cbuf, for request mode's ephpm_request_run
 	// cref counts who still needs cbuf: Serve, and the PHP thread while
 	// its SAPI state points into it (cur_req, SG(request_info)'s
 	// strings). After fastcgi_finish_request() Serve returns while the
@@ -100,7 +101,6 @@ func (rt *Runtime) Serve(w http.ResponseWriter, r *http.Request, script Script, 
 	req := &Request{
 		w:        w,
 		r:        r,
-		rc:       http.NewResponseController(w),
 		body:     body,
 		deadline: deadline,
 		done:     make(chan struct{}),
@@ -286,10 +286,15 @@ func (req *Request) build(s Script, software string) {
 	varsOff := len(vars) - strsOff
 	total := len(vars)
 
-	// The struct first (malloc's alignment), then the strings and vars.
-	structSize := int(unsafe.Sizeof(C.ephpm_request{}))
-	mem := C.calloc(1, C.size_t(structSize+total))
+	// The struct first (malloc's alignment), then the result PHP fills
+	// (request mode: in C memory, so that passing it to C needs no
+	// check of Go pointers), then the strings and vars.
+	resOff := (int(unsafe.Sizeof(C.ephpm_request{})) + 15) &^ 15
+	structSize := (resOff + int(unsafe.Sizeof(C.ephpm_result{})) + 15) &^ 15
+	mem := getCBuf(structSize + total)
+	clear(unsafe.Slice((*byte)(mem), structSize))
 	creq := (*C.ephpm_request)(mem)
+	req.cres = (*C.ephpm_result)(unsafe.Add(mem, resOff))
 	base := unsafe.Add(mem, structSize)
 	buf := unsafe.Slice((*byte)(base), total)
 	copy(buf, vars[strsOff:])
@@ -359,8 +364,69 @@ func (req *Request) holdC() { req.cref.Add(1) }
 // dropC lets go of req's C memory; the last holder frees it.
 func (req *Request) dropC() {
 	if req.cref.Add(-1) == 0 {
-		C.free(req.cbuf)
+		putCBuf(req.cbuf)
 	}
+}
+
+// The C memory of a request's layout (build) comes from a small free list
+// of buffers of cBufSize bytes, which a hello world's request (about
+// 1 KB) and most others fit: C.calloc and C.free were two calls into C
+// per request, each a cgo crossing (entersyscall/exitsyscall) and a
+// pointer check. A buffer is back on the list only when no one points
+// into it any more (dropC's last holder), where it was freed before. A
+// larger layout is allocated and freed as before. Each buffer starts
+// with its size, before the memory handed out.
+const (
+	cBufSize  = 4096
+	cBufKept  = 64 // at most this many idle buffers are kept
+	cBufAlign = 16 // malloc's alignment, kept for the struct after the size
+)
+
+var cBufs struct {
+	sync.Mutex
+	free []unsafe.Pointer
+}
+
+// cBufPooling is off when glibc's MALLOC_PERTURB_ is set: a test that
+// looks for reads of freed request memory (TestFinishRequestKeepsRequestData)
+// relies on free() overwriting it.
+var cBufPooling = os.Getenv("MALLOC_PERTURB_") == ""
+
+// getCBuf returns C memory for n bytes, not zeroed.
+func getCBuf(n int) unsafe.Pointer {
+	if n <= cBufSize-cBufAlign && cBufPooling {
+		cBufs.Lock()
+		if k := len(cBufs.free); k > 0 {
+			p := cBufs.free[k-1]
+			cBufs.free = cBufs.free[:k-1]
+			cBufs.Unlock()
+			return p
+		}
+		cBufs.Unlock()
+		n = cBufSize - cBufAlign
+	}
+	base := C.malloc(C.size_t(n + cBufAlign))
+	if base == nil {
+		panic("phpembed: out of C memory")
+	}
+	*(*int)(base) = n
+	return unsafe.Add(base, cBufAlign)
+}
+
+// putCBuf gives back memory from getCBuf: kept for reuse if it is of the
+// pooled size and the list has room, freed otherwise.
+func putCBuf(p unsafe.Pointer) {
+	base := unsafe.Add(p, -cBufAlign)
+	if *(*int)(base) == cBufSize-cBufAlign && cBufPooling {
+		cBufs.Lock()
+		if len(cBufs.free) < cBufKept {
+			cBufs.free = append(cBufs.free, p)
+			cBufs.Unlock()
+			return
+		}
+		cBufs.Unlock()
+	}
+	C.free(base)
 }
 
 // buildBufs are build's scratch buffers; one grown past maxPooledBuild
@@ -429,7 +495,9 @@ func ephpm_go_flush(slot C.uintptr_t) C.int {
 	if req == nil || req.detached {
 		return 0
 	}
-	if err := req.rc.Flush(); err != nil || req.r.Context().Err() != nil {
+	// The controller is made here, where flush() needs it (it stays on
+	// the stack), not for every request.
+	if err := http.NewResponseController(req.w).Flush(); err != nil || req.r.Context().Err() != nil {
 		return 1
 	}
 	return 0
@@ -444,7 +512,14 @@ func ephpm_go_send_headers(slot C.uintptr_t, status C.int, buf *C.char, n C.size
 	code := int(status)
 	h := req.w.Header()
 	// A copy: the header strings outlive PHP's buffer.
-	parseHeaderLines(C.GoStringN(buf, C.int(n)), &code, func(name, value string) { h.Add(name, value) })
+	parseHeaderLines(C.GoStringN(buf, C.int(n)), &code, func(name, value string) {
+		if name == "Content-type" {
+			// PHP's own spelling of its default header: canonicalizing
+			// it (in Add) would allocate a new name on every request.
+			name = "Content-Type"
+		}
+		h.Add(name, value)
+	})
 	if defaultCT != 0 {
 		if d, ok := req.w.(DefaultContentTyper); ok {
 			d.PHPDefaultContentType()

@@ -37,10 +37,18 @@ type worker struct {
 	// armed (timerOn), for the generation it was armed for (timerGen), and
 	// its time (fireAt) has come: a late callback of an earlier arming
 	// finds one of them changed and does nothing.
+	// The Go timer is not stopped when a request ends, nor reset when the
+	// next one arms a limit it would reach no later (timerAt, when it is
+	// pending: zero once it fired): a callback that finds fireAt still
+	// ahead waits on for it. With max_execution_time = 30 the timer then
+	// fires about once in 30 s per slot instead of being reset and
+	// stopped for every request (two operations on the runtime's timer
+	// heap, with its lock, per request).
 	timer    *time.Timer
 	timerOn  bool
 	timerGen uint64
 	fireAt   time.Time
+	timerAt  time.Time
 	// max_execution_time at the start of this slot's last request
 	// (request mode; -1: none yet), armed by Go before the next one.
 	// Touched only by the goroutine holding the token.
@@ -227,12 +235,14 @@ func (rt *Runtime) runOnToken(w *worker, req *Request) {
 		}
 		if w.accept(req) {
 			w.armStartLimit(req)
-			res := C.ephpm_result{defer_output: 1}
 			// PHP may go on past fastcgi_finish_request(), when Serve has
 			// returned: req's C memory stays until PHP is done.
 			req.holdC()
-			C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, &res)
-			handDeferredOutput(w.slot, &res)
+			cres := req.cres
+			cres.defer_output = 1
+			C.ephpm_request_run(C.uintptr_t(w.slot), req.creq, cres)
+			handDeferredOutput(w.slot, cres)
+			res := *cres
 			w.memory.Store(int64(res.memory))
 			w.finish(req, res)
 			req.dropC()
@@ -407,25 +417,39 @@ func (w *worker) startTimerLocked(d time.Duration, at time.Time) {
 	w.timerOn, w.timerGen, w.fireAt = true, w.gen, at
 	if w.timer == nil {
 		w.timer = time.AfterFunc(d, w.timerFired)
+		w.timerAt = at
 		return
 	}
+	if !w.timerAt.IsZero() && !w.timerAt.After(at) {
+		return // pending, and due no later: timerFired waits on from there
+	}
 	w.timer.Reset(d)
+	w.timerAt = at
 }
 
+// stopTimerLocked disarms the limit. The Go timer stays pending (see
+// worker.timer): when it fires, timerOn is false and it does nothing.
 func (w *worker) stopTimerLocked() {
-	if w.timerOn {
-		w.timer.Stop()
-		w.timerOn = false
-	}
+	w.timerOn = false
 	w.limitAt = time.Time{}
 }
 
 // timerFired is the timer's callback: it fires for the arming still in
-// force once its time has come, and is a no-op for a stale one (see
-// worker.timer).
+// force once its time has come, waits on if that time is still ahead
+// (the timer was left pending from an earlier arming), and is a no-op
+// for a stale one (see worker.timer).
 func (w *worker) timerFired() {
 	w.mu.Lock()
-	due := w.timerOn && !time.Now().Before(w.fireAt)
+	w.timerAt = time.Time{}
+	if w.timerOn {
+		if left := time.Until(w.fireAt); left > 0 {
+			w.timer.Reset(left)
+			w.timerAt = w.fireAt
+			w.mu.Unlock()
+			return
+		}
+	}
+	due := w.timerOn
 	gen := w.timerGen
 	w.mu.Unlock()
 	if due {

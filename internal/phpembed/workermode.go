@@ -88,7 +88,7 @@ func (w *worker) runWorkerScript() Result {
 		Name:         sc.WorkerScriptName,
 		DocumentRoot: sc.DocumentRoot,
 	}, w.rt.opts.ServerSoftware)
-	defer C.free(breq.cbuf)
+	defer putCBuf(breq.cbuf)
 
 	var res C.ephpm_result
 	C.ephpm_request_run(C.uintptr_t(w.slot), breq.creq, &res)

@@ -189,7 +189,6 @@ func (s *Server) serve(w *response, r *http.Request, start time.Time, rel *relea
 	var deadline time.Time
 	if t := s.cfg.Server.Timeouts.Request; t > 0 {
 		deadline = start.Add(seconds(t))
-		rc := http.NewResponseController(w)
 		// The read deadline bounds a slow body only. net/http reads the
 		// connection in the background once the body is done (at once
 		// without one), and a deadline passing there cancels the
@@ -197,11 +196,14 @@ func (s *Server) serve(w *response, r *http.Request, start time.Time, rel *relea
 		// connection would start canceled. So no read deadline without a
 		// body, and it is lifted when the body has been read to its end.
 		if r.ContentLength != 0 {
+			rc := http.NewResponseController(w)
 			_ = rc.SetReadDeadline(deadline)
 			r.Body = &liftDeadlineAtEOF{ReadCloser: r.Body, rc: rc}
 		}
 		// A little slack so the 500 for a timed-out script still goes out.
-		_ = rc.SetWriteDeadline(deadline.Add(5 * time.Second))
+		// (A controller of its own, which stays on the stack: the one
+		// above is kept by the body.)
+		_ = http.NewResponseController(w).SetWriteDeadline(deadline.Add(5 * time.Second))
 	}
 
 	rt := s.resolve(r, rel)
