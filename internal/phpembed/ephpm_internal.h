@@ -24,7 +24,8 @@ void ephpm_worker_minit(void);
  * Error instead of overflowing the thread's stack (module startup). */
 void ephpm_stack_guard_minit(void);
 /* signalguard.c: pcntl_signal() in the server leaves the server's signal
- * handlers in place (module startup; after each request). */
+ * handlers in place, pcntl_fork() fails there (module startup; after each
+ * request). */
 void ephpm_signal_guard_minit(void);
 void ephpm_signal_guard_after_request(void);
 /* This thread's own stack as pthread reports it, learnt on first use by

@@ -1,5 +1,6 @@
 /*
- * pcntl_signal() in a server request must not take the server's signals.
+ * pcntl_signal() and pcntl_fork() in a server request must not take the
+ * server's signals or hang it.
  *
  * Go owns the process's signals: SIGTERM/SIGINT/SIGQUIT stop the server
  * gracefully, SIGHUP/SIGUSR2 reload it, SIGUSR1 reopens the access log.
@@ -19,6 +20,14 @@
  * once, with a warning saying the PHP handler is not called; after the
  * request (pcntl's shutdown has reset the signal to SIG_DFL by then) the
  * same handler is put back again. No cost unless pcntl_signal was called.
+ *
+ * pcntl_fork() in a server request forked the whole multi-threaded server
+ * into a child with one thread: the child's output reached the client in
+ * place of the parent's, its calls into Go hung (the Go runtime's other
+ * threads are not in the child), and the hung child held the listening
+ * socket, so the server stopped answering and did not stop on SIGTERM.
+ * In the server pcntl_fork() fails as a fork that cannot be made does:
+ * -1 and a warning. `ephpm php` forks as php-cli does.
  */
 #include "php.h"
 #include "ephpm_internal.h"
@@ -38,6 +47,14 @@ static int startup_saved[EPHPM_MAX_SIG + 1];
 static uint64_t touched;
 
 static zif_handler php_pcntl_signal;
+
+static ZEND_NAMED_FUNCTION(ephpm_pcntl_fork)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	php_error_docref(NULL, E_WARNING,
+		"Not available in the server (ephpm serve): forking its multi-threaded process would hang it");
+	RETURN_LONG(-1);
+}
 
 static void put_back(int sig)
 {
@@ -79,6 +96,10 @@ void ephpm_signal_guard_minit(void)
 	if (f != NULL && f->type == ZEND_INTERNAL_FUNCTION && f->internal_function.handler != ephpm_pcntl_signal) {
 		php_pcntl_signal = f->internal_function.handler;
 		f->internal_function.handler = ephpm_pcntl_signal;
+	}
+	f = zend_hash_str_find_ptr(CG(function_table), ZEND_STRL("pcntl_fork"));
+	if (f != NULL && f->type == ZEND_INTERNAL_FUNCTION) {
+		f->internal_function.handler = ephpm_pcntl_fork;
 	}
 }
 

@@ -91,3 +91,41 @@ echo "done\n";
 		t.Errorf("exit status %d after SIGTERM", code)
 	}
 }
+
+// pcntl_fork() in a server request forked the whole multi-threaded server:
+// the child's output went to the client instead of the parent's, the
+// child hung in its first call into Go holding the listening socket, and
+// the server answered nothing more. Now it fails (-1, a warning).
+func TestSpecAudit11aPcntlForkFailsInTheServer(t *testing.T) {
+	root := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(root, "ok.txt"), []byte("ok"), 0o644))
+	must(t, os.WriteFile(filepath.Join(root, "has.php"), []byte(`<?php echo function_exists('pcntl_fork') ? 'yes' : 'no';`), 0o644))
+	must(t, os.WriteFile(filepath.Join(root, "fork.php"), []byte(`<?php
+$pid = pcntl_fork();
+if ($pid === 0) { echo "child\n"; exit(0); }
+if ($pid > 0) { pcntl_waitpid($pid, $st); }
+echo "parent $pid\n";
+`), 0o644))
+	s := start(t, root, "")
+	if r := s.get(t, "/has.php"); r.Body != "yes" {
+		t.Skip("this PHP has no pcntl")
+	}
+	c := &http.Client{Timeout: 15 * time.Second}
+	resp, err := c.Get(s.URL + "/fork.php")
+	if err != nil {
+		t.Fatalf("fork.php: %v\n%s", err, tail(s.Log(), 2000))
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "parent -1\n" {
+		t.Errorf("fork.php: %q, want the parent's output with pcntl_fork() = -1", b)
+	}
+	if !strings.Contains(s.Log(), "pcntl_fork(): Not available in the server") {
+		t.Errorf("no warning in the log")
+	}
+	resp, err = c.Get(s.URL + "/ok.txt")
+	if err != nil {
+		t.Fatalf("after fork.php the server does not answer: %v", err)
+	}
+	resp.Body.Close()
+}
