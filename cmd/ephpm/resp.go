@@ -31,6 +31,7 @@ func startRESP(cfg *config.Config, store kvBackend, logger *slog.Logger) (*resp.
 		MaxBulkLen:      int64(rc.MaxBulkLen),
 		Logger:          logger,
 		MaxMemory:       int64(cfg.KV.MemoryLimit),
+		MaxValueLen:     memoryValueBound(cfg, store),
 		MaxMemoryPolicy: cfg.KV.EvictionPolicy,
 		Version:         version,
 		// On Redis every command is a round trip: served on a goroutine
@@ -59,4 +60,13 @@ func (b kvBackend) respStore() (resp.Store, error) {
 		return resp.RedisStore(b.redis), nil
 	}
 	return resp.KVStore(b.mem), nil
+}
+
+// memoryValueBound is the longest value the in-process store could hold:
+// its memory_limit (0 = none). On Redis, Redis's maxmemory decides.
+func memoryValueBound(cfg *config.Config, store kvBackend) int64 {
+	if store.redis != nil {
+		return 0
+	}
+	return int64(cfg.KV.MemoryLimit)
 }

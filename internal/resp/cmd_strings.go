@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/ephpm/ephpm/internal/kv"
 )
@@ -575,9 +576,9 @@ func cmdIncrByFloat(c *conn, args [][]byte) {
 func cmdAppend(c *conn, args [][]byte) {
 	add := str(args[2])
 	var n int
-	var tooBig bool
+	var tooBig, oom bool
 	err := c.s.store.Update(str(args[1]), func(o string, exp int64, exists bool) (string, int64, UpdateOp) {
-		tooBig = false
+		tooBig, oom = false, false
 		if !exists {
 			n = len(add)
 			return add, 0, UpdateStore
@@ -586,18 +587,31 @@ func cmdAppend(c *conn, args [][]byte) {
 			tooBig = true
 			return "", 0, UpdateKeep
 		}
+		if c.s.beyondStore(int64(len(o)) + int64(len(add))) {
+			oom = true
+			return "", 0, UpdateKeep
+		}
 		n = len(o) + len(add)
 		return o + add, exp, UpdateStore
 	})
-	c.lengthReply(tooBig, err, int64(n))
+	c.lengthReply(tooBig, oom, err, int64(n))
+}
+
+// beyondStore reports whether a value of size bytes could never be stored
+// (longer than Config.MaxValueLen).
+func (s *Server) beyondStore(size int64) bool {
+	return s.cfg.MaxValueLen > 0 && size > s.cfg.MaxValueLen
 }
 
 // lengthReply answers APPEND and SETRANGE after their Update: the string's
-// new length, or why it was not stored.
-func (c *conn) lengthReply(tooBig bool, err error, n int64) {
+// new length, or why it was not stored (oom: it could never fit the store,
+// answered as the store's own refusal is).
+func (c *conn) lengthReply(tooBig, oom bool, err error, n int64) {
 	switch {
 	case tooBig:
 		c.errReply(errValue, msgTooBig)
+	case oom:
+		c.errReply(errOther, msgOOM)
 	case err != nil:
 		c.refused(err)
 	default:
@@ -652,9 +666,9 @@ func cmdSetRange(c *conn, args [][]byte) {
 	}
 	val := str(args[3])
 	var n int64
-	var tooBig bool
+	var tooBig, oom bool
 	err := c.s.store.Update(str(args[1]), func(o string, exp int64, exists bool) (string, int64, UpdateOp) {
-		tooBig = false
+		tooBig, oom = false, false
 		if len(val) == 0 {
 			n = int64(len(o))
 			return "", 0, UpdateKeep
@@ -666,6 +680,10 @@ func cmdSetRange(c *conn, args [][]byte) {
 			return "", 0, UpdateKeep
 		}
 		size := max(int64(len(o)), off+int64(len(val)))
+		if c.s.beyondStore(size) {
+			oom = true
+			return "", 0, UpdateKeep
+		}
 		b := make([]byte, size)
 		copy(b, o)
 		copy(b[off:], val)
@@ -673,7 +691,9 @@ func cmdSetRange(c *conn, args [][]byte) {
 		if !exists {
 			exp = 0
 		}
-		return string(b), exp, UpdateStore
+		// b is not used again: the string takes its bytes without a
+		// second copy of what may be hundreds of megabytes.
+		return unsafe.String(&b[0], len(b)), exp, UpdateStore
 	})
-	c.lengthReply(tooBig, err, n)
+	c.lengthReply(tooBig, oom, err, n)
 }

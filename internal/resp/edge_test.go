@@ -1,10 +1,13 @@
 package resp
 
 import (
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ephpm/ephpm/internal/kv"
 )
 
 // The event loop's input is edge-triggered (loop_linux.go, readAll): it
@@ -85,4 +88,56 @@ func TestInputWhileReplyWaits(t *testing.T) {
 		}
 		c.expect("+PONG\r\n", "PING")
 	})
+}
+
+// A SETRANGE or APPEND whose result could never fit the store's memory limit
+// is refused before the value is built: a client could otherwise make the
+// server allocate hundreds of megabytes (twice) per command only to have the
+// store refuse it, and a few such clients get the process killed.
+func TestSetRangeBeyondTheStoreIsRefusedBeforeBuilding(t *testing.T) {
+	store, err := kv.New(kv.Options{MemoryLimit: 8 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(KVStore(store), Config{Listen: "127.0.0.1:0", MaxValueLen: 8 << 20})
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(5 * time.Second); store.Close() })
+	c := dial(t, s)
+	if r := c.do("SET", "k", "abc"); r != "+OK\r\n" {
+		t.Fatalf("SET: %q", r)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if r := c.do("SETRANGE", "k", "300000000", "x"); !strings.HasPrefix(r, "-OOM ") {
+		t.Fatalf("SETRANGE past the limit: %q, want the OOM error", r)
+	}
+	if r := c.do("SETRANGE", "new", "300000000", "x"); !strings.HasPrefix(r, "-OOM ") {
+		t.Fatalf("SETRANGE of a new key past the limit: %q, want the OOM error", r)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("refusing two 300 MB SETRANGEs allocated %d MB", grew>>20)
+	}
+	if r := c.do("GET", "k"); r != "$3\r\nabc\r\n" {
+		t.Errorf("GET k after the refused SETRANGE: %q, want abc unchanged", r)
+	}
+	if r := c.do("EXISTS", "new"); r != ":0\r\n" {
+		t.Errorf("EXISTS new: %q, want :0", r)
+	}
+	// Within the limit both still work.
+	if r := c.do("SETRANGE", "k", "10", "y"); r != ":11\r\n" {
+		t.Errorf("SETRANGE within the limit: %q, want :11", r)
+	}
+	big := strings.Repeat("z", 5<<20)
+	if r := c.do("SET", "b", big); r != "+OK\r\n" {
+		t.Fatalf("SET 5 MB: %q", r)
+	}
+	if r := c.do("APPEND", "b", big); !strings.HasPrefix(r, "-OOM ") {
+		t.Errorf("APPEND to 10 MB past an 8 MB limit: %q, want the OOM error", r)
+	}
+	if r := c.do("STRLEN", "b"); r != ":5242880\r\n" {
+		t.Errorf("STRLEN b after the refused APPEND: %q", r)
+	}
 }

@@ -22,6 +22,12 @@ type Config struct {
 	MaxClients  int         // connections at once; 0 = no limit
 	IdleTimeout time.Duration
 	MaxBulkLen  int64 // largest bulk string a client may send; 0 = 512 MB
+	// MaxValueLen is the longest value the store could ever hold (the
+	// memory backend's memory_limit); 0 = no such bound (Redis decides).
+	// SETRANGE and APPEND build their new value before storing it, so a
+	// SETRANGE at offset 500000000 would allocate half a gigabyte, twice,
+	// only to be refused: beyond this they are refused before building.
+	MaxValueLen int64
 	Logger      *slog.Logger
 
 	// Goroutines serves each connection on a goroutine of its own instead
