@@ -35,9 +35,8 @@ type loop struct {
 	epfd int
 	// parkfd is a second epoll instance, a file of the runtime's poller
 	// (epf, epr): waiting for events parks the goroutine on it (wait).
-	// epfd is its only member while parkArmed: from the first park on,
-	// and in the raw-wait mode only during parks (see wait). Nil epf:
-	// the runtime cannot poll it.
+	// epfd is its only member while parkArmed: during parks only (see
+	// wait). Nil epf: the runtime cannot poll it.
 	parkfd    int
 	parkArmed bool
 	armErr    error // adding epfd to parkfd failed: wait stops parking
@@ -342,9 +341,8 @@ func (l *loop) run() {
 // fd, until the fd has events or the timeout's deadline passes.
 // The runtime's poller watches parkfd, an epoll instance whose one
 // member is epfd, added after the last empty poll before a park (pollFn,
-// arm). In the raw-wait mode below (few connections) it is taken out
-// again when the park ends (disarm): parks are rare there (2 ms idle),
-// and while epfd was watched for good every event on it also woke the
+// arm), and taken out again when the park ends (disarm). While epfd
+// was watched for good every event on it also woke the
 // runtime's netpoller, which had nothing to do with it (nobody parked):
 // with one phpredis client (2026-12-02, perf trace) that was two more
 // epoll_pwait calls per request on another thread (39,273 for 20,000
@@ -354,17 +352,34 @@ func (l *loop) run() {
 // client, get/set/incr, 6 runs of 30 chunks interleaved with the build
 // before, load 8-11): wall time per call 0.85-0.98x (median 0.90), the
 // server's CPU per call lower in 5 of the 6 (GET 24.0 against 28.7 us).
-// With more connections the loop parks far more often (with 50
-// redis-benchmark clients in the half setup about every 20th request)
-// and the netpoller is usually the loop's own thread: there epfd stays
-// in parkfd, as taking it out and back cost more system calls per
-// request (2.43-2.50 against 2.35-2.39, 3 rounds at load 9-13) than the
-// netpoller's wake-ups it saved (809 per 50,000 INCRs). With the
-// netpoller no longer woken, the raw wait for all 50 connections was
-// measured again (3 rounds, load 6-10): fewer system calls (2.45
-// against 2.58 per GET, 2.31 against 2.45 per INCR), twice the context
-// switches, and CPU per request level (18.6 against 19.8 us per GET,
-// 18.7 against 18.2 per INCR): rawWaitConns stays.
+// With more connections (50 redis-benchmark clients) the loop parks
+// about every 20th request, and until session 11 epfd stayed in parkfd
+// from the first park on (taking it out and back is two epoll_ctl calls
+// per park: 2.43-2.50 system calls per request against 2.35-2.39 in
+// session 9). But a watched epfd costs whoever delivers an event to it,
+// on every request and not only at parks: the kernel runs the wake-up
+// chain socket -> epfd -> parkfd -> the runtime's epoll instance (three
+// ep_poll_callback passes under irq-off locks, against Redis's one) in
+// the sender's context, which over loopback TCP is the client's CPU
+// (the softirq of its send), and it wakes the runtime's netpoller
+// whenever another thread is blocked in it. In the core setup
+// (scripts/bench-resp.sh) redis-benchmark's core is the bound, so that
+// work came straight off the requests/s. Taken out after every park
+// (2026-12-02, 50 clients, no pipelining, the same binary with
+// EPHPM_RESP_PARK_ARMED=1 for the old way, interleaved rounds). Core
+// setup with redis-benchmark and both servers at SCHED_FIFO, so that the
+// other jobs on the machine (load 9-14) could not take their CPUs: 4
+// rounds, redis-benchmark's CPU per request GET 21.6 against 22.1 us,
+// INCR 21.1 against 21.6 (redis-server 22.1 and 22.1), requests/s 45.0K
+// against 43.8K and 46.6K against 45.5K (redis-server 44.9K, 44.6K),
+// server CPU 14.8 against 15.0 and 14.2 against 15.0 us, context
+// switches 40-43 against 52-58 per 1000 requests; in the client's
+// profile the irq-off part of waking the server (sock_def_readable)
+// took 10.7-11.0% of its samples, against 12.8-13.3% with redis-server.
+// An earlier build, same setup at load 15-17: GET 29.0 against 30.9 us,
+// lower in all 4 rounds. Half setup (the server the bound, load 10, 3
+// rounds): server CPU per request level (GET 14.8 against 15.0 us, INCR
+// 15.0 against 15.3), context switches 43-48 against 50-61 per 1000.
 // With few connections (rawWaitConns: a PHP process's one connection,
 // artisan, a queue worker) it first blocks up to blockMS in a raw
 // epoll_wait instead, as Redis's ae loop does: the goroutine keeps its
@@ -453,7 +468,7 @@ func (l *loop) wait(timeout int) (int, error) {
 		return syscall.EpollWait(l.epfd, l.events[:], timeout)
 	}
 	if l.blockMS > 0 && l.nconns <= rawWaitConns {
-		l.disarm() // armed for good while it had more connections
+		l.disarm() // armed for good (EPHPM_RESP_PARK_ARMED) with more connections
 		ms := l.blockMS
 		if timeout >= 0 && timeout < ms {
 			ms = timeout
@@ -472,8 +487,8 @@ func (l *loop) wait(timeout int) (int, error) {
 		}
 	}
 	err := l.epr.Read(l.pollFn)
-	if l.blockMS > 0 && l.nconns <= rawWaitConns {
-		l.disarm()
+	if !parkArmedForGood || l.blockMS > 0 && l.nconns <= rawWaitConns {
+		l.disarm() // see above: watched only while parked
 	}
 	if l.armErr != nil { // cannot happen short of ENOMEM: stop parking
 		l.s.cfg.Logger.Warn("resp: cannot park the event loop in the runtime's poller, blocking in epoll_wait", "err", l.armErr)
@@ -1000,6 +1015,11 @@ func (s *Server) wakeLoops() {
 		l.wake()
 	}
 }
+
+// parkArmedForGood (EPHPM_RESP_PARK_ARMED=1, for A/B measurements):
+// epfd stays in parkfd from the first park on, as before session 11,
+// instead of only while parked (see wait).
+var parkArmedForGood = os.Getenv("EPHPM_RESP_PARK_ARMED") == "1"
 
 // rawWaitConns: a loop with at most this many connections waits in a
 // raw epoll_wait before parking (see wait); with more it parks at once.

@@ -8,15 +8,16 @@ import (
 	"time"
 )
 
-// In the raw-wait mode (few connections, blockMS > 0) the loop's epoll
-// instance (epfd) is watched by the runtime's poller only while the
-// loop is parked: it is added to parkfd (the file the runtime polls)
+// The loop's epoll instance (epfd) is watched by the runtime's poller
+// only while the loop is parked, in either mode (the raw wait first or
+// parking at once): it is added to parkfd (the file the runtime polls)
 // right before a park and taken out right after (loop_linux.go, wait).
-// Registered for good, every event on a busy loop also woke the
-// runtime's netpoller thread (two more epoll calls and a thread wake-up
-// per request for one client). These tests check both halves: no event
-// reaches parkfd while such a loop is not parked, and a parked loop
-// still wakes for an event, including one that came before the park.
+// Registered for good, every event on a busy loop also ran the nested
+// wake-up chain in the sender's context (the client's CPU over loopback)
+// and woke the runtime's netpoller thread when one was blocked. These
+// tests check both halves: no event reaches parkfd while the loop is not
+// parked, and a parked loop still wakes for an event, including one that
+// came before the park.
 
 // parkLoop is a loop with one end of a socket pair registered for input
 // (level-triggered) on its epfd; the other end is returned to write to.
@@ -140,9 +141,14 @@ func TestParkTimesOut(t *testing.T) {
 }
 
 // TestParkedModeWakes: with more connections than the raw wait serves
-// (or no P to spare: blockMS 0) the loop parks at once and epfd stays in
-// parkfd between parks; input still wakes it, every time.
+// (or no P to spare: blockMS 0) the loop parks at once; input wakes it,
+// every time, and after each park epfd is out of parkfd again, so input
+// that comes while the loop runs reaches no one but the loop (before
+// session 11 epfd stayed in parkfd from the first park on).
 func TestParkedModeWakes(t *testing.T) {
+	if parkArmedForGood {
+		t.Skip("EPHPM_RESP_PARK_ARMED=1")
+	}
 	l, peer := parkLoop(t)
 	l.blockMS = 0
 	var buf [64]byte
@@ -163,6 +169,17 @@ func TestParkedModeWakes(t *testing.T) {
 			}
 		case <-time.After(20 * time.Second):
 			t.Fatalf("round %d: a parked loop was not woken by input", i)
+		}
+		if l.parkArmed {
+			t.Fatalf("round %d: epfd still in parkfd after the park", i)
+		}
+		// Input while the loop runs (not parked) is not reported to
+		// the runtime's poller.
+		if _, err := syscall.Write(peer, []byte("PING\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		if got := parkfdReady(t, l); got != 0 {
+			t.Fatalf("round %d: parkfd reports %d events with the loop not parked", i, got)
 		}
 		fd := int(l.events[0].Fd)
 		syscall.Read(fd, buf[:]) // level-triggered: drain before the next park
