@@ -38,13 +38,7 @@ echo json_encode([
 `
 
 func TestSpecAudit11bSeedStoreConfigUsesEphpmKvURL(t *testing.T) {
-	if _, err := os.Stat("/usr/share/php/Illuminate/autoload.php"); err != nil {
-		t.Fatalf("the Laravel app needs Debian's php-laravel-framework: %v", err)
-	}
-	php, err := exec.LookPath("php")
-	if err != nil {
-		t.Fatalf("Debian's php (php8.2-cli) is needed: %v", err)
-	}
+	php := laravelAndPHP(t)
 	dir := artisanShortDir(t)
 	probe := filepath.Join(dir, "probe.php")
 	must(t, os.WriteFile(probe, []byte(seedConfigProbe), 0o644))

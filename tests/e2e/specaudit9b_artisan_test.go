@@ -12,20 +12,13 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 )
 
 func TestSpecAudit9bArtisanOverPasswordTCP(t *testing.T) {
-	if _, err := os.Stat("/usr/share/php/Illuminate/autoload.php"); err != nil {
-		t.Fatalf("the Laravel app needs Debian's php-laravel-framework: %v", err)
-	}
-	php, err := exec.LookPath("php")
-	if err != nil {
-		t.Fatalf("Debian's php (php8.2-cli) is needed: %v", err)
-	}
+	php := laravelAndPHP(t)
 	tcp := artisanFreeAddr(t)
 	const pass = "artisan-pass"
 	s := start(t, filepath.Join(laravelApp(), "public"),

@@ -26,10 +26,10 @@ import (
 	"time"
 )
 
-// auditLaravelChecks is how many "ok" lines a clean run prints.
-const auditLaravelChecks = 126
-
-func TestSpecAudit9bLaravelStoreEverywhere(t *testing.T) {
+// laravelAndPHP fails the test unless Debian's Laravel and php CLI are
+// installed (scripts/install-deps.sh installs both); it returns php's path.
+func laravelAndPHP(t *testing.T) string {
+	t.Helper()
 	if _, err := os.Stat("/usr/share/php/Illuminate/autoload.php"); err != nil {
 		t.Fatalf("the Laravel app needs Debian's php-laravel-framework: %v", err)
 	}
@@ -37,6 +37,14 @@ func TestSpecAudit9bLaravelStoreEverywhere(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Debian's php (php8.2-cli) is needed: %v", err)
 	}
+	return php
+}
+
+// auditLaravelChecks is how many "ok" lines a clean run prints.
+const auditLaravelChecks = 126
+
+func TestSpecAudit9bLaravelStoreEverywhere(t *testing.T) {
+	php := laravelAndPHP(t)
 	dir := artisanShortDir(t)
 	probe := filepath.Join(dir, "probe.php")
 	must(t, os.WriteFile(probe, []byte(auditLaravelProbe), 0o644))
