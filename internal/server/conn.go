@@ -56,14 +56,23 @@ func (l *connListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		ip := peerIP(c.RemoteAddr())
-		if !l.acquire(ip) {
-			l.refused.Add(1)
-			c.Close()
-			l.logRefused(ip)
+		if !l.admit(ip, func() { c.Close() }) {
 			continue
 		}
 		return &conn{Conn: c, l: l, ip: ip}, nil
 	}
+}
+
+// admit takes a slot of ip, or counts and logs the refusal after closing
+// the connection with refuse: every listener's one way to refuse.
+func (l *ipLimit) admit(ip string, refuse func()) bool {
+	if l.acquire(ip) {
+		return true
+	}
+	l.refused.Add(1)
+	refuse()
+	l.logRefused(ip)
+	return false
 }
 
 func (l *ipLimit) acquire(ip string) bool {

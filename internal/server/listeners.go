@@ -133,11 +133,10 @@ func (s *Server) quicConnLimit(ctx context.Context, c *quic.Conn) context.Contex
 		return ctx
 	}
 	ip := peerIP(c.RemoteAddr())
-	if !l.acquire(ip) {
-		l.refused.Add(1)
+	if !l.admit(ip, func() {
 		// H3_EXCESSIVE_LOAD (RFC 9114 8.1).
 		_ = c.CloseWithError(0x107, "per-IP connection limit")
-		l.logRefused(ip)
+	}) {
 		return ctx
 	}
 	go func() {
