@@ -124,7 +124,7 @@ snapshot() {
     FILENAME == "/proc/stat" { if ($1 == "cpu") { for (i = 2; i <= 9; i++) t += $i; b = t - $5 - $6 } next }
     { if (++k <= nmine) m += $14 + $15; else o += $14 + $15 }
     END { print m + 0, o + 0, b, t }' /proc/stat "${files[@]}" || {
-    echo "bench: a process of the group is gone (${G_STACK[*]})" >&2
+    echo "bench: a server of the group has exited during the run (its PID is in the error above)" >&2
     return 1
   }
 }
