@@ -272,6 +272,9 @@ func cmdSet(c *conn, args [][]byte) {
 		c.refused(err)
 		return
 	}
+	if flags&optGet != 0 {
+		c.lookedUp(existed)
+	}
 	switch {
 	case flags&optGet != 0 && existed:
 		c.w.bulk(old)
@@ -340,6 +343,7 @@ func cmdGetSet(c *conn, args [][]byte) {
 		c.refused(err)
 		return
 	}
+	c.lookedUp(existed)
 	c.bulkOrNull(old, existed)
 }
 
@@ -365,6 +369,7 @@ func cmdGetDel(c *conn, args [][]byte) {
 		c.refused(err)
 		return
 	}
+	c.lookedUp(existed)
 	c.bulkOrNull(old, existed)
 }
 
@@ -406,6 +411,7 @@ func cmdGetEx(c *conn, args [][]byte) {
 		c.refused(err)
 		return
 	}
+	c.lookedUp(existed) // Redis looks the key up before it checks the expiry
 	if existed && bad != "" {
 		c.errReply(errValue, bad)
 		return
