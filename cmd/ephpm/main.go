@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -323,8 +324,17 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 		// commands finish, an EPHPM.WAIT ends with null at once.
 		context.AfterFunc(ctx, func() { respSrv.Close(5 * time.Second) })
 	}
+	// One grace period for the whole stop: what the HTTP drain used is
+	// not given to PHP again (a worker script stuck in its boot held the
+	// drain 30 s and then PHP's shutdown 30 s + 5 s more).
+	var stopAt atomic.Int64
+	context.AfterFunc(ctx, func() { stopAt.Store(time.Now().UnixNano()) })
 	serveErr := srv.Serve(ctx, shutdownGrace)
-	if err := rt.Shutdown(shutdownGrace); err != nil {
+	phpGrace := shutdownGrace
+	if t := stopAt.Load(); t != 0 {
+		phpGrace = max(shutdownGrace-time.Since(time.Unix(0, t)), 0)
+	}
+	if err := rt.Shutdown(phpGrace); err != nil {
 		logger.Warn("PHP shutdown", "err", err)
 	}
 	logger.Info("ephpm stopped")

@@ -17,16 +17,16 @@ const cacheTTL = 50 * 365 * 24 * time.Hour
 
 // cachedGet is Get through the client cache: the near cache first, then
 // rueidis's DoCache (its own cache, or a GET that Redis then tracks for
-// this connection).
-func (s *Store) cachedGet(key string) (string, bool) {
+// this connection). err: Redis's WRONGTYPE reply (GetTyped).
+func (s *Store) cachedGet(key string) (string, bool, error) {
 	if v, found, ok := s.near.lookup(key); ok {
 		s.stats.cacheHits.Add(1)
-		return v, found
+		return v, found, nil
 	}
 	c := s.rc()
 	if c == nil {
 		s.fail("get", errNotConnected)
-		return "", false
+		return "", false, nil
 	}
 	tok := s.near.begin(key)
 	ctx, cancel := s.ctx()
@@ -46,11 +46,12 @@ func (s *Store) cachedGet(key string) (string, bool) {
 		if _, ok := rueidis.IsRedisErr(err); ok {
 			// Redis refused the tracked read: over maxmemory with
 			// noeviction it refuses the MULTI around it (OOM) though a
-			// plain GET still works. Read uncached.
+			// plain GET still works; a key of another type (WRONGTYPE)
+			// is never cached. Read uncached.
 			return s.uncachedGet(key)
 		}
 		s.fail("get", err)
-		return "", false
+		return "", false, nil
 	}
 	s.log.recovered()
 	// CachePXAT is -1 when rueidis did not cache the answer (an
@@ -61,7 +62,7 @@ func (s *Store) cachedGet(key string) (string, bool) {
 		// phpembed.SetKVBackend), but the same bytes inside rk, ours.
 		s.near.fill(rk[len(s.prefix):], tok, v, found, pxat, time.Now().UnixMilli())
 	}
-	return v, found
+	return v, found, nil
 }
 
 // doWrite runs a command that changes key. With the client cache on, it

@@ -272,14 +272,25 @@ func directSetArgs(rk, value string, nx bool, ttl time.Duration) []string {
 	return args
 }
 
-// directGet is an uncached GET on the direct path.
-func (s *Store) directGet(key string) (v string, found, used bool) {
+// directGet is an uncached GET on the direct path. err: Redis's
+// WRONGTYPE reply (GetTyped); any other failure is counted and a miss.
+func (s *Store) directGet(key string) (v string, found bool, err error, used bool) {
 	rk := s.key(key)
-	r, ok, used := s.directSimple("get", false, rk, "GET", rk)
-	if !used || !ok || r.Kind != wire.KindBulk {
-		return "", false, used
+	r, err, used := s.directCall(false, rk, "GET", rk)
+	if !used {
+		return "", false, nil, false
 	}
-	return r.Str, true, true
+	if err != nil {
+		if wt := wrongType(err); wt != nil {
+			return "", false, wt, true
+		}
+		s.fail("get", err)
+		return "", false, nil, true
+	}
+	if r.Kind != wire.KindBulk {
+		return "", false, nil, true
+	}
+	return r.Str, true, nil, true
 }
 
 // directIncrBy is IncrBy on the direct path, with the same results.

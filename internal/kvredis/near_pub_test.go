@@ -338,7 +338,7 @@ func TestNearPublishedNotWhileDirty(t *testing.T) {
 	s.dirty.mark(s, s.key("k"))
 	for i := 0; i < 20; i++ {
 		// What the racing reads do after their dirty check passed.
-		if v, ok := s.cachedGet("k"); !ok || v != "old" {
+		if v, ok, _ := s.cachedGet("k"); !ok || v != "old" {
 			t.Fatalf("cachedGet = %q, %v", v, ok)
 		}
 		if v, ok := published(s, "k"); ok {

@@ -26,25 +26,62 @@ var _ kv.Backend = (*Store)(nil)
 // Redis cannot be asked. With the client cache on, a value Redis has told
 // this node about is answered from memory until Redis invalidates it.
 func (s *Store) Get(key string) (string, bool) {
+	v, found, _ := s.get(key)
+	return v, found
+}
+
+// GetTyped is Get that also tells a key of another Redis type (a list
+// another client left under key_prefix) from a missing one: err is then
+// Redis's own WRONGTYPE reply (its text starts "WRONGTYPE "), which the
+// RESP endpoint answers as redis-server does. It comes from the reply of
+// the GET itself: no round trip more. Any other failure is a miss, as
+// for Get.
+func (s *Store) GetTyped(key string) (string, bool, error) {
+	return s.get(key)
+}
+
+func (s *Store) get(key string) (string, bool, error) {
 	if s.tracking.Load() && !s.dirty.has(key) {
 		return s.cachedGet(key)
 	}
 	return s.uncachedGet(key)
 }
 
-// uncachedGet is GET, not tracked.
-func (s *Store) uncachedGet(key string) (string, bool) {
-	if v, found, used := s.directGet(key); used {
-		return v, found
+// uncachedGet is GET, not tracked. A WRONGTYPE reply is the caller's
+// data (as for IncrBy), not a failure of Redis: returned, not counted or
+// logged.
+func (s *Store) uncachedGet(key string) (string, bool, error) {
+	if v, found, err, used := s.directGet(key); used {
+		return v, found, err
 	}
-	m, ok := s.do("get", func(c rueidis.Client) rueidis.Completed {
-		return c.B().Get().Key(s.key(key)).Build()
-	})
-	if !ok {
-		return "", false
+	c := s.rc()
+	if c == nil {
+		s.fail("get", errNotConnected)
+		return "", false, nil
 	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	start := time.Now()
+	m, err := c.Do(ctx, c.B().Get().Key(s.key(key)).Build()).ToMessage()
+	s.roundTrip(start)
+	if err != nil && !rueidis.IsRedisNil(err) {
+		if wt := wrongType(err); wt != nil {
+			return "", false, wt
+		}
+		s.fail("get", err)
+		return "", false, nil
+	}
+	s.log.recovered()
 	v, err := m.ToString()
-	return v, err == nil
+	return v, err == nil, nil
+}
+
+// wrongType is err if it is Redis's WRONGTYPE reply, else nil.
+func wrongType(err error) error {
+	if err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE ") {
+		return err
+	}
+	return nil
 }
 
 // Set stores value with ttl (<= 0: no expiry). false when Redis refuses
@@ -101,8 +138,10 @@ func (s *Store) Del(key string) bool {
 // value); EXISTS itself cannot be cached by rueidis.
 func (s *Store) Exists(key string) bool {
 	if s.tracking.Load() && !s.dirty.has(key) {
-		_, ok := s.cachedGet(key)
-		return ok
+		// A key of another type exists (EXISTS says 1, as without the
+		// cache): the GET's WRONGTYPE reply tells so.
+		_, ok, err := s.cachedGet(key)
+		return ok || err != nil
 	}
 	rk := s.key(key)
 	if r, ok, used := s.directSimple("exists", false, rk, "EXISTS", rk); used {
@@ -156,11 +195,22 @@ func (s *Store) incrReplyError(msg string, err error) (kerr error, known bool) {
 	case strings.HasPrefix(msg, "OOM"):
 		s.fail("incr", err)
 		return kv.ErrNoMemory, true
-	case strings.Contains(msg, "not an integer"), strings.HasPrefix(msg, "WRONGTYPE"):
+	case strings.HasPrefix(msg, "WRONGTYPE"):
+		return wrongTypeError{msg}, true
+	case strings.Contains(msg, "not an integer"):
 		return kv.ErrNotInteger, true
 	}
 	return nil, false
 }
+
+// wrongTypeError is Redis's WRONGTYPE reply to INCRBY (a key of another
+// type): kv.ErrNotInteger to errors.Is, so PHP's incr gets false as for
+// any value that is not an integer, and Redis's own text, which the RESP
+// endpoint answers as redis-server does.
+type wrongTypeError struct{ msg string }
+
+func (e wrongTypeError) Error() string        { return e.msg }
+func (e wrongTypeError) Is(target error) bool { return target == kv.ErrNotInteger }
 
 // Expire sets key's TTL; false if key is missing, ttl <= 0 (the key is
 // left unchanged, as the original does) or Redis cannot be asked.

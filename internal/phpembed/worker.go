@@ -30,6 +30,14 @@ type worker struct {
 	deadline time.Time // hard end of the current request (server timeout)
 	limitAt  time.Time // when the limit runs out (zero: none); ephpm_kv_wait stops there
 	limitSec int64     // the limit armed last (seconds), for PHP's timeout message
+	// Worker mode: the worker script runs outside any request, booting
+	// (before its first ephpm_handle_request / take_request) or after its
+	// loop ended. Its limit is then armed as for a request (PHP's
+	// max_execution_time, set_time_limit() included), so a boot that never
+	// returns is ended instead of holding its thread, the queue behind it
+	// and the shutdown forever. bareTimedOut: that limit fired.
+	bare         bool
+	bareTimedOut bool
 	// The limit's timer: one per slot, created on first use and reset for
 	// every request (a new time.AfterFunc per request was a timer and a
 	// closure allocated each time). A Reset cannot recall a callback
@@ -391,7 +399,7 @@ func (w *worker) armLimit(seconds int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stopTimerLocked()
-	if w.cur == nil {
+	if w.cur == nil && !w.bare {
 		return
 	}
 	w.limitSec = seconds
@@ -463,20 +471,58 @@ func (w *worker) timerFired() {
 func (w *worker) fire(gen uint64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.cur == nil || w.gen != gen {
+	if w.gen != gen {
 		return
 	}
-	w.noteInterruptLocked() // a repeat means the request is stuck (threads.go)
-	w.cur.timedOut = true
+	switch {
+	case w.cur != nil:
+		w.noteInterruptLocked() // a repeat means the request is stuck (threads.go)
+		w.cur.timedOut = true
+	case w.bare:
+		w.bareTimedOut = true
+	default:
+		return
+	}
 	C.ephpm_interrupt_limit(w.eg, C.long(w.limitSec))
 	C.ephpm_thread_kick(w.tid)
 	w.startTimerLocked(time.Second, time.Now().Add(time.Second))
 }
 
-// interruptCurrent stops whatever the worker runs now (shutdown deadline).
+// enterBare arms the limit of a worker script running outside any request
+// (a boot, or what follows its loop) with PHP's value at that point; the
+// boot's is armed from C (ephpm_go_request_started), -1 here. Called on
+// the PHP thread.
+func (w *worker) enterBare(seconds int64) {
+	w.mu.Lock()
+	w.gen++
+	w.bare = true
+	w.bareTimedOut = false
+	w.limitSec = 0
+	w.deadline = time.Time{}
+	w.mu.Unlock()
+	if seconds >= 0 {
+		w.armLimit(seconds)
+	}
+}
+
+// leaveBare disarms that limit: the script took a request, or its run
+// ended. It reports whether the limit had fired (bareTimedOut stays set
+// until the next enterBare).
+func (w *worker) leaveBare() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.bare {
+		w.bare = false
+		w.stopTimerLocked()
+	}
+	return w.bareTimedOut
+}
+
+// interruptCurrent stops whatever the worker runs now (shutdown deadline),
+// a request or the worker script outside one (a boot that never ends).
 func (w *worker) interruptCurrent() {
 	w.mu.Lock()
-	gen, busy := w.gen, w.cur != nil
+	gen, busy := w.gen, w.cur != nil || w.bare
 	w.mu.Unlock()
 	if busy {
 		w.fire(gen)

@@ -30,7 +30,7 @@ func (w *worker) workerLoop() {
 		w.beginRun()
 		w.setState(threadBooting)
 		boots := w.boots.Add(1)
-		res := w.runWorkerScript()
+		res, timedOut := w.runWorkerScript()
 		w.setState(threadRestarting)
 		switch {
 		case w.exitReason == exitShutdown:
@@ -50,10 +50,22 @@ func (w *worker) workerLoop() {
 			w.rt.countRestart(CauseCrash)
 			log.Error("PHP worker stopped unexpectedly; restarting", "slot", w.slot,
 				"script", w.scriptName(), "fatal", res.Fatal, "requests", w.handled, "boots", boots, "retry_in", backoff)
+		} else if timedOut && w.rt.closed.Load() {
+			// The shutdown's deadline ended a boot that never took a
+			// request (max_execution_time = 0, or longer than the grace):
+			// not a failure of the script, and no restart follows.
+			log.Warn("PHP worker script stopped at shutdown before it took a request", "slot", w.slot, "script", w.scriptName())
+			w.answerWaiters(false)
+			return
 		} else {
 			w.rt.countRestart(CauseBootFailure)
-			log.Error("PHP worker script ended before taking a request (it must loop on ephpm_handle_request() or \\Ephpm\\Worker\\take_request()); restarting",
-				"slot", w.slot, "script", w.scriptName(), "fatal", res.Fatal, "boots", boots, "retry_in", backoff)
+			if timedOut {
+				log.Error("PHP worker script ran past max_execution_time before taking a request (its boot never reached ephpm_handle_request() or \\Ephpm\\Worker\\take_request()); restarting",
+					"slot", w.slot, "script", w.scriptName(), "boots", boots, "retry_in", backoff)
+			} else {
+				log.Error("PHP worker script ended before taking a request (it must loop on ephpm_handle_request() or \\Ephpm\\Worker\\take_request()); restarting",
+					"slot", w.slot, "script", w.scriptName(), "fatal", res.Fatal, "boots", boots, "retry_in", backoff)
+			}
 			w.markBootFailed()
 			// Only now: RestartWorkers' caller finds the failure counted.
 			w.answerWaiters(false)
@@ -77,8 +89,9 @@ func (w *worker) scriptName() string { return w.rt.workerScript().WorkerScript }
 
 // runWorkerScript runs the worker script as one PHP request. It returns
 // when the script ends; a request it held then ends too (500 if nothing
-// was sent).
-func (w *worker) runWorkerScript() Result {
+// was sent). timedOut: the run was ended by its limit outside a request
+// (a boot or a tail past max_execution_time; see worker.bare).
+func (w *worker) runWorkerScript() (res Result, timedOut bool) {
 	sc := w.rt.workerScript()
 	boot, _ := http.NewRequest(http.MethodGet, sc.WorkerScriptName, nil)
 	boot.RequestURI = sc.WorkerScriptName
@@ -90,8 +103,11 @@ func (w *worker) runWorkerScript() Result {
 	}, w.rt.opts.ServerSoftware)
 	defer putCBuf(breq.cbuf)
 
-	var res C.ephpm_result
-	C.ephpm_request_run(C.uintptr_t(w.slot), breq.creq, &res)
+	var cres C.ephpm_result
+	// PHP's start of the run arms its limit (ephpm_go_request_started).
+	w.enterBare(-1)
+	C.ephpm_request_run(C.uintptr_t(w.slot), breq.creq, &cres)
+	timedOut = w.leaveBare()
 	// A run that ended inside a request (a fatal error, exit) never came
 	// back to ephpm_go_worker_next; its state is gone with the run.
 	w.dropHeldC()
@@ -101,9 +117,9 @@ func (w *worker) runWorkerScript() Result {
 	w.mu.Unlock()
 	if held != nil {
 		held.result.Fatal = true
-		w.finish(held, res)
+		w.finish(held, cres)
 	}
-	return Result{Fatal: res.bailout != 0 || res.startup_failed != 0}
+	return Result{Fatal: cres.bailout != 0 || cres.startup_failed != 0}, timedOut
 }
 
 // dropHeldC lets go of the C memory of the request worker.c last took.
@@ -138,6 +154,12 @@ func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 	// its C memory is no longer pointed to from PHP.
 	w.dropHeldC()
 	w.memory.Store(int64(mem))
+	// The boot's limit ends here. If it fired just before (PHP may not
+	// have seen the interrupt yet), the run ends as timed out rather than
+	// let the interrupt hit the first request.
+	if w.bare && w.leaveBare() { // only this thread writes w.bare
+		return nil
+	}
 	if !w.tookRequest {
 		w.tookRequest = true
 		w.setState(threadIdle)
@@ -150,6 +172,7 @@ func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 	}
 	if cause := w.stopCause(int64(mem)); cause != "" {
 		w.exitReason, w.exitCause = exitRecycle, cause
+		w.enterBare(w.startLimit)
 		return nil
 	}
 	// Under load a worker takes request after request without parking,
@@ -159,6 +182,7 @@ func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 		req, ok, cause := w.nextFromQueue()
 		if cause != "" {
 			w.exitReason, w.exitCause = exitRecycle, cause
+			w.enterBare(w.startLimit)
 			return nil
 		}
 		if !ok {
@@ -179,6 +203,8 @@ func ephpm_go_worker_next(slot C.uintptr_t, mem C.size_t) *C.ephpm_request {
 		return req.creq
 	}
 	w.exitReason = exitShutdown
+	// What the script does after its loop is bounded as its boot was.
+	w.enterBare(w.startLimit)
 	return nil
 }
 

@@ -154,8 +154,8 @@ func cmdInfo(c *conn, args [][]byte) {
 			"rejected_connections:"+i64(s.stats.rejected.Load()),
 			"expired_keys:"+i64(st.Expirations),
 			"evicted_keys:"+i64(st.Evictions),
-			"keyspace_hits:"+i64(st.Hits),
-			"keyspace_misses:"+i64(st.Misses),
+			"keyspace_hits:"+i64(st.Hits+s.stats.hits.Load()),
+			"keyspace_misses:"+i64(st.Misses+s.stats.misses.Load()),
 			"total_error_replies:"+i64(errs))
 	}
 	if show("replication") {

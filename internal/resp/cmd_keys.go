@@ -23,15 +23,31 @@ func cmdDel(c *conn, args [][]byte) {
 func cmdExists(c *conn, args [][]byte) {
 	n := int64(0)
 	for _, k := range args[1:] {
-		if c.s.store.Exists(str(k)) {
+		found := c.s.store.Exists(str(k))
+		c.lookedUp(found)
+		if found {
 			n++
 		}
 	}
 	c.w.int(n)
 }
 
+// lookedUp counts a lookup of a key in INFO's keyspace_hits or
+// keyspace_misses, for the commands whose store call does not count it
+// and Redis does (its lookupKeyRead): EXISTS, TYPE, TTL, PTTL and the old
+// value read by SET ... GET, GETSET and GETDEL.
+func (c *conn) lookedUp(found bool) {
+	if found {
+		c.s.stats.hits.Add(1)
+	} else {
+		c.s.stats.misses.Add(1)
+	}
+}
+
 func cmdType(c *conn, args [][]byte) {
-	if c.s.store.Exists(str(args[1])) {
+	found := c.s.store.Exists(str(args[1]))
+	c.lookedUp(found)
+	if found {
 		c.w.simple("string")
 	} else {
 		c.w.simple("none")
@@ -163,6 +179,7 @@ func cmdPersist(c *conn, args [][]byte) {
 // cmdTTL rounds to the nearest second, as Redis does ((ms+500)/1000).
 func cmdTTL(c *conn, args [][]byte) {
 	ms := c.s.store.PTTL(str(args[1]))
+	c.lookedUp(ms != -2)
 	if ms < 0 {
 		c.w.int(ms)
 		return
@@ -170,7 +187,11 @@ func cmdTTL(c *conn, args [][]byte) {
 	c.w.int((ms + 500) / 1000)
 }
 
-func cmdPTTL(c *conn, args [][]byte) { c.w.int(c.s.store.PTTL(str(args[1]))) }
+func cmdPTTL(c *conn, args [][]byte) {
+	ms := c.s.store.PTTL(str(args[1]))
+	c.lookedUp(ms != -2)
+	c.w.int(ms)
+}
 
 func cmdKeys(c *conn, args [][]byte) {
 	pattern := str(args[1])

@@ -190,11 +190,26 @@ func oneLineErr(err error) string {
 }
 
 func cmdGet(c *conn, args [][]byte) {
-	if v, ok := c.s.store.Get(str(args[1])); ok {
+	if v, ok, done := c.get(args[1]); ok {
 		c.w.bulk(v)
-	} else {
+	} else if !done {
 		c.w.null()
 	}
+}
+
+// get reads key for a command that wants a string. done: the key holds
+// another type (Redis backend), already answered with Redis's WRONGTYPE.
+func (c *conn) get(key []byte) (v string, ok, done bool) {
+	if t := c.s.typed; t != nil {
+		v, ok, err := t.GetTyped(str(key))
+		if err != nil {
+			c.errReply(errOther, oneLineErr(err))
+			return "", false, true
+		}
+		return v, ok, false
+	}
+	v, ok = c.s.store.Get(str(key))
+	return v, ok, false
 }
 
 func cmdSet(c *conn, args [][]byte) {
@@ -256,6 +271,9 @@ func cmdSet(c *conn, args [][]byte) {
 	if err != nil {
 		c.refused(err)
 		return
+	}
+	if flags&optGet != 0 {
+		c.lookedUp(existed)
 	}
 	switch {
 	case flags&optGet != 0 && existed:
@@ -325,6 +343,7 @@ func cmdGetSet(c *conn, args [][]byte) {
 		c.refused(err)
 		return
 	}
+	c.lookedUp(existed)
 	c.bulkOrNull(old, existed)
 }
 
@@ -339,13 +358,18 @@ func (c *conn) bulkOrNull(v string, ok bool) {
 func cmdGetDel(c *conn, args [][]byte) {
 	var old string
 	var existed bool
-	c.s.store.Update(str(args[1]), func(o string, _ int64, exists bool) (string, int64, UpdateOp) {
+	err := c.s.store.Update(str(args[1]), func(o string, _ int64, exists bool) (string, int64, UpdateOp) {
 		old, existed = o, exists
 		if !exists {
 			return "", 0, UpdateKeep
 		}
 		return "", 0, UpdateDelete
 	})
+	if err != nil {
+		c.refused(err)
+		return
+	}
+	c.lookedUp(existed)
 	c.bulkOrNull(old, existed)
 }
 
@@ -387,6 +411,7 @@ func cmdGetEx(c *conn, args [][]byte) {
 		c.refused(err)
 		return
 	}
+	c.lookedUp(existed) // Redis looks the key up before it checks the expiry
 	if existed && bad != "" {
 		c.errReply(errValue, bad)
 		return
@@ -441,6 +466,9 @@ func (c *conn) incr(key []byte, delta int64) {
 	switch {
 	case err == nil:
 		c.w.int(n)
+	case strings.HasPrefix(err.Error(), "WRONGTYPE "):
+		// The Redis backend: a key of another type, Redis's own reply.
+		c.errReply(errOther, oneLineErr(err))
 	case errors.Is(err, kv.ErrNotInteger):
 		c.errReply(errValue, msgNotInteger)
 	case errors.Is(err, kv.ErrOverflow):
@@ -620,8 +648,9 @@ func (c *conn) lengthReply(tooBig, oom bool, err error, n int64) {
 }
 
 func cmdStrlen(c *conn, args [][]byte) {
-	v, _ := c.s.store.Get(str(args[1]))
-	c.w.int(int64(len(v)))
+	if v, _, done := c.get(args[1]); !done {
+		c.w.int(int64(len(v)))
+	}
 }
 
 func cmdGetRange(c *conn, args [][]byte) {
@@ -631,7 +660,10 @@ func cmdGetRange(c *conn, args [][]byte) {
 		c.errReply(errValue, msgNotInteger)
 		return
 	}
-	v, _ := c.s.store.Get(str(args[1]))
+	v, _, done := c.get(args[1])
+	if done {
+		return
+	}
 	n := int64(len(v))
 	if start < 0 && end < 0 && start > end {
 		c.w.bulk("")

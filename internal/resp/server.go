@@ -48,6 +48,7 @@ var errNoLoops = errors.New("resp: no event loops on this system")
 type Server struct {
 	cfg   Config
 	store Store
+	typed typedGetter // store, if its keys can be of another type (nil on the memory store)
 	lock  stripedLock // EXEC and multi-key commands exclude every other client's command
 	quit  chan struct{}
 	wg    sync.WaitGroup
@@ -77,6 +78,7 @@ func New(store Store, cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, store: store, quit: make(chan struct{}), conns: map[*conn]struct{}{}, started: time.Now()}
+	s.typed, _ = store.(typedGetter)
 	s.stats.commands = make([]atomic.Int64, len(cmdByID)+1)
 	return s
 }

@@ -25,6 +25,11 @@ type counters struct {
 	clients, connections, rejected atomic.Int64
 	commands                       []atomic.Int64 // by command id; the last one counts unknown commands
 	errors                         [numErrKinds]atomic.Int64
+	// INFO's keyspace_hits / keyspace_misses beyond the store's own
+	// (which counts its reads of a value): the lookups Redis counts and
+	// the store does not, EXISTS, TYPE, TTL, PTTL and the old value of
+	// SET ... GET, GETSET and GETDEL (conn.lookedUp).
+	hits, misses atomic.Int64
 
 	// INFO commandstats' rejected_calls and failed_calls by command id,
 	// and errorstats' error replies by their first word (ERR, WRONGTYPE,

@@ -43,3 +43,12 @@ type Store interface {
 	Now() int64
 	Wait(key string, last uint64, timeout time.Duration, cancel <-chan struct{}) (version uint64, value string, exists bool, ok bool)
 }
+
+// typedGetter is a store whose keys may hold other types than strings (the
+// Redis backend: a list another client left under key_prefix). GetTyped
+// is Get with Redis's WRONGTYPE reply as err for such a key, so that GET,
+// STRLEN and GETRANGE answer it as redis-server does instead of as a
+// missing key.
+type typedGetter interface {
+	GetTyped(key string) (value string, ok bool, err error)
+}
