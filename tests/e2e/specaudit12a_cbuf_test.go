@@ -24,6 +24,12 @@ import (
 )
 
 func TestSpecAudit12aFinishRequestKeepsPooledRequestData(t *testing.T) {
+	for _, mode := range []string{"request", "worker"} {
+		t.Run(mode, func(t *testing.T) { testFinishKeepsPooledData(t, mode == "worker") })
+	}
+}
+
+func testFinishKeepsPooledData(t *testing.T, worker bool) {
 	root := t.TempDir()
 	dir := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(root, "late.php"), []byte(`<?php
@@ -39,7 +45,16 @@ file_put_contents($_GET['dir'] . '/seen-' . $_GET['n'], getenv('REQUEST_URI') . 
 return $_SERVER['QUERY_STRING'] . "|" . strlen($_SERVER['HTTP_X_BIG'] ?? '');
 `), 0o644))
 	must(t, os.WriteFile(filepath.Join(root, "other.php"), []byte(`<?php echo getenv('HTTP_X_MARK');`), 0o644))
-	s := start(t, root, "[php]\nworkers = 2\n")
+	cfg := "[php]\nworkers = 2\n"
+	if worker {
+		// Each request runs its script in a worker (the C layout is then
+		// held until the worker's next ephpm_handle_request).
+		must(t, os.WriteFile(filepath.Join(root, "worker.php"), []byte(`<?php
+while (ephpm_handle_request(function () { include __DIR__ . '/' . basename(parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH)); })) {}
+`), 0o644))
+		cfg += "mode = \"worker\"\nworker_script = \"worker.php\"\n"
+	}
+	s := start(t, root, cfg)
 
 	client := &http.Client{Timeout: 30 * time.Second}
 	// n=0: a layout from the free list; n=1: one of more than 4 KB.
