@@ -230,8 +230,12 @@ func newOverwrite(value string, expires int64, clock uint32) *vhdr {
 // new string); false when the version is locked (written now, or
 // replaced: look the key up again). A caller passing scratch copies the
 // value out before reusing it (GetTo's contract): PHP's get passes its C
-// buffer, so reading an overwritten key allocates nothing.
-func (h *vhdr) readMut(scratch []byte) (string, bool) {
+// buffer, so reading an overwritten key allocates nothing. exp, when not
+// nil, gets the expiry written with that value: a write in place changes
+// both under the lock, so the expiry is read under the same sequence (read
+// after the copy, it could be the next write's: GetWithExpiry paired a
+// value with another set's TTL, which RENAME then stored).
+func (h *vhdr) readMut(scratch []byte, exp *int64) (string, bool) {
 	w := h.lockWord()
 	for {
 		q := w.Load()
@@ -246,6 +250,9 @@ func (h *vhdr) readMut(scratch []byte) (string, bool) {
 			n = uint32(q >> 56)
 		} else {
 			n = h.mut().mlen.Load()
+		}
+		if exp != nil {
+			*exp = h.deadline()
 		}
 		if n == 0 {
 			if w.Load() == q {

@@ -389,7 +389,7 @@ func (s *Store) text(h *vhdr, scratch []byte) (string, bool) {
 		return s.counterText(h, scratch)
 	}
 	if h.isMut() {
-		return h.readMut(scratch) // a copy (mutable.go)
+		return h.readMut(scratch, nil) // a copy (mutable.go)
 	}
 	return h.str(), true
 }

@@ -38,6 +38,14 @@ func (s *Store) readWithExpiry(key string) (string, int64, bool) {
 		if !ok {
 			return "", 0, false
 		}
+		if h.isMut() { // value and expiry of one write in place (readMut)
+			var e int64
+			if v, current := h.readMut(nil, &e); current {
+				s.touch(h)
+				return v, e, true
+			}
+			continue
+		}
 		if v, current := s.text(h, nil); current {
 			s.touch(h)
 			return v, h.deadline(), true

@@ -17,9 +17,9 @@
  * In the server (not `ephpm php`, which has php-cli's signals), our
  * pcntl_signal runs PHP's own (argument checks, its table) and then puts
  * the handler the process had at startup (Go's) back for that signal at
- * once, with a warning saying the PHP handler is not called; after the
- * request (pcntl's shutdown has reset the signal to SIG_DFL by then) the
- * same handler is put back again. No cost unless pcntl_signal was called.
+ * once, with a warning saying the PHP handler is not called; right after
+ * pcntl's request shutdown (which resets the signal to SIG_DFL) the same
+ * handler is put back again. No cost unless pcntl_signal was called.
  *
  * pcntl_fork() in a server request forked the whole multi-threaded server
  * into a child with one thread: the child's output reached the client in
@@ -35,6 +35,10 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
+#ifdef ZEND_SIGNALS
+#include "zend_signal.h"
+#endif
 
 #define EPHPM_MAX_SIG 64
 
@@ -47,6 +51,7 @@ static int startup_saved[EPHPM_MAX_SIG + 1];
 static uint64_t touched;
 
 static zif_handler php_pcntl_signal;
+static zend_result (*pcntl_rshutdown)(SHUTDOWN_FUNC_ARGS);
 
 static ZEND_NAMED_FUNCTION(ephpm_pcntl_fork)
 {
@@ -81,6 +86,54 @@ static ZEND_NAMED_FUNCTION(ephpm_pcntl_signal)
 	}
 }
 
+/* pcntl's request shutdown resets every signal a pcntl_signal call touched
+ * to SIG_DFL. The server's handlers go back right after it: put back only
+ * at the end of php_request_shutdown, they were missing while the rest of
+ * the shutdown ran (freeing the script's variables: milliseconds for a
+ * large array), and a SIGUSR1 (log rotation) or SIGTERM arriving then
+ * killed the server on the spot. */
+static zend_result ephpm_pcntl_rshutdown(SHUTDOWN_FUNC_ARGS)
+{
+	if (EXPECTED(__atomic_load_n(&touched, __ATOMIC_RELAXED) == 0)) {
+		return pcntl_rshutdown(type, module_number);
+	}
+#ifdef ZEND_SIGNALS
+	/* Inside pcntl's shutdown, between its reset and its return, PHP's
+	 * deferring handler is installed with SIG_DFL as the action: a signal
+	 * then killed the process. Blocked (zend_signal's depth), the handler
+	 * queues it instead; the server's handlers back, the queued signals
+	 * are taken off PHP's queue and sent again, to them. */
+	SIGG(depth)++;
+	zend_result r = pcntl_rshutdown(type, module_number);
+	ephpm_signal_guard_after_request();
+	uint64_t again = 0;
+	while (SIGG(phead) != NULL) {
+		zend_signal_queue_t *q = SIGG(phead);
+		int sig = q->zend_signal.signo;
+		if (sig >= 1 && sig <= EPHPM_MAX_SIG) {
+			again |= (uint64_t)1 << (sig - 1);
+		}
+		SIGG(phead) = q->next;
+		q->zend_signal.signo = 0;
+		q->next = SIGG(pavail);
+		SIGG(pavail) = q;
+	}
+	SIGG(ptail) = NULL;
+	SIGG(blocked) = 0;
+	SIGG(depth)--;
+	for (int sig = 1; sig <= EPHPM_MAX_SIG; sig++) {
+		if (again & ((uint64_t)1 << (sig - 1))) {
+			kill(getpid(), sig);
+		}
+	}
+	return r;
+#else
+	zend_result r = pcntl_rshutdown(type, module_number);
+	ephpm_signal_guard_after_request();
+	return r;
+#endif
+}
+
 void ephpm_signal_guard_minit(void)
 {
 	for (int sig = 1; sig <= EPHPM_MAX_SIG; sig++) {
@@ -100,6 +153,13 @@ void ephpm_signal_guard_minit(void)
 	f = zend_hash_str_find_ptr(CG(function_table), ZEND_STRL("pcntl_fork"));
 	if (f != NULL && f->type == ZEND_INTERNAL_FUNCTION) {
 		f->internal_function.handler = ephpm_pcntl_fork;
+	}
+	/* (The registry's entry: zend_deactivate_modules calls the pointer it
+	 * holds at each request's end.) */
+	zend_module_entry *m = zend_hash_str_find_ptr(&module_registry, ZEND_STRL("pcntl"));
+	if (m != NULL && m->request_shutdown_func != NULL && m->request_shutdown_func != ephpm_pcntl_rshutdown) {
+		pcntl_rshutdown = m->request_shutdown_func;
+		m->request_shutdown_func = ephpm_pcntl_rshutdown;
 	}
 }
 
