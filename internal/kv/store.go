@@ -553,17 +553,18 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 			nv = newOverwrite(value, expires, s.tick.Load())
 		}
 		grow := newCost - cost(len(key), old)
-		if !s.reserve(grow) {
+		if !s.reserveGrowth(grow) {
 			return false
 		}
 		if sl.v.CompareAndSwap(old, nv) {
+			s.doneGrowth(grow)
 			if !wasLive {
 				s.expirations.add(key, 1)
 			}
 			s.changed(key)
 			return true
 		}
-		s.bytes.Add(-grow) // lost a race: undo and look again
+		s.undoGrowth(grow) // lost a race: undo and look again
 	}
 	return s.putLocked(key, value, expires, nv, newCost, onlyIfAbsent, slotMut)
 }
