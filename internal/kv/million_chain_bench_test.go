@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"sync/atomic"
 	"testing"
 )
 
@@ -44,8 +45,11 @@ func BenchmarkMillionChain(b *testing.B) {
 			if !ok {
 				b.Fatal("miss")
 			}
+			if !r.small { // (published since: indirect)
+				return int(r.sl.v.Load().n >> 31)
+			}
 			s.peekTouchLine(m.keys[j], r.line)
-			return int(r.v[0] >> 7)
+			return recBit(r)
 		}},
 		{"peek", func(j int) int {
 			v, ok := s.Peek(m.keys[j], m.hashes[j], scratch)
@@ -57,8 +61,11 @@ func BenchmarkMillionChain(b *testing.B) {
 		// A writer's lookup, then a locked instruction (as the set's
 		// compare-and-swap and the call into Go are).
 		{"find", func(j int) int {
-			_, _, r := s.findRec(m.keys[j], m.hashes[j], nil, false)
-			if !r.small {
+			sl, v, r := s.findRec(m.keys[j], m.hashes[j], nil, false)
+			if sl != nil { // (published since: indirect)
+				return int(atomic.AddUint32(&v.clock, 0) >> 31)
+			}
+			if !r.small && sl == nil {
 				b.Fatal("miss")
 			}
 			return int(r.line.clock.Add(0) >> 31)
@@ -68,8 +75,11 @@ func BenchmarkMillionChain(b *testing.B) {
 			if !ok {
 				b.Fatal("miss")
 			}
+			if !r.small { // (published since: indirect)
+				return int(r.sl.v.Load().n >> 31)
+			}
 			s.peekTouchLine(m.keys[j], r.line)
-			return int(r.v[0] >> 7)
+			return recBit(r)
 		}},
 	}
 	runChainedPaths(b, paths, millionKeys-1)
@@ -109,4 +119,14 @@ func benchMillionSets(b *testing.B, stride int) {
 		j := i * stride % millionKeys
 		s.SetHashed(m.keys[j], m.hashes[j], v, 0)
 	}
+}
+
+// recBit is a bit of a small record's value copied by a look-up (0 for
+// a record made indirect since: a key the benchmark read twice within
+// the publish window is published, and so no longer small).
+func recBit(r rec) int {
+	if !r.small || len(r.v) == 0 {
+		return 0
+	}
+	return int(r.v[0] >> 7)
 }
