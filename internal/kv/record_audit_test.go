@@ -25,7 +25,7 @@ type auditEnt struct {
 // auditKey returns keys around the small/indirect boundaries: lengths
 // 0..49 (and one long), binary bytes included.
 func auditKey(r *rand.Rand) string {
-	lens := []int{0, 1, 7, 8, 9, 16, 24, 39, 40, 41, 47, 48, 49, 70}
+	lens := []int{0, 1, 7, 8, 9, 16, 24, 39, 40, 41, 47, 48, 49, 70, 248, 249, 255, 256}
 	n := lens[r.IntN(len(lens))]
 	b := make([]byte, n)
 	for i := range b {
@@ -719,5 +719,138 @@ func TestRecordAuditSameKeyRace(t *testing.T) {
 				t.Fatalf("presence filter line %d word %d = %#x with the store empty", i, j, c)
 			}
 		}
+	}
+}
+
+// C's published copy (read as kvfuncs.c reads it) of keys cycling
+// between published (indirect) and small records, with a reader racing
+// the writer: every copy C reads was current at some instant of its read.
+func TestRecordAuditPublishedRace(t *testing.T) {
+	s, _, cnow := publishedStore(t, Options{})
+	const nkeys = 16
+	var cur [nkeys]atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var bad atomic.Value
+	fail := func(f string, a ...any) { bad.CompareAndSwap(nil, fmt.Sprintf(f, a...)) }
+	var hits atomic.Int64
+	val := func(i, ver int) string { // lengths 6..47: small records
+		h := fmt.Sprintf("%d:%d:", i, ver)
+		n := max(6+ver%42-auditRaceKeyLen(i)%8, len(h))
+		return h + strings.Repeat(string(rune('a'+ver%26)), n-len(h))
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ver := 1; ; ver++ {
+			for i := 0; i < nkeys; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				k := auditRaceKey(i)
+				v := val(i, ver)
+				switch ver % 4 {
+				case 0:
+					s.Del(k)
+					s.Set(k, v, 0) // small again
+				case 1:
+					s.Set(k, v, 0) // over the published copy
+				case 2:
+					s.Update(k, func(string, int64, bool) (string, int64, UpdateOp) { return v, 0, UpdateStore })
+				case 3:
+					s.DelIfEquals(k, val(i, ver-1))
+					s.SetNX(k, v, 0)
+				}
+				cur[i].Store(int64(ver))
+				readTwice(s, k) // published again
+			}
+			if ver%50 == 0 {
+				s.updateTick()
+			}
+		}
+	}()
+	for rd := 0; rd < 2; rd++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := 0
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				i := n % nkeys
+				n++
+				k := auditRaceKey(i)
+				lo := cur[i].Load()
+				v, _, ok := s.pubRead(k, cnow)
+				hi := cur[i].Load()
+				if !ok {
+					continue
+				}
+				hits.Add(1)
+				var gi, gv int
+				if _, err := fmt.Sscanf(v, "%d:%d:", &gi, &gv); err != nil || gi != i || v != val(i, gv) {
+					fail("C read %q = %q: not a value of this key", k, v)
+					continue
+				}
+				if int64(gv) < lo || int64(gv) > hi+1 {
+					fail("C read %q = version %d; current during the read: [%d, %d]", k, gv, lo, hi+1)
+				}
+			}
+		}()
+	}
+	time.Sleep(2 * time.Second)
+	close(stop)
+	wg.Wait()
+	if b := bad.Load(); b != nil {
+		t.Fatal(b)
+	}
+	if hits.Load() == 0 {
+		t.Fatal("C never found a published copy: the test published nothing")
+	}
+	t.Logf("%d reads answered from the published table", hits.Load())
+}
+
+func auditRaceKeyLen(i int) int { return len(auditRaceKey(i)) }
+
+// SPEC 1: with an evicting policy, ephpm_kv_set returns false only when
+// the memory limit refuses the write under noeviction: concurrent writers
+// of small records (each overwrite changes the record's seq, which
+// eviction compares) are never refused, and the limit holds.
+func TestRecordAuditEvictionConcurrentSmall(t *testing.T) {
+	for _, pol := range []Policy{AllKeysLRU, AllKeysRandom} {
+		t.Run(string(pol), func(t *testing.T) {
+			const limit = 20000
+			s, _ := newStore(t, Options{MemoryLimit: limit, Policy: pol})
+			var wg sync.WaitGroup
+			var refused, over atomic.Int64
+			for w := 0; w < 4; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					r := rand.New(rand.NewPCG(uint64(w), 11))
+					for i := 0; i < 20000; i++ {
+						k := fmt.Sprintf("e%d", r.IntN(300))
+						if !s.Set(k, strings.Repeat("x", r.IntN(40)), 0) {
+							refused.Add(1)
+						}
+						if r.IntN(4) == 0 {
+							s.Get(fmt.Sprintf("e%d", r.IntN(300)))
+						}
+						if b := s.Stats().Bytes; b > limit {
+							over.Add(1)
+						}
+					}
+				}(w)
+			}
+			wg.Wait()
+			if refused.Load() != 0 || over.Load() != 0 {
+				t.Fatalf("%s: %d of 80000 sets refused, Bytes over the limit %d times", pol, refused.Load(), over.Load())
+			}
+		})
 	}
 }
