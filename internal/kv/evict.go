@@ -55,6 +55,24 @@ func (s *Store) reserve(n int64) bool {
 	}
 }
 
+// reserveGrowth is reserve for a write that may lose a race and undo:
+// only growth is reserved now (a shrink is applied by doneGrowth once the
+// write is done), so an undo never adds bytes back past the limit that
+// other writers may have taken meanwhile. undoGrowth undoes it.
+func (s *Store) reserveGrowth(grow int64) bool { return s.reserve(max(grow, 0)) }
+
+func (s *Store) doneGrowth(grow int64) {
+	if grow < 0 {
+		s.bytes.Add(grow)
+	}
+}
+
+func (s *Store) undoGrowth(grow int64) {
+	if grow > 0 {
+		s.bytes.Add(-grow)
+	}
+}
+
 // evictOne removes one entry chosen by the policy; false if none can go.
 func (s *Store) evictOne() bool {
 	s.evictMu.Lock()

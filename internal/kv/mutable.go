@@ -319,7 +319,7 @@ func (s *Store) putInPlace(key string, old *vhdr, value string, expires int64) (
 		return false, false
 	}
 	grow := int64(len(value)) - int64(oldLen)
-	if !s.reserve(grow) {
+	if !s.reserveGrowth(grow) {
 		return false, true
 	}
 	q, ok := old.mtryLock()
@@ -329,9 +329,10 @@ func (s *Store) putInPlace(key string, old *vhdr, value string, expires int64) (
 		} else {
 			runtime.Gosched()
 		}
-		s.bytes.Add(-grow)
+		s.undoGrowth(grow)
 		return false, false
 	}
+	s.doneGrowth(grow)
 	if len(value) > 0 {
 		copyIn(old.mdata(), value)
 	}
@@ -354,7 +355,7 @@ func (s *Store) putInPlace(key string, old *vhdr, value string, expires int64) (
 func (s *Store) replaceMut(key string, sl *slot, old, nv *vhdr, newCost int64, wasLive bool) (ok, refused bool) {
 	oldLen := old.mlen()
 	grow := newCost - (int64(len(key)) + int64(oldLen) + EntryOverhead)
-	if !s.reserve(grow) { // (before the lock: reserve may evict)
+	if !s.reserveGrowth(grow) { // (before the lock: reserve may evict)
 		return false, true
 	}
 	q, locked := old.mtryLock()
@@ -364,14 +365,15 @@ func (s *Store) replaceMut(key string, sl *slot, old, nv *vhdr, newCost int64, w
 		} else {
 			runtime.Gosched()
 		}
-		s.bytes.Add(-grow)
+		s.undoGrowth(grow)
 		return false, false
 	}
 	if !sl.v.CompareAndSwap(old, nv) { // cannot fail: replacers lock old first
 		old.munlockUnchanged(q)
-		s.bytes.Add(-grow)
+		s.undoGrowth(grow)
 		return false, false
 	}
+	s.doneGrowth(grow)
 	if !wasLive {
 		s.expirations.add(key, 1)
 	}

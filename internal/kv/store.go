@@ -583,17 +583,18 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 			nv = newOverwrite(value, expires, s.tick.Load())
 		}
 		grow := newCost - cost(len(key), old)
-		if !s.reserve(grow) {
+		if !s.reserveGrowth(grow) {
 			return false
 		}
 		if sl.v.CompareAndSwap(old, nv) {
+			s.doneGrowth(grow)
 			if !wasLive {
 				s.expirations.add(key, 1)
 			}
 			s.changed(key)
 			return true
 		}
-		s.bytes.Add(-grow) // lost a race: undo and look again
+		s.undoGrowth(grow) // lost a race: undo and look again
 	}
 	return s.putLocked(key, value, expires, nv, newCost, onlyIfAbsent, slotMut)
 }
@@ -606,7 +607,7 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 // limit said no; neither: look again (the record changed or is gone).
 func (s *Store) putSmall(key, value string, expires int64, vlen int) (done, refused bool) {
 	grow := int64(len(value)) - int64(vlen)
-	if !s.reserve(grow) {
+	if !s.reserveGrowth(grow) {
 		return false, true
 	}
 	inPlace := expires == 0 && smallFits(len(key), len(value))
@@ -641,9 +642,10 @@ func (s *Store) putSmall(key, value string, expires int64, vlen int) (done, refu
 		return cur, ixCancel
 	}, value, tick, false)
 	if !done {
-		s.bytes.Add(-grow)
+		s.undoGrowth(grow)
 		return false, false
 	}
+	s.doneGrowth(grow)
 	s.changed(key)
 	return true, false
 }
