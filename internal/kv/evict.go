@@ -3,6 +3,7 @@ package kv
 import (
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"unsafe"
 )
@@ -21,9 +22,10 @@ const (
 
 type candidate struct {
 	key   string
-	sl    *slot
+	sl    *slot // nil: a small record (index.go), of seq seq
 	v     *vhdr
 	clock uint32
+	seq   uint32
 }
 
 // reserve adds n bytes to the accounted total if the limit allows,
@@ -79,6 +81,18 @@ func (s *Store) evictOne() bool {
 		for len(s.pool) > 0 {
 			c := s.pool[0]
 			s.pool = s.pool[1:]
+			if c.sl == nil {
+				// Removed only while unchanged (same seq) and, on the
+				// first attempt with LRU, not read since (same clock).
+				clock := int64(-1)
+				if attempt == 0 && s.policy != AllKeysRandom {
+					clock = int64(c.clock)
+				}
+				if s.removeSmall(c.key, int64(c.seq), clock, &s.evictions) {
+					return true
+				}
+				continue
+			}
 			// Skip a candidate replaced since it was sampled, or (LRU)
 			// read since.
 			if c.sl.v.Load() != c.v {
@@ -100,7 +114,20 @@ func (s *Store) refill() {
 	sample := make([]candidate, 0, sampleSize)
 	seen := 0
 	now := s.now()
-	s.m.Range(func(key string, sl *slot) bool {
+	s.m.RangeRec(func(key string, sl *slot, seq, clock uint32) bool {
+		if sl == nil { // a small record: no TTL
+			if s.policy == VolatileLRU {
+				return true
+			}
+			c := candidate{key: strings.Clone(key), clock: clock &^ seenBit, seq: seq}
+			seen++
+			if len(sample) < sampleSize {
+				sample = append(sample, c)
+			} else if j := rand.IntN(seen); j < sampleSize {
+				sample[j] = c
+			}
+			return true
+		}
 		v := sl.v.Load()
 		if v == tomb || (s.policy == VolatileLRU && v.deadline() == 0) {
 			return true

@@ -94,11 +94,40 @@ func sameKey(sl *slot, key string) bool {
 }
 
 // findSlow asks the map, and caches what it finds in entry e (read as m).
+// A small record (index.go) is not found here: nil, nil (see findRec).
 func (s *Store) findSlow(key string, e *hotEntry, m uint64) (*slot, *vhdr) {
 	sl, ok := s.m.Load(key)
 	if !ok {
 		return nil, nil
 	}
+	return s.cacheSlot(key, e, m, sl)
+}
+
+// findRec is find for the callers that take small records too: r.small
+// when key is one (its value copied into scratch or a new string when
+// copyVal), else find's answer.
+func (s *Store) findRec(key string, h uint64, scratch []byte, copyVal bool) (*slot, *vhdr, rec) {
+	e := &s.hot[hotIndex(h)]
+	m := e.meta.Load()
+	sl := e.sl.Load()
+	if m&0x1ff == uint64(len(key))<<1 && m != 0 && e.meta.Load() == m && sameKey(sl, key) {
+		if v := sl.v.Load(); v != tomb {
+			return sl, v, rec{}
+		}
+	}
+	r, ok := s.m.get(key, scratch, copyVal)
+	if !ok {
+		return nil, nil, rec{}
+	}
+	if r.small {
+		return nil, nil, r
+	}
+	sl, v := s.cacheSlot(key, e, m, r.sl)
+	return sl, v, rec{}
+}
+
+// cacheSlot returns sl and its version, caching sl in entry e (read as m).
+func (s *Store) cacheSlot(key string, e *hotEntry, m uint64, sl *slot) (*slot, *vhdr) {
 	v := sl.v.Load()
 	n := len(key)
 	if v != tomb && n != 0 && n <= maxInlineKey && m&1 == 0 &&

@@ -265,10 +265,10 @@ func TestReviewIndexTombstoneChurn(t *testing.T) {
 		t.Fatalf("Size %d, want %d", x.Size(), len(stay))
 	}
 	// The table did not grow without bound with tombstones: a handful of
-	// live keys need a handful of buckets.
+	// live keys need a handful of lines.
 	sg := x.seg(x.hash(churn))
-	if tb := sg.t.Load(); len(tb.b) > 8 {
-		t.Fatalf("segment table of %d buckets for %d live keys", len(tb.b), sg.live)
+	if tb := sg.t.Load(); len(tb.l) > 48 {
+		t.Fatalf("segment table of %d lines for %d live keys", len(tb.l), sg.live)
 	}
 }
 
@@ -756,9 +756,7 @@ func rvCheckAccounting(t *testing.T, s *Store, where string) {
 	t.Helper()
 	var sum, n int64
 	s.m.Range(func(k string, sl *slot) bool {
-		if v := sl.v.Load(); v != tomb {
-			sum += cost(len(k), v)
-		}
+		sum += recCost(s, k, sl)
 		n++
 		if !s.filter.mayHave(k) {
 			t.Fatalf("%s: %.20q in the index but not in the presence filter", where, k)

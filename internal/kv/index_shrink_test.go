@@ -19,7 +19,7 @@ func ixTotalCells(x *index) int {
 	n := 0
 	for s := range x.segs {
 		if t := x.segs[s].t.Load(); t != nil {
-			n += len(t.b) * ixCells
+			n += len(t.l)
 		}
 	}
 	return n
@@ -27,9 +27,9 @@ func ixTotalCells(x *index) int {
 
 // ixMaxCells is the most cells the tables may hold with n keys: a table
 // is rebuilt smaller once fewer than 1/16 of its cells are live, so each
-// segment holds at most 16 cells per live key, or its one bucket (with no
-// key left: one bucket per segment, 384 cells).
-func ixMaxCells(n int) int { return ixSegs*ixCells + 16*n }
+// segment holds at most 16 lines per live key, or its smallest table
+// (with no key left: 8 lines per segment, 512 lines).
+func ixMaxCells(n int) int { return ixSegs*ixMinLines + 16*n }
 
 func newShrinkStore(t *testing.T) *Store {
 	t.Helper()

@@ -103,7 +103,7 @@ func TestMutableOverwriteWakesWaiters(t *testing.T) {
 // replacement) while deletes, expiries, eviction, publishing, Update,
 // del_if_equals and incr run on the same keys. The bytes counted match what
 // is stored at the end. Run with -race: the copies are word-atomic there.
-func TestMutableReadersNeverSeeTornValues(t *testing.T) { testMutableReaders(t, false) }
+func TestMutableReadersNeverSeeTornValues(t *testing.T) { testMutableReaders(t, false, "k") }
 
 // The same with values of up to 32 bytes set through SetHashed (PHP's
 // set): a new key's first version is then mutable inside its slot
@@ -112,9 +112,17 @@ func TestMutableReadersNeverSeeTornValues(t *testing.T) { testMutableReaders(t, 
 // eviction and expiry keep making new keys, hence new such versions. It
 // fails when a reader of that layout skips the seq check, or takes the
 // length from another load than the sequence's.
-func TestSlotMutableReadersNeverSeeTornValues(t *testing.T) { testMutableReaders(t, true) }
+// (Keys longer than a small record's, index.go.)
+func TestSlotMutableReadersNeverSeeTornValues(t *testing.T) {
+	testMutableReaders(t, true, strings.Repeat("k", maxSmallKey))
+}
 
-func testMutableReaders(t *testing.T, small bool) {
+// The same with short keys: the values set without TTL are small records
+// (index.go), written in place in the index's line, made indirect by
+// publishing, Update, incr and expire, and made again by the next new key.
+func TestSmallRecordReadersNeverSeeTornValues(t *testing.T) { testMutableReaders(t, true, "k") }
+
+func testMutableReaders(t *testing.T, small bool, kp string) {
 	s, err := New(Options{MemoryLimit: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +148,8 @@ func testMutableReaders(t *testing.T, small bool) {
 		}
 		return head + strings.Repeat(string(rune('a'+(w*7+seq)%26)), n)
 	}
-	var slotMuts atomic.Int64 // versions seen in the compact layout
+	var slotMuts atomic.Int64  // versions seen in the compact layout
+	var smallRecs atomic.Int64 // small records seen (index.go)
 	check := func(v string) (w, seq int, ok bool) {
 		parts := strings.SplitN(v, ":", 3)
 		if len(parts) != 3 || len(parts[0]) < 2 {
@@ -162,7 +171,7 @@ func testMutableReaders(t *testing.T, small bool) {
 		go func(w int) {
 			defer wg.Done()
 			for seq := 1; !stop.Load(); seq++ {
-				k := "k" + strconv.Itoa(seq%keys)
+				k := kp + strconv.Itoa(seq%keys)
 				ttl := time.Duration(0)
 				if seq%97 == 0 {
 					ttl = time.Millisecond // expires under the readers
@@ -181,7 +190,7 @@ func testMutableReaders(t *testing.T, small bool) {
 	go func() {
 		defer wg.Done()
 		for i := 0; !stop.Load(); i++ {
-			k := "k" + strconv.Itoa(i%keys)
+			k := kp + strconv.Itoa(i%keys)
 			switch i % 5 {
 			case 0:
 				s.Del(k)
@@ -220,7 +229,7 @@ func testMutableReaders(t *testing.T, small bool) {
 			tr := &testReader{idx: -1} // C's reader slot (shared strings)
 			defer tr.done()
 			for i := 0; !stop.Load(); i++ {
-				k := "k" + strconv.Itoa(i%keys)
+				k := kp + strconv.Itoa(i%keys)
 				var v string
 				var ok bool
 				switch (i + r) % 4 {
@@ -237,6 +246,9 @@ func testMutableReaders(t *testing.T, small bool) {
 					v, _, ok = s.GetWithExpiry(k)
 					if _, h := s.find(k, keyHash(k)); h != nil && h.n == smutMark {
 						slotMuts.Add(1)
+					}
+					if r, ok := s.m.get(k, nil, false); ok && r.small {
+						smallRecs.Add(1)
 					}
 				}
 				if !ok || isNumber(v) { // (a counter the incr above made)
@@ -263,7 +275,10 @@ func testMutableReaders(t *testing.T, small bool) {
 	if b := bad.Load(); b != nil {
 		t.Fatal(b)
 	}
-	if small && slotMuts.Load() == 0 {
+	if small && kp == "k" && smallRecs.Load() == 0 {
+		t.Error("no reader met a small record")
+	}
+	if small && kp != "k" && slotMuts.Load() == 0 {
 		t.Error("no reader met a version mutable in its slot")
 	}
 	if st := s.Stats(); st.Bytes != storedBytes(s) {
@@ -353,13 +368,14 @@ func TestMutableReadIntoScratchAllocatesNothing(t *testing.T) {
 // when the compact layout's reader skips its seq check.
 func TestSlotMutableInPlaceReadsAreWhole(t *testing.T) {
 	s, _ := newStore(t, Options{})
+	kk := strings.Repeat("k", maxSmallKey+1) // (not a small record: index.go)
 	value := func(i int) string {
 		c := byte('a' + i%26)
 		return strings.Repeat(string(c), 8+int(c-'a')%3*8)
 	}
-	h := keyHash("k")
-	s.SetHashed("k", h, value(2), 0) // 24 bytes: the capacity
-	_, v0 := s.find("k", h)
+	h := keyHash(kk)
+	s.SetHashed(kk, h, value(2), 0) // 24 bytes: the capacity
+	_, v0 := s.find(kk, h)
 	if v0.n != smutMark || !v0.mfits(24) {
 		t.Fatalf("a new key's small value set by SetHashed: mark %#x", v0.n)
 	}
@@ -371,7 +387,7 @@ func TestSlotMutableInPlaceReadsAreWhole(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; !stop.Load(); i += 2 {
-				s.SetHashed("k", h, value(i), 0)
+				s.SetHashed(kk, h, value(i), 0)
 			}
 		}(w)
 	}
@@ -384,9 +400,9 @@ func TestSlotMutableInPlaceReadsAreWhole(t *testing.T) {
 				var v string
 				var ok bool
 				if r == 0 {
-					v, ok = s.GetTo("k", h, scratch[:])
+					v, ok = s.GetTo(kk, h, scratch[:])
 				} else {
-					v, ok = s.Peek("k", h, scratch[:])
+					v, ok = s.Peek(kk, h, scratch[:])
 				}
 				if !ok || len(v) == 0 || v != value(int(v[0]-'a')) {
 					bad.CompareAndSwap(nil, fmt.Sprintf("read %q (%v)", v, ok))
@@ -401,10 +417,80 @@ func TestSlotMutableInPlaceReadsAreWhole(t *testing.T) {
 	if b := bad.Load(); b != nil {
 		t.Fatal(b)
 	}
-	if _, v := s.find("k", h); v != v0 {
+	if _, v := s.find(kk, h); v != v0 {
 		t.Error("writes that fit replaced the version")
 	}
 	if st := s.Stats(); st.Bytes != storedBytes(s) {
 		t.Errorf("bytes %d, stored %d", st.Bytes, storedBytes(s))
+	}
+}
+
+// TestSmallRecordInPlaceReadsAreWhole is TestSlotMutableInPlaceReadsAreWhole
+// for a small record (index.go: the key and value in the index's line),
+// written in place under the bucket lock and the line's seqlock while
+// GetTo, Peek and Get copy it: every value read is one that was written,
+// and the record stays small (all writes fit). It fails when the line's
+// reader skips its seq check.
+func TestSmallRecordInPlaceReadsAreWhole(t *testing.T) {
+	s, _ := newStore(t, Options{})
+	value := func(i int) string {
+		c := byte('a' + i%26)
+		return strings.Repeat(string(c), 8+int(c-'a')%5*8) // 8 .. 40 bytes
+	}
+	h := keyHash("k")
+	s.SetHashed("k", h, value(2), 0)
+	if r, ok := s.m.get("k", nil, false); !ok || !r.small {
+		t.Fatal("a new key's small value without TTL is not a small record")
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var bad atomic.Value
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; !stop.Load(); i += 2 {
+				if w == 0 {
+					s.SetHashed("k", h, value(i), 0)
+				} else {
+					s.Set("k", value(i), 0)
+				}
+			}
+		}(w)
+	}
+	for r := 0; r < 3; r++ {
+		wg.Add(1)
+		go func(r int) {
+			defer wg.Done()
+			var scratch [64]byte
+			for !stop.Load() {
+				var v string
+				var ok bool
+				switch r {
+				case 0:
+					v, ok = s.GetTo("k", h, scratch[:])
+				case 1:
+					v, ok = s.Peek("k", h, scratch[:])
+				default:
+					v, ok = s.Get("k")
+				}
+				if !ok || len(v) == 0 || v != value(int(v[0]-'a')) {
+					bad.CompareAndSwap(nil, fmt.Sprintf("read %q (%v)", v, ok))
+					stop.Store(true)
+				}
+			}
+		}(r)
+	}
+	time.Sleep(time.Second)
+	stop.Store(true)
+	wg.Wait()
+	if b := bad.Load(); b != nil {
+		t.Fatal(b)
+	}
+	if r, ok := s.m.get("k", nil, false); !ok || !r.small {
+		t.Error("writes that fit made the record indirect")
+	}
+	if st := s.Stats(); st.Bytes != storedBytes(s) || st.Keys != 1 {
+		t.Errorf("bytes %d, stored %d, keys %d", st.Bytes, storedBytes(s), st.Keys)
 	}
 }

@@ -504,14 +504,38 @@ func (s *Store) maybePublish(key string, sl *slot, h *vhdr) {
 	}
 }
 
-// publish copies h, key's current version in slot sl, into the table
-// and installs a published version in its place (see the protocol above).
-func (s *Store) publish(key string, sl *slot, h *vhdr) {
-	p := s.pub.Load()
-	if len(key) == 0 || len(key) > maxPubKey || h.isCounter() || h.n == longMark || h.size() > MaxPublishedValue {
+// peekTouchLine is peekTouch for a small record's line (index.go): a
+// small record read twice within pubWindow is made indirect (its own
+// slot) and published, as any other value (C reads only the published
+// table yet).
+func (s *Store) peekTouchLine(key string, l *iline) {
+	if s.pub.Load() == nil {
+		s.touchLine(l)
 		return
 	}
-	if h.isPublished() && p.bound(h) {
+	t := s.tick.Load()
+	c := l.clock.Load()
+	if c&seenBit != 0 && t-(c&^seenBit) < pubWindow {
+		s.publish(key, nil, nil)
+		return
+	}
+	if c != t|seenBit {
+		l.clock.Store(t | seenBit)
+	}
+}
+
+// publish copies h, key's current version in slot sl, into the table
+// and installs a published version in its place (see the protocol above).
+// sl nil: key was a small record (index.go), made indirect here.
+func (s *Store) publish(key string, sl *slot, h *vhdr) {
+	p := s.pub.Load()
+	if len(key) == 0 || len(key) > maxPubKey {
+		return
+	}
+	if sl != nil && (h.isCounter() || h.n == longMark || h.size() > MaxPublishedValue) {
+		return
+	}
+	if sl != nil && h.isPublished() && p.bound(h) {
 		return
 	}
 	hash := FilterHash(key)
@@ -529,7 +553,15 @@ func (s *Store) publish(key string, sl *slot, h *vhdr) {
 		return
 	}
 	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, ixOp) {
-		if !loaded || cur != sl || cur.v.Load() != h || !s.live(h) {
+		if sl == nil && loaded { // (a small record, now indirect: its version)
+			h = cur.v.Load()
+			if h.isCounter() || h.isPublished() || h.n == longMark || h.size() > MaxPublishedValue {
+				return cur, ixCancel
+			}
+		} else if !loaded || cur != sl || cur.v.Load() != h {
+			return cur, ixCancel
+		}
+		if !s.live(h) {
 			return cur, ixCancel
 		}
 		if h.isMut() {

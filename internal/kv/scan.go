@@ -2,6 +2,7 @@ package kv
 
 import (
 	"math/rand/v2"
+	"strings"
 	"sync"
 )
 
@@ -12,6 +13,9 @@ import (
 // lock while fn runs, so fn may call the store.
 func (s *Store) Range(fn func(key string, expiresAt int64) bool) {
 	s.m.Range(func(key string, sl *slot) bool {
+		if sl == nil {
+			return fn(key, 0) // a small record (index.go): no TTL
+		}
 		h := sl.v.Load()
 		if h == tomb || !s.live(h) {
 			return true
@@ -45,7 +49,11 @@ func (s *Store) RandomKey() (string, bool) {
 		c := p.cands[len(p.cands)-1]
 		p.cands[len(p.cands)-1] = candidate{}
 		p.cands = p.cands[:len(p.cands)-1]
-		if h := c.sl.v.Load(); h != tomb && s.live(h) {
+		if c.sl == nil {
+			if _, _, ok := s.lookup(c.key, keyHash(c.key), nil, false); ok {
+				return c.key, true
+			}
+		} else if h := c.sl.v.Load(); h != tomb && s.live(h) {
 			return c.key, true
 		}
 	}
@@ -67,11 +75,17 @@ func (s *Store) refillRandom(p *randomPool) {
 	}
 	seen := 0
 	s.m.Range(func(key string, sl *slot) bool {
-		if h := sl.v.Load(); h == tomb || !s.live(h) {
-			return true
+		if sl != nil {
+			if h := sl.v.Load(); h == tomb || !s.live(h) {
+				return true
+			}
+		} else {
 		}
 		seen++
 		c := candidate{key: key, sl: sl}
+		if sl == nil {
+			c.key = strings.Clone(key) // (not a view of the line: see index.Range)
+		}
 		if len(sample) < k {
 			sample = append(sample, c)
 		} else if j := rand.IntN(seen); j < k {

@@ -326,18 +326,30 @@ func overflows(n, delta int64) bool {
 	return (delta > 0 && n > math.MaxInt64-delta) || (delta < 0 && n < math.MinInt64-delta)
 }
 
-// lookup returns key's live version, dropping an expired one. No lock, no
-// allocation. hash: see find.
-func (s *Store) lookup(key string, hash uint64) (*vhdr, bool) {
-	sl, h := s.find(key, hash)
+// lookup returns key's live version, dropping an expired one; for a small
+// record (index.go: always live) nil and r.small, its value copied when
+// copyVal (into scratch if it fits). No lock. hash: see find.
+func (s *Store) lookup(key string, hash uint64, scratch []byte, copyVal bool) (*vhdr, rec, bool) {
+	sl, h, r := s.findRec(key, hash, scratch, copyVal)
+	if r.small {
+		return nil, r, true
+	}
 	if h == nil || h == tomb {
-		return nil, false
+		return nil, r, false
 	}
 	if e := h.deadline(); e > 0 && s.now() >= e {
 		s.remove(key, sl, h, true, &s.expirations)
-		return nil, false
+		return nil, r, false
 	}
-	return h, true
+	return h, r, true
+}
+
+// touchLine is touch for a small record's line.
+func (s *Store) touchLine(l *iline) {
+	t := s.tick.Load()
+	if c := l.clock.Load(); c != t && c != t|seenBit {
+		l.clock.Store(t)
+	}
 }
 
 // remove deletes key if it still holds slot sl at version h (at any
@@ -427,9 +439,13 @@ func (s *Store) GetTo(key string, hash uint64, scratch []byte) (string, bool) {
 // read returns key's live value and touches it; it counts nothing.
 func (s *Store) read(key string, hash uint64, scratch []byte) (string, bool) {
 	for {
-		h, ok := s.lookup(key, hash)
+		h, r, ok := s.lookup(key, hash, scratch, true)
 		if !ok {
 			return "", false
+		}
+		if r.small {
+			s.touchLine(r.line)
+			return r.v, true
 		}
 		if v, current := s.text(h, scratch); current {
 			s.touch(h)
@@ -465,7 +481,11 @@ func (s *Store) Peek(key string, hash uint64, scratch []byte) (string, bool) {
 // peekSlow is read with peekTouch.
 func (s *Store) peekSlow(key string, hash uint64, scratch []byte) (string, bool) {
 	for {
-		sl, h := s.find(key, hash)
+		sl, h, r := s.findRec(key, hash, scratch, true)
+		if r.small {
+			s.peekTouchLine(key, r.line)
+			return r.v, true
+		}
 		if h == nil || h == tomb {
 			return "", false
 		}
@@ -482,7 +502,7 @@ func (s *Store) peekSlow(key string, hash uint64, scratch []byte) (string, bool)
 
 // Exists reports whether key is live. It counts neither a hit nor a miss.
 func (s *Store) Exists(key string) bool {
-	_, ok := s.lookup(key, keyHash(key))
+	_, _, ok := s.lookup(key, keyHash(key), nil, false)
 	return ok
 }
 
@@ -525,7 +545,17 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 	newCost := int64(len(key)) + int64(len(value)) + EntryOverhead
 	var nv *vhdr // made once a key to overwrite is found
 	for {
-		sl, old := s.find(key, hash)
+		sl, old, r := s.findRec(key, hash, nil, false)
+		if r.small {
+			if onlyIfAbsent {
+				return false // (a small record has no TTL: live)
+			}
+			done, refused := s.putSmall(key, value, expires, r.vlen)
+			if done || refused {
+				return done
+			}
+			continue
+		}
 		if old == nil || old == tomb || old.lockedOnly() {
 			break // (a promoted counter or published value is demoted under the lock)
 		}
@@ -569,13 +599,68 @@ func (s *Store) put(key string, hash uint64, value string, expires int64, onlyIf
 	return s.putLocked(key, value, expires, nv, newCost, onlyIfAbsent, slotMut)
 }
 
+// putSmall overwrites key's small record (index.go), whose value was
+// vlen bytes long when put looked, under the bucket lock: in place when
+// the new value is a small record too, else by making the record
+// indirect and replacing its version. The growth is reserved first (it
+// may evict, which takes bucket locks). done: stored; refused: the memory
+// limit said no; neither: look again (the record changed or is gone).
+func (s *Store) putSmall(key, value string, expires int64, vlen int) (done, refused bool) {
+	grow := int64(len(value)) - int64(vlen)
+	if !s.reserveGrowth(grow) {
+		return false, true
+	}
+	inPlace := expires == 0 && smallFits(len(key), len(value))
+	tick := s.tick.Load()
+	seen := false
+	s.m.ComputeRec(key, func(v string, _, _ uint32) smallOp {
+		if len(v) != vlen {
+			return smCancel
+		}
+		seen, done = true, inPlace
+		if inPlace {
+			return smWrite
+		}
+		return smSlow
+	}, func(cur *slot, loaded bool) (*slot, ixOp) {
+		if !seen || !loaded { // (an indirect record: not the one put saw)
+			return cur, ixCancel
+		}
+		// Just made indirect: its version is the small one (mutable,
+		// and a lock-free writer may have found the slot meanwhile).
+		o, q := lockCurrent(cur)
+		if o.isMut() && int(o.mlen()) == vlen && !o.isCounter() {
+			nv := newOverwrite(value, expires, tick)
+			if cur.v.CompareAndSwap(o, nv) { // (every replacer locks o first)
+				done = true
+				return cur, ixCancel
+			}
+		}
+		if o.isMut() {
+			o.munlockUnchanged(q)
+		}
+		return cur, ixCancel
+	}, value, tick, false)
+	if !done {
+		s.undoGrowth(grow)
+		return false, false
+	}
+	s.doneGrowth(grow)
+	s.changed(key)
+	return true, false
+}
+
 // putLocked is put under the bucket lock. nv is value's version when put
 // made one already, else nil: a new key with a small value then gets its
-// version inside its slot (newSlotWith; mutable when slotMut).
+// version inside its slot (newSlotWith; mutable when slotMut), or is a
+// small record (index.go) when it has no TTL and fits one.
 func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost int64, onlyIfAbsent, slotMut bool) bool {
 	// The key was absent a moment ago: reserve its whole entry.
 	if !s.reserve(newCost) {
 		return false
+	}
+	if nv == nil && expires == 0 && smallFits(len(key), len(value)) {
+		return s.putSmallNew(key, value, newCost, onlyIfAbsent)
 	}
 	// The map keeps the key passed to Compute when it inserts, so that
 	// key must be the store's own copy: the one in the new slot.
@@ -646,16 +731,138 @@ func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost in
 	return true
 }
 
+// putSmallNew is putLocked for a small record: inserted, or written over
+// the key's record when it came meanwhile. newCost is reserved.
+func (s *Store) putSmallNew(key, value string, newCost int64, onlyIfAbsent bool) bool {
+	var (
+		old                        *vhdr
+		oldSmall                   = -1 // a small record's value length, overwritten
+		inserted, refused, oldLive bool
+		nv                         *vhdr
+		tick                       = s.tick.Load()
+	)
+	s.filter.add(key) // before the record can be seen
+	inserted = s.m.ComputeRec(key, func(v string, _, _ uint32) smallOp {
+		if onlyIfAbsent {
+			refused = true
+			return smCancel
+		}
+		oldSmall = len(v)
+		return smWrite
+	}, func(cur *slot, loaded bool) (*slot, ixOp) {
+		if !loaded { // (not called: the index inserts)
+			return cur, ixCancel
+		}
+		if nv == nil {
+			nv = newOverwrite(value, 0, tick)
+		}
+		for { // under the bucket lock a slot in the map is never tomb
+			o, q := lockCurrent(cur)
+			oldLive = s.live(o)
+			if onlyIfAbsent && oldLive {
+				if o.isMut() {
+					o.munlockUnchanged(q)
+				}
+				refused = true
+				return cur, ixCancel
+			}
+			s.demoteIf(o)
+			if cur.v.CompareAndSwap(o, nv) {
+				old = o
+				return cur, ixCancel
+			}
+			if o.isMut() {
+				o.munlockUnchanged(q)
+			}
+		}
+	}, value, tick, true)
+	if !inserted {
+		s.filter.drop(key)
+	}
+	switch {
+	case refused:
+		s.bytes.Add(-newCost)
+		return false
+	case inserted:
+		s.keys.Add(1)
+	case oldSmall >= 0:
+		s.bytes.Add(-(int64(len(key)) + int64(oldSmall) + EntryOverhead))
+	default:
+		s.bytes.Add(-cost(len(key), old))
+		if !oldLive {
+			s.expirations.add(key, 1)
+		}
+	}
+	s.changed(key)
+	return true
+}
+
+// removedSmall accounts for key's small record of vlen value bytes, just
+// taken out of the map.
+func (s *Store) removedSmall(key string, vlen int) {
+	s.filter.drop(key)
+	s.bytes.Add(-(int64(len(key)) + int64(vlen) + EntryOverhead))
+	s.keys.Add(-1)
+}
+
+// removeSmall deletes key's small record if it is one (and has seq seq,
+// unless seq < 0; and, when clock >= 0, access clock clock), counting the
+// removal in counter; it reports whether it removed a live key. With seq
+// and clock < 0 (Flush, DelPrefix: a key listed as small) it removes the
+// key's record whatever it is now (it may have been made indirect since
+// it was listed: it is the same key, present for the whole call).
+func (s *Store) removeSmall(key string, seq, clock int64, counter *stripedCounter) bool {
+	vlen := -1
+	var old *vhdr
+	s.m.ComputeRec(key, func(v string, q, c uint32) smallOp {
+		if (seq >= 0 && int64(q) != seq) || (clock >= 0 && int64(c&^seenBit) != clock) {
+			return smCancel
+		}
+		vlen = len(v)
+		return smDelete
+	}, func(cur *slot, loaded bool) (*slot, ixOp) {
+		if !loaded || seq >= 0 || clock >= 0 {
+			return cur, ixCancel
+		}
+		old = swapTomb(s, cur)
+		return cur, ixDelete
+	}, "", 0, false)
+	live := true
+	switch {
+	case vlen >= 0:
+		s.removedSmall(key, vlen)
+	case old != nil:
+		s.removed(key, old)
+		live = s.live(old)
+	default:
+		return false
+	}
+	if counter != nil {
+		counter.add(key, 1)
+	}
+	s.changed(key)
+	return live
+}
+
 // Del removes key; it reports whether a live entry was there.
 func (s *Store) Del(key string) bool {
 	var old *vhdr
-	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, ixOp) {
+	vlen := -1
+	s.m.ComputeRec(key, func(v string, _, _ uint32) smallOp {
+		vlen = len(v)
+		return smDelete
+	}, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if !loaded {
 			return cur, ixCancel
 		}
 		old = swapTomb(s, cur)
 		return cur, ixDelete
-	})
+	}, "", 0, false)
+	if vlen >= 0 {
+		s.removedSmall(key, vlen)
+		s.changed(key)
+		return true
+	}
 	if old == nil {
 		return false
 	}
@@ -707,8 +914,10 @@ func (s *Store) incrLocked(key string, delta int64) (int64, error) {
 	// Reserve the growth: a new key costs its whole entry, a string
 	// turned into a counter the difference (a cell is 8 bytes).
 	reserved := int64(len(key)) + 8 + EntryOverhead
-	if sl, ok := s.m.Load(key); ok {
-		if h := sl.v.Load(); h != tomb && s.live(h) {
+	if r, ok := s.m.get(key, nil, false); ok {
+		if r.small {
+			reserved = max(8-int64(r.vlen), 0)
+		} else if h := r.sl.v.Load(); h != tomb && s.live(h) {
 			reserved = max(8-h.size(), 0)
 		}
 	}
@@ -881,9 +1090,12 @@ func (s *Store) TTL(key string) int64 {
 
 // PTTL is the milliseconds left, rounded up; -1 / -2 as TTL.
 func (s *Store) PTTL(key string) int64 {
-	h, ok := s.lookup(key, keyHash(key))
+	h, r, ok := s.lookup(key, keyHash(key), nil, false)
 	if !ok {
 		return -2
+	}
+	if r.small {
+		return -1
 	}
 	e := h.deadline()
 	if e == 0 {
@@ -897,7 +1109,14 @@ func (s *Store) PTTL(key string) int64 {
 func (s *Store) DelIfEquals(key, expected string) bool {
 	var old *vhdr
 	var scratch [20]byte
-	s.m.Compute(key, func(cur *slot, loaded bool) (*slot, ixOp) {
+	vlen := -1
+	s.m.ComputeRec(key, func(v string, _, _ uint32) smallOp {
+		if v != expected {
+			return smCancel
+		}
+		vlen = len(v)
+		return smDelete
+	}, func(cur *slot, loaded bool) (*slot, ixOp) {
 		if !loaded {
 			return cur, ixCancel
 		}
@@ -927,7 +1146,12 @@ func (s *Store) DelIfEquals(key, expected string) bool {
 				return cur, ixDelete
 			}
 		}
-	})
+	}, "", 0, false)
+	if vlen >= 0 {
+		s.removedSmall(key, vlen)
+		s.changed(key)
+		return true
+	}
 	if old == nil {
 		return false
 	}
@@ -949,7 +1173,11 @@ func (s *Store) DelPrefix(prefix string) int {
 	n := 0
 	s.m.Range(func(key string, sl *slot) bool {
 		if strings.HasPrefix(key, prefix) {
-			if old := s.remove(key, sl, nil, false, nil); old != nil && s.live(old) {
+			if sl == nil {
+				if s.removeSmall(key, -1, -1, nil) {
+					n++
+				}
+			} else if old := s.remove(key, sl, nil, false, nil); old != nil && s.live(old) {
 				n++
 			}
 		}
@@ -961,7 +1189,11 @@ func (s *Store) DelPrefix(prefix string) int {
 // Flush removes every key.
 func (s *Store) Flush() {
 	s.m.Range(func(key string, sl *slot) bool {
-		s.remove(key, sl, nil, false, nil)
+		if sl == nil {
+			s.removeSmall(key, -1, -1, nil)
+		} else {
+			s.remove(key, sl, nil, false, nil)
+		}
 		return true
 	})
 	s.dropRandomPool() // its candidates would keep the removed slots alive
@@ -980,6 +1212,9 @@ func (s *Store) SweepExpired() int {
 	n := 0
 	now := s.now()
 	s.m.Range(func(key string, sl *slot) bool {
+		if sl == nil { // a small record has no TTL
+			return true
+		}
 		if h := sl.v.Load(); h != tomb && expiredAt(h, now) && s.remove(key, sl, h, true, &s.expirations) != nil {
 			n++
 		}

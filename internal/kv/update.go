@@ -34,9 +34,13 @@ func (s *Store) GetWithExpiry(key string) (value string, expiresAt int64, ok boo
 // and expiry, touching it; it counts nothing.
 func (s *Store) readWithExpiry(key string) (string, int64, bool) {
 	for {
-		h, ok := s.lookup(key, keyHash(key))
+		h, r, ok := s.lookup(key, keyHash(key), nil, true)
 		if !ok {
 			return "", 0, false
+		}
+		if r.small {
+			s.touchLine(r.line)
+			return r.v, 0, true
 		}
 		if h.isMut() { // value and expiry of one write in place (readMut)
 			var e int64
