@@ -426,6 +426,14 @@ func (s *Store) Get(key string) (string, bool) {
 	return s.GetTo(key, keyHash(key), nil) // a counter's text: a new string
 }
 
+// GetInto is GetTo with the store's own hash of key (as Get): for a
+// caller that copies the value out before reusing scratch (RESP's GET,
+// which writes it into its reply), so that a small record's hit
+// allocates nothing either.
+func (s *Store) GetInto(key string, scratch []byte) (string, bool) {
+	return s.GetTo(key, keyHash(key), scratch)
+}
+
 // GetTo is Get for a caller that copies the value out before reusing
 // scratch: a counter's decimal text (20 bytes suffice), and the copy of an
 // overwritten key's value (mutable.go) when it fits, are written into

@@ -190,7 +190,18 @@ func oneLineErr(err error) string {
 }
 
 func cmdGet(c *conn, args [][]byte) {
-	if v, ok := c.s.store.Get(str(args[1])); ok {
+	var (
+		v  string
+		ok bool
+	)
+	if ks, is := c.s.store.(kvStore); is {
+		// The store copies a small value (kv's index.go) into getBuf
+		// instead of a new string; the reply copies it out at once.
+		v, ok = ks.GetInto(str(args[1]), c.getBuf[:])
+	} else {
+		v, ok = c.s.store.Get(str(args[1]))
+	}
+	if ok {
 		c.w.bulk(v)
 	} else {
 		c.w.null()
