@@ -4,9 +4,13 @@
 // server process. Pure Go, usable on its own.
 //
 // Where the time goes, hottest first:
-//   - Reads take no lock and allocate nothing: a lookup cache entry (hot.go)
-//     and the key's slot, else one load from the store's index (index.go); plus an atomic store of
-//     a coarse access clock when it changed (for LRU eviction).
+//   - Reads take no lock and allocate nothing: a small record (key + value
+//     <= 48 bytes, no TTL) is read from its line of the store's index
+//     (index.go: one cache miss) under the line's seqlock; anything else
+//     through a lookup cache entry (hot.go) and the key's slot, else the
+//     index's line and then the slot; plus an atomic store of a coarse
+//     access clock when it changed (for LRU eviction). (Get without
+//     scratch copies a small record's value into a new string.)
 //   - A write to an existing key is one allocation (the new value version)
 //     and one compare-and-swap on the key's slot (slot.go); incr_by on a
 //     counter is one compare-and-swap on its word, which for counters
@@ -52,8 +56,9 @@ const (
 // the map entry (24 bytes: key header and slot pointer), the slot header
 // (8), the version header (16: expiry, access clock, length) and the
 // entry's share of the map's buckets (about 32). With the store's own
-// index (index.go: a 64-byte bucket per 6 keys, 3/8 to 3/4 full, no
-// entry object) it is about 35-45 bytes now; it stays 80, so that a
+// index (index.go: a 64-byte line per key, 7/10 to 7/8 full, a small
+// record's key and value inside it) a small record costs 73-91 bytes
+// in all, its key and value included; it stays 80, so that a
 // memory_limit keeps admitting the keys it did. (An upper bound except
 // for a key overwritten after its first version was kept in its slot,
 // slot.go's maxInlineValue, by a value that did not fit there: up to 48
@@ -413,11 +418,20 @@ func (s *Store) counterText(h *vhdr, scratch []byte) (string, bool) {
 }
 
 // Get returns the value of a live key. The returned string is the store's
-// own immutable copy: no copy is made (except a counter's decimal text),
-// and key is not retained, so a view of foreign memory (unsafe.String
-// over a C buffer) is fine.
+// own immutable copy: no copy is made (except a counter's decimal text,
+// and the value of a small record or a mutable version, which writers
+// change in place: a new string), and key is not retained, so a view of
+// foreign memory (unsafe.String over a C buffer) is fine.
 func (s *Store) Get(key string) (string, bool) {
 	return s.GetTo(key, keyHash(key), nil) // a counter's text: a new string
+}
+
+// GetInto is GetTo with the store's own hash of key (as Get): for a
+// caller that copies the value out before reusing scratch (RESP's GET,
+// which writes it into its reply), so that a small record's hit
+// allocates nothing either.
+func (s *Store) GetInto(key string, scratch []byte) (string, bool) {
+	return s.GetTo(key, keyHash(key), scratch)
 }
 
 // GetTo is Get for a caller that copies the value out before reusing

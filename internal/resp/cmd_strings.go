@@ -190,7 +190,18 @@ func oneLineErr(err error) string {
 }
 
 func cmdGet(c *conn, args [][]byte) {
-	if v, ok, done := c.get(args[1]); ok {
+	var (
+		v        string
+		ok, done bool
+	)
+	if ks, is := c.s.store.(kvStore); is && c.s.typed == nil {
+		// The store copies a small value (kv's index.go) into getBuf
+		// instead of a new string; the reply copies it out at once.
+		v, ok = ks.GetInto(str(args[1]), c.getBuf[:])
+	} else {
+		v, ok, done = c.get(args[1])
+	}
+	if ok {
 		c.w.bulk(v)
 	} else if !done {
 		c.w.null()

@@ -24,6 +24,9 @@ type conn struct {
 	addr    string
 	laddr   string
 	last    atomic.Pointer[command] // the last command run (CLIENT LIST's cmd=)
+	// getBuf receives GET's value when the store copies it (a small
+	// record of kv's index.go) before the reply copies it out.
+	getBuf [64]byte
 
 	mu   sync.Mutex // guards info, which CLIENT LIST reads from other connections
 	info connInfo
