@@ -706,25 +706,8 @@ func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost in
 		if nv == nil || first == nv { // the key came meanwhile: a version of its own
 			nv = newOverwrite(value, expires, s.tick.Load())
 		}
-		for { // under the bucket lock a slot in the map is never tomb
-			o, q := lockCurrent(cur) // (a mutable one locked for good once replaced)
-			oldLive = s.live(o)
-			if onlyIfAbsent && oldLive {
-				if o.isMut() {
-					o.munlockUnchanged(q)
-				}
-				refused = true
-				return cur, ixCancel
-			}
-			s.demoteIf(o)
-			if cur.v.CompareAndSwap(o, nv) {
-				old = o
-				return cur, ixCancel
-			}
-			if o.isMut() {
-				o.munlockUnchanged(q)
-			}
-		}
+		old, oldLive, refused = s.overwriteLocked(cur, nv, onlyIfAbsent)
+		return cur, ixCancel
 	})
 	if !inserted {
 		s.filter.drop(key)
@@ -743,6 +726,29 @@ func (s *Store) putLocked(key, value string, expires int64, nv *vhdr, newCost in
 	}
 	s.changed(key)
 	return true
+}
+
+// overwriteLocked replaces cur's current version by nv, under the key's
+// bucket lock (both locked put paths). refused: onlyIfAbsent and the key
+// is live (nothing replaced); oldLive: the replaced version was live.
+func (s *Store) overwriteLocked(cur *slot, nv *vhdr, onlyIfAbsent bool) (old *vhdr, oldLive, refused bool) {
+	for { // under the bucket lock a slot in the map is never tomb
+		o, q := lockCurrent(cur) // (a mutable one locked for good once replaced)
+		oldLive = s.live(o)
+		if onlyIfAbsent && oldLive {
+			if o.isMut() {
+				o.munlockUnchanged(q)
+			}
+			return nil, oldLive, true
+		}
+		s.demoteIf(o)
+		if cur.v.CompareAndSwap(o, nv) {
+			return o, oldLive, false
+		}
+		if o.isMut() {
+			o.munlockUnchanged(q)
+		}
+	}
 }
 
 // putSmallNew is putLocked for a small record: inserted, or written over
@@ -770,25 +776,8 @@ func (s *Store) putSmallNew(key, value string, newCost int64, onlyIfAbsent bool)
 		if nv == nil {
 			nv = newOverwrite(value, 0, tick)
 		}
-		for { // under the bucket lock a slot in the map is never tomb
-			o, q := lockCurrent(cur)
-			oldLive = s.live(o)
-			if onlyIfAbsent && oldLive {
-				if o.isMut() {
-					o.munlockUnchanged(q)
-				}
-				refused = true
-				return cur, ixCancel
-			}
-			s.demoteIf(o)
-			if cur.v.CompareAndSwap(o, nv) {
-				old = o
-				return cur, ixCancel
-			}
-			if o.isMut() {
-				o.munlockUnchanged(q)
-			}
-		}
+		old, oldLive, refused = s.overwriteLocked(cur, nv, onlyIfAbsent)
+		return cur, ixCancel
 	}, value, tick, true)
 	if !inserted {
 		s.filter.drop(key)
