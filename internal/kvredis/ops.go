@@ -54,24 +54,12 @@ func (s *Store) uncachedGet(key string) (string, bool, error) {
 	if v, found, err, used := s.directGet(key); used {
 		return v, found, err
 	}
-	c := s.rc()
-	if c == nil {
-		s.fail("get", errNotConnected)
-		return "", false, nil
+	m, ok, wt := s.doTyped("get", func(c rueidis.Client) rueidis.Completed {
+		return c.B().Get().Key(s.key(key)).Build()
+	})
+	if !ok {
+		return "", false, wt
 	}
-	ctx, cancel := s.ctx()
-	defer cancel()
-	start := time.Now()
-	m, err := c.Do(ctx, c.B().Get().Key(s.key(key)).Build()).ToMessage()
-	s.roundTrip(start)
-	if err != nil && !rueidis.IsRedisNil(err) {
-		if wt := wrongType(err); wt != nil {
-			return "", false, wt
-		}
-		s.fail("get", err)
-		return "", false, nil
-	}
-	s.log.recovered()
 	v, err := m.ToString()
 	return v, err == nil, nil
 }

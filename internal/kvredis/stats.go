@@ -106,10 +106,22 @@ func (s *Store) roundTrip(start time.Time) {
 // (and the failure counted and logged) when Redis could not be asked or
 // answered with an error; a nil reply is not a failure.
 func (s *Store) do(op string, build func(c rueidis.Client) rueidis.Completed) (rueidis.RedisMessage, bool) {
+	m, ok, wt := s.doTyped(op, build)
+	if wt != nil {
+		s.fail(op, wt)
+		return m, false
+	}
+	return m, ok
+}
+
+// doTyped is do for a read whose WRONGTYPE reply is the caller's data (a
+// key of another Redis type: GetTyped), not a failure of Redis: that
+// reply is returned as wt, neither counted nor logged.
+func (s *Store) doTyped(op string, build func(c rueidis.Client) rueidis.Completed) (m rueidis.RedisMessage, ok bool, wt error) {
 	c := s.rc()
 	if c == nil {
 		s.fail(op, errNotConnected)
-		return rueidis.RedisMessage{}, false
+		return rueidis.RedisMessage{}, false, nil
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
@@ -118,11 +130,14 @@ func (s *Store) do(op string, build func(c rueidis.Client) rueidis.Completed) (r
 	s.roundTrip(start)
 	m, err := r.ToMessage()
 	if err != nil && !rueidis.IsRedisNil(err) {
+		if wt := wrongType(err); wt != nil {
+			return m, false, wt
+		}
 		s.fail(op, err)
-		return m, false
+		return m, false, nil
 	}
 	s.log.recovered()
-	return m, true
+	return m, true, nil
 }
 
 // failureLog writes failures to the log at most once per logInterval,
