@@ -11,8 +11,8 @@
 # script does nothing when the cache is complete. The install path is
 # compiled into PHP, so the cache is only valid at the path it was built.
 #
-# With EPHPM_PHP_PGO=1, profile-guided (not the default: no gain shown
-# yet, see README "Building"): PHP is compiled twice with the same
+# With EPHPM_PHP_PGO=1, profile-guided (not the default yet: 2-4% on
+# Laravel, at the edge of the noise, see README "Building"): PHP is compiled twice with the same
 # flags. The first build is instrumented (-fprofile-generate); its CLI
 # (built from the same objects, used only here, never shipped) runs a
 # short training on representative PHP (scripts/build-php-zts-train.sh:
@@ -31,6 +31,7 @@
 # source version to build instead of the newest one that downloads),
 # EPHPM_PHP_CACHE (cache root instead of .cache/php-zts), EPHPM_PHP_PGO=1
 # (the profile-guided build above, into <version>-r<recipe>-pgo/),
+# EPHPM_PHP_LTO=1 (link-time optimisation, below; into ...-lto/),
 # EPHPM_PHP_KEEP_CURRENT=1 (build, but leave `current` where it is: a
 # later run without it only switches).
 set -euo pipefail
@@ -50,8 +51,11 @@ start=$(date +%s)
 recipe_version=7 # bump when configure flags, patches or the training change
 pgo="${EPHPM_PHP_PGO:-0}"
 case "$pgo" in 0 | 1) ;; *) say "EPHPM_PHP_PGO must be 0 or 1"; exit 1 ;; esac
+lto="${EPHPM_PHP_LTO:-0}"
+case "$lto" in 0 | 1) ;; *) say "EPHPM_PHP_LTO must be 0 or 1"; exit 1 ;; esac
 recipe="$recipe_version"
-[ "$pgo" = 0 ] || recipe="$recipe_version-pgo"
+[ "$pgo" = 0 ] || recipe="$recipe-pgo"
+[ "$lto" = 0 ] || recipe="$recipe-lto"
 complete() { # dir: a finished build of this recipe?
   [ -f "$1/stamp" ] && grep -qx "recipe=$recipe" "$1/stamp" &&
     [ -f "$1/ephpm-cgo.env" ] && [ -f "$1/prefix/lib/libphp.a" ]
@@ -125,7 +129,7 @@ if complete "$dest"; then
   fi
   exit 0
 fi
-say "building PHP $upstream (Debian source php8.2=$version) with ZTS, PGO=$pgo, $jobs jobs, into $dest"
+say "building PHP $upstream (Debian source php8.2=$version) with ZTS, PGO=$pgo, LTO=$lto, $jobs jobs, into $dest"
 
 src="$dest/src"
 prefix="$dest/prefix"
@@ -237,6 +241,22 @@ if [ "$pgo" = 1 ]; then
   sed -i '/phpext_opcache_ptr/d' main/internal_functions_cli.c
 fi
 
+# LTO: the final compile writes GCC's intermediate code, and one
+# link-time optimisation over the whole of libphp.a (below, after make
+# install) turns it into a single ordinary object, so linking ephpm stays
+# as fast as before. PHP's VM keeps execute_data and opline in global
+# registers; GCC does not carry that reservation from the compile into the
+# link-time code generation, so every function is compiled with those two
+# registers reserved (what php-src's configure does for LTO since 8.4).
+lto_flags=""
+if [ "$lto" = 1 ]; then
+  case "$(uname -m)" in
+  x86_64) lto_flags="-flto=$jobs -ffixed-r14 -ffixed-r15" ;;
+  aarch64) lto_flags="-flto=$jobs -ffixed-x27 -ffixed-x28" ;;
+  *) say "EPHPM_PHP_LTO=1: no VM register list for $(uname -m)"; exit 1 ;;
+  esac
+fi
+
 # make_all LOG PROF_FLAGS: PHP's own build, the profile flags added to
 # every compile and link (PHP's Makefile has PROF_FLAGS for this).
 make_all() {
@@ -269,14 +289,26 @@ if [ "$pgo" = 1 ]; then
   make prof-clean >/dev/null 2>&1
   # -fprofile-partial-training: code the training never ran keeps -O2's
   # optimisation instead of being optimised for size as cold code.
-  make_all "$dest/make.log" "-fprofile-use -fprofile-partial-training -Wno-missing-profile"
+  make_all "$dest/make.log" "-fprofile-use -fprofile-partial-training -Wno-missing-profile $lto_flags"
 else
-  make_all "$dest/make.log" ""
+  make_all "$dest/make.log" "$lto_flags"
 fi
 
 say "make install ($(elapsed))"
 make install >"$dest/install.log" 2>&1 || { tail -30 "$dest/install.log"; exit 1; }
 [ -f "$prefix/lib/libphp.a" ] || { say "no libphp.a was installed"; exit 1; }
+if [ "$lto" = 1 ]; then
+  # One relocatable link (-r) of every member: GCC optimises across the
+  # whole library and writes plain machine code (nolto-rel), so the Go
+  # linker gets an ordinary archive of one object.
+  say "link-time optimisation of libphp.a ($(elapsed); log: $dest/lto.log)"
+  gcc -O2 -fPIC $lto_flags -r -nostdlib -flinker-output=nolto-rel \
+    -o "$dest/libphp-lto.o" -Wl,--whole-archive "$prefix/lib/libphp.a" -Wl,--no-whole-archive \
+    >"$dest/lto.log" 2>&1 || { tail -30 "$dest/lto.log"; say "link-time optimisation failed"; exit 1; }
+  rm -f "$prefix/lib/libphp.a"
+  ar rcs "$prefix/lib/libphp.a" "$dest/libphp-lto.o"
+  rm -f "$dest/libphp-lto.o"
+fi
 nm "$prefix/lib/libphp.a" 2>/dev/null | grep -c ' [TDR] ephpm_opcache_zend_extension$' >/dev/null ||
   { say "OPcache is not in libphp.a"; exit 1; }
 
