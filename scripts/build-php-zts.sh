@@ -12,8 +12,8 @@
 # compiled into PHP, so the cache is only valid at the path it was built.
 #
 # With EPHPM_PHP_PGO=1, profile-guided (not the default yet: 2-4% on
-# Laravel, at the edge of the noise, see README "Building"): PHP is compiled twice with the same
-# flags. The first build is instrumented (-fprofile-generate); its CLI
+# Laravel, at the edge of the noise, see README "Building"): PHP is
+# compiled twice with the same flags. The first build is instrumented (-fprofile-generate); its CLI
 # (built from the same objects, used only here, never shipped) runs a
 # short training on representative PHP (scripts/build-php-zts-train.sh:
 # the Laravel test app and a hello world served by PHP's built-in web
@@ -31,7 +31,8 @@
 # source version to build instead of the newest one that downloads),
 # EPHPM_PHP_CACHE (cache root instead of .cache/php-zts), EPHPM_PHP_PGO=1
 # (the profile-guided build above, into <version>-r<recipe>-pgo/),
-# EPHPM_PHP_LTO=1 (link-time optimisation, below; into ...-lto/),
+# EPHPM_PHP_LTO=1 (link-time optimisation, below; into ...-lto/; not safe
+# yet: deep recursion in a Fiber crashes instead of PHP's fatal error),
 # EPHPM_PHP_KEEP_CURRENT=1 (build, but leave `current` where it is: a
 # later run without it only switches).
 set -euo pipefail
