@@ -13,8 +13,8 @@
 #
 # With EPHPM_PHP_PGO=1, profile-guided (not the default yet: 2-4% on
 # Laravel, at the edge of the noise, see README "Building"): PHP is
-# compiled twice with the same flags. The first build is instrumented (-fprofile-generate); its CLI
-# (built from the same objects, used only here, never shipped) runs a
+# compiled twice with the same flags. The first build is instrumented
+# (-fprofile-generate); its CLI (built from the same objects, used only here, never shipped) runs a
 # short training on representative PHP (scripts/build-php-zts-train.sh:
 # the Laravel test app and a hello world served by PHP's built-in web
 # server with OPcache on, and Zend/bench.php); the second build uses the
