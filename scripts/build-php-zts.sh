@@ -14,12 +14,12 @@
 # With EPHPM_PHP_PGO=1, profile-guided (not the default yet: 2-4% on
 # Laravel, at the edge of the noise, see README "Building"): PHP is
 # compiled twice with the same flags. The first build is instrumented
-# (-fprofile-generate); its CLI (built from the same objects, used only here, never shipped) runs a
-# short training on representative PHP (scripts/build-php-zts-train.sh:
-# the Laravel test app and a hello world served by PHP's built-in web
-# server with OPcache on, and Zend/bench.php); the second build uses the
-# profile (-fprofile-use). A training that fails stops the build: no
-# half-trained PHP is installed.
+# (-fprofile-generate); its CLI (built from the same objects, used only
+# here, never shipped) runs a short training on representative PHP
+# (scripts/build-php-zts-train.sh: the Laravel test app and a hello
+# world served by PHP's built-in web server with OPcache on, and
+# Zend/bench.php); the second build uses the profile (-fprofile-use). A
+# training that fails stops the build: no half-trained PHP is installed.
 #
 # Output: .cache/php-zts/current -> <version>-r<recipe>/, holding prefix/
 # (headers, lib/libphp.a) and ephpm-cgo.env (CGO_CFLAGS / CGO_LDFLAGS for
