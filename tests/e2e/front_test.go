@@ -217,7 +217,7 @@ func testSendfile(t *testing.T, s *server, dir, files string) {
 			t.Errorf("%s: body %q, headers %v", c.what, r.Body, r.Header)
 		}
 	}
-	if !strings.Contains(s.Log(), "X-Sendfile refused") || !strings.Contains(s.Log(), "link-out.txt") {
+	if !s.LogHas("X-Sendfile refused") || !s.LogHas("link-out.txt") {
 		t.Errorf("refusals not logged:\n%s", s.Log())
 	}
 

@@ -72,6 +72,21 @@ func (s *server) Log() string {
 	return s.log.String()
 }
 
+// LogHas reports whether the log holds text, waiting up to 10 s for it:
+// the server writes a request's log lines after the response went out, and
+// the pipe from its stderr is copied by another goroutine, so a line can
+// reach the test a moment after the response does.
+func (s *server) LogHas(text string) bool {
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(s.Log(), text) {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+	}
+}
+
 type lockedWriter struct{ s *server }
 
 func (w lockedWriter) Write(p []byte) (int, error) {

@@ -61,7 +61,7 @@ while (ephpm_handle_request(function () {
 		t.Fatalf("plain request: status %d body %q, want 200 limit=1", r.Status, r.Body)
 	}
 	spin("request after a finished one")
-	if !strings.Contains(s.Log(), "Maximum execution time of 1 second") {
+	if !s.LogHas("Maximum execution time of 1 second") {
 		t.Errorf("log lacks PHP's timeout message naming 1 second:\n%s", s.Log())
 	}
 }

@@ -304,7 +304,7 @@ func TestPerIPMaxConnections(t *testing.T) {
 	if strings.Contains(string(log), "refused=1") || !strings.Contains(string(log), "after=1") {
 		t.Errorf("access log:\n%s", log)
 	}
-	if !strings.Contains(s.Log(), "per_ip_max_connections reached") {
+	if !s.LogHas("per_ip_max_connections reached") {
 		t.Errorf("no warning in the server log:\n%s", s.Log())
 	}
 }

@@ -267,7 +267,7 @@ func TestReloadBadConfigKeepsRunning(t *testing.T) {
 	if r := s.get(t, "/"); !strings.HasPrefix(r.Body, "release 1 ") {
 		t.Fatalf("after a refused reload: %q, want release 1 still", r.Body)
 	}
-	if !strings.Contains(s.Log(), "reload refused") {
+	if !s.LogHas("reload refused") {
 		t.Errorf("the refused reload is not in the log")
 	}
 	// A signal with the bad file: refused too, and the server lives on.

@@ -112,7 +112,7 @@ $loop->start();
 					t.Errorf("after the fiber requests: %d %q", r.Status, r.Body)
 				}
 			}
-			if !strings.Contains(s.Log(), "fiber error_log line") || !strings.Contains(s.Log(), "fiber warning") {
+			if !s.LogHas("fiber error_log line") || !s.LogHas("fiber warning") {
 				t.Errorf("the messages logged inside the fiber are not in the server log:\n%.3000s", s.Log())
 			}
 		})

@@ -48,7 +48,7 @@ func TestSpecAudit10aKVGetPastMemoryLimit(t *testing.T) {
 		if r := s.get(t, "/ok.php"); r.Body != "alive" {
 			t.Errorf("after: %d %q", r.Status, r.Body)
 		}
-		if !strings.Contains(s.Log(), "Allowed memory size of 20971520 bytes exhausted") {
+		if !s.LogHas("Allowed memory size of 20971520 bytes exhausted") {
 			t.Errorf("no memory_limit fatal error in the log:\n%.2000s", s.Log())
 		}
 	})

@@ -111,7 +111,7 @@ while (ephpm_handle_request(function () { require __DIR__ . '/cycles.php'; })) {
 					t.Fatalf("%s: after the recursion: %d %q", c, r.Status, r.Body)
 				}
 			}
-			if !strings.Contains(s.Log(), "Uncaught Error: Maximum call stack size") {
+			if !s.LogHas("Uncaught Error: Maximum call stack size") {
 				t.Errorf("the log has no fatal error line")
 			}
 		})

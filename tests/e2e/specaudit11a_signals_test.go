@@ -41,7 +41,7 @@ echo "done\n";
 	if !strings.HasSuffix(r.Body, "done\n") {
 		t.Fatalf("sig.php: %q", r.Body)
 	}
-	if !strings.Contains(s.Log(), "pcntl_signal(): Signal 10 belongs to the server") {
+	if !s.LogHas("pcntl_signal(): Signal 10 belongs to the server") {
 		t.Errorf("no warning in the log:\n%s", tail(s.Log(), 2000))
 	}
 	// Log rotation after that request: the server reopens its logs and serves.
@@ -120,7 +120,7 @@ echo "parent $pid\n";
 	if string(b) != "parent -1\n" {
 		t.Errorf("fork.php: %q, want the parent's output with pcntl_fork() = -1", b)
 	}
-	if !strings.Contains(s.Log(), "pcntl_fork(): Not available in the server") {
+	if !s.LogHas("pcntl_fork(): Not available in the server") {
 		t.Errorf("no warning in the log")
 	}
 	resp, err = c.Get(s.URL + "/ok.txt")

@@ -41,7 +41,7 @@ func TestDeepInternalRecursionEndsTheRequestNotTheServer(t *testing.T) {
 				t.Fatalf("after the recursion: %d %q", r.Status, r.Body)
 			}
 		}
-		if !strings.Contains(s.Log(), "Maximum call stack size") {
+		if !s.LogHas("Maximum call stack size") {
 			t.Errorf("log has no fatal error line")
 		}
 		s.Stop()

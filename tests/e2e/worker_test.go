@@ -157,7 +157,7 @@ func TestWorkerRestartsAfterCrash(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"undefined_function_in_worker", "worker exception", "Allowed memory size", "Maximum execution time", "restarting"} {
-		if !strings.Contains(s.Log(), want) {
+		if !s.LogHas(want) {
 			t.Errorf("log lacks %q", want)
 		}
 	}
@@ -307,7 +307,7 @@ func TestWorkerBrokenBootAnswers503(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"cannot boot: no database", "ended before taking a request"} {
-		if !strings.Contains(s.Log(), want) {
+		if !s.LogHas(want) {
 			t.Errorf("log lacks %q", want)
 		}
 	}
