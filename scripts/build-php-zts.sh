@@ -11,15 +11,17 @@
 # script does nothing when the cache is complete. The install path is
 # compiled into PHP, so the cache is only valid at the path it was built.
 #
-# With EPHPM_PHP_PGO=1, profile-guided (not the default yet: 2-4% on
-# Laravel, at the edge of the noise, see README "Building"): PHP is
-# compiled twice with the same flags. The first build is instrumented
-# (-fprofile-generate); its CLI (built from the same objects, used only
-# here, never shipped) runs a short training on representative PHP
-# (scripts/build-php-zts-train.sh: the Laravel test app and a hello
+# The build is profile-guided and link-time optimised by default (together
+# 4-6% less CPU per Laravel request than plain -O2, README
+# "Performance"; EPHPM_PHP_PGO=0 and EPHPM_PHP_LTO=0 turn each off for a
+# quicker build). PGO: PHP is compiled twice. The first build is
+# instrumented (-fprofile-generate); its CLI (built from the same objects,
+# used only here, never shipped) runs a short training on representative
+# PHP (scripts/build-php-zts-train.sh: the Laravel test app and a hello
 # world served by PHP's built-in web server with OPcache on, and
 # Zend/bench.php); the second build uses the profile (-fprofile-use). A
 # training that fails stops the build: no half-trained PHP is installed.
+# LTO: see below.
 #
 # Output: .cache/php-zts/current -> <version>-r<recipe>/, holding prefix/
 # (headers, lib/libphp.a) and ephpm-cgo.env (CGO_CFLAGS / CGO_LDFLAGS for
@@ -29,10 +31,10 @@
 #
 # Env: EPHPM_PHP_JOBS (make -j, default: CPUs), EPHPM_PHP_VERSION (a Debian
 # source version to build instead of the newest one that downloads),
-# EPHPM_PHP_CACHE (cache root instead of .cache/php-zts), EPHPM_PHP_PGO=1
-# (the profile-guided build above, into <version>-r<recipe>-pgo/),
-# EPHPM_PHP_LTO=1 (link-time optimisation, below; into ...-lto/; not safe
-# yet: deep recursion in a Fiber crashes instead of PHP's fatal error),
+# EPHPM_PHP_CACHE (cache root instead of .cache/php-zts), EPHPM_PHP_PGO=0
+# (no profile-guided build: half the compile time; the build's directory
+# is <version>-r<recipe>[-pgo][-lto]/ after what it has), EPHPM_PHP_LTO=0
+# (no link-time optimisation),
 # EPHPM_PHP_KEEP_CURRENT=1 (build, but leave `current` where it is: a
 # later run without it only switches).
 set -euo pipefail
@@ -49,10 +51,10 @@ start=$(date +%s)
 
 # The stamp records the inputs of a build; a complete cache whose stamp
 # matches is reused as it is.
-recipe_version=7 # bump when configure flags, patches or the training change
-pgo="${EPHPM_PHP_PGO:-0}"
+recipe_version=8 # bump when configure flags, patches or the training change
+pgo="${EPHPM_PHP_PGO:-1}"
 case "$pgo" in 0 | 1) ;; *) say "EPHPM_PHP_PGO must be 0 or 1"; exit 1 ;; esac
-lto="${EPHPM_PHP_LTO:-0}"
+lto="${EPHPM_PHP_LTO:-1}"
 case "$lto" in 0 | 1) ;; *) say "EPHPM_PHP_LTO must be 0 or 1"; exit 1 ;; esac
 recipe="$recipe_version"
 [ "$pgo" = 0 ] || recipe="$recipe-pgo"
@@ -218,7 +220,12 @@ say "configure ($(elapsed))"
 # The CLI is built (same objects) only when it runs the PGO training.
 cli=--disable-cli
 [ "$pgo" = 1 ] && cli=--enable-cli
-CFLAGS="-O2 -g0 -fPIC" CXXFLAGS="-O2 -g0 -fPIC" ./configure \
+# -fPIE, not -fPIC: libphp.a only ever goes into an executable (ephpm, and
+# the training CLI), so the compiler may assume that nothing interposes
+# PHP's exported functions (it can inline and specialise them, across
+# files under LTO) and that its thread-locals (EG(), CG()) live in the
+# executable (one %fs-relative access each), as in Debian's php-fpm.
+CFLAGS="-O2 -g0 -fPIE" CXXFLAGS="-O2 -g0 -fPIE" ./configure \
   --prefix="$prefix" \
   --with-config-file-path="$prefix/etc" \
   --enable-embed=static --enable-zts --disable-zend-signals \
@@ -299,16 +306,47 @@ say "make install ($(elapsed))"
 make install >"$dest/install.log" 2>&1 || { tail -30 "$dest/install.log"; exit 1; }
 [ -f "$prefix/lib/libphp.a" ] || { say "no libphp.a was installed"; exit 1; }
 if [ "$lto" = 1 ]; then
-  # One relocatable link (-r) of every member: GCC optimises across the
-  # whole library and writes plain machine code (nolto-rel), so the Go
-  # linker gets an ordinary archive of one object.
+  # ephpm's stack guard (internal/phpembed/stackguard.c) reaches
+  # zend_call_function and its siblings, all in zend_execute_API.c, through
+  # the Go linker's --wrap, which only redirects calls from other objects
+  # to a symbol they leave undefined. One LTO object holding that file
+  # would define them itself (and inline them): no call would be wrapped,
+  # and recursion through __toString or a callback would run off the
+  # stack (SIGSEGV) instead of ending in PHP's "Maximum call stack size"
+  # error. So that file is compiled again without LTO (same profile) and
+  # stays a separate member of the archive.
+  rm -f Zend/zend_execute_API.lo Zend/zend_execute_API.o
+  nolto_prof=""
+  [ "$pgo" = 1 ] && nolto_prof="-fprofile-use -fprofile-partial-training -Wno-missing-profile"
+  CCACHE_DISABLE=1 make PROF_FLAGS="$nolto_prof" Zend/zend_execute_API.lo >>"$dest/make.log" 2>&1 ||
+    { tail -30 "$dest/make.log"; say "compiling zend_execute_API.c without LTO failed"; exit 1; }
+  cp Zend/zend_execute_API.o "$dest/zend_execute_API.o"
+  cp "$prefix/lib/libphp.a" "$dest/libphp-ir.a"
+  [ "$(ar t "$dest/libphp-ir.a" | grep -c '^zend_execute_API\.o$')" = 1 ] ||
+    { say "libphp.a has not exactly one zend_execute_API.o"; exit 1; }
+  ar d "$dest/libphp-ir.a" zend_execute_API.o
+  # One relocatable link (-r) of every other member: GCC optimises across
+  # the whole library and writes plain machine code (nolto-rel), so the Go
+  # linker gets an ordinary archive of two objects.
   say "link-time optimisation of libphp.a ($(elapsed); log: $dest/lto.log)"
-  gcc -O2 -fPIC $lto_flags -r -nostdlib -flinker-output=nolto-rel \
-    -o "$dest/libphp-lto.o" -Wl,--whole-archive "$prefix/lib/libphp.a" -Wl,--no-whole-archive \
+  gcc -O2 -fPIE $lto_flags -r -nostdlib -flinker-output=nolto-rel \
+    -o "$dest/libphp-lto.o" -Wl,--whole-archive "$dest/libphp-ir.a" -Wl,--no-whole-archive \
     >"$dest/lto.log" 2>&1 || { tail -30 "$dest/lto.log"; say "link-time optimisation failed"; exit 1; }
-  rm -f "$prefix/lib/libphp.a"
-  ar rcs "$prefix/lib/libphp.a" "$dest/libphp-lto.o"
-  rm -f "$dest/libphp-lto.o"
+  # (nm's output is kept first: `nm | grep -q` fails under pipefail when
+  # grep stops reading early.)
+  api_syms="$(nm "$dest/zend_execute_API.o")"
+  lto_syms="$(nm "$dest/libphp-lto.o")"
+  for sym in zend_call_function zend_call_known_function zend_call_known_instance_method_with_2_params \
+    zend_call_method_if_exists _call_user_function_impl; do
+    grep -q " T $sym\$" <<<"$api_syms" ||
+      { say "zend_execute_API.o does not define $sym: update this list and stackguard_static.go"; exit 1; }
+    if grep -q " [TtWw] $sym\$" <<<"$lto_syms"; then
+      say "the LTO object defines $sym: the stack guard's --wrap would miss its calls"; exit 1
+    fi
+  done
+  rm -f "$prefix/lib/libphp.a" "$dest/libphp-ir.a"
+  ar rcs "$prefix/lib/libphp.a" "$dest/libphp-lto.o" "$dest/zend_execute_API.o"
+  rm -f "$dest/libphp-lto.o" "$dest/zend_execute_API.o"
 fi
 nm "$prefix/lib/libphp.a" 2>/dev/null | grep -c ' [TDR] ephpm_opcache_zend_extension$' >/dev/null ||
   { say "OPcache is not in libphp.a"; exit 1; }
