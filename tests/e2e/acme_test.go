@@ -97,7 +97,7 @@ func TestACMEHTTP01(t *testing.T) {
 	if n := p.Issued(); n != 1 {
 		t.Errorf("Pebble issued %d certificates, want 1", n)
 	}
-	if !strings.Contains(s.Log(), "acme: certificate obtained; HTTPS serves it") {
+	if !s.LogHas("acme: certificate obtained; HTTPS serves it") {
 		t.Errorf("no 'certificate obtained' line in the log")
 	}
 
@@ -132,7 +132,7 @@ func TestACMEHTTP01(t *testing.T) {
 	if n := p.Issued(); n != 1 {
 		t.Errorf("after restart Pebble issued %d certificates, want still 1", n)
 	}
-	if !strings.Contains(s2.Log(), "acme: certificate loaded from cache_dir") {
+	if !s2.LogHas("acme: certificate loaded from cache_dir") {
 		t.Errorf("no 'loaded from cache_dir' line in the restarted server's log")
 	}
 }
@@ -200,7 +200,7 @@ func TestACMERenewal(t *testing.T) {
 	if n := p.Issued(); n != 2 {
 		t.Errorf("Pebble issued %d certificates, want 2", n)
 	}
-	if !strings.Contains(s2.Log(), `msg="acme: certificate obtained; HTTPS serves it" name=renew.ephpm.test renewal=true`) {
+	if !s2.LogHas(`msg="acme: certificate obtained; HTTPS serves it" name=renew.ephpm.test renewal=true`) {
 		t.Errorf("no renewal line in the log")
 	}
 }
@@ -222,7 +222,7 @@ func TestACMEUnreachableCA(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("plain GET while the CA is down: %d", resp.StatusCode)
 	}
-	if !strings.Contains(s.Log(), "acme: obtaining certificates in the background") {
+	if !s.LogHas("acme: obtaining certificates in the background") {
 		t.Errorf("the log does not say certificates are being obtained")
 	}
 	deadline := time.Now().Add(30 * time.Second)

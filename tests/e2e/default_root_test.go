@@ -33,7 +33,7 @@ func TestOnlyServerSectionWorks(t *testing.T) {
 	cfg := filepath.Join(dir, "ephpm.toml")
 	must(t, os.WriteFile(cfg, []byte("[server]\nlisten = \"127.0.0.1:0\"\n"), 0o644))
 	s := startArgs(t, dir, "--config", cfg)
-	if !strings.Contains(s.Log(), "server.document_root") {
+	if !s.LogHas("server.document_root") {
 		t.Errorf("no warning naming server.document_root in the log:\n%s", s.Log())
 	}
 	expectStatus(t, s.get(t, "/"), 404, "GET / with no document root")
