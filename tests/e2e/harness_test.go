@@ -77,8 +77,14 @@ func (s *server) Log() string {
 // the pipe from its stderr is copied by another goroutine, so a line can
 // reach the test a moment after the response does.
 func (s *server) LogHas(text string) bool {
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if strings.Contains(s.Log(), text) {
+	return waitUntil(10*time.Second, func() bool { return strings.Contains(s.Log(), text) })
+}
+
+// waitUntil calls cond every 20 ms until it holds (true) or within has
+// passed (false).
+func waitUntil(within time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(within); ; time.Sleep(20 * time.Millisecond) {
+		if cond() {
 			return true
 		}
 		if time.Now().After(end) {

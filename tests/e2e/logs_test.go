@@ -64,13 +64,8 @@ func idRequest(t *testing.T, s *server, tag, sent string) string {
 // response went out.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for end := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
+	if !waitUntil(15*time.Second, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 

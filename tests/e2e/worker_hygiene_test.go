@@ -412,12 +412,7 @@ func checkSpread(t *testing.T, lengths []int, lo, hi int) {
 func waitLog(t *testing.T, s *server, re string) {
 	t.Helper()
 	rx := regexp.MustCompile(re)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if rx.MatchString(s.Log()) {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !waitUntil(10*time.Second, func() bool { return rx.MatchString(s.Log()) }) {
+		t.Errorf("no log line matching %q", re)
 	}
-	t.Errorf("no log line matching %q", re)
 }
