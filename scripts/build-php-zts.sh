@@ -280,6 +280,11 @@ make_all() {
   wait "$make_pid" || { tail -40 "$log"; say "make failed"; exit 1; }
 }
 
+# -fprofile-partial-training: code the training never ran keeps -O2's
+# optimisation instead of being optimised for size as cold code.
+profile_use=""
+[ "$pgo" = 1 ] && profile_use="-fprofile-use -fprofile-partial-training -Wno-missing-profile"
+
 if [ "$pgo" = 1 ]; then
   make_all "$dest/make-instrumented.log" "-fprofile-generate"
   # The build itself ran the CLI (phar.phar): only the training counts.
@@ -295,9 +300,7 @@ if [ "$pgo" = 1 ]; then
   say "PGO training done: $(find . -name '*.gcda' | wc -l) profiles ($(elapsed))"
   # PHP's prof-clean: every object and library goes, the profiles stay.
   make prof-clean >/dev/null 2>&1
-  # -fprofile-partial-training: code the training never ran keeps -O2's
-  # optimisation instead of being optimised for size as cold code.
-  make_all "$dest/make.log" "-fprofile-use -fprofile-partial-training -Wno-missing-profile $lto_flags"
+  make_all "$dest/make.log" "$profile_use $lto_flags"
 else
   make_all "$dest/make.log" "$lto_flags"
 fi
@@ -316,9 +319,7 @@ if [ "$lto" = 1 ]; then
   # error. So that file is compiled again without LTO (same profile) and
   # stays a separate member of the archive.
   rm -f Zend/zend_execute_API.lo Zend/zend_execute_API.o
-  nolto_prof=""
-  [ "$pgo" = 1 ] && nolto_prof="-fprofile-use -fprofile-partial-training -Wno-missing-profile"
-  CCACHE_DISABLE=1 make PROF_FLAGS="$nolto_prof" Zend/zend_execute_API.lo >>"$dest/make.log" 2>&1 ||
+  CCACHE_DISABLE=1 make PROF_FLAGS="$profile_use" Zend/zend_execute_API.lo >>"$dest/make.log" 2>&1 ||
     { tail -30 "$dest/make.log"; say "compiling zend_execute_API.c without LTO failed"; exit 1; }
   cp Zend/zend_execute_API.o "$dest/zend_execute_API.o"
   cp "$prefix/lib/libphp.a" "$dest/libphp-ir.a"
@@ -336,10 +337,12 @@ if [ "$lto" = 1 ]; then
   # grep stops reading early.)
   api_syms="$(nm "$dest/zend_execute_API.o")"
   lto_syms="$(nm "$dest/libphp-lto.o")"
-  for sym in zend_call_function zend_call_known_function zend_call_known_instance_method_with_2_params \
-    zend_call_method_if_exists _call_user_function_impl; do
+  # The wrapped functions, as stackguard_static.go lists them for the linker.
+  wrapped="$(grep -o -- '--wrap=[A-Za-z0-9_]*' "$repo/internal/phpembed/stackguard_static.go" | cut -d= -f2)"
+  [ -n "$wrapped" ] || { say "no --wrap= list found in internal/phpembed/stackguard_static.go"; exit 1; }
+  for sym in $wrapped; do
     grep -q " T $sym\$" <<<"$api_syms" ||
-      { say "zend_execute_API.o does not define $sym: update this list and stackguard_static.go"; exit 1; }
+      { say "zend_execute_API.o does not define $sym (wrapped in stackguard_static.go)"; exit 1; }
     if grep -q " [TtWw] $sym\$" <<<"$lto_syms"; then
       say "the LTO object defines $sym: the stack guard's --wrap would miss its calls"; exit 1
     fi
