@@ -6,6 +6,7 @@
 # CPU (utime+stime from /proc) per request.
 #   VARIANTS="name|ENV=.. ENV2=..|binary|workers ..." (space-separated specs, ';' between)
 #   ROUNDS=5 DUR=4 FPM=1 (include nginx+php-fpm+APCu; FPM_CHILDREN=2)
+#   MODE=worker WORKER_SCRIPT=worker.php: ephpm in worker mode
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -40,8 +41,8 @@ max_body_size = 10485760
 [php]
 workers = ${workers:-0}
 queue_size = 4096
-mode = "request"
-worker_script = ""
+mode = "${MODE:-request}"
+worker_script = "${WORKER_SCRIPT:-}"
 ini_overrides = [["opcache.enable", "1"], ["display_errors", "Off"]]
 CFG
   env CACHE_DRIVER=ephpm SESSION_DRIVER=cache $envs "${bin:-bin/ephpm-static}" serve --config "$TMP/e-$port.toml" >"$TMP/e-$port.log" 2>&1 &
@@ -115,7 +116,7 @@ if [ -n "${PERF_OUT:-}" ]; then mkdir -p "$PERF_OUT"
   done
 fi
 echo "# $(date -u +%H:%M:%S) load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'round\tstack\treq/s\tcpu_us/req\tcs/req\tload\n'
+printf 'round\tstack\treq/s\tcpu_us/req\tcs/req\tload\tp99_ms\n'
 # SEQ=seconds: one sequential client over all stacks (bench/lreq/seq.py), latency percentiles.
 if [ -n "${SEQ:-}" ]; then
   for i in "${!names[@]}"; do echo "# ${names[$i]} = ${urls[$i]}"; done
@@ -125,13 +126,16 @@ fi
 for r in $(seq $ROUNDS); do
   for i in "${!names[@]}"; do
     c0=$(cpu_ticks ${roots[$i]}); s0=$(ctxsw ${roots[$i]})
-    out=$(wrk -t$((CONNS<2?1:2)) -c$CONNS -d${DUR}s "${urls[$i]}")
+    out=$(wrk --latency -t$((CONNS<2?1:2)) -c$CONNS -d${DUR}s "${urls[$i]}")
     c1=$(cpu_ticks ${roots[$i]}); s1=$(ctxsw ${roots[$i]})
     reqs=$(awk '/requests in/ {print $1}' <<<"$out")
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
     non2=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-    printf '%s\t%s\t%s\t%.0f\t%.1f\t%s%s\n' $r "${names[$i]}" $rps \
+    # wrk's 99th percentile, in ms
+    p99=$(awk '$1 == "99%" {v=$2; u=v; sub(/[a-z]+$/, "", v); sub(/^[0-9.]+/, "", u);
+      print (u == "us" ? v/1000 : u == "s" ? v*1000 : v)}' <<<"$out")
+    printf '%s\t%s\t%s\t%.0f\t%.1f\t%s\t%s%s\n' $r "${names[$i]}" $rps \
       $(echo "($c1-$c0)*1000000/$hz/$reqs" | bc -l) $(echo "($s1-$s0)/$reqs" | bc -l) \
-      "$(cut -d' ' -f1 /proc/loadavg)" "${non2:+ NON2XX=$non2}"
+      "$(cut -d' ' -f1 /proc/loadavg)" "${p99:-0}" "${non2:+ NON2XX=$non2}"
   done
 done

@@ -8,7 +8,8 @@ for line in sys.stdin:
     f = line.rstrip("\n").split("\t")
     if len(f) < 5 or not f[0].isdigit():
         continue
-    rows[int(f[0])][f[1]] = (float(f[2]), float(f[3]), float(f[4]))
+    p99 = float(f[6].split()[0]) if len(f) > 6 and f[6].strip() else 0.0
+    rows[int(f[0])][f[1]] = (float(f[2]), float(f[3]), float(f[4]), p99)
 stacks = []
 for r in rows.values():
     for s in r:
@@ -18,7 +19,7 @@ def mr(v):
     return "%.3g [%.3g-%.3g]" % (st.median(v), min(v), max(v))
 for s in stacks:
     v = [r[s] for r in rows.values() if s in r]
-    line = "%-12s rps %s  cpu %s  cs %s" % (s, mr([x[0] for x in v]), mr([x[1] for x in v]), mr([x[2] for x in v]))
+    line = "%-12s rps %s  cpu %s  cs %s  p99 %s" % (s, mr([x[0] for x in v]), mr([x[1] for x in v]), mr([x[2] for x in v]), mr([x[3] for x in v]))
     if s != ref:
         pr = [(r[s][0] / r[ref][0], r[s][1] / r[ref][1]) for r in rows.values() if s in r and ref in r]
         if pr:

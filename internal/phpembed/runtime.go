@@ -175,9 +175,13 @@ func Start(opts Options) (*Runtime, error) {
 	// CPU-bound page (README, "GOMAXPROCS"): best or tied on each, no
 	// loss on the CPU-bound page beyond the spread. An explicit GOMAXPROCS
 	// in the environment wins.
+	// With long PHP requests on busy CPUs, the extra Ps cost more than
+	// they give: a tuner then lowers GOMAXPROCS to CPUs + 1 (gomaxprocs.go).
+	var tuner *procsTuner
 	if os.Getenv("GOMAXPROCS") == "" {
 		cpus := runtime.GOMAXPROCS(0)
 		runtime.GOMAXPROCS(cpus + min(n, cpus))
+		tuner = newProcsTuner(cpus, n)
 	}
 	rt := &Runtime{
 		opts:      opts,
@@ -210,6 +214,9 @@ func Start(opts Options) (*Runtime, error) {
 	go rt.mainThread(ini, opts.IniFile, ready)
 	if err := <-ready; err != nil {
 		return nil, err
+	}
+	if tuner != nil {
+		go rt.tuneProcs(tuner, procsPeriod)
 	}
 	return rt, nil
 }

@@ -92,6 +92,7 @@ type worker struct {
 	// request; since, interrupted and stuck describe w.cur, under mu.
 	state       atomic.Int32 // threadIdle, threadBooting, ... (busy = cur != nil)
 	served      atomic.Int64 // requests finished on this slot
+	phpTime     atomic.Int64 // their time on the slot (ns, taken to finished): GOMAXPROCS's tuner
 	since       time.Time    // when cur was taken
 	interrupted bool         // cur's deadline interrupt has fired
 	stuck       bool         // and cur outlived its repetition (logged once)
@@ -341,6 +342,7 @@ func (w *worker) finish(req *Request, res C.ephpm_result) {
 	w.mu.Lock()
 	if w.cur == req {
 		w.cur = nil
+		w.phpTime.Add(int64(time.Since(w.since)))
 		w.served.Add(1)
 	}
 	w.stopTimerLocked()

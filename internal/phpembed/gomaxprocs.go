@@ -1,0 +1,202 @@
+package phpembed
+
+import (
+	"bytes"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// GOMAXPROCS follows the load: ephpm starts with one P (Go's CPU token)
+// more per PHP thread than CPUs (see Start), because a PHP thread inside
+// its cgo call keeps its P, and with short PHP requests (a hello world:
+// Go's share of a request is about half) the goroutines that read and
+// write the connections would otherwise wait for one. With long PHP
+// requests on busy CPUs the same extra Ps cost: Go's work is a few percent
+// of a request there, the spare Ps sit idle between requests, and each
+// request's end wakes a spinning thread for one of them, which on a full
+// machine preempts a PHP thread (10.4 context switches per Laravel
+// request at CPUs + PHP threads against 6.7 at CPUs + 1). Measured on this
+// 2-CPU machine, 2 PHP threads, interleaved rounds (README, "GOMAXPROCS
+// follows the load"):
+//
+//   - Laravel, request mode (3.7 ms of PHP): CPUs + 1 serves 1.04x the
+//     requests for 0.96x the CPU per request, same p99; worker mode
+//     (about 0.3 ms): 1.10x.
+//   - a CPU-bound loop of 0.4-2 ms: 1.02-1.08x.
+//   - hello world (about 30 us): 0.95x in request mode and 0.92x in worker
+//     mode, with a longer tail; a 0.1-0.2 ms loop: 0.90-0.97x.
+//   - CPUs alone (no spare P) gave long requests a little more again but a
+//     p99 10x longer (the connections' goroutines wait for sysmon to take a
+//     P back): never used.
+//
+// So a tuner looks at the PHP threads once a second and moves between
+// the two levels: to CPUs + 1 when PHP requests are long (mean time on a
+// PHP thread >= procsLongRequest) and the CPUs are busy (procsBusyCPU of
+// them, by this process or by the machine as a whole: the woken threads
+// preempt PHP either way), back to CPUs + PHP threads when requests get
+// short, or when the CPUs idle under a light load for a few seconds. A
+// period without requests keeps the level: the load that comes next is
+// most likely the one seen last. The gaps between the thresholds keep it
+// from flapping. An explicit GOMAXPROCS in the environment turns it off.
+
+const (
+	procsPeriod      = time.Second
+	procsLongRequest = 250 * time.Microsecond // mean PHP time per request that counts as long
+	procsShortAgain  = 125 * time.Microsecond // ... and below which requests are short again
+	procsBusyCPU     = 0.75                   // share of the CPUs this process uses: busy
+	procsIdleCPU     = 0.5                    // ... and below which they idle again
+	// Periods in a row with the CPUs idling under a light load before
+	// going back to high: the period in which a load ends is light too,
+	// and the next load is most likely the same.
+	procsLightPeriods = 3
+)
+
+// procsTuner chooses GOMAXPROCS between high (CPUs + PHP threads, short
+// requests or idle CPUs) and low (CPUs + 1, long requests on busy CPUs).
+type procsTuner struct {
+	high, low int
+	cpus      int // the CPUs Go found at start (cgroup limits included)
+	long      time.Duration
+	short     time.Duration
+	// lightPeriods counts the periods in a row that had requests and
+	// CPUs below procsIdleCPU (decide).
+	lightPeriods int
+}
+
+// procsSample is what the PHP threads and the CPUs did over one period.
+type procsSample struct {
+	requests int64         // PHP requests finished
+	php      time.Duration // their time on a PHP thread, summed
+	cpu      time.Duration // CPU time of this process
+	elapsed  time.Duration
+	// The share of the machine's CPUs that were busy (anything but
+	// idle and iowait, /proc/stat); 0 if unknown.
+	machineBusy float64
+}
+
+// decide returns the level for the next period, given the current one
+// and what the last period saw.
+func (t *procsTuner) decide(cur int, s procsSample) int {
+	if s.elapsed <= 0 {
+		return cur
+	}
+	if s.requests == 0 {
+		// Nothing finished: no load to judge (the last one is the best
+		// guess for the next), or requests longer than the period.
+		return cur
+	}
+	busy := max(float64(s.cpu)/float64(s.elapsed)/float64(t.cpus), s.machineBusy)
+	mean := s.php / time.Duration(s.requests)
+	light := busy < procsIdleCPU
+	if light {
+		t.lightPeriods++
+	} else {
+		t.lightPeriods = 0
+	}
+	switch {
+	case cur != t.low && mean >= t.long && busy >= procsBusyCPU:
+		return t.low
+	case cur != t.high && (mean < t.short || t.lightPeriods >= procsLightPeriods):
+		return t.high
+	}
+	return cur
+}
+
+// newProcsTuner returns the tuner for n PHP threads on cpus CPUs, or nil
+// when the two levels are the same (one PHP thread).
+func newProcsTuner(cpus, n int) *procsTuner {
+	t := &procsTuner{high: cpus + min(n, cpus), low: cpus + 1, cpus: cpus,
+		long: procsLongRequest, short: procsShortAgain}
+	if t.low >= t.high {
+		return nil
+	}
+	return t
+}
+
+// phpTotals sums, over the PHP threads, the requests finished and their
+// time on the thread.
+func (rt *Runtime) phpTotals() (requests int64, php time.Duration) {
+	for _, w := range rt.workers {
+		requests += w.served.Load()
+		php += time.Duration(w.phpTime.Load())
+	}
+	return requests, php
+}
+
+// processCPU is the CPU time this process has used (user + system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// machineCPU reads the machine's CPU time from /proc/stat's first line:
+// busy (everything but idle and iowait; steal counts as busy) and total,
+// in clock ticks. ok is false where there is no /proc/stat.
+func machineCPU() (busy, total uint64, ok bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0, 0, false
+	}
+	for i, v := range f[1:] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total, true
+}
+
+// tuneProcs runs t until the runtime shuts down, starting at t.high (the
+// level Start set).
+func (rt *Runtime) tuneProcs(t *procsTuner, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	cur := t.high
+	reqs, php := rt.phpTotals()
+	cpu, at := processCPU(), time.Now()
+	mBusy, mTotal, mOK := machineCPU()
+	for {
+		select {
+		case <-tick.C:
+		case <-rt.stopMain:
+			return
+		}
+		reqs2, php2 := rt.phpTotals()
+		cpu2, at2 := processCPU(), time.Now()
+		s := procsSample{requests: reqs2 - reqs, php: php2 - php, cpu: cpu2 - cpu, elapsed: at2.Sub(at)}
+		reqs, php, cpu, at = reqs2, php2, cpu2, at2
+		if b, tot, ok := machineCPU(); ok {
+			if mOK && tot > mTotal {
+				s.machineBusy = float64(b-mBusy) / float64(tot-mTotal)
+			}
+			mBusy, mTotal, mOK = b, tot, true
+		}
+		if n := t.decide(cur, s); n != cur {
+			runtime.GOMAXPROCS(n)
+			var mean time.Duration
+			if s.requests > 0 {
+				mean = s.php / time.Duration(s.requests)
+			}
+			rt.log.Debug("GOMAXPROCS follows the load", "from", cur, "to", n,
+				"mean_php_request", mean.Round(time.Microsecond), "requests", s.requests,
+				"process_cpu", (float64(s.cpu) / float64(s.elapsed)), "machine_busy", s.machineBusy)
+			cur = n
+		}
+	}
+}

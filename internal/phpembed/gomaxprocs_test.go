@@ -1,0 +1,94 @@
+package phpembed
+
+import (
+	"testing"
+	"time"
+)
+
+// The tuner's choice between CPUs + PHP threads (high) and CPUs + 1 (low)
+// on a 2-CPU machine with 2 PHP threads.
+func TestProcsTunerDecide(t *testing.T) {
+	tu := newProcsTuner(2, 2)
+	if tu == nil || tu.high != 4 || tu.low != 3 {
+		t.Fatalf("newProcsTuner(2, 2) = %+v, want high 4, low 3", tu)
+	}
+	sec := time.Second
+	// n requests of mean d each in one second, the process using cpu of
+	// the 2 CPUs, the machine busy at machine.
+	sample := func(n int64, d time.Duration, cpu, machine float64) procsSample {
+		return procsSample{requests: n, php: time.Duration(n) * d, elapsed: sec,
+			cpu: time.Duration(cpu * float64(sec)), machineBusy: machine}
+	}
+	cases := []struct {
+		name string
+		cur  int
+		s    procsSample
+		want int
+	}{
+		{"Laravel-like requests on busy CPUs: low", 4, sample(500, 3700*time.Microsecond, 1.95, 0.98), 3},
+		{"long requests, the machine busy with other work: low", 4, sample(100, 2*time.Millisecond, 0.6, 0.95), 3},
+		{"hello-world requests on busy CPUs: stays high", 4, sample(30000, 30*time.Microsecond, 1.95, 0.98), 4},
+		{"long requests on idle CPUs (I/O-bound PHP): stays high", 4, sample(200, 10*time.Millisecond, 0.3, 0.2), 4},
+		{"between the thresholds: stays high", 4, sample(8000, 200*time.Microsecond, 1.9, 1), 4},
+		{"between the thresholds: stays low", 3, sample(8000, 200*time.Microsecond, 1.9, 1), 3},
+		{"busy between the thresholds: stays low", 3, sample(300, 3*time.Millisecond, 1.2, 0.6), 3},
+		{"requests got short: back to high", 3, sample(30000, 40*time.Microsecond, 1.9, 1), 4},
+
+		{"no requests, idle: stays low (the next load is most likely the last one)", 3, sample(0, 0, 0.01, 0.05), 3},
+		{"no requests, idle: stays high", 4, sample(0, 0, 0.01, 0.05), 4},
+		{"no requests finished, CPUs busy (requests longer than the period): stays low", 3, sample(0, 0, 1.9, 1), 3},
+		{"no time passed: unchanged", 3, procsSample{}, 3},
+	}
+	for _, c := range cases {
+		tu := newProcsTuner(2, 2)
+		if got := tu.decide(c.cur, c.s); got != c.want {
+			t.Errorf("%s: decide(%d) = %d, want %d", c.name, c.cur, got, c.want)
+		}
+	}
+	// A light load (long requests, CPUs mostly idle) brings it back to
+	// high after procsLightPeriods in a row; the period in which a load
+	// ends alone does not, nor do idle periods between loads.
+	heavy := sample(500, 3700*time.Microsecond, 1.95, 0.98)
+	light := sample(50, 3*time.Millisecond, 0.1, 0.1)
+	idle := sample(0, 0, 0, 0.02)
+	tu = newProcsTuner(2, 2)
+	seq := []struct {
+		s    procsSample
+		want int
+	}{
+		{heavy, 3}, {light, 3}, {idle, 3}, {idle, 3}, {heavy, 3}, {light, 3}, {light, 3}, {light, 4}, {light, 4}, {heavy, 3},
+	}
+	cur := tu.high
+	for i, st := range seq {
+		if cur = tu.decide(cur, st.s); cur != st.want {
+			t.Fatalf("period %d: GOMAXPROCS %d, want %d", i, cur, st.want)
+		}
+	}
+	// One PHP thread, or as many CPUs as PHP threads at one: the levels
+	// meet, nothing to tune.
+	if tu := newProcsTuner(4, 1); tu != nil {
+		t.Errorf("newProcsTuner(4, 1) = %+v, want nil", tu)
+	}
+	if tu := newProcsTuner(1, 4); tu != nil {
+		t.Errorf("newProcsTuner(1, 4) = %+v, want nil (high = low = 2)", tu)
+	}
+}
+
+// /proc/stat's first line, read twice a little apart, shows time passing.
+func TestMachineCPU(t *testing.T) {
+	b1, t1, ok := machineCPU()
+	if !ok {
+		t.Skip("no /proc/stat")
+	}
+	if b1 > t1 || t1 == 0 {
+		t.Fatalf("busy %d of total %d", b1, t1)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, t2, _ := machineCPU(); t2 > t1 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("/proc/stat's total did not move in 2 s")
+}
