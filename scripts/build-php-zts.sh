@@ -51,7 +51,7 @@ start=$(date +%s)
 
 # The stamp records the inputs of a build; a complete cache whose stamp
 # matches is reused as it is.
-recipe_version=8 # bump when configure flags, patches or the training change
+recipe_version=9 # bump when configure flags, patches or the training change
 pgo="${EPHPM_PHP_PGO:-1}"
 case "$pgo" in 0 | 1) ;; *) say "EPHPM_PHP_PGO must be 0 or 1"; exit 1 ;; esac
 lto="${EPHPM_PHP_LTO:-1}"
@@ -192,6 +192,29 @@ perl -0pi -e 's/(\nstatic inline zend_result accel_activate_add\(void\)\n\{\n)/$
   ext/opcache/ZendAccelerator.c
 [ "$(grep -c 'ephpm: one process, no usage lock' ext/opcache/ZendAccelerator.c)" = 3 ] ||
   { say "patch failed: accel_activate_add / accel_deactivate_sub / accel_unlock_all (ext/opcache/ZendAccelerator.c) changed upstream"; exit 1; }
+
+# --- patch: zend_dtoa's free list per thread, without a lock ----------------
+# The float <-> string conversions (zend_dtoa, zend_strtod: every float
+# echoed, number_format(), round(), printf's %f, json_encode of a float)
+# take their big-number buffers from one free list that a thread-safe
+# build guards with one process-wide mutex, taken at every Balloc and
+# Bfree, dozens of times per conversion. Two PHP threads formatting
+# floats at once fight over it: on a 20 KB page of 270 number_format()
+# calls, pthread_mutex_lock/unlock and the futex waits and wake-ups were
+# about 12% of the server's CPU, where php-fpm's processes have no lock.
+# A free list per thread (ZEND_TLS, as the non-thread-safe build's
+# dtoa_result already is) needs no lock. Its blocks are plain malloc()
+# memory and each conversion frees what it took on the thread that took
+# it, so nothing changes but the lock; the pow5mult cache (lock 1, taken
+# only while that shared cache grows) keeps its mutex.
+perl -0pi -e 's/\n static Bigint \*freelist\[Kmax\+1\];\n/\n ZEND_TLS Bigint *freelist[Kmax+1]; \/* ephpm: per thread, no lock *\/\n/' \
+  Zend/zend_strtod.c
+perl -0pi -e 's/\tif \(0 == x\) \{ \\\n\t\ttsrm_mutex_lock\(dtoa_mutex\); \\\n/\tif (0 == x) { \/* ephpm: the free list is per thread *\/ \\\n/; s/\tif \(0 == x\) \{ \\\n\t\ttsrm_mutex_unlock\(dtoa_mutex\); \\\n/\tif (0 == x) { \/* ephpm: the free list is per thread *\/ \\\n/' \
+  Zend/zend_strtod_int.h
+grep -q 'ZEND_TLS Bigint \*freelist\[Kmax+1\]; /\* ephpm: per thread, no lock \*/' Zend/zend_strtod.c &&
+  [ "$(grep -c 'ephpm: the free list is per thread' Zend/zend_strtod_int.h)" = 2 ] &&
+  ! grep -q 'tsrm_mutex_lock(dtoa_mutex)' Zend/zend_strtod_int.h ||
+  { say "patch failed: Balloc's free list (Zend/zend_strtod.c, zend_strtod_int.h) changed upstream"; exit 1; }
 
 # --- patch: the training CLI loads the OPcache linked in ----------------------
 # The CLI is built only to run the PGO training; like our SAPI (sapi.c) it

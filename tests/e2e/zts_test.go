@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -250,4 +251,62 @@ func TestZTS200ConcurrentClients(t *testing.T) {
 		t.Errorf("kv after load: %s", r.Body)
 	}
 	healthy(t, s, "200 concurrent clients")
+}
+
+// floatsPHP converts many floats to strings and back in every way PHP
+// does (var_export's shortest form and (float), json_encode/json_decode,
+// number_format, printf's %.17g) and counts the results that do not come
+// back as they went in. The thread-safe build gives each PHP thread its
+// own free list for these conversions' buffers (scripts/build-php-zts.sh,
+// recipe 9): a list shared without its lock would hand one buffer to two
+// threads and garble digits. Like threads.php, each request counts itself
+// in the KV store and reports the most requests it saw converting at once.
+const floatsPHP = `<?php
+$n = (int)($_GET['n'] ?? 20000);
+mt_srand((int)($_GET['seed'] ?? 1));
+$most = ephpm_kv_incr('floats:inside');
+$bad = [];
+for ($i = 0; $i < $n; $i++) {
+    $f = mt_rand() / mt_getrandmax() * 10 ** mt_rand(-30, 30) * (mt_rand(0, 1) ? 1 : -1);
+    $s = var_export($f, true);
+    if ((float)$s !== $f) { $bad[] = "var_export $s"; }
+    $j = json_encode($f, JSON_PRESERVE_ZERO_FRACTION);
+    if (json_decode($j) !== $f) { $bad[] = "json $j"; }
+    $g = sprintf('%.17g', $f);
+    if ((float)$g !== $f) { $bad[] = "printf $g"; }
+    $nf = number_format($f, 3, '.', '');
+    $r = round($f, 3);
+    if (abs((float)$nf - $r) > 1e-12 * max(1.0, abs($r))) { $bad[] = "number_format $nf vs $r"; }
+    if ($i % 2000 == 0) { $most = max($most, (int)ephpm_kv_get('floats:inside')); }
+}
+ephpm_kv_decr('floats:inside');
+echo json_encode(['bad' => count($bad), 'first' => array_slice($bad, 0, 3), 'most_inside' => $most]);
+`
+
+// Float conversions on four PHP threads at once all come back exact.
+func TestZTSFloatConversionsExactAcrossThreads(t *testing.T) {
+	root := fixtureRoot(t)
+	must(t, os.WriteFile(filepath.Join(root, "floats.php"), []byte(floatsPHP), 0o644))
+	s := start(t, root, "[php]\nworkers = 4\n")
+	requireZTS(t, s)
+	_, rs := parallelGets(t, s, 8, func(i int) string { return fmt.Sprintf("/floats.php?seed=%d", i+1) })
+	most := 0
+	for i, r := range rs {
+		expectStatus(t, r, 200, "floats")
+		var out struct {
+			Bad        int      `json:"bad"`
+			First      []string `json:"first"`
+			MostInside int      `json:"most_inside"`
+		}
+		if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+			t.Fatalf("floats: %v in %q", err, r.Body)
+		}
+		if out.Bad != 0 {
+			t.Errorf("request %d: %d of 80,000 float conversions came back different, e.g. %q", i, out.Bad, out.First)
+		}
+		most = max(most, out.MostInside)
+	}
+	if most < 2 {
+		t.Errorf("at most %d requests converted floats at once: the conversions never overlapped, so the test proved nothing", most)
+	}
 }
