@@ -20,8 +20,8 @@ import (
 // request's end wakes a spinning thread for one of them, which on a full
 // machine preempts a PHP thread (10.4 context switches per Laravel
 // request at CPUs + PHP threads against 6.7 at CPUs + 1). Measured on this
-// 2-CPU machine, 2 PHP threads, interleaved rounds (README, "GOMAXPROCS
-// follows the load"):
+// 2-CPU machine, 2 PHP threads, interleaved rounds (README, Performance,
+// "GOMAXPROCS"):
 //
 //   - Laravel, request mode (3.7 ms of PHP): CPUs + 1 serves 1.04x the
 //     requests for 0.96x the CPU per request, same p99; worker mode
@@ -47,7 +47,7 @@ const (
 	procsPeriod      = time.Second
 	procsLongRequest = 250 * time.Microsecond // mean PHP time per request that counts as long
 	procsShortAgain  = 125 * time.Microsecond // ... and below which requests are short again
-	procsBusyCPU     = 0.75                   // share of the CPUs this process uses: busy
+	procsBusyCPU     = 0.75                   // share of the CPUs in use (this process's or the machine's): busy
 	procsIdleCPU     = 0.5                    // ... and below which they idle again
 	// Periods in a row with the CPUs idling under a light load before
 	// going back to high: the period in which a load ends is light too,
