@@ -60,8 +60,6 @@ const (
 type procsTuner struct {
 	high, low int
 	cpus      int // the CPUs Go found at start (cgroup limits included)
-	long      time.Duration
-	short     time.Duration
 	// lightPeriods counts the periods in a row that had requests and
 	// CPUs below procsIdleCPU (decide).
 	lightPeriods int
@@ -78,6 +76,14 @@ type procsSample struct {
 	machineBusy float64
 }
 
+// mean is the mean PHP time per request (0 without requests).
+func (s procsSample) mean() time.Duration {
+	if s.requests == 0 {
+		return 0
+	}
+	return s.php / time.Duration(s.requests)
+}
+
 // decide returns the level for the next period, given the current one
 // and what the last period saw.
 func (t *procsTuner) decide(cur int, s procsSample) int {
@@ -90,7 +96,7 @@ func (t *procsTuner) decide(cur int, s procsSample) int {
 		return cur
 	}
 	busy := max(float64(s.cpu)/float64(s.elapsed)/float64(t.cpus), s.machineBusy)
-	mean := s.php / time.Duration(s.requests)
+	mean := s.mean()
 	light := busy < procsIdleCPU
 	if light {
 		t.lightPeriods++
@@ -98,9 +104,9 @@ func (t *procsTuner) decide(cur int, s procsSample) int {
 		t.lightPeriods = 0
 	}
 	switch {
-	case cur != t.low && mean >= t.long && busy >= procsBusyCPU:
+	case cur != t.low && mean >= procsLongRequest && busy >= procsBusyCPU:
 		return t.low
-	case cur != t.high && (mean < t.short || t.lightPeriods >= procsLightPeriods):
+	case cur != t.high && (mean < procsShortAgain || t.lightPeriods >= procsLightPeriods):
 		return t.high
 	}
 	return cur
@@ -109,8 +115,7 @@ func (t *procsTuner) decide(cur int, s procsSample) int {
 // newProcsTuner returns the tuner for n PHP threads on cpus CPUs, or nil
 // when the two levels are the same (one PHP thread).
 func newProcsTuner(cpus, n int) *procsTuner {
-	t := &procsTuner{high: cpus + min(n, cpus), low: cpus + 1, cpus: cpus,
-		long: procsLongRequest, short: procsShortAgain}
+	t := &procsTuner{high: cpus + min(n, cpus), low: cpus + 1, cpus: cpus}
 	if t.low >= t.high {
 		return nil
 	}
@@ -189,12 +194,8 @@ func (rt *Runtime) tuneProcs(t *procsTuner, every time.Duration) {
 		}
 		if n := t.decide(cur, s); n != cur {
 			runtime.GOMAXPROCS(n)
-			var mean time.Duration
-			if s.requests > 0 {
-				mean = s.php / time.Duration(s.requests)
-			}
 			rt.log.Debug("GOMAXPROCS follows the load", "from", cur, "to", n,
-				"mean_php_request", mean.Round(time.Microsecond), "requests", s.requests,
+				"mean_php_request", s.mean().Round(time.Microsecond), "requests", s.requests,
 				"process_cpu", (float64(s.cpu) / float64(s.elapsed)), "machine_busy", s.machineBusy)
 			cur = n
 		}

@@ -171,12 +171,11 @@ func Start(opts Options) (*Runtime, error) {
 	// world 15 -> 7 ms in request mode, 25 -> 7 ms in worker mode, with
 	// more requests/s). Capped at twice the CPUs: many PHP threads (for
 	// I/O-bound apps) would otherwise give Go many idle Ps to spin on.
-	// Measured again against 2 and 3 on a hello world (both modes) and a
-	// CPU-bound page (README, "GOMAXPROCS"): best or tied on each, no
-	// loss on the CPU-bound page beyond the spread. An explicit GOMAXPROCS
-	// in the environment wins.
-	// With long PHP requests on busy CPUs, the extra Ps cost more than
-	// they give: a tuner then lowers GOMAXPROCS to CPUs + 1 (gomaxprocs.go).
+	// That is the level short requests need (a hello world, both modes,
+	// README "GOMAXPROCS"); with long PHP requests on busy CPUs the extra
+	// Ps cost more than they give, and a tuner moves to CPUs + 1 while
+	// they last (gomaxprocs.go). An explicit GOMAXPROCS in the environment
+	// wins and turns the tuner off.
 	var tuner *procsTuner
 	if os.Getenv("GOMAXPROCS") == "" {
 		cpus := runtime.GOMAXPROCS(0)
