@@ -4,7 +4,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
-GO_PURE_PKGS := ./internal/config/... ./internal/kv/... ./internal/server/... ./internal/metrics/... ./internal/resp/... ./internal/kvclient/... ./internal/kvredis/... ./internal/testloop/... ./internal/accept/...
+GO_PURE_PKGS := ./internal/config/... ./internal/kv/... ./internal/server/... ./internal/metrics/... ./internal/resp/... ./internal/kvclient/... ./internal/kvredis/... ./internal/testloop/... ./internal/accept/... ./internal/threadpolicy/...
 
 .PHONY: all deps build run test test-go phpredis-tests redis-tests redispy-tests hiredis-tests test-race test-e2e test-php test-zts vet fmt-check clean bench bench-kv php-zts release
 

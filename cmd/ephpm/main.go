@@ -242,6 +242,7 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 			opts.Workers = cfg.PHP.WorkerCount
 		}
 	}
+	applyThreadPolicy(cfg, logger)
 	rt, err := phpembed.Start(opts)
 	if err != nil {
 		return err
@@ -311,7 +312,8 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 		"thread_safe", phpembed.ZTS(),
 		"mode", cfg.PHP.Mode,
 		"kv", store.name(),
-		"gomaxprocs", runtime.GOMAXPROCS(0))
+		"gomaxprocs", runtime.GOMAXPROCS(0),
+		"thread_policy", cfg.Server.ThreadPolicy)
 	if hooks.started != nil {
 		hooks.started(rt, addr)
 	}

@@ -172,6 +172,7 @@ func TestErrors(t *testing.T) {
 		{"[server.timeouts]\nheader_read = -1\n", "ephpm.toml:2: server.timeouts.header_read: must be 0 (no limit) or more seconds, got -1"},
 		{"[server.timeouts]\nidle = -1\n", "ephpm.toml:2: server.timeouts.idle: must be 0 (no limit) or more seconds, got -1"},
 		{"[server.timeouts]\nrequest = -5\n", "ephpm.toml:2: server.timeouts.request: must be 0 (no limit) or more seconds, got -5"},
+		{"[server]\nthread_policy = \"fifo\"\n", `ephpm.toml:2: server.thread_policy: "fifo" is not one of batch, normal`},
 		{"[server.static]\nhidden_files = \"maybe\"\n", `ephpm.toml:2: server.static.hidden_files: "maybe" is not one of deny, ignore, allow`},
 		{"[server.static]\ncache_control = \"a\\nb\"\n", "ephpm.toml:2: server.static.cache_control: must not contain a line break"},
 		{"[server.logging]\nlevel = \"loud\"\n", `ephpm.toml:2: server.logging.level: "loud" is not one of debug, info, warn, error`},

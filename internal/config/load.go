@@ -22,6 +22,7 @@ func Default() *Config {
 	c.Server.Listen = "127.0.0.1:8080"
 	c.Server.DocumentRoot = "./public"
 	c.Server.IndexFiles = []string{"index.php", "index.html"}
+	c.Server.ThreadPolicy = "batch"
 	c.Server.Request.MaxBodySize = 10485760
 	c.Server.Request.MaxHeaderSize = 8192
 	c.Server.Timeouts.HeaderRead = 30

@@ -42,6 +42,11 @@ type ServerConfig struct {
 	// under $XDG_RUNTIME_DIR or the temp dir; "off" = none; else a path,
 	// absolute after Load.
 	AdminSocket string `toml:"admin_socket"`
+	// ThreadPolicy is the Linux scheduling policy of all the server's
+	// threads: "batch" (SCHED_BATCH, the default: a thread that wakes
+	// does not preempt the running one) or "normal" (the kernel's
+	// default). internal/threadpolicy says why.
+	ThreadPolicy string `toml:"thread_policy"`
 
 	Request  RequestConfig  `toml:"request"`
 	Timeouts TimeoutsConfig `toml:"timeouts"`

@@ -100,6 +100,9 @@ func (c *Config) validate() *Error {
 			return keyErr(t.key, "must be 0 (no limit) or more seconds, got %d", t.v)
 		}
 	}
+	if e := oneOf("server.thread_policy", s.ThreadPolicy, "batch", "normal"); e != nil {
+		return e
+	}
 	if e := oneOf("server.static.hidden_files", s.Static.HiddenFiles, "deny", "ignore", "allow"); e != nil {
 		return e
 	}

@@ -1,0 +1,26 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/ephpm/ephpm/internal/config"
+	"github.com/ephpm/ephpm/internal/threadpolicy"
+)
+
+// applyThreadPolicy gives the process's threads server.thread_policy
+// before PHP's threads start (they inherit it from the thread that makes
+// them). A kernel or sandbox that refuses it (seccomp) is not a reason to
+// stay down: the server runs with the policy it has, and says so.
+func applyThreadPolicy(cfg *config.Config, logger *slog.Logger) {
+	p, err := threadpolicy.Parse(cfg.Server.ThreadPolicy)
+	if err != nil { // Validate has refused this already
+		logger.Warn("server.thread_policy: "+err.Error(), "kept", "normal")
+		return
+	}
+	n, err := threadpolicy.Apply(p)
+	if err != nil {
+		logger.Warn("server.thread_policy not applied; the threads keep the kernel's default", "policy", p.String(), "err", err)
+		return
+	}
+	logger.Debug("thread policy applied", "policy", p.String(), "threads_changed", n)
+}

@@ -1,0 +1,5 @@
+package threadpolicy
+
+import "syscall"
+
+func gettid() int { return syscall.Gettid() }

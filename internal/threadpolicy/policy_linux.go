@@ -1,0 +1,114 @@
+package threadpolicy
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"syscall"
+	"unsafe"
+)
+
+// Linux's policy numbers (include/uapi/linux/sched.h).
+const (
+	schedOther = 0
+	schedBatch = 3
+)
+
+func (p Policy) kernel() int {
+	if p == Batch {
+		return schedBatch
+	}
+	return schedOther
+}
+
+// schedParam is struct sched_param: the static priority, 0 for both
+// policies.
+type schedParam struct{ priority int32 }
+
+// Apply gives every thread of this process policy p and returns how many
+// threads it changed. It lists the threads again until a pass finds every
+// thread with p: a thread created while a pass runs may have copied its
+// creator's policy before the creator was changed, and be missing from the
+// list that pass read. Threads keep their nice value (the kernel keeps it
+// across these two policies).
+func Apply(p Policy) (changed int, err error) {
+	want := p.kernel()
+	for pass := 0; pass < 10; pass++ {
+		tids, err := threads()
+		if err != nil {
+			return changed, err
+		}
+		n := 0
+		for _, tid := range tids {
+			cur, err := policyOf(tid)
+			if err != nil {
+				continue // the thread ended
+			}
+			if cur == want {
+				continue
+			}
+			if err := setPolicy(tid, want); err != nil {
+				if errors.Is(err, syscall.ESRCH) {
+					continue
+				}
+				return changed, err
+			}
+			n++
+		}
+		changed += n
+		if n == 0 {
+			return changed, nil
+		}
+	}
+	return changed, errors.New("threads kept appearing without the policy")
+}
+
+// Of returns the policy of thread tid (this process's threads, or any
+// process's: tid is a kernel thread id), and false if it is neither
+// normal nor batch (a real-time or idle policy set by someone else).
+func Of(tid int) (Policy, bool, error) {
+	cur, err := policyOf(tid)
+	if err != nil {
+		return Normal, false, err
+	}
+	switch cur {
+	case schedOther:
+		return Normal, true, nil
+	case schedBatch:
+		return Batch, true, nil
+	}
+	return Normal, false, nil
+}
+
+// threads lists this process's thread ids.
+func threads() ([]int, error) {
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return nil, err
+	}
+	tids := make([]int, 0, len(ents))
+	for _, e := range ents {
+		if tid, err := strconv.Atoi(e.Name()); err == nil {
+			tids = append(tids, tid)
+		}
+	}
+	return tids, nil
+}
+
+func policyOf(tid int) (int, error) {
+	r, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_GETSCHEDULER, uintptr(tid), 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	// SCHED_RESET_ON_FORK is or'ed into the result when set.
+	return int(r) &^ 0x40000000, nil
+}
+
+func setPolicy(tid, policy int) error {
+	param := schedParam{}
+	_, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), uintptr(policy), uintptr(unsafe.Pointer(&param)))
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package threadpolicy
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want Policy
+	}{{"normal", Normal}, {"batch", Batch}} {
+		got, err := Parse(c.in)
+		if err != nil || got != c.want || got.String() != c.in {
+			t.Errorf("Parse(%q) = %v, %v", c.in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "BATCH", "idle", "fifo"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) accepted", bad)
+		}
+	}
+}
+
+// newThreads makes the runtime start n more OS threads: each goroutine
+// holds its own locked thread until all have started.
+func newThreads(t *testing.T, n int) []int {
+	t.Helper()
+	var wg sync.WaitGroup
+	tids := make([]int, n)
+	release := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+			tids[i] = gettid()
+			wg.Done()
+			<-release
+		}()
+	}
+	wg.Wait()
+	close(release)
+	return tids
+}
+
+func allThreads(t *testing.T, want Policy) {
+	t.Helper()
+	tids, err := threads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tid := range tids {
+		p, ok, err := Of(tid)
+		if err != nil {
+			continue // ended since the listing
+		}
+		if !ok || p != want {
+			t.Errorf("thread %d: policy %v (known %v), want %v", tid, p, ok, want)
+		}
+	}
+}
+
+func TestApplyReachesEveryThreadAndTheirChildren(t *testing.T) {
+	newThreads(t, 4) // threads that exist before Apply
+	n, err := Apply(Batch)
+	t.Cleanup(func() { Apply(Normal) })
+	if err != nil {
+		t.Fatalf("Apply(Batch): %v", err)
+	}
+	if n == 0 {
+		t.Fatal("Apply(Batch) changed no thread")
+	}
+	allThreads(t, Batch)
+	// Threads started afterwards inherit it from their creator.
+	for _, tid := range newThreads(t, 4) {
+		if p, _, err := Of(tid); err == nil && p != Batch {
+			t.Errorf("new thread %d: %v, want batch", tid, p)
+		}
+	}
+	allThreads(t, Batch)
+	if n, err := Apply(Batch); err != nil || n != 0 {
+		t.Errorf("Apply(Batch) again changed %d threads, err %v; want 0, nil", n, err)
+	}
+
+	if _, err := Apply(Normal); err != nil {
+		t.Fatalf("Apply(Normal): %v", err)
+	}
+	allThreads(t, Normal)
+}
