@@ -242,7 +242,7 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 			opts.Workers = cfg.PHP.WorkerCount
 		}
 	}
-	applyThreadPolicy(cfg, logger)
+	threadPolicy := applyThreadPolicy(cfg, logger)
 	rt, err := phpembed.Start(opts)
 	if err != nil {
 		return err
@@ -313,7 +313,7 @@ func serveWith(cfg *config.Config, hooks serveHooks) error {
 		"mode", cfg.PHP.Mode,
 		"kv", store.name(),
 		"gomaxprocs", runtime.GOMAXPROCS(0),
-		"thread_policy", cfg.Server.ThreadPolicy)
+		"thread_policy", threadPolicy)
 	if hooks.started != nil {
 		hooks.started(rt, addr)
 	}

@@ -9,18 +9,20 @@ import (
 
 // applyThreadPolicy gives the process's threads server.thread_policy
 // before PHP's threads start (they inherit it from the thread that makes
-// them). A kernel or sandbox that refuses it (seccomp) is not a reason to
-// stay down: the server runs with the policy it has, and says so.
-func applyThreadPolicy(cfg *config.Config, logger *slog.Logger) {
+// them), and returns the policy they run with, for the startup line. A
+// kernel or sandbox that refuses it (seccomp) is not a reason to stay
+// down: the server runs with the policy it has, and says so.
+func applyThreadPolicy(cfg *config.Config, logger *slog.Logger) string {
 	p, err := threadpolicy.Parse(cfg.Server.ThreadPolicy)
 	if err != nil { // Validate has refused this already
-		logger.Warn("server.thread_policy: "+err.Error(), "kept", "normal")
-		return
+		logger.Warn("server.thread_policy: " + err.Error())
+		return "normal"
 	}
 	n, err := threadpolicy.Apply(p)
 	if err != nil {
-		logger.Warn("server.thread_policy not applied; the threads keep the kernel's default", "policy", p.String(), "err", err)
-		return
+		logger.Warn("server.thread_policy not applied; the threads keep the system's default", "policy", p.String(), "err", err)
+		return "normal"
 	}
 	logger.Debug("thread policy applied", "policy", p.String(), "threads_changed", n)
+	return p.String()
 }

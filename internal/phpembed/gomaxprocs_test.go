@@ -5,12 +5,12 @@ import (
 	"time"
 )
 
-// The tuner's choice between CPUs + PHP threads (high) and CPUs + 1 (low)
-// on a 2-CPU machine with 2 PHP threads.
+// The tuner's choice between CPUs + PHP threads + 1 (high) and CPUs + 1
+// (low) on a 2-CPU machine with 2 PHP threads.
 func TestProcsTunerDecide(t *testing.T) {
 	tu := newProcsTuner(2, 2)
-	if tu == nil || tu.high != 4 || tu.low != 3 {
-		t.Fatalf("newProcsTuner(2, 2) = %+v, want high 4, low 3", tu)
+	if tu == nil || tu.high != 5 || tu.low != 3 {
+		t.Fatalf("newProcsTuner(2, 2) = %+v, want high 5, low 3", tu)
 	}
 	sec := time.Second
 	// n requests of mean d each in one second, the process using cpu of
@@ -25,17 +25,17 @@ func TestProcsTunerDecide(t *testing.T) {
 		s    procsSample
 		want int
 	}{
-		{"Laravel-like requests on busy CPUs: low", 4, sample(500, 3700*time.Microsecond, 1.95, 0.98), 3},
-		{"long requests, the machine busy with other work: low", 4, sample(100, 2*time.Millisecond, 0.6, 0.95), 3},
-		{"hello-world requests on busy CPUs: stays high", 4, sample(30000, 30*time.Microsecond, 1.95, 0.98), 4},
-		{"long requests on idle CPUs (I/O-bound PHP): stays high", 4, sample(200, 10*time.Millisecond, 0.3, 0.2), 4},
-		{"between the thresholds: stays high", 4, sample(8000, 200*time.Microsecond, 1.9, 1), 4},
+		{"Laravel-like requests on busy CPUs: low", 5, sample(500, 3700*time.Microsecond, 1.95, 0.98), 3},
+		{"long requests, the machine busy with other work: low", 5, sample(100, 2*time.Millisecond, 0.6, 0.95), 3},
+		{"hello-world requests on busy CPUs: stays high", 5, sample(30000, 30*time.Microsecond, 1.95, 0.98), 5},
+		{"long requests on idle CPUs (I/O-bound PHP): stays high", 5, sample(200, 10*time.Millisecond, 0.3, 0.2), 5},
+		{"between the thresholds: stays high", 5, sample(8000, 200*time.Microsecond, 1.9, 1), 5},
 		{"between the thresholds: stays low", 3, sample(8000, 200*time.Microsecond, 1.9, 1), 3},
 		{"busy between the thresholds: stays low", 3, sample(300, 3*time.Millisecond, 1.2, 0.6), 3},
-		{"requests got short: back to high", 3, sample(30000, 40*time.Microsecond, 1.9, 1), 4},
+		{"requests got short: back to high", 3, sample(30000, 40*time.Microsecond, 1.9, 1), 5},
 
 		{"no requests, idle: stays low (the next load is most likely the last one)", 3, sample(0, 0, 0.01, 0.05), 3},
-		{"no requests, idle: stays high", 4, sample(0, 0, 0.01, 0.05), 4},
+		{"no requests, idle: stays high", 5, sample(0, 0, 0.01, 0.05), 5},
 		{"no requests finished, CPUs busy (requests longer than the period): stays low", 3, sample(0, 0, 1.9, 1), 3},
 		{"no time passed: unchanged", 3, procsSample{}, 3},
 	}
@@ -56,7 +56,7 @@ func TestProcsTunerDecide(t *testing.T) {
 		s    procsSample
 		want int
 	}{
-		{heavy, 3}, {light, 3}, {idle, 3}, {idle, 3}, {heavy, 3}, {light, 3}, {light, 3}, {light, 4}, {light, 4}, {heavy, 3},
+		{heavy, 3}, {light, 3}, {idle, 3}, {idle, 3}, {heavy, 3}, {light, 3}, {light, 3}, {light, 5}, {light, 5}, {heavy, 3},
 	}
 	cur := tu.high
 	for i, st := range seq {
@@ -64,13 +64,13 @@ func TestProcsTunerDecide(t *testing.T) {
 			t.Fatalf("period %d: GOMAXPROCS %d, want %d", i, cur, st.want)
 		}
 	}
-	// One PHP thread, or as many CPUs as PHP threads at one: the levels
-	// meet, nothing to tune.
-	if tu := newProcsTuner(4, 1); tu != nil {
-		t.Errorf("newProcsTuner(4, 1) = %+v, want nil", tu)
-	}
-	if tu := newProcsTuner(1, 4); tu != nil {
-		t.Errorf("newProcsTuner(1, 4) = %+v, want nil (high = low = 2)", tu)
+	// One PHP thread still has the spare P to give up; many PHP threads
+	// on few CPUs count as many as the CPUs.
+	for _, c := range []struct{ cpus, n, high, low int }{{4, 1, 6, 5}, {1, 4, 3, 2}, {8, 32, 17, 9}} {
+		tu := newProcsTuner(c.cpus, c.n)
+		if tu == nil || tu.high != c.high || tu.low != c.low {
+			t.Errorf("newProcsTuner(%d, %d) = %+v, want high %d, low %d", c.cpus, c.n, tu, c.high, c.low)
+		}
 	}
 }
 

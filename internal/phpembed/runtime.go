@@ -169,17 +169,18 @@ func Start(opts Options) (*Runtime, error) {
 	// connections. One P more per PHP thread keeps every CPU available to
 	// Go while PHP runs (measured, 2 CPUs, 2 PHP threads: p99 of a hello
 	// world 15 -> 7 ms in request mode, 25 -> 7 ms in worker mode, with
-	// more requests/s). Capped at twice the CPUs: many PHP threads (for
-	// I/O-bound apps) would otherwise give Go many idle Ps to spin on.
-	// That is the level short requests need (a hello world, both modes,
-	// README "GOMAXPROCS"); with long PHP requests on busy CPUs the extra
-	// Ps cost more than they give, and a tuner moves to CPUs + 1 while
-	// they last (gomaxprocs.go). An explicit GOMAXPROCS in the environment
-	// wins and turns the tuner off.
+	// more requests/s), and one spare on top shortens the tail again
+	// (procsHigh). Capped at twice the CPUs (plus the spare): many PHP
+	// threads (for I/O-bound apps) would otherwise give Go many idle Ps to
+	// spin on. That is the level short requests need (a hello world, both
+	// modes, README "GOMAXPROCS"); with long PHP requests on busy CPUs the
+	// extra Ps cost more than they give, and a tuner moves to CPUs + 1
+	// while they last (gomaxprocs.go). An explicit GOMAXPROCS in the
+	// environment wins and turns the tuner off.
 	var tuner *procsTuner
 	if os.Getenv("GOMAXPROCS") == "" {
 		cpus := runtime.GOMAXPROCS(0)
-		runtime.GOMAXPROCS(cpus + min(n, cpus))
+		runtime.GOMAXPROCS(procsHigh(cpus, n))
 		tuner = newProcsTuner(cpus, n)
 	}
 	rt := &Runtime{

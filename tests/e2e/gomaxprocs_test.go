@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -50,7 +51,7 @@ func loadUntil(t *testing.T, s *server, conns int, path string, within time.Dura
 }
 
 // GOMAXPROCS follows the load (internal/phpembed/gomaxprocs.go): it
-// starts at CPUs + PHP threads, goes down to CPUs + 1 under a load of
+// starts at CPUs + PHP threads + 1, goes down to CPUs + 1 under a load of
 // long CPU-bound PHP requests (there the spare Ps only wake threads that
 // preempt PHP), stays there while the server idles, and comes back under
 // a load of short requests, where Go's share of a request needs them. An
@@ -70,10 +71,12 @@ func TestZTSGomaxprocsFollowsTheLoad(t *testing.T) {
 		return s, "http://" + mm[1] + "/metrics", n
 	}
 	s, metrics, high := start2()
-	if high < 4 {
-		t.Skipf("GOMAXPROCS %d at start: fewer than 2 CPUs, nothing to tune", high)
+	// high = CPUs + min(PHP threads, CPUs) + 1, low = CPUs + 1.
+	cpus := runtime.NumCPU()
+	if want := cpus + min(2, cpus) + 1; high != want {
+		t.Fatalf("GOMAXPROCS %d at start with 2 PHP threads on %d CPUs, want %d", high, cpus, want)
 	}
-	low := high - 1
+	low := cpus + 1
 	procs := func() int { return int(scrape(t, metrics)["go_sched_gomaxprocs_threads"]) }
 	if got := procs(); got != high {
 		t.Fatalf("go_sched_gomaxprocs_threads = %d at start, want %d (the startup log's)", got, high)
