@@ -8,9 +8,11 @@
 // connection's goroutine, the scheduler's spinning thread, sysmon), each
 // switch costing a few microseconds of both threads' time and the PHP
 // thread's caches. Measured on 2 CPUs under wrk -t2 -c32 (bench/lreq/ab.sh,
-// interleaved): context switches per request 3.5 -> 0.8 on Laravel in
-// worker mode (1.33x the requests), 0.5 -> 0.4 on a hello world; see the
-// README's Performance section.
+// interleaved, batch vs normal): context switches per request 2.5 -> 0.6
+// on Laravel in worker mode (1.28x the requests), 4.05 -> 1.95 on a 20 KB
+// page (1.18x), 0.5 -> 0.4 on a hello world (1.09x, shorter p99); the p99
+// of long requests in request mode grows by about a tenth (README,
+// Performance, "Thread policy").
 //
 // Threads inherit the policy of the thread that creates them, so once every
 // existing thread has it, every later one (Go's new Ms, PHP's threads,
