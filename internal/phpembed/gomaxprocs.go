@@ -11,7 +11,7 @@ import (
 )
 
 // GOMAXPROCS follows the load: ephpm starts with one P (Go's CPU token)
-// more per PHP thread than CPUs, and a spare (procsHigh, Start), because a PHP thread inside
+// more per PHP thread than CPUs, and spares (procsHigh, Start), because a PHP thread inside
 // its cgo call keeps its P, and with short PHP requests (a hello world:
 // Go's share of a request is about half) the goroutines that read and
 // write the connections would otherwise wait for one. With long PHP
@@ -55,8 +55,8 @@ const (
 	procsLightPeriods = 3
 )
 
-// procsTuner chooses GOMAXPROCS between high (CPUs + PHP threads + 1,
-// procsHigh: short requests or idle CPUs) and low (CPUs + 1, long
+// procsTuner chooses GOMAXPROCS between high (CPUs + PHP threads + 2 in
+// request mode, + 1 in worker mode, procsHigh: short requests or idle CPUs) and low (CPUs + 1, long
 // requests on busy CPUs).
 type procsTuner struct {
 	high, low int
@@ -114,18 +114,31 @@ func (t *procsTuner) decide(cur int, s procsSample) int {
 }
 
 // procsHigh is GOMAXPROCS for short requests: a P per PHP thread (at most
-// one per CPU) beside one per CPU, and one spare. The spare came with the
-// SCHED_BATCH threads (internal/threadpolicy): measured on 2 CPUs, 2 PHP
-// threads, both thread policies batch, GOMAXPROCS 5 against 4 took a hello
-// world's p99 from 4.72 to 4.36 ms in request mode (lower in 7 of 8
-// interleaved rounds) and from 2.69 to 2.42 ms in worker mode, with 1.05x
-// the requests in both (README, Performance, "Thread policy").
-func procsHigh(cpus, n int) int { return cpus + min(n, cpus) + 1 }
+// one per CPU) beside one per CPU, and spare ones: one in worker mode, two
+// in request mode. The spares came with the SCHED_BATCH threads
+// (internal/threadpolicy), where a goroutine that finds every P taken waits
+// for a thread's slice to end: measured on 2 CPUs, 2 PHP threads, threads
+// batch, interleaved rounds (README, Performance, "Thread policy"):
+//
+//   - GOMAXPROCS 5 against 4: a hello world's p99 4.72 -> 4.36 ms in
+//     request mode (lower in 7 of 8 rounds) and 2.69 -> 2.42 ms in worker
+//     mode, 1.05x the requests in both;
+//   - 6 against 5: in request mode p99 3.83 -> 3.21 ms and 6.12 -> 5.20 ms
+//     (two batches, lower in 7 and 6 of 8 rounds; 0.99x and 1.12x the
+//     requests), in worker mode the same p99 for 0.95x the requests, so
+//     worker mode keeps one spare.
+func procsHigh(cpus, n int, workerMode bool) int {
+	spare := 2
+	if workerMode {
+		spare = 1
+	}
+	return cpus + min(n, cpus) + spare
+}
 
 // newProcsTuner returns the tuner for n PHP threads on cpus CPUs, or nil
 // when the two levels are the same.
-func newProcsTuner(cpus, n int) *procsTuner {
-	t := &procsTuner{high: procsHigh(cpus, n), low: cpus + 1, cpus: cpus}
+func newProcsTuner(cpus, n int, workerMode bool) *procsTuner {
+	t := &procsTuner{high: procsHigh(cpus, n, workerMode), low: cpus + 1, cpus: cpus}
 	if t.low >= t.high {
 		return nil
 	}

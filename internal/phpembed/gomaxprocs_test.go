@@ -5,12 +5,12 @@ import (
 	"time"
 )
 
-// The tuner's choice between CPUs + PHP threads + 1 (high) and CPUs + 1
-// (low) on a 2-CPU machine with 2 PHP threads.
+// The tuner's choice between CPUs + PHP threads + 1 (high, worker mode)
+// and CPUs + 1 (low) on a 2-CPU machine with 2 PHP threads.
 func TestProcsTunerDecide(t *testing.T) {
-	tu := newProcsTuner(2, 2)
+	tu := newProcsTuner(2, 2, true)
 	if tu == nil || tu.high != 5 || tu.low != 3 {
-		t.Fatalf("newProcsTuner(2, 2) = %+v, want high 5, low 3", tu)
+		t.Fatalf("newProcsTuner(2, 2, worker mode) = %+v, want high 5, low 3", tu)
 	}
 	sec := time.Second
 	// n requests of mean d each in one second, the process using cpu of
@@ -40,7 +40,7 @@ func TestProcsTunerDecide(t *testing.T) {
 		{"no time passed: unchanged", 3, procsSample{}, 3},
 	}
 	for _, c := range cases {
-		tu := newProcsTuner(2, 2)
+		tu := newProcsTuner(2, 2, true)
 		if got := tu.decide(c.cur, c.s); got != c.want {
 			t.Errorf("%s: decide(%d) = %d, want %d", c.name, c.cur, got, c.want)
 		}
@@ -51,7 +51,7 @@ func TestProcsTunerDecide(t *testing.T) {
 	heavy := sample(500, 3700*time.Microsecond, 1.95, 0.98)
 	light := sample(50, 3*time.Millisecond, 0.1, 0.1)
 	idle := sample(0, 0, 0, 0.02)
-	tu = newProcsTuner(2, 2)
+	tu = newProcsTuner(2, 2, true)
 	seq := []struct {
 		s    procsSample
 		want int
@@ -64,12 +64,17 @@ func TestProcsTunerDecide(t *testing.T) {
 			t.Fatalf("period %d: GOMAXPROCS %d, want %d", i, cur, st.want)
 		}
 	}
-	// One PHP thread still has the spare P to give up; many PHP threads
-	// on few CPUs count as many as the CPUs.
-	for _, c := range []struct{ cpus, n, high, low int }{{4, 1, 6, 5}, {1, 4, 3, 2}, {8, 32, 17, 9}} {
-		tu := newProcsTuner(c.cpus, c.n)
+	// Request mode has two spare Ps, worker mode one; one PHP thread still
+	// has them to give up; many PHP threads on few CPUs count as many as
+	// the CPUs.
+	for _, c := range []struct {
+		cpus, n    int
+		workerMode bool
+		high, low  int
+	}{{2, 2, false, 6, 3}, {4, 1, true, 6, 5}, {4, 1, false, 7, 5}, {1, 4, true, 3, 2}, {8, 32, false, 18, 9}} {
+		tu := newProcsTuner(c.cpus, c.n, c.workerMode)
 		if tu == nil || tu.high != c.high || tu.low != c.low {
-			t.Errorf("newProcsTuner(%d, %d) = %+v, want high %d, low %d", c.cpus, c.n, tu, c.high, c.low)
+			t.Errorf("newProcsTuner(%d, %d, worker mode %v) = %+v, want high %d, low %d", c.cpus, c.n, c.workerMode, tu, c.high, c.low)
 		}
 	}
 }

@@ -169,8 +169,8 @@ func Start(opts Options) (*Runtime, error) {
 	// connections. One P more per PHP thread keeps every CPU available to
 	// Go while PHP runs (measured, 2 CPUs, 2 PHP threads: p99 of a hello
 	// world 15 -> 7 ms in request mode, 25 -> 7 ms in worker mode, with
-	// more requests/s), and one spare on top shortens the tail again
-	// (procsHigh). Capped at twice the CPUs (plus the spare): many PHP
+	// more requests/s), and spare ones on top shorten the tail again
+	// (procsHigh). Capped at twice the CPUs (plus the spares): many PHP
 	// threads (for I/O-bound apps) would otherwise give Go many idle Ps to
 	// spin on. That is the level short requests need (a hello world, both
 	// modes, README "GOMAXPROCS"); with long PHP requests on busy CPUs the
@@ -180,8 +180,9 @@ func Start(opts Options) (*Runtime, error) {
 	var tuner *procsTuner
 	if os.Getenv("GOMAXPROCS") == "" {
 		cpus := runtime.GOMAXPROCS(0)
-		runtime.GOMAXPROCS(procsHigh(cpus, n))
-		tuner = newProcsTuner(cpus, n)
+		workerMode := opts.WorkerScript != ""
+		runtime.GOMAXPROCS(procsHigh(cpus, n, workerMode))
+		tuner = newProcsTuner(cpus, n, workerMode)
 	}
 	rt := &Runtime{
 		opts:      opts,

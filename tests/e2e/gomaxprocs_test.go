@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -51,7 +52,7 @@ func loadUntil(t *testing.T, s *server, conns int, path string, within time.Dura
 }
 
 // GOMAXPROCS follows the load (internal/phpembed/gomaxprocs.go): it
-// starts at CPUs + PHP threads + 1, goes down to CPUs + 1 under a load of
+// starts at CPUs + PHP threads + 2 (request mode), goes down to CPUs + 1 under a load of
 // long CPU-bound PHP requests (there the spare Ps only wake threads that
 // preempt PHP), stays there while the server idles, and comes back under
 // a load of short requests, where Go's share of a request needs them. An
@@ -71,9 +72,10 @@ func TestZTSGomaxprocsFollowsTheLoad(t *testing.T) {
 		return s, "http://" + mm[1] + "/metrics", n
 	}
 	s, metrics, high := start2()
-	// high = CPUs + min(PHP threads, CPUs) + 1, low = CPUs + 1.
+	// high = CPUs + min(PHP threads, CPUs) + 2 in request mode, low =
+	// CPUs + 1.
 	cpus := runtime.NumCPU()
-	if want := cpus + min(2, cpus) + 1; high != want {
+	if want := cpus + min(2, cpus) + 2; high != want {
 		t.Fatalf("GOMAXPROCS %d at start with 2 PHP threads on %d CPUs, want %d", high, cpus, want)
 	}
 	low := cpus + 1
@@ -102,5 +104,31 @@ func TestZTSGomaxprocsFollowsTheLoad(t *testing.T) {
 	})
 	if got := int(scrape(t, metrics2)["go_sched_gomaxprocs_threads"]); got != high+1 {
 		t.Errorf("GOMAXPROCS=%d in the environment: the server changed it to %d", high+1, got)
+	}
+}
+
+// Worker mode starts with one spare P fewer than request mode
+// (procsHigh): CPUs + min(PHP threads, CPUs) + 1.
+func TestZTSGomaxprocsWorkerModeStart(t *testing.T) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		t.Skip("GOMAXPROCS is set in the environment: the server would keep it")
+	}
+	root := t.TempDir()
+	script := "<?php\nwhile (ephpm_handle_request(function () { echo 'hi'; })) {}\n"
+	if err := os.WriteFile(filepath.Join(root, "worker.php"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, root, "[php]\nmode = \"worker\"\nworker_script = \"worker.php\"\nworkers = 2\n")
+	requireZTS(t, s)
+	m := gomaxprocsRe.FindStringSubmatch(s.Log())
+	if m == nil {
+		t.Fatalf("no gomaxprocs in the log:\n%s", s.Log())
+	}
+	cpus := runtime.NumCPU()
+	if got, want := m[1], strconv.Itoa(cpus+min(2, cpus)+1); got != want {
+		t.Errorf("worker mode, 2 PHP threads on %d CPUs: GOMAXPROCS %s at start, want %s", cpus, got, want)
+	}
+	if r := s.get(t, "/"); r.Status != 200 || r.Body != "hi" {
+		t.Errorf("GET / = %d %q, want 200 and the worker's answer", r.Status, r.Body)
 	}
 }
