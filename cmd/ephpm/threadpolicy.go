@@ -18,6 +18,11 @@ func applyThreadPolicy(cfg *config.Config, logger *slog.Logger) string {
 		logger.Warn("server.thread_policy: " + err.Error())
 		return "normal"
 	}
+	if p == threadpolicy.Normal {
+		// The policy the server was started with (the kernel's default,
+		// or what `chrt` gave it): nothing to change.
+		return p.String()
+	}
 	n, err := threadpolicy.Apply(p)
 	if err != nil {
 		logger.Warn("server.thread_policy not applied; the threads keep the system's default", "policy", p.String(), "err", err)

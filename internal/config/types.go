@@ -44,8 +44,8 @@ type ServerConfig struct {
 	AdminSocket string `toml:"admin_socket"`
 	// ThreadPolicy is the Linux scheduling policy of all the server's
 	// threads: "batch" (SCHED_BATCH, the default: a thread that wakes
-	// does not preempt the running one) or "normal" (the kernel's
-	// default). internal/threadpolicy says why.
+	// does not preempt the running one) or "normal" (left as started:
+	// the kernel's default). internal/threadpolicy says why.
 	ThreadPolicy string `toml:"thread_policy"`
 
 	Request  RequestConfig  `toml:"request"`

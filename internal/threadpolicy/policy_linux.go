@@ -25,14 +25,19 @@ func (p Policy) kernel() int {
 // policies.
 type schedParam struct{ priority int32 }
 
-// Apply gives every thread of this process policy p and returns how many
-// threads it changed. It lists the threads again until a pass finds every
-// thread with p: a thread created while a pass runs may have copied its
-// creator's policy before the creator was changed, and be missing from the
-// list that pass read. Threads keep their nice value (the kernel keeps it
-// across these two policies).
+// Apply gives every thread of this process that has the other of the two
+// policies policy p, and returns how many threads it changed. Threads with
+// any other policy (real-time, idle, deadline: set on purpose by whoever
+// started the server) are left as they are. It lists the threads again
+// until a pass changes none: a thread created while a pass runs may have
+// copied its creator's policy before the creator was changed, and be
+// missing from the list that pass read. Threads keep their nice value (the
+// kernel keeps it across these two policies).
 func Apply(p Policy) (changed int, err error) {
-	want := p.kernel()
+	want, from := p.kernel(), Batch.kernel()
+	if p == Batch {
+		from = Normal.kernel()
+	}
 	for pass := 0; pass < 10; pass++ {
 		tids, err := threads()
 		if err != nil {
@@ -44,8 +49,8 @@ func Apply(p Policy) (changed int, err error) {
 			if err != nil {
 				continue // the thread ended
 			}
-			if cur == want {
-				continue
+			if cur != from {
+				continue // already p, or a policy not ours to change
 			}
 			if err := setPolicy(tid, want); err != nil {
 				if errors.Is(err, syscall.ESRCH) {

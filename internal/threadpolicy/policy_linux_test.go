@@ -88,3 +88,52 @@ func TestApplyReachesEveryThreadAndTheirChildren(t *testing.T) {
 	}
 	allThreads(t, Normal)
 }
+
+// A thread given SCHED_IDLE on purpose (as `chrt -i` would) keeps it:
+// Apply changes only the other of its two policies.
+func TestApplyLeavesOtherPoliciesAlone(t *testing.T) {
+	const schedIdle = 5
+	idle := make(chan int)
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		tid := gettid()
+		if err := setPolicy(tid, schedIdle); err != nil {
+			close(idle)
+			return
+		}
+		idle <- tid
+		<-done
+	}()
+	tid, ok := <-idle
+	if !ok {
+		t.Skip("SCHED_IDLE refused here")
+	}
+	defer close(done)
+	t.Cleanup(func() { Apply(Normal) })
+	if _, err := Apply(Batch); err != nil {
+		t.Fatalf("Apply(Batch): %v", err)
+	}
+	if cur, err := policyOf(tid); err != nil || cur != schedIdle {
+		t.Errorf("the SCHED_IDLE thread has policy %d (err %v) after Apply(Batch), want it kept at %d", cur, err, schedIdle)
+	}
+	if p, _, err := Of(gettidOfAnother(t, tid)); err == nil && p != Batch {
+		t.Errorf("another thread: %v after Apply(Batch), want batch", p)
+	}
+}
+
+// gettidOfAnother returns a thread of this process other than tid.
+func gettidOfAnother(t *testing.T, tid int) int {
+	t.Helper()
+	tids, err := threads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range tids {
+		if x != tid {
+			return x
+		}
+	}
+	t.Fatal("only one thread")
+	return 0
+}
