@@ -11,14 +11,14 @@ import (
 )
 
 // GOMAXPROCS follows the load: ephpm starts with one P (Go's CPU token)
-// more per PHP thread than CPUs, and spares (procsHigh, Start), because a PHP thread inside
-// its cgo call keeps its P, and with short PHP requests (a hello world:
-// Go's share of a request is about half) the goroutines that read and
-// write the connections would otherwise wait for one. With long PHP
-// requests on busy CPUs the same extra Ps cost: Go's work is a few percent
-// of a request there, the spare Ps sit idle between requests, and each
-// request's end wakes a spinning thread for one of them, which on a full
-// machine preempts a PHP thread (10.4 context switches per Laravel
+// more per PHP thread than CPUs, and spares (procsHigh, Start), because a
+// PHP thread inside its cgo call keeps its P, and with short PHP requests
+// (a hello world: Go's share of a request is about half) the goroutines
+// that read and write the connections would otherwise wait for one. With
+// long PHP requests on busy CPUs the same extra Ps cost: Go's work is a
+// few percent of a request there, the spare Ps sit idle between requests,
+// and each request's end wakes a spinning thread for one of them, which on
+// a full machine preempts a PHP thread (10.4 context switches per Laravel
 // request at CPUs + PHP threads against 6.7 at CPUs + 1). Measured on this
 // 2-CPU machine, 2 PHP threads, interleaved rounds (README, Performance,
 // "GOMAXPROCS"):
@@ -55,9 +55,9 @@ const (
 	procsLightPeriods = 3
 )
 
-// procsTuner chooses GOMAXPROCS between high (CPUs + PHP threads + 2 in
-// request mode, + 1 in worker mode, procsHigh: short requests or idle CPUs) and low (CPUs + 1, long
-// requests on busy CPUs).
+// procsTuner chooses GOMAXPROCS between high (procsHigh: CPUs + PHP
+// threads + 2 in request mode, + 1 in worker mode; short requests or idle
+// CPUs) and low (CPUs + 1, long requests on busy CPUs).
 type procsTuner struct {
 	high, low int
 	cpus      int // the CPUs Go found at start (cgroup limits included)

@@ -68,23 +68,6 @@ func Apply(p Policy) (changed int, err error) {
 	return changed, errors.New("threads kept appearing without the policy")
 }
 
-// Of returns the policy of thread tid (this process's threads, or any
-// process's: tid is a kernel thread id), and false if it is neither
-// normal nor batch (a real-time or idle policy set by someone else).
-func Of(tid int) (Policy, bool, error) {
-	cur, err := policyOf(tid)
-	if err != nil {
-		return Normal, false, err
-	}
-	switch cur {
-	case schedOther:
-		return Normal, true, nil
-	case schedBatch:
-		return Batch, true, nil
-	}
-	return Normal, false, nil
-}
-
 // threads lists this process's thread ids.
 func threads() ([]int, error) {
 	ents, err := os.ReadDir("/proc/self/task")

@@ -51,12 +51,12 @@ func allThreads(t *testing.T, want Policy) {
 		t.Fatal(err)
 	}
 	for _, tid := range tids {
-		p, ok, err := Of(tid)
+		cur, err := policyOf(tid)
 		if err != nil {
 			continue // ended since the listing
 		}
-		if !ok || p != want {
-			t.Errorf("thread %d: policy %v (known %v), want %v", tid, p, ok, want)
+		if cur != want.kernel() {
+			t.Errorf("thread %d: policy %d, want %d (%v)", tid, cur, want.kernel(), want)
 		}
 	}
 }
@@ -74,8 +74,8 @@ func TestApplyReachesEveryThreadAndTheirChildren(t *testing.T) {
 	allThreads(t, Batch)
 	// Threads started afterwards inherit it from their creator.
 	for _, tid := range newThreads(t, 4) {
-		if p, _, err := Of(tid); err == nil && p != Batch {
-			t.Errorf("new thread %d: %v, want batch", tid, p)
+		if cur, err := policyOf(tid); err == nil && cur != schedBatch {
+			t.Errorf("new thread %d: policy %d, want batch", tid, cur)
 		}
 	}
 	allThreads(t, Batch)
@@ -117,8 +117,8 @@ func TestApplyLeavesOtherPoliciesAlone(t *testing.T) {
 	if cur, err := policyOf(tid); err != nil || cur != schedIdle {
 		t.Errorf("the SCHED_IDLE thread has policy %d (err %v) after Apply(Batch), want it kept at %d", cur, err, schedIdle)
 	}
-	if p, _, err := Of(gettidOfAnother(t, tid)); err == nil && p != Batch {
-		t.Errorf("another thread: %v after Apply(Batch), want batch", p)
+	if cur, err := policyOf(gettidOfAnother(t, tid)); err == nil && cur != schedBatch {
+		t.Errorf("another thread: policy %d after Apply(Batch), want batch", cur)
 	}
 }
 

@@ -12,6 +12,3 @@ func Apply(p Policy) (int, error) {
 	}
 	return 0, errors.New("scheduling policies are Linux only")
 }
-
-// Of is Normal everywhere but Linux.
-func Of(tid int) (Policy, bool, error) { return Normal, true, nil }

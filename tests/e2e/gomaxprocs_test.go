@@ -51,12 +51,12 @@ func loadUntil(t *testing.T, s *server, conns int, path string, within time.Dura
 	return ok
 }
 
-// GOMAXPROCS follows the load (internal/phpembed/gomaxprocs.go): it
-// starts at CPUs + PHP threads + 2 (request mode), goes down to CPUs + 1 under a load of
-// long CPU-bound PHP requests (there the spare Ps only wake threads that
-// preempt PHP), stays there while the server idles, and comes back under
-// a load of short requests, where Go's share of a request needs them. An
-// explicit GOMAXPROCS in the environment is left alone.
+// GOMAXPROCS follows the load (internal/phpembed/gomaxprocs.go): it starts
+// at CPUs + PHP threads + 2 (request mode), goes down to CPUs + 1 under a
+// load of long CPU-bound PHP requests (there the spare Ps only wake
+// threads that preempt PHP), stays there while the server idles, and comes
+// back under a load of short requests, where Go's share of a request needs
+// them. An explicit GOMAXPROCS in the environment is left alone.
 func TestZTSGomaxprocsFollowsTheLoad(t *testing.T) {
 	if os.Getenv("GOMAXPROCS") != "" {
 		t.Skip("GOMAXPROCS is set in the environment: the server would keep it")
