@@ -126,7 +126,8 @@ func (w *worker) loop(onStartupThread bool) {
 //
 // A request that finds every token busy waits in rt.dq, and the goroutine
 // that holds a token takes it from there when its own request is done, on
-// the same thread, without giving the token back in between. Handing the
+// the same thread, without giving the token back in between (and, under
+// load, polls it for a moment when it is empty: holderSpin). Handing the
 // token to a waiting goroutine instead (as before) cost every queued
 // request a goroutine wake-up, a new goroutine, a thread lock and a cgo
 // call to prepare the thread, and often moved PHP to another OS thread
