@@ -7,8 +7,8 @@ import (
 
 // A token holder takes queued requests in arrival order, gives way at
 // once to someone taking every token (ResetOPcache) even with requests
-// waiting, and does not poll an empty queue unless requests have been
-// queueing lately (holderSpin).
+// waiting, and does not poll an empty queue unless the queue ran deep
+// lately (holderSpin, deepQueuePerThread).
 func TestNextQueued(t *testing.T) {
 	rt := &Runtime{dq: make(chan *Request, 4), startedAt: time.Now().Add(-time.Hour)}
 	a, b := &Request{}, &Request{}
@@ -44,20 +44,20 @@ func TestNextQueued(t *testing.T) {
 		t.Fatalf("after an abandoned one: got %p, want %p", got, d)
 	}
 
-	// Nothing queued for an hour: an empty queue returns at once, however
+	// No deep queue for an hour: an empty queue returns at once, however
 	// slow the machine (no spin at all).
-	rt.lastQueued.Store(0)
+	rt.lastDeep.Store(0)
 	for i := 0; i < 1000; i++ {
 		if got := rt.nextQueued(); got != nil {
 			t.Fatalf("empty queue: got %p", got)
 		}
 	}
 
-	// noteQueued records the time; nextQueued then spins on an empty
+	// noteDeepQueue records the time; nextQueued then spins on an empty
 	// queue, but not for ever.
-	rt.noteQueued()
-	if since := time.Since(rt.startedAt) - time.Duration(rt.lastQueued.Load()); since < 0 || since > time.Minute {
-		t.Fatalf("noteQueued recorded %v ago", since)
+	rt.noteDeepQueue()
+	if since := time.Since(rt.startedAt) - time.Duration(rt.lastDeep.Load()); since < 0 || since > time.Minute {
+		t.Fatalf("noteDeepQueue recorded %v ago", since)
 	}
 	done := make(chan *Request)
 	go func() { done <- rt.nextQueued() }()

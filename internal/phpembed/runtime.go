@@ -101,8 +101,9 @@ type Runtime struct {
 	dq      chan *Request
 	holders chan holderJob // token holders parked between jobs (holder.go)
 	waiting atomic.Int64
-	// When a request last had to queue, in ns since startedAt (noteQueued).
-	lastQueued atomic.Int64
+	// When a request last found the queue deep, in ns since startedAt
+	// (noteDeepQueue).
+	lastDeep atomic.Int64
 	// Someone takes every token (ResetOPcache): holders give theirs back
 	// after their request instead of taking the next from the queue.
 	exclusive atomic.Int32

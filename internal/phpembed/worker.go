@@ -147,7 +147,8 @@ func (rt *Runtime) runDirect(req *Request) bool {
 		default:
 		}
 	}
-	if rt.waiting.Add(1) > int64(rt.opts.QueueSize) {
+	depth := rt.waiting.Add(1)
+	if depth > int64(rt.opts.QueueSize) {
 		rt.waiting.Add(-1)
 		rt.pending.Done()
 		return false
@@ -160,7 +161,9 @@ func (rt *Runtime) runDirect(req *Request) bool {
 		rt.pending.Done()
 		return false
 	}
-	rt.noteQueued()
+	if depth >= int64(deepQueuePerThread*len(rt.workers)) {
+		rt.noteDeepQueue()
+	}
 	// Queued first, then a look for a free token: a holder gives its
 	// token back first and then looks at the queue, so between the two
 	// of them one sees the other (see runOnToken and giveBack).
@@ -211,7 +214,7 @@ func (rt *Runtime) next() *Request {
 }
 
 // holderSpin is how long a token holder polls an empty queue before it
-// gives its token back, while requests have been queueing (queueRecent).
+// gives its token back, while the queue runs deep (deepQueuePerThread).
 //
 // Without it, a token came back whenever the queue was empty for a
 // moment, which under load is all the time: the next request found the
@@ -221,34 +224,42 @@ func (rt *Runtime) next() *Request {
 // behind whatever PHP a P was running (a hello world's access-log
 // duration had a p50 of 0.02 ms, so almost nothing waited for PHP, while
 // wrk saw a p99 of 3.9-5.1 ms). With the spin the PHP threads keep their
-// tokens under load and take the requests in arrival order, as worker
-// mode's workers do (workerSpin, the same 20 us).
-//
-// Only while requests queue: with one client at a time nothing waits
-// after a request, and polling for the next one cost 1.22x the CPU per
-// request (measured); a run that merely has no queued request to start
-// with says nothing, since under load a token comes back between runs.
+// tokens under heavy load and take the requests in arrival order, as
+// worker mode's workers do (workerSpin, the same 20 us).
 const holderSpin = 20 * time.Microsecond
 
-// queueRecent: a request that had to queue less than this long ago makes
-// token holders spin (holderSpin). Long enough to span the gaps of a
-// steady load, short enough that a server whose load has gone stops
-// spinning at once.
+// deepQueuePerThread: holders spin (holderSpin) for queueRecent after a
+// request found this many requests per PHP thread waiting, itself
+// included. With few clients per PHP thread the spin costs more than it
+// gives: the connection goroutine that makes the next request was made
+// ready on the spinning holder's P and waits for it, PHP moves between
+// threads at every request instead of running on the thread that read
+// it, and a spin often ends with no request (measured, hello world, 2 PHP
+// threads, spinning whenever anything queued: with 6 and 8 clients
+// 0.80x and 0.86x the requests at 1.31x and 1.17x the CPU per request,
+// with 4 clients 0.84x; with 16 and 32 clients 1.04x and 1.07x at 0.93-0.98x
+// the CPU, and half the p99). 4 per thread (8 waiting for 2 threads) is
+// never reached by 8 clients and is reached within moments by 16.
+const deepQueuePerThread = 4
+
+// queueRecent: how long a deep queue keeps holders spinning. Long enough
+// to span the gaps of a steady load, short enough that a server whose
+// load has gone stops spinning at once.
 const queueRecent = 100 * time.Millisecond
 
-// noteQueued records that a request had to queue, for nextQueued. It
-// writes the shared word only when the last note is older than a
-// millisecond, so a queue that forms at every request does not bounce
-// the cache line between the CPUs.
-func (rt *Runtime) noteQueued() {
+// noteDeepQueue records that a request found the queue deep, for
+// nextQueued. It writes the shared word only when the last note is older
+// than a millisecond, so a queue that stays deep does not bounce the
+// cache line between the CPUs at every request.
+func (rt *Runtime) noteDeepQueue() {
 	now := int64(time.Since(rt.startedAt))
-	if now-rt.lastQueued.Load() > int64(time.Millisecond) {
-		rt.lastQueued.Store(now)
+	if now-rt.lastDeep.Load() > int64(time.Millisecond) {
+		rt.lastDeep.Store(now)
 	}
 }
 
 // nextQueued takes the next live request from the queue. If it is empty
-// and requests have queued within queueRecent, it polls it for holderSpin,
+// and the queue ran deep within queueRecent, it polls it for holderSpin,
 // yielding the CPU between polls as a worker does (see nextFromQueue).
 // nil: none came, or someone takes every token (ResetOPcache), which a
 // holder must not delay by taking more requests.
@@ -263,7 +274,7 @@ func (rt *Runtime) nextQueued() *Request {
 		}
 		if deadline.IsZero() {
 			since := time.Since(rt.startedAt)
-			if int64(since)-rt.lastQueued.Load() >= int64(queueRecent) {
+			if int64(since)-rt.lastDeep.Load() >= int64(queueRecent) {
 				return nil
 			}
 			deadline = rt.startedAt.Add(since + holderSpin)
