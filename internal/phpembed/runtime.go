@@ -208,6 +208,7 @@ func Start(opts Options) (*Runtime, error) {
 		// Twice the queue: requests whose clients left stay in it until
 		// a token holder skips them.
 		rt.dq = make(chan *Request, 2*opts.QueueSize)
+		rt.lastDeep.Store(-int64(queueRecent)) // no deep queue yet
 		for _, w := range rt.workers {
 			rt.idle <- w
 		}
