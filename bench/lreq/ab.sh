@@ -7,6 +7,7 @@
 #   VARIANTS="name|ENV=.. ENV2=..|binary|workers ..." (space-separated specs, ';' between)
 #   ROUNDS=5 DUR=4 FPM=1 (include nginx+php-fpm+APCu; FPM_CHILDREN=2)
 #   MODE=worker WORKER_SCRIPT=worker.php: ephpm in worker mode
+#   GOHELLO=1: add Go's net/http hello (bench/gohello) as the stack "go"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -100,6 +101,13 @@ CFG
   NPID=$!; pids+=($NPID)
   wait_http "http://127.0.0.1:$port/"
   names+=("fpm"); urls+=("http://127.0.0.1:$port$URLPATH"); roots+=("$NPID $FPID")
+fi
+# GOHELLO=1: Go's net/http answering hello (bench/gohello), the hello-world ceiling.
+if [ "${GOHELLO:-0}" = 1 ]; then
+  go build -o "$TMP/gohello" ./bench/gohello
+  port=$(free_port); "$TMP/gohello" "127.0.0.1:$port" & gpid=$!; pids+=($gpid)
+  wait_http "http://127.0.0.1:$port/"
+  names+=("go"); urls+=("http://127.0.0.1:$port/"); roots+=("$gpid")
 fi
 hz=$(getconf CLK_TCK)
 # warm-up

@@ -92,6 +92,65 @@ static void worker_end_state(void)
 
 /* Builds the per-request SAPI state for req (NULL: an idle state with no
  * client, so the worker script always runs inside a valid request). */
+/* $_SERVER and $_REQUEST are "just in time" globals (auto_globals_jit, on
+ * by default): PHP builds one when code naming it is compiled, or loaded
+ * from OPcache, or when PHP itself asks (filter_input(INPUT_SERVER)), and
+ * a request whose code never names $_SERVER never pays for building it
+ * (about 20 variables, 1.5-2 us). A worker's code was compiled at boot and
+ * is not compiled again for each request, so the worker builds them
+ * itself for every request, but only once something on this thread has
+ * wanted them (the callbacks below note it, and it stays so): a worker
+ * that never names $_SERVER skips it as request mode does. Until then
+ * PHP's own trigger stays armed for each request, so code compiled or
+ * loaded during one builds it with that request's values. */
+static zend_auto_global_callback php_server_global, php_request_global;
+static __thread bool server_wanted, request_wanted;
+
+static bool server_global_built(zend_string *name)
+{
+	server_wanted = 1;
+	return php_server_global(name);
+}
+
+static bool request_global_built(zend_string *name)
+{
+	request_wanted = 1;
+	return php_request_global(name);
+}
+
+/* At module startup, before any PHP thread copies the compiler's table of
+ * auto globals (ZTS). */
+static void watch_jit_globals(void)
+{
+	zend_auto_global *ag = zend_hash_str_find_ptr(CG(auto_globals), ZEND_STRL("_SERVER"));
+	if (ag && ag->auto_global_callback) {
+		php_server_global = ag->auto_global_callback;
+		ag->auto_global_callback = server_global_built;
+	}
+	ag = zend_hash_str_find_ptr(CG(auto_globals), ZEND_STRL("_REQUEST"));
+	if (ag && ag->auto_global_callback) {
+		php_request_global = ag->auto_global_callback;
+		ag->auto_global_callback = request_global_built;
+	}
+}
+
+/* After php_hash_environment (which arms the JIT globals again): builds
+ * the wanted ones, and takes any other out of the global scope, where the
+ * previous request's would otherwise still be. */
+static void jit_globals_begin(void)
+{
+	if (server_wanted || !php_server_global) {
+		zend_is_auto_global_str(ZEND_STRL("_SERVER"));
+	} else {
+		zend_hash_str_del(&EG(symbol_table), ZEND_STRL("_SERVER"));
+	}
+	if (request_wanted || !php_request_global) {
+		zend_is_auto_global_str(ZEND_STRL("_REQUEST"));
+	} else {
+		zend_hash_str_del(&EG(symbol_table), ZEND_STRL("_REQUEST"));
+	}
+}
+
 static void worker_begin_state(const ephpm_request *req)
 {
 	/* Output made between requests (at boot, say) has no client. */
@@ -121,10 +180,7 @@ static void worker_begin_state(const ephpm_request *req)
 		php_output_set_implicit_flush(1);
 	}
 	php_hash_environment();
-	/* $_SERVER and $_REQUEST are built on first use at compile time; the
-	 * worker's code is compiled already, so build them now. */
-	zend_is_auto_global_str(ZEND_STRL("_SERVER"));
-	zend_is_auto_global_str(ZEND_STRL("_REQUEST"));
+	jit_globals_begin();
 	if (req) {
 		serving = 1;
 		/* A client that hangs up ends its request in request mode; here
@@ -280,6 +336,7 @@ static const zend_function_entry envelope_methods[] = {
 void ephpm_worker_minit(void)
 {
 	ephpm_reset_minit();
+	watch_jit_globals();
 	zend_class_entry ce;
 	INIT_NS_CLASS_ENTRY(ce, "Ephpm\\Worker", "Envelope", envelope_methods);
 	envelope_ce = zend_register_internal_class_ex(&ce, NULL);
@@ -315,6 +372,7 @@ PHP_FUNCTION(ephpm_worker_take_request)
 	}
 	object_init_ex(return_value, envelope_ce);
 	zval tmp;
+	zend_is_auto_global_str(ZEND_STRL("_SERVER")); /* the envelope carries it */
 	copy_global(&tmp, TRACK_VARS_SERVER);
 	envelope_set(return_value, "server", &tmp);
 	zval_ptr_dtor(&tmp);
