@@ -90,8 +90,6 @@ static void worker_end_state(void)
 	}
 }
 
-/* Builds the per-request SAPI state for req (NULL: an idle state with no
- * client, so the worker script always runs inside a valid request). */
 /* $_SERVER and $_REQUEST are "just in time" globals (auto_globals_jit, on
  * by default): PHP builds one when code naming it is compiled, or loaded
  * from OPcache, or when PHP itself asks (filter_input(INPUT_SERVER)), and
@@ -151,6 +149,8 @@ static void jit_globals_begin(void)
 	}
 }
 
+/* Builds the per-request SAPI state for req (NULL: an idle state with no
+ * client, so the worker script always runs inside a valid request). */
 static void worker_begin_state(const ephpm_request *req)
 {
 	/* Output made between requests (at boot, say) has no client. */
