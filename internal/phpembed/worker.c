@@ -101,34 +101,38 @@ static void worker_end_state(void)
  * that never names $_SERVER skips it as request mode does. Until then
  * PHP's own trigger stays armed for each request, so code compiled or
  * loaded during one builds it with that request's values. */
-static zend_auto_global_callback php_server_global, php_request_global;
-static __thread bool server_wanted, request_wanted;
+static struct {
+	const char *name;
+	size_t len;
+	zend_auto_global_callback php; /* PHP's own; NULL: not wrapped */
+} jit_globals[] = {
+	{ZEND_STRL("_SERVER"), NULL},
+	{ZEND_STRL("_REQUEST"), NULL},
+};
+#define JIT_GLOBALS (sizeof(jit_globals) / sizeof(jit_globals[0]))
+static __thread bool jit_wanted[JIT_GLOBALS];
 
-static bool server_global_built(zend_string *name)
+static bool jit_global_built(zend_string *name)
 {
-	server_wanted = 1;
-	return php_server_global(name);
-}
-
-static bool request_global_built(zend_string *name)
-{
-	request_wanted = 1;
-	return php_request_global(name);
+	for (size_t i = 0; i < JIT_GLOBALS; i++) {
+		if (zend_string_equals_cstr(name, jit_globals[i].name, jit_globals[i].len)) {
+			jit_wanted[i] = 1;
+			return jit_globals[i].php(name);
+		}
+	}
+	return 0;
 }
 
 /* At module startup, before any PHP thread copies the compiler's table of
  * auto globals (ZTS). */
 static void watch_jit_globals(void)
 {
-	zend_auto_global *ag = zend_hash_str_find_ptr(CG(auto_globals), ZEND_STRL("_SERVER"));
-	if (ag && ag->auto_global_callback) {
-		php_server_global = ag->auto_global_callback;
-		ag->auto_global_callback = server_global_built;
-	}
-	ag = zend_hash_str_find_ptr(CG(auto_globals), ZEND_STRL("_REQUEST"));
-	if (ag && ag->auto_global_callback) {
-		php_request_global = ag->auto_global_callback;
-		ag->auto_global_callback = request_global_built;
+	for (size_t i = 0; i < JIT_GLOBALS; i++) {
+		zend_auto_global *ag = zend_hash_str_find_ptr(CG(auto_globals), jit_globals[i].name, jit_globals[i].len);
+		if (ag && ag->auto_global_callback && ag->auto_global_callback != jit_global_built) {
+			jit_globals[i].php = ag->auto_global_callback;
+			ag->auto_global_callback = jit_global_built;
+		}
 	}
 }
 
@@ -137,15 +141,12 @@ static void watch_jit_globals(void)
  * previous request's would otherwise still be. */
 static void jit_globals_begin(void)
 {
-	if (server_wanted || !php_server_global) {
-		zend_is_auto_global_str(ZEND_STRL("_SERVER"));
-	} else {
-		zend_hash_str_del(&EG(symbol_table), ZEND_STRL("_SERVER"));
-	}
-	if (request_wanted || !php_request_global) {
-		zend_is_auto_global_str(ZEND_STRL("_REQUEST"));
-	} else {
-		zend_hash_str_del(&EG(symbol_table), ZEND_STRL("_REQUEST"));
+	for (size_t i = 0; i < JIT_GLOBALS; i++) {
+		if (jit_wanted[i] || !jit_globals[i].php) {
+			zend_is_auto_global_str(jit_globals[i].name, jit_globals[i].len);
+		} else {
+			zend_hash_str_del(&EG(symbol_table), jit_globals[i].name, jit_globals[i].len);
+		}
 	}
 }
 
