@@ -135,6 +135,15 @@ func procsHigh(cpus, n int, workerMode bool) int {
 	return cpus + min(n, cpus) + spare
 }
 
+// explicitProcsTooFew: a GOMAXPROCS set in the environment gives Go fewer
+// Ps than one per CPU and one per PHP thread (on at most as many CPUs), the
+// level below which PHP threads inside PHP hold Ps the connections'
+// goroutines then wait for (README, "GOMAXPROCS"). ephpm uses it anyway,
+// and says so at startup.
+func explicitProcsTooFew(procs, cpus, phpThreads int) bool {
+	return procs < cpus+min(phpThreads, cpus)
+}
+
 // newProcsTuner returns the tuner for n PHP threads on cpus CPUs, or nil
 // when the two levels are the same.
 func newProcsTuner(cpus, n int, workerMode bool) *procsTuner {

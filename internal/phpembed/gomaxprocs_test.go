@@ -97,3 +97,27 @@ func TestMachineCPU(t *testing.T) {
 	}
 	t.Fatal("/proc/stat's total did not move in 2 s")
 }
+
+// A GOMAXPROCS from the environment below one P per CPU and one per PHP
+// thread is warned about at startup (Start); the level ephpm chooses
+// itself, and anything above, is not.
+func TestExplicitProcsTooFew(t *testing.T) {
+	cases := []struct {
+		procs, cpus, php int
+		want             bool
+	}{
+		{2, 2, 2, true},  // Go's own default on 2 CPUs
+		{3, 2, 2, true},  // one P short
+		{4, 2, 2, false}, // a P per CPU and per PHP thread
+		{6, 2, 2, false}, // what ephpm uses in request mode
+		{1, 1, 1, true},  // the NTS build: one PHP thread
+		{2, 1, 1, false},
+		{8, 8, 32, true}, // many PHP threads count as many as the CPUs
+		{16, 8, 32, false},
+	}
+	for _, c := range cases {
+		if got := explicitProcsTooFew(c.procs, c.cpus, c.php); got != c.want {
+			t.Errorf("explicitProcsTooFew(GOMAXPROCS %d, %d CPUs, %d PHP threads) = %v, want %v", c.procs, c.cpus, c.php, got, c.want)
+		}
+	}
+}

@@ -236,11 +236,14 @@ func (req *Request) build(s Script, software string) {
 	if https {
 		add("HTTPS", "on")
 	}
-	ct := r.Header.Get("Content-Type")
+	// The header maps are read directly: net/http canonicalizes a
+	// request's header names, and Header.Get would canonicalize each
+	// constant again on every request.
+	ct := firstValue(r.Header["Content-Type"])
 	if ct != "" {
 		add("CONTENT_TYPE", ct)
 	}
-	if r.ContentLength >= 0 && (r.ContentLength > 0 || r.Header.Get("Content-Length") != "") {
+	if r.ContentLength >= 0 && (r.ContentLength > 0 || firstValue(r.Header["Content-Length"]) != "") {
 		add("CONTENT_LENGTH", strconv.FormatInt(r.ContentLength, 10))
 	}
 	add("HTTP_HOST", r.Host)
@@ -273,8 +276,8 @@ func (req *Request) build(s Script, software string) {
 		}
 		nput++
 	}
-	cookie := strings.Join(r.Header.Values("Cookie"), "; ")
-	auth := r.Header.Get("Authorization")
+	cookie := strings.Join(r.Header["Cookie"], "; ")
+	auth := firstValue(r.Header["Authorization"])
 	put(r.Method, true)
 	put(requestURI, true)
 	put(r.URL.RawQuery, true)
@@ -434,6 +437,14 @@ func putCBuf(p unsafe.Pointer) {
 var buildBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 const maxPooledBuild = 64 << 10
+
+// firstValue is a header's first value, "" if it has none.
+func firstValue(values []string) string {
+	if len(values) > 0 {
+		return values[0]
+	}
+	return ""
+}
 
 // appendHeaderVar appends the $_SERVER entry of a request header, in the
 // length-prefixed form of build's add: the name in its CGI form

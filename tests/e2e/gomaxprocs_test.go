@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -104,6 +105,30 @@ func TestZTSGomaxprocsFollowsTheLoad(t *testing.T) {
 	})
 	if got := int(scrape(t, metrics2)["go_sched_gomaxprocs_threads"]); got != high+1 {
 		t.Errorf("GOMAXPROCS=%d in the environment: the server changed it to %d", high+1, got)
+	}
+	if strings.Contains(fixed.Log(), tooFewProcsWarning) {
+		t.Errorf("GOMAXPROCS=%d (above ephpm's own level) was warned about:\n%s", high+1, fixed.Log())
+	}
+}
+
+const tooFewProcsWarning = "GOMAXPROCS from the environment leaves the connections too few Go Ps"
+
+// GOMAXPROCS set to the CPU count (Go's own default, as container setups
+// often export it) leaves PHP threads inside PHP holding the Ps the
+// connections need: the server uses it, says so at startup and names what
+// it would have chosen, and serves.
+func TestGomaxprocsFromEnvironmentTooFewWarned(t *testing.T) {
+	cpus := runtime.NumCPU()
+	s := start(t, fixtureRoot(t), "", "GOMAXPROCS="+strconv.Itoa(cpus))
+	m := gomaxprocsRe.FindStringSubmatch(s.Log())
+	if m == nil || m[1] != strconv.Itoa(cpus) {
+		t.Fatalf("GOMAXPROCS=%d in the environment: the server did not keep it:\n%s", cpus, s.Log())
+	}
+	if !strings.Contains(s.Log(), tooFewProcsWarning) || !strings.Contains(s.Log(), "ephpm_would_use=") {
+		t.Errorf("GOMAXPROCS=%d on %d CPUs: no warning naming ephpm's own choice in the log:\n%s", cpus, cpus, s.Log())
+	}
+	if r := s.get(t, "/index.php"); r.Status != 200 {
+		t.Errorf("GET /index.php = %d, want 200", r.Status)
 	}
 }
 
