@@ -144,6 +144,21 @@ func explicitProcsTooFew(procs, cpus, phpThreads int) bool {
 	return procs < cpus+min(phpThreads, cpus)
 }
 
+// spinsWith says whether PHP threads poll the queue for a moment before
+// they park (workerSpin, holderSpin) at procs Ps: not when GOMAXPROCS from
+// the environment is no more than the PHP threads. A thread's poll holds
+// its P (a raw system call between polls), and with every P held by a PHP
+// thread, polling or in PHP, the goroutines that read the connections and
+// make the next requests wait for one. Measured on 2 CPUs, 2 PHP threads,
+// GOMAXPROCS=2, hello world, interleaved rounds: worker mode 1.34x the
+// requests at 0.73x the CPU per request, p99 33.5 -> 15.6 ms; request mode
+// the same requests, p99 30.6 -> 22.0 ms. One P more (3) and the poll pays
+// again (request mode p99 4.8 against 8.3 ms without it). ephpm's own levels
+// are never changed by this: it keeps a P per CPU beside the PHP threads'.
+func spinsWith(explicitProcs bool, procs, phpThreads int) bool {
+	return !explicitProcs || procs > phpThreads
+}
+
 // newProcsTuner returns the tuner for n PHP threads on cpus CPUs, or nil
 // when the two levels are the same.
 func newProcsTuner(cpus, n int, workerMode bool) *procsTuner {

@@ -121,3 +121,26 @@ func TestExplicitProcsTooFew(t *testing.T) {
 		}
 	}
 }
+
+// PHP threads poll the queue before parking unless GOMAXPROCS from the
+// environment leaves no P beyond theirs.
+func TestSpinsWith(t *testing.T) {
+	cases := []struct {
+		explicit   bool
+		procs, php int
+		want       bool
+		why        string
+	}{
+		{false, 6, 2, true, "ephpm's own level"},
+		{false, 6, 8, true, "ephpm's own level, many PHP threads"},
+		{true, 2, 2, false, "GOMAXPROCS=2 with 2 PHP threads"},
+		{true, 1, 1, false, "GOMAXPROCS=1, one PHP thread"},
+		{true, 3, 2, true, "one P beyond the PHP threads"},
+		{true, 8, 2, true, "plenty"},
+	}
+	for _, c := range cases {
+		if got := spinsWith(c.explicit, c.procs, c.php); got != c.want {
+			t.Errorf("%s: spinsWith(%v, %d, %d) = %v, want %v", c.why, c.explicit, c.procs, c.php, got, c.want)
+		}
+	}
+}

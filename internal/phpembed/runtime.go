@@ -117,6 +117,11 @@ type Runtime struct {
 	closeMu   sync.RWMutex // guards sends on queue against its close
 	inflight  atomic.Int64
 	startedAt time.Time
+	// noSpin: a PHP thread that finds no request waiting parks at once
+	// instead of polling the queue for a moment (workerSpin, holderSpin):
+	// set when GOMAXPROCS from the environment is no more than the PHP
+	// threads (spinsWith).
+	noSpin bool
 
 	// Worker mode: how many workers' last run of the worker script ended
 	// before it took a request. When that is all of them, the script is
@@ -181,7 +186,8 @@ func Start(opts Options) (*Runtime, error) {
 	// while they last (gomaxprocs.go). An explicit GOMAXPROCS in the
 	// environment wins and turns the tuner off.
 	var tuner *procsTuner
-	if os.Getenv("GOMAXPROCS") == "" {
+	explicitProcs := os.Getenv("GOMAXPROCS") != ""
+	if !explicitProcs {
 		cpus := runtime.GOMAXPROCS(0)
 		workerMode := opts.WorkerScript != ""
 		runtime.GOMAXPROCS(procsHigh(cpus, n, workerMode))
@@ -197,6 +203,7 @@ func Start(opts Options) (*Runtime, error) {
 		mainDone:  make(chan struct{}),
 		stopMain:  make(chan struct{}),
 		startedAt: time.Now(),
+		noSpin:    !spinsWith(explicitProcs, runtime.GOMAXPROCS(0), n),
 	}
 	phpLogger.Store(opts.Logger)
 	for i := 0; i < n; i++ {

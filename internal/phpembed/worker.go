@@ -261,6 +261,7 @@ func (rt *Runtime) noteDeepQueue() {
 // nextQueued takes the next live request from the queue. If it is empty
 // and the queue ran deep within queueRecent, it polls it for holderSpin,
 // yielding the CPU between polls as a worker does (see nextFromQueue).
+// It does not poll when the runtime does not spin (spinsWith).
 // nil: none came, or someone takes every token (ResetOPcache), which a
 // holder must not delay by taking more requests.
 func (rt *Runtime) nextQueued() *Request {
@@ -271,6 +272,9 @@ func (rt *Runtime) nextQueued() *Request {
 		}
 		if req := rt.next(); req != nil {
 			return req
+		}
+		if rt.noSpin {
+			return nil
 		}
 		if deadline.IsZero() {
 			since := time.Since(rt.startedAt)

@@ -264,10 +264,12 @@ const workerSpin = 20 * time.Microsecond
 // interleaved rounds at load 16-22, ranges wide and overlapping). With nothing else runnable the yield returns at
 // once and the spin is what it was.
 //
+// It parks at once when the runtime does not spin (spinsWith).
+//
 // Parked, it also wakes for a restart order or its idle_ttl/ttl (park),
 // and then returns the cause instead of a request.
 func (w *worker) nextFromQueue() (*Request, bool, string) {
-	for deadline := time.Now().Add(workerSpin); ; {
+	for deadline := time.Now().Add(workerSpin); !w.rt.noSpin; {
 		select {
 		case req, ok := <-w.rt.queue:
 			return req, ok, ""
