@@ -7,7 +7,7 @@
 # cached route) run interleaved: every stack of a comparison group is
 # started once, each on its own loopback port, and the group runs
 # BENCH_ROUNDS rounds (default 3) of BENCH_DURATION s (default 4) per row,
-# each round visiting the rows in a rotated order, after a warm-up of
+# each round visiting the rows forward, the next backward, after a warm-up of
 # BENCH_WARMUP s (default 1) per row, and each measurement after BENCH_REWARM
 # s (default 1) of its own load, unmeasured (see measure). This VM's speed
 # drifts over minutes and in phases of seconds, so
@@ -170,10 +170,14 @@ $s1")
 }
 
 # group_run: warm every row up (one request that must succeed, then
-# BENCH_WARMUP s of wrk), then ROUNDS rounds; round r starts at row
-# (r-1)*n/ROUNDS and goes round the list, so the rows take turns at being
-# first, last and next to each other. Appends the medians to RESULTS and
-# empties the group.
+# BENCH_WARMUP s of wrk), then ROUNDS rounds, odd ones down the list and
+# even ones back up it: rows next to each other in the list are measured
+# one right after the other in every round, in turns which first, so a
+# ratio of neighbours sees the machine within seconds on both sides. (The
+# rounds used to start at rotated rows, which split one neighbouring pair
+# per round: the Laravel group's ephpm and php-fpm + APCu rows ran three
+# rows apart in one round of three, with the machine's speed moving 1.6x
+# between rounds.) Appends the medians to RESULTS and empties the group.
 group_run() {
   local n=${#G_NAME[@]} i r k
   GROUP=$((GROUP + 1))
@@ -189,7 +193,7 @@ group_run() {
   done
   for r in $(seq "$ROUNDS"); do
     for k in $(seq 0 $((n - 1))); do
-      measure "$r" $(( ((r - 1) * n / ROUNDS + k) % n ))
+      if (( r % 2 )); then measure "$r" "$k"; else measure "$r" $((n - 1 - k)); fi
     done
   done
   python3 - "$ROUNDS_TSV" "$GROUP" >>"$RESULTS" <<'PY'
@@ -333,7 +337,7 @@ start_fpm_nginx "$DOCROOT"
 # The rows in the order they are visited (and listed). Go's net/http sits
 # between the two modes it is the ceiling of, nginx + php-fpm next to
 # worker mode and two rows from request mode: a ratio's two rows are
-# measured within seconds of each other in every rotation, where the
+# measured within seconds of each other in every round, where the
 # machine's speed has moved the least.
 group_add "hello world" "ephpm (request mode)" "$REQ_URL/index.php" "$REQ_PID"
 group_add "hello world" "Go net/http alone (no PHP)" "$GURL/" "$GPID"
@@ -397,7 +401,7 @@ if per:
     head += (f"\n{', '.join(tests)}: every stack of a group started at once "
              f"(idle but for its turns), {nrounds} interleaved rounds of {rdur} s per row after a {warm} s warm-up each, "
              f"each measurement after {rewarm} s of its own load (unmeasured), "
-             "the rows' order rotated each round; per row the median of the rounds (requests/s also [min-max]); "
+             "odd rounds down the list of rows, even ones back up; per row the median of the rounds (requests/s also [min-max]); "
              "per ratio the median of the rounds' own ratios [min-max].")
 if any((r[0], r[1]) not in per for r in rows):
     nodes = "; the nodes rows as said below them" if any("1 CPU per node" in r[0] for r in rows) else ""
